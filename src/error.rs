@@ -1,0 +1,63 @@
+//! The one error type of the crate and its kinds (mapped 1:1 to `wb_status` in the C ABI).
+
+use std::fmt;
+
+/// What went wrong, coarsely; the message says exactly what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A required pointer/handle was NULL.
+    NullArgument,
+    /// An argument has a bad value, shape, dtype or combination (what the SDK rejects too).
+    InvalidArgument,
+    /// A string was not valid UTF-8.
+    InvalidUtf8,
+    /// A size computation overflowed (shape × strides × item size, file sizes …).
+    Overflow,
+    /// Valid input that this library (or the SDK) cannot encode, e.g. `ogg` from a tensor.
+    Unsupported,
+    /// A filesystem operation failed.
+    Io,
+    /// An internal panic was caught at the boundary.
+    Panic,
+    /// The call does not fit the object's state (e.g. a finished writer).
+    State,
+}
+
+/// An error with a kind and a human-readable message naming the bad argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error { kind, message: message.into() }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidArgument, message)
+    }
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unsupported, message)
+    }
+    pub fn overflow(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Overflow, message)
+    }
+    pub fn state(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::State, message)
+    }
+    /// An I/O error, with the path or action it concerns.
+    pub fn io(context: impl fmt::Display, err: std::io::Error) -> Self {
+        Self::new(ErrorKind::Io, format!("{context}: {err}"))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}

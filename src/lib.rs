@@ -1,0 +1,31 @@
+//! # wandb-media
+//!
+//! Weights & Biases rich media (images, histograms, video, audio, tables, …) produced from
+//! native code, with the same JSON, file names and — where the format is deterministic —
+//! the same bytes as the `wandb` Python SDK 0.31.0.
+//!
+//! The data path (see `README.md`): caller buffer → [`tensor::TensorView`] (validated) →
+//! the type's own preparation in [`media`] → a pure encoder in [`encode`] →
+//! [`media::MediaFile`] → [`run_dir::RunDir::place`] → JSON ([`json`], serialiser A).
+//!
+//! The Rust API is usable directly; the C ABI in [`ffi`] is a thin layer over it.
+
+pub mod encode;
+pub mod error;
+pub mod ffi;
+pub mod json;
+pub mod media;
+pub mod row;
+pub mod run_dir;
+pub mod stats;
+pub mod tensor;
+pub mod value;
+
+pub use error::{Error, ErrorKind, Result};
+pub use json::Json;
+pub use run_dir::{RunDir, Step};
+pub use tensor::{DType, TensorView};
+pub use value::Value;
+
+/// The crate version (`major.minor.patch`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,530 @@
+//! `wandb.Image` (§2): tensors (squeeze → mode guess → uint8 → Pillow mode conversion →
+//! PNG/JPEG/BMP) and image files (copied unchanged).
+
+use std::any::Any;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::encode::png::PngMode;
+use crate::encode::{bmp, jpeg, png};
+use crate::error::{Error, Result};
+use crate::json::Json;
+use crate::media::{downcast, file_json, BindCtx, Media, MediaFile};
+use crate::tensor::{DType, Scalar, TensorView};
+
+/// `Image.MAX_ITEMS`: lists are pruned to this many images.
+pub const MAX_ITEMS: usize = 108;
+
+/// Pillow modes supported for conversion (spec §2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageMode {
+    L,
+    LA,
+    Rgb,
+    Rgba,
+}
+
+impl ImageMode {
+    pub fn channels(self) -> usize {
+        match self {
+            ImageMode::L => 1,
+            ImageMode::LA => 2,
+            ImageMode::Rgb => 3,
+            ImageMode::Rgba => 4,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageMode::L => "L",
+            ImageMode::LA => "LA",
+            ImageMode::Rgb => "RGB",
+            ImageMode::Rgba => "RGBA",
+        }
+    }
+    pub fn parse(s: &str) -> Result<ImageMode> {
+        Ok(match s {
+            "L" => ImageMode::L,
+            "LA" => ImageMode::LA,
+            "RGB" => ImageMode::Rgb,
+            "RGBA" => ImageMode::Rgba,
+            _ => return Err(Error::unsupported(format!("image mode {s:?} is not supported (use L, LA, RGB or RGBA)"))),
+        })
+    }
+    fn from_channels(c: usize) -> Option<ImageMode> {
+        Some(match c {
+            1 => ImageMode::L,
+            2 => ImageMode::LA,
+            3 => ImageMode::Rgb,
+            4 => ImageMode::Rgba,
+            _ => return None,
+        })
+    }
+}
+
+/// The encoded file type (`file_type=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileType {
+    #[default]
+    Png,
+    Jpg,
+    Jpeg,
+    Bmp,
+}
+
+impl FileType {
+    pub fn name(self) -> &'static str {
+        match self {
+            FileType::Png => "png",
+            FileType::Jpg => "jpg",
+            FileType::Jpeg => "jpeg",
+            FileType::Bmp => "bmp",
+        }
+    }
+    /// Exactly the SDK's accepted names (case-sensitive).
+    pub fn parse(s: &str) -> Result<FileType> {
+        Ok(match s {
+            "png" => FileType::Png,
+            "jpg" => FileType::Jpg,
+            "jpeg" => FileType::Jpeg,
+            "bmp" => FileType::Bmp,
+            _ => return Err(Error::invalid("file_type must be one of ['png', 'jpg', 'jpeg', 'bmp']")),
+        })
+    }
+    fn is_jpeg(self) -> bool {
+        matches!(self, FileType::Jpg | FileType::Jpeg)
+    }
+}
+
+/// How non-uint8 data becomes 8-bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Convert {
+    /// Float data: `Legacy`; integer/bool data: `Cast`. A float image in [0, 1] comes out
+    /// visible (what users expect), integer images keep their values.
+    #[default]
+    Auto,
+    /// What wandb 0.31 does: a plain numpy `astype(uint8)` (truncate, wrap mod 256).
+    Cast,
+    /// wandb ≤ 0.18 `to_uint8`: shift/scale negative data to [0,1], ×255 when max ≤ 1, clip.
+    Legacy,
+}
+
+/// Options that change the encoded bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImageOptions {
+    /// Target mode; `None` = guess from the shape like the SDK.
+    pub mode: Option<ImageMode>,
+    pub file_type: FileType,
+    pub convert: Convert,
+    pub png: PngMode,
+}
+
+/// Pixels in a Pillow mode, row-major interleaved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pixels {
+    pub data: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub mode: ImageMode,
+}
+
+/// A `wandb.Image`.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub file: MediaFile,
+    /// `png`/`jpg`/`jpeg`/`bmp`, or a file's extension as written (maybe "").
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub caption: Option<Json>,
+    pub grouping: Option<i64>,
+}
+
+impl Image {
+    /// The common case: packed u8 pixels, `channels` 1 (L), 3 (RGB) or 4 (RGBA), PNG.
+    pub fn from_u8(pixels: &[u8], height: usize, width: usize, channels: usize) -> Result<Image> {
+        let shape = [height, width, channels];
+        let t = TensorView::new(pixels, DType::U8, &shape)?;
+        Image::from_tensor(&t, &ImageOptions::default())
+    }
+
+    /// `wandb.Image(array, mode=, file_type=)` for an (H,W), (H,W,C) or squeezable array.
+    pub fn from_tensor(t: &TensorView<'_>, opts: &ImageOptions) -> Result<Image> {
+        let px = tensor_to_pixels(t, opts)?;
+        Image::from_pixels(&px, opts.file_type, opts.png)
+    }
+
+    /// Encode already prepared pixels.
+    pub fn from_pixels(px: &Pixels, file_type: FileType, png_mode: PngMode) -> Result<Image> {
+        let c = px.mode.channels() as u8;
+        let bytes = match file_type {
+            FileType::Png => png::encode_png(&px.data, px.width, px.height, c, png_mode),
+            FileType::Bmp => {
+                if px.mode == ImageMode::LA {
+                    return Err(Error::invalid("cannot write mode LA as BMP"));
+                }
+                bmp::encode_bmp(&px.data, px.width, px.height, c)
+            }
+            FileType::Jpg | FileType::Jpeg => {
+                if matches!(px.mode, ImageMode::LA | ImageMode::Rgba) {
+                    return Err(Error::invalid(format!("cannot write mode {} as JPEG", px.mode.name())));
+                }
+                jpeg::encode_jpeg(&px.data, px.width, px.height, c)
+            }
+        }
+        .map_err(|e| Error::invalid(format!("image encoding failed: {e}")))?;
+        Ok(Image {
+            file: MediaFile::new(bytes, format!(".{}", file_type.name())),
+            format: file_type.name().to_string(),
+            width: px.width,
+            height: px.height,
+            caption: None,
+            grouping: None,
+        })
+    }
+
+    /// `wandb.Image(path)`: the file is kept byte-for-byte; its size is read from the header.
+    pub fn from_file(path: &Path) -> Result<Image> {
+        let file = MediaFile::from_path(path)?;
+        let (width, height) = image::ImageReader::new(std::io::Cursor::new(file.bytes.as_slice()))
+            .with_guessed_format()
+            .map_err(|e| Error::io(path.display(), e))?
+            .into_dimensions()
+            .map_err(|e| Error::invalid(format!("cannot identify image file {}: {e}", path.display())))?;
+        let format = file.ext.trim_start_matches('.').to_string();
+        Ok(Image { file, format, width, height, caption: None, grouping: None })
+    }
+
+    pub fn set_grouping(&mut self, grouping: i64) {
+        self.grouping = Some(grouping);
+    }
+}
+
+impl Media for Image {
+    fn class_name(&self) -> &'static str {
+        "Image"
+    }
+    fn batchable(&self) -> bool {
+        true
+    }
+    fn to_json(&self, ctx: &BindCtx<'_>) -> Result<Json> {
+        let path = ctx.place("media/images", &self.file)?;
+        let mut m = file_json(self.caption.as_ref(), "image-file", &self.file, path);
+        m.push(("format".into(), Json::str(self.format.clone())));
+        m.push(("width".into(), Json::Int(self.width as i64)));
+        m.push(("height".into(), Json::Int(self.height as i64)));
+        if let Some(g) = self.grouping.filter(|&g| g != 0) {
+            m.push(("grouping".into(), Json::Int(g)));
+        }
+        Ok(Json::Object(m))
+    }
+    fn list_to_json(&self, items: &[Arc<dyn Media>], ctx: &BindCtx<'_>) -> Result<Json> {
+        let kept = &items[..items.len().min(MAX_ITEMS)];
+        let mut filenames = Vec::with_capacity(kept.len());
+        let mut captions = Vec::with_capacity(kept.len());
+        for item in kept {
+            let img: &Image = downcast(item)?;
+            filenames.push(Json::str(ctx.place("media/images", &img.file)?));
+            captions.push(img.caption.clone().unwrap_or(Json::Null));
+        }
+        let first: &Image = downcast(&kept[0])?;
+        let mut m = vec![
+            ("_type".to_string(), Json::str("images/separated")),
+            ("width".to_string(), Json::Int(first.width as i64)),
+            ("height".to_string(), Json::Int(first.height as i64)),
+            ("format".to_string(), Json::str(first.format.clone())),
+            ("count".to_string(), Json::Int(kept.len() as i64)),
+            ("filenames".to_string(), Json::Array(filenames)),
+        ];
+        if first.caption.as_ref().is_some_and(|c| *c != Json::Null) {
+            m.push(("captions".to_string(), Json::Array(captions)));
+        }
+        Ok(Json::Object(m))
+    }
+    fn caption(&self) -> Option<&Json> {
+        self.caption.as_ref()
+    }
+    fn set_caption(&mut self, caption: Json) -> Result<()> {
+        self.caption = Some(caption);
+        Ok(())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn clone_arc(&self) -> Arc<dyn Media> {
+        Arc::new(self.clone())
+    }
+}
+
+/// The SDK's `guess_mode` on the squeezed numpy shape (§2.3).
+fn guess_mode(shape: &[usize], file_type: FileType) -> Result<ImageMode> {
+    let Some(&channels) = shape.last() else {
+        return Err(Error::invalid("cannot guess the mode of a 0-d array (IndexError: tuple index out of range)"));
+    };
+    if shape.len() == 2 || channels == 1 {
+        return Ok(ImageMode::L);
+    }
+    match channels {
+        3 => Ok(ImageMode::Rgb),
+        4 if file_type.is_jpeg() => Ok(ImageMode::Rgb),
+        4 => Ok(ImageMode::Rgba),
+        _ => Err(Error::invalid(format!("Un-supported shape for image conversion {}", shape_list(shape)))),
+    }
+}
+
+fn shape_list(shape: &[usize]) -> String {
+    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// Tensor → pixels in the target mode, exactly as the SDK + Pillow do it.
+pub fn tensor_to_pixels(t: &TensorView<'_>, opts: &ImageOptions) -> Result<Pixels> {
+    let legacy = match opts.convert {
+        Convert::Legacy => true,
+        Convert::Cast => false,
+        Convert::Auto => t.dtype().is_float(),
+    };
+    // The legacy conversion runs before the SDK sees the array, on the unsqueezed data.
+    let legacy_buf;
+    let view = if legacy && t.numel() > 0 {
+        legacy_buf = legacy_to_u8(t);
+        TensorView::new(&legacy_buf, DType::U8, t.shape())?
+    } else {
+        t.clone()
+    };
+    let view = if view.ndim() > 2 { view.squeezed() } else { view };
+    let shape = view.shape().to_vec();
+    let mode = match opts.mode {
+        Some(m) => m,
+        None => guess_mode(&shape, opts.file_type)?,
+    };
+    // Pillow's fromarray: native mode from the shape.
+    let (height, width, native) = match shape.len() {
+        1 => (shape[0], 1, ImageMode::L),
+        2 => (shape[0], shape[1], ImageMode::L),
+        3 => match ImageMode::from_channels(shape[2]).filter(|m| *m != ImageMode::L) {
+            Some(m) => (shape[0], shape[1], m),
+            None => {
+                return Err(Error::invalid(format!(
+                    "Cannot handle this data type: array of shape {} (channels must be 2, 3 or 4)",
+                    shape_list(&shape)
+                )))
+            }
+        },
+        0 => return Err(Error::invalid("cannot make an image from a 0-d array")),
+        _ => {
+            return Err(Error::invalid(format!(
+                "Cannot handle this data type: array of shape {} is not an image (too many non-trivial axes)",
+                shape_list(&shape)
+            )))
+        }
+    };
+    if height == 0 || width == 0 {
+        return Err(Error::invalid(format!("image array has an empty axis: shape {}", shape_list(&shape))));
+    }
+    if height > u32::MAX as usize || width > u32::MAX as usize {
+        return Err(Error::overflow("image dimensions exceed 2^32"));
+    }
+    let data = view.to_u8_cast();
+    let data = convert_mode(data, native, mode);
+    Ok(Pixels { data, width: width as u32, height: height as u32, mode })
+}
+
+/// Pillow's `Image.convert` between L, LA, RGB and RGBA (§2.4).
+pub fn convert_mode(data: Vec<u8>, from: ImageMode, to: ImageMode) -> Vec<u8> {
+    if from == to {
+        return data;
+    }
+    let cin = from.channels();
+    let cout = to.channels();
+    let n = data.len() / cin;
+    let mut out = Vec::with_capacity(n * cout);
+    #[inline]
+    fn luma(r: u8, g: u8, b: u8) -> u8 {
+        ((r as u32 * 19595 + g as u32 * 38470 + b as u32 * 7471 + 0x8000) >> 16) as u8
+    }
+    for px in data.chunks_exact(cin) {
+        let (v, rgb, a) = match from {
+            ImageMode::L => (px[0], [px[0]; 3], 255),
+            ImageMode::LA => (px[0], [px[0]; 3], px[1]),
+            ImageMode::Rgb => (luma(px[0], px[1], px[2]), [px[0], px[1], px[2]], 255),
+            ImageMode::Rgba => (luma(px[0], px[1], px[2]), [px[0], px[1], px[2]], px[3]),
+        };
+        match to {
+            ImageMode::L => out.push(v),
+            ImageMode::LA => out.extend_from_slice(&[v, a]),
+            ImageMode::Rgb => out.extend_from_slice(&rgb),
+            ImageMode::Rgba => out.extend_from_slice(&[rgb[0], rgb[1], rgb[2], a]),
+        }
+    }
+    out
+}
+
+/// float → int32 as numpy on x86-64 (NaN/out of range → INT32_MIN).
+fn trunc_i32(v: f64) -> i64 {
+    if v.is_nan() || v <= -2147483649.0 || v >= 2147483648.0 {
+        i32::MIN as i64
+    } else {
+        v as i32 as i64
+    }
+}
+
+fn clip_u8_f(v: f64) -> u8 {
+    // np.clip keeps NaN, and the uint8 cast makes it 0.
+    crate::tensor::cast_f64_u8(v.clamp(0.0, 255.0))
+}
+
+fn clip_u8_i(v: i64) -> u8 {
+    v.clamp(0, 255) as u8
+}
+
+/// wandb ≤ 0.18 `Image.to_uint8` in numpy arithmetic of the input dtype (compat README §1.3).
+pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
+    match t.dtype() {
+        DType::F32 => {
+            let mut d = t.to_f32();
+            let lowest = nan_min(d.iter().map(|&v| v as f64)) as f32;
+            if lowest < 0.0 {
+                let ptp = nan_max(d.iter().map(|&v| v as f64)) as f32 - lowest;
+                d.iter_mut().for_each(|v| *v = (*v - lowest) / ptp);
+            }
+            if nan_max(d.iter().map(|&v| v as f64)) <= 1.0 {
+                d.iter().map(|&v| clip_u8_i(trunc_i32((v * 255.0) as f64))).collect()
+            } else {
+                d.iter().map(|&v| clip_u8_f(v as f64)).collect()
+            }
+        }
+        DType::F64 => {
+            let mut d = t.to_f64();
+            let lowest = nan_min(d.iter().copied());
+            if lowest < 0.0 {
+                let ptp = nan_max(d.iter().copied()) - lowest;
+                d.iter_mut().for_each(|v| *v = (*v - lowest) / ptp);
+            }
+            if nan_max(d.iter().copied()) <= 1.0 {
+                d.iter().map(|&v| clip_u8_i(trunc_i32(v * 255.0))).collect()
+            } else {
+                d.iter().map(|&v| clip_u8_f(v)).collect()
+            }
+        }
+        dt => {
+            // Integer arithmetic wraps in the input dtype; true division gives float64.
+            let bits = (dt.size() * 8) as u32;
+            let signed = !matches!(dt, DType::U8 | DType::U16 | DType::Bool);
+            let wrap = |v: i64| -> i64 {
+                if bits == 64 {
+                    v
+                } else if signed {
+                    (v << (64 - bits)) >> (64 - bits)
+                } else {
+                    v & ((1i64 << bits) - 1)
+                }
+            };
+            let vals: Vec<i64> = t
+                .to_scalars()
+                .into_iter()
+                .map(|s| match s {
+                    Scalar::Int(i) => i,
+                    Scalar::Bool(b) => b as i64,
+                    other => other.as_f64() as i64,
+                })
+                .collect();
+            let lowest = vals.iter().copied().min().unwrap_or(0);
+            let highest = vals.iter().copied().max().unwrap_or(0);
+            if lowest < 0 {
+                let ptp = wrap(highest.wrapping_sub(lowest)) as f64;
+                let d: Vec<f64> = vals.iter().map(|&v| wrap(v.wrapping_sub(lowest)) as f64 / ptp).collect();
+                if nan_max(d.iter().copied()) <= 1.0 {
+                    d.iter().map(|&v| clip_u8_i(trunc_i32(v * 255.0))).collect()
+                } else {
+                    d.iter().map(|&v| clip_u8_f(v)).collect()
+                }
+            } else if highest <= 1 {
+                // bool * 255 promotes to int64; other ints multiply in their own width.
+                let mul = |v: i64| if dt == DType::Bool { v * 255 } else { wrap(v.wrapping_mul(255)) };
+                vals.iter().map(|&v| clip_u8_i(wrap_i32(mul(v)))).collect()
+            } else {
+                vals.iter().map(|&v| clip_u8_i(v)).collect()
+            }
+        }
+    }
+}
+
+fn wrap_i32(v: i64) -> i64 {
+    v as i32 as i64
+}
+
+/// numpy min/max: NaN if any element is NaN.
+fn nan_min(it: impl Iterator<Item = f64>) -> f64 {
+    let mut m = f64::INFINITY;
+    for v in it {
+        if v.is_nan() {
+            return f64::NAN;
+        }
+        m = m.min(v);
+    }
+    m
+}
+
+fn nan_max(it: impl Iterator<Item = f64>) -> f64 {
+    let mut m = f64::NEG_INFINITY;
+    for v in it {
+        if v.is_nan() {
+            return f64::NAN;
+        }
+        m = m.max(v);
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn px(shape: &[usize], data: &[u8], mode: Option<ImageMode>) -> Result<Pixels> {
+        let t = TensorView::new(data, DType::U8, shape).unwrap();
+        tensor_to_pixels(&t, &ImageOptions { mode, ..Default::default() })
+    }
+
+    #[test]
+    fn squeeze_and_guess_follow_the_sdk() {
+        // (1,W,3) → squeezed to (W,3) → L image of width 3, height W.
+        let p = px(&[1, 5, 3], &[0; 15], None).unwrap();
+        assert_eq!((p.width, p.height, p.mode), (3, 5, ImageMode::L));
+        // (1,1,3) → (3,) → guessed RGB; Pillow makes a 1×3 L image, converted to RGB.
+        let p = px(&[1, 1, 3], &[1, 2, 3], None).unwrap();
+        assert_eq!((p.width, p.height, p.mode), (1, 3, ImageMode::Rgb));
+        assert_eq!(p.data, vec![1, 1, 1, 2, 2, 2, 3, 3, 3]);
+        assert!(px(&[5], &[0; 5], None).unwrap_err().message.contains("Un-supported shape for image conversion [5]"));
+        assert!(px(&[2, 2, 2], &[0; 8], None).is_err());
+        // (1,2,2) squeezes to (2,2): a 2-D L image, converted to LA.
+        let p = px(&[1, 2, 2], &[10, 255, 20, 0], Some(ImageMode::LA)).unwrap();
+        assert_eq!(p.data, vec![10, 255, 255, 255, 20, 255, 0, 255]);
+    }
+
+    #[test]
+    fn pillow_mode_conversions() {
+        let rgb = vec![255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30];
+        assert_eq!(convert_mode(rgb, ImageMode::Rgb, ImageMode::L), vec![76, 150, 29, 18]);
+        assert_eq!(convert_mode(vec![7, 9], ImageMode::LA, ImageMode::Rgba), vec![7, 7, 7, 9]);
+        assert_eq!(convert_mode(vec![7], ImageMode::L, ImageMode::Rgba), vec![7, 7, 7, 255]);
+    }
+
+    #[test]
+    fn legacy_normalisation() {
+        let f: Vec<u8> = [0.0f32, 0.5, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let t = TensorView::new(&f, DType::F32, &[1, 3]).unwrap();
+        assert_eq!(legacy_to_u8(&t), vec![0, 127, 255]);
+        let f: Vec<u8> = [-1.0f64, 0.0, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let t = TensorView::new(&f, DType::F64, &[3]).unwrap();
+        assert_eq!(legacy_to_u8(&t), vec![0, 127, 255]);
+        let f: Vec<u8> = [-2.0f64, -2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let t = TensorView::new(&f, DType::F64, &[2]).unwrap();
+        assert_eq!(legacy_to_u8(&t), vec![0, 0], "constant negative: 0/0 = NaN → 0");
+        let b = [0u8, 1];
+        let t = TensorView::new(&b, DType::Bool, &[2]).unwrap();
+        assert_eq!(legacy_to_u8(&t), vec![0, 255]);
+    }
+}

@@ -1,0 +1,145 @@
+//! One module per W&B data type. Each owns its constructor(s), validation and JSON.
+//!
+//! File-backed media implement [`Media`]: they hold a [`MediaFile`] (encoded bytes + ext +
+//! sha256) from construction on, and are *bound* (file placed in the run, JSON built) by
+//! [`Media::to_json`] with a [`BindCtx`].
+
+pub mod histogram;
+pub mod image;
+
+use std::any::Any;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::json::Json;
+use crate::run_dir::{RunDir, Step};
+
+/// The bytes of a media file as they will appear in the run, with their identity.
+#[derive(Clone)]
+pub struct MediaFile {
+    pub bytes: Arc<Vec<u8>>,
+    /// Extension including the dot (`.png`, `.mask.png`, `.JPG`), or empty.
+    pub ext: String,
+    /// Lower-case hex SHA-256 of `bytes`.
+    pub sha256: String,
+}
+
+impl fmt::Debug for MediaFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MediaFile({} bytes, {:?}, {})", self.bytes.len(), self.ext, &self.sha256[..12])
+    }
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+impl MediaFile {
+    pub fn new(bytes: Vec<u8>, ext: impl Into<String>) -> MediaFile {
+        let sha256 = sha256_hex(&bytes);
+        MediaFile { bytes: Arc::new(bytes), ext: ext.into(), sha256 }
+    }
+    pub fn size(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+    /// Reads a user file; the extension is the basename's text after its last dot, case kept
+    /// (a basename starting with a dot and no other dot has none) — spec §1.3.
+    pub fn from_path(path: &std::path::Path) -> Result<MediaFile> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+        Ok(MediaFile::new(bytes, path_extension(path)))
+    }
+}
+
+/// `.ext` of a path as the SDK computes it (`os.path.splitext` of the basename), or "".
+pub fn path_extension(path: &std::path::Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let trimmed = name.trim_start_matches('.');
+    match trimmed.rfind('.') {
+        Some(i) => trimmed[i..].to_string(),
+        None => String::new(),
+    }
+}
+
+/// Where and under which name a value is being bound, and what got written.
+pub struct BindCtx<'a> {
+    pub sink: &'a RunDir,
+    /// The file-name key (innermost key for history, dotted path for summary).
+    pub key: &'a str,
+    pub step: Step,
+    /// Relative paths placed while binding (for `files` records of a run writer).
+    pub placed: &'a Mutex<Vec<String>>,
+}
+
+impl<'a> BindCtx<'a> {
+    /// Same context under another key.
+    pub fn with_key<'b>(&'b self, key: &'b str) -> BindCtx<'b> {
+        BindCtx { sink: self.sink, key, step: self.step, placed: self.placed }
+    }
+    /// Place a file under `subdir` with the context's key and step; returns the relative path.
+    pub fn place(&self, subdir: &str, file: &MediaFile) -> Result<String> {
+        let rel = self.sink.place(subdir, self.key, &self.step, file)?;
+        self.placed.lock().unwrap_or_else(|p| p.into_inner()).push(rel.clone());
+        Ok(rel)
+    }
+}
+
+/// A file-backed W&B data type.
+pub trait Media: Send + Sync + fmt::Debug + 'static {
+    /// The SDK class name (`Image`, `Video`, …): list batching and table run copies use it.
+    fn class_name(&self) -> &'static str;
+    /// Whether lists of this class are batched into one list JSON (§15.1 rule 4).
+    fn batchable(&self) -> bool {
+        false
+    }
+    /// Bind (place the file(s)) and build the single-item JSON.
+    fn to_json(&self, ctx: &BindCtx<'_>) -> Result<Json>;
+    /// The batched list JSON (§15.2); `items` all have this item's concrete type.
+    fn list_to_json(&self, items: &[Arc<dyn Media>], ctx: &BindCtx<'_>) -> Result<Json> {
+        let _ = (items, ctx);
+        Err(Error::unsupported(format!("{} lists are not batched", self.class_name())))
+    }
+    /// The caption, if any (used by list JSON rules).
+    fn caption(&self) -> Option<&Json> {
+        None
+    }
+    /// Set the caption (types without captions refuse).
+    fn set_caption(&mut self, caption: Json) -> Result<()> {
+        let _ = caption;
+        Err(Error::invalid(format!("{} has no caption", self.class_name())))
+    }
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// A copy (values are shared by `Arc`; setters copy on write).
+    fn clone_arc(&self) -> Arc<dyn Media>;
+}
+
+/// The common leading JSON fields of bound media (§1.4): caption?, _type, sha256, size, path.
+pub fn file_json(caption: Option<&Json>, type_name: &str, file: &MediaFile, path: String) -> Vec<(String, Json)> {
+    let mut m = Vec::with_capacity(8);
+    if let Some(c) = caption {
+        if *c != Json::Null {
+            m.push(("caption".to_string(), c.clone()));
+        }
+    }
+    m.push(("_type".to_string(), Json::str(type_name)));
+    m.push(("sha256".to_string(), Json::str(file.sha256.clone())));
+    m.push(("size".to_string(), Json::Int(file.size() as i64)));
+    m.push(("path".to_string(), Json::str(path)));
+    m
+}
+
+/// Downcast helper for list JSON builders.
+pub fn downcast<T: 'static>(m: &Arc<dyn Media>) -> Result<&T> {
+    m.as_any()
+        .downcast_ref::<T>()
+        .ok_or_else(|| Error::invalid("list items must all be of the first item's type"))
+}

@@ -1,0 +1,203 @@
+//! `history_dict_to_json` / `val_to_json` (spec §15) and the summary variant (§15.5):
+//! turns a dict of values into the row the SDK hands to its record writer.
+
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::json::Json;
+use crate::media::histogram::histogram_of;
+use crate::media::{BindCtx, Media};
+use crate::run_dir::{RunDir, Step};
+use crate::stats::{array_stats, HistData};
+use crate::tensor::{DType, Scalar, TensorView};
+use crate::value::{NdArray, Value};
+
+/// A converted row: top-level keys in order, each value ready for serialiser A.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub items: Vec<(String, Json)>,
+    /// Files placed while converting (relative to the files dir), in order.
+    pub placed: Vec<String>,
+}
+
+impl Row {
+    /// `{"k":v,…}` with serialiser A — the `row.json` of the compat contract.
+    pub fn to_compact(&self) -> String {
+        Json::Object(self.items.clone()).to_compact()
+    }
+}
+
+/// Convert a history row (`run.log(row)` with the SDK's local step `step`) or, with
+/// `Step::Summary`, a summary update.
+pub fn convert_row(row: &[(String, Value)], sink: &RunDir, step: Step) -> Result<Row> {
+    let placed = Mutex::new(Vec::new());
+    let mut items = Vec::with_capacity(row.len());
+    for (key, value) in row {
+        let ctx = BindCtx { sink, key, step, placed: &placed };
+        items.push((key.clone(), convert_value(value, &ctx, true)?));
+    }
+    Ok(Row { items, placed: placed.into_inner().unwrap_or_else(|p| p.into_inner()) })
+}
+
+/// Convert one value bound under `key` (nested dicts use their own keys, §1.2).
+pub fn convert_value(value: &Value, ctx: &BindCtx<'_>, in_dict: bool) -> Result<Json> {
+    let summary = ctx.step == Step::Summary;
+    Ok(match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::Int(*i),
+        // Summary updates turn float NaN into null at any dict depth (not inside lists).
+        Value::Float(f) if summary && in_dict && f.is_nan() => Json::Null,
+        Value::Float(f) => Json::Float(*f),
+        Value::Str(s) => Json::Str(s.clone()),
+        Value::Json(j) => j.clone(),
+        Value::Histogram(h) => h.to_json(),
+        Value::Array(a) => ndarray_json(a, summary)?,
+        Value::Media(m) => m.to_json(ctx)?,
+        Value::Dict(members) => {
+            let mut out = Vec::with_capacity(members.len());
+            for (k, v) in members {
+                let key = if summary { format!("{}.{}", ctx.key, k) } else { k.clone() };
+                out.push((k.clone(), convert_value(v, &ctx.with_key(&key), true)?));
+            }
+            Json::Object(out)
+        }
+        Value::List(items) => convert_list(items, ctx)?,
+    })
+}
+
+fn convert_list(items: &[Value], ctx: &BindCtx<'_>) -> Result<Json> {
+    if items.iter().all(Value::is_wb_value) {
+        if let Some(Value::Media(first)) = items.first() {
+            let same_class = items.iter().all(|v| match v {
+                Value::Media(m) => m.as_any().type_id() == first.as_any().type_id(),
+                _ => false,
+            });
+            if first.batchable() && same_class {
+                let media: Vec<Arc<dyn Media>> = items
+                    .iter()
+                    .filter_map(|v| match v {
+                        Value::Media(m) => Some(m.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                return first.list_to_json(&media, ctx);
+            }
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for v in items {
+            out.push(convert_value(v, ctx, false)?);
+        }
+        return Ok(Json::Array(out));
+    }
+    // Not all W&B values: left to the JSON encoder, which cannot serialise media.
+    plain_json(&Value::List(items.to_vec()), ctx.step == Step::Summary)
+}
+
+/// What the SDK's JSON encoder does with values `val_to_json` left alone.
+fn plain_json(value: &Value, summary: bool) -> Result<Json> {
+    Ok(match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::Int(*i),
+        Value::Float(f) => Json::Float(*f),
+        Value::Str(s) => Json::Str(s.clone()),
+        Value::Json(j) => j.clone(),
+        Value::Array(a) => ndarray_json(a, summary)?,
+        Value::List(items) => Json::Array(items.iter().map(|v| plain_json(v, summary)).collect::<Result<_>>()?),
+        Value::Dict(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), plain_json(v, summary)?)))
+                .collect::<Result<_>>()?,
+        ),
+        Value::Histogram(_) => return Err(not_serialisable("Histogram")),
+        Value::Media(m) => return Err(not_serialisable(m.class_name())),
+    })
+}
+
+fn not_serialisable(class: &str) -> Error {
+    Error::invalid(format!(
+        "Object of type {class} is not JSON serializable (media inside a list mixed with plain values, or inside a dict in a list)"
+    ))
+}
+
+fn scalar_json(s: Scalar) -> Json {
+    match s {
+        Scalar::Int(i) => Json::Int(i),
+        Scalar::F32(v) => Json::Float(v as f64),
+        Scalar::F64(v) => Json::Float(v),
+        Scalar::Bool(b) => Json::Bool(b),
+    }
+}
+
+fn nested_list(shape: &[usize], data: &[Scalar]) -> Json {
+    match shape.split_first() {
+        None => data.first().map(|&s| scalar_json(s)).unwrap_or(Json::Null),
+        Some((&n, rest)) => {
+            let stride: usize = rest.iter().product();
+            Json::Array((0..n).map(|i| nested_list(rest, &data[i * stride..(i + 1) * stride])).collect())
+        }
+    }
+}
+
+/// numpy arrays logged directly (§8.4): scalar, nested list (≤ 32 elements), 32-bin
+/// histogram (history) or statistics (summary).
+pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
+    let n = a.data.len();
+    if n == 1 {
+        return Ok(scalar_json(a.data[0]));
+    }
+    if n <= 32 {
+        return Ok(nested_list(&a.shape, &a.data));
+    }
+    let flat = scalars_to_bytes(a);
+    let t = TensorView::new(&flat.0, flat.1, &[n])?;
+    if summary {
+        return Ok(array_statistics(a, &t));
+    }
+    let (counts, edges) = histogram_of(&t, 32)?;
+    Ok(Json::object([
+        ("_type", Json::str("histogram")),
+        ("values", Json::Array(counts.into_iter().map(Json::Int).collect())),
+        ("bins", Json::Array(edges.into_iter().map(Json::Float).collect())),
+    ]))
+}
+
+/// Flat little-endian bytes of an NdArray (f32 kept as f32, everything else f64).
+fn scalars_to_bytes(a: &NdArray) -> (Vec<u8>, DType) {
+    if a.dtype == DType::F32 {
+        let b = a
+            .data
+            .iter()
+            .flat_map(|s| match s {
+                Scalar::F32(v) => *v,
+                other => other.as_f64() as f32,
+            }
+            .to_le_bytes())
+            .collect();
+        (b, DType::F32)
+    } else {
+        (a.data.iter().flat_map(|s| s.as_f64().to_le_bytes()).collect(), DType::F64)
+    }
+}
+
+fn array_statistics(a: &NdArray, t: &TensorView<'_>) -> Json {
+    let st = match t.dtype() {
+        DType::F32 => array_stats(HistData::F32(&t.to_f32())),
+        _ => array_stats(HistData::F64(&t.to_f64())),
+    };
+    let is_int = !a.dtype.is_float() && a.dtype != DType::Bool;
+    let extreme = |v: f64| if is_int { Json::Int(v as i64) } else { Json::Float(v) };
+    Json::object([
+        ("_type", Json::str("numpy.ndarray")),
+        ("var", Json::Float(st.var)),
+        ("mean", Json::Float(st.mean)),
+        ("min", extreme(st.min)),
+        ("max", extreme(st.max)),
+        ("10%", Json::Float(st.p10)),
+        ("25%", Json::Float(st.p25)),
+        ("75%", Json::Float(st.p75)),
+        ("90%", Json::Float(st.p90)),
+        ("size", Json::Int(st.size as i64)),
+    ])
+}

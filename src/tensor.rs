@@ -1,0 +1,425 @@
+//! `TensorView`: the one checked, strided view every array input goes through.
+//!
+//! All validation (dtype, shape, stride × extent overflow, data length) happens once in the
+//! constructor; afterwards elements are read in logical (C) order whatever the strides are,
+//! and nothing downstream sees a raw pointer.
+
+use crate::error::{Error, Result};
+
+/// Element types accepted for array input (the numpy dtypes the SDK sees).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    U8,
+    I8,
+    U16,
+    I16,
+    I32,
+    I64,
+    F32,
+    F64,
+    Bool,
+}
+
+impl DType {
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            DType::U8 | DType::I8 | DType::Bool => 1,
+            DType::U16 | DType::I16 => 2,
+            DType::I32 | DType::F32 => 4,
+            DType::I64 | DType::F64 => 8,
+        }
+    }
+    /// numpy's name for the dtype (used in error messages, as the SDK prints them).
+    pub fn name(self) -> &'static str {
+        match self {
+            DType::U8 => "uint8",
+            DType::I8 => "int8",
+            DType::U16 => "uint16",
+            DType::I16 => "int16",
+            DType::I32 => "int32",
+            DType::I64 => "int64",
+            DType::F32 => "float32",
+            DType::F64 => "float64",
+            DType::Bool => "bool",
+        }
+    }
+    /// Parse numpy's dtype name.
+    pub fn from_name(name: &str) -> Option<DType> {
+        Some(match name {
+            "uint8" => DType::U8,
+            "int8" => DType::I8,
+            "uint16" => DType::U16,
+            "int16" => DType::I16,
+            "int32" => DType::I32,
+            "int64" => DType::I64,
+            "float32" => DType::F32,
+            "float64" => DType::F64,
+            "bool" => DType::Bool,
+            _ => return None,
+        })
+    }
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F64)
+    }
+}
+
+/// One element, widened without loss.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalar {
+    Int(i64),
+    F32(f32),
+    F64(f64),
+    Bool(bool),
+}
+
+impl Scalar {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Scalar::Int(v) => v as f64,
+            Scalar::F32(v) => v as f64,
+            Scalar::F64(v) => v,
+            Scalar::Bool(b) => b as u8 as f64,
+        }
+    }
+}
+
+/// A validated, possibly strided view of array data.
+#[derive(Debug, Clone)]
+pub struct TensorView<'a> {
+    data: &'a [u8],
+    /// Byte offset of element `[0, 0, …]` inside `data`.
+    base: usize,
+    dtype: DType,
+    shape: Vec<usize>,
+    /// Strides in elements (may be negative or zero).
+    strides: Vec<isize>,
+}
+
+/// Byte extent of a strided layout: how many bytes lie before element `[0,…]` (negative
+/// strides) and the total span. Checks every multiplication for overflow.
+pub fn strided_span(dtype: DType, shape: &[usize], strides: Option<&[isize]>) -> Result<(usize, usize)> {
+    let item = dtype.size();
+    let mut numel: usize = 1;
+    for (i, &d) in shape.iter().enumerate() {
+        numel = numel
+            .checked_mul(d)
+            .ok_or_else(|| Error::overflow(format!("shape {shape:?}: element count overflows (axis {i})")))?;
+    }
+    numel
+        .checked_mul(item)
+        .filter(|&b| b <= isize::MAX as usize)
+        .ok_or_else(|| Error::overflow(format!("shape {shape:?}: byte size overflows")))?;
+    if numel == 0 {
+        return Ok((0, 0));
+    }
+    let Some(strides) = strides else {
+        return Ok((0, numel * item));
+    };
+    if strides.len() != shape.len() {
+        return Err(Error::invalid(format!(
+            "strides has {} entries but shape has {}",
+            strides.len(),
+            shape.len()
+        )));
+    }
+    let (mut lo, mut hi): (i128, i128) = (0, 0);
+    for (&d, &s) in shape.iter().zip(strides) {
+        let reach = (d as i128 - 1) * s as i128;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
+    }
+    let before = (-lo) * item as i128;
+    let span = (hi - lo + 1) * item as i128;
+    if span > isize::MAX as i128 || before > isize::MAX as i128 {
+        return Err(Error::overflow(format!(
+            "shape {shape:?} with strides {strides:?}: addressed byte range overflows"
+        )));
+    }
+    Ok((before as usize, span as usize))
+}
+
+impl<'a> TensorView<'a> {
+    /// A C-contiguous view over `data` (which must hold exactly `numel × itemsize` bytes, or more).
+    pub fn new(data: &'a [u8], dtype: DType, shape: &[usize]) -> Result<Self> {
+        Self::strided(data, 0, dtype, shape, None)
+    }
+
+    /// A strided view: element `[0,…]` starts at byte `base` of `data`; strides in elements.
+    pub fn strided(
+        data: &'a [u8],
+        base: usize,
+        dtype: DType,
+        shape: &[usize],
+        strides: Option<&[isize]>,
+    ) -> Result<Self> {
+        let (before, span) = strided_span(dtype, shape, strides)?;
+        if span > 0 {
+            let start = base
+                .checked_sub(before)
+                .ok_or_else(|| Error::invalid("strides reach before the start of the data"))?;
+            if start.checked_add(span).is_none_or(|end| end > data.len()) {
+                return Err(Error::invalid(format!(
+                    "data has {} bytes but shape {shape:?} ({}) needs {}",
+                    data.len(),
+                    dtype.name(),
+                    start.saturating_add(span)
+                )));
+            }
+        }
+        let strides = match strides {
+            Some(s) => s.to_vec(),
+            None => c_strides(shape),
+        };
+        Ok(TensorView { data, base, dtype, shape: shape.to_vec(), strides })
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+    /// Strides in elements.
+    pub fn strides(&self) -> &[isize] {
+        &self.strides
+    }
+
+    /// The raw bytes in logical order if the layout is C-contiguous (no copy).
+    pub fn contiguous_bytes(&self) -> Option<&'a [u8]> {
+        let n = self.numel();
+        if n == 0 {
+            return Some(&[]);
+        }
+        let mut expect: isize = 1;
+        for (&d, &s) in self.shape.iter().zip(&self.strides).rev() {
+            if d != 1 && s != expect {
+                return None;
+            }
+            expect *= d as isize;
+        }
+        self.data.get(self.base..self.base + n * self.dtype.size())
+    }
+
+    /// A view with a new shape/strides over the same memory (used by squeeze/permute).
+    pub fn relayout(&self, shape: Vec<usize>, strides: Vec<isize>) -> TensorView<'a> {
+        debug_assert_eq!(shape.len(), strides.len());
+        TensorView { data: self.data, base: self.base, dtype: self.dtype, shape, strides }
+    }
+
+    /// Remove all size-1 axes (numpy `squeeze`).
+    pub fn squeezed(&self) -> TensorView<'a> {
+        let (shape, strides) = self
+            .shape
+            .iter()
+            .zip(&self.strides)
+            .filter(|(&d, _)| d != 1)
+            .map(|(&d, &s)| (d, s))
+            .unzip();
+        self.relayout(shape, strides)
+    }
+
+    /// Reorder axes: new axis i is old axis `perm[i]`.
+    pub fn permuted(&self, perm: &[usize]) -> TensorView<'a> {
+        let shape = perm.iter().map(|&p| self.shape[p]).collect();
+        let strides = perm.iter().map(|&p| self.strides[p]).collect();
+        self.relayout(shape, strides)
+    }
+
+    /// Sub-view: index `i` along axis 0.
+    pub fn index0(&self, i: usize) -> TensorView<'a> {
+        let base = (self.base as isize + i as isize * self.strides[0] * self.dtype.size() as isize) as usize;
+        TensorView {
+            data: self.data,
+            base,
+            dtype: self.dtype,
+            shape: self.shape[1..].to_vec(),
+            strides: self.strides[1..].to_vec(),
+        }
+    }
+
+    /// Calls `f` with the byte offset of every element, in logical (C) order.
+    pub fn for_each_offset(&self, mut f: impl FnMut(usize)) {
+        let n = self.numel();
+        if n == 0 {
+            return;
+        }
+        let item = self.dtype.size() as isize;
+        if self.shape.is_empty() {
+            f(self.base);
+            return;
+        }
+        let nd = self.shape.len();
+        let inner_len = self.shape[nd - 1];
+        let inner_step = self.strides[nd - 1] * item;
+        let mut idx = vec![0usize; nd - 1];
+        let mut off = self.base as isize;
+        loop {
+            let mut o = off;
+            for _ in 0..inner_len {
+                f(o as usize);
+                o += inner_step;
+            }
+            // odometer over the outer axes
+            let mut ax = nd - 1;
+            loop {
+                if ax == 0 {
+                    return;
+                }
+                ax -= 1;
+                idx[ax] += 1;
+                off += self.strides[ax] * item;
+                if idx[ax] < self.shape[ax] {
+                    break;
+                }
+                off -= self.strides[ax] * item * self.shape[ax] as isize;
+                idx[ax] = 0;
+            }
+        }
+    }
+
+    #[inline]
+    fn bytes_at<const N: usize>(&self, off: usize) -> [u8; N] {
+        let mut b = [0u8; N];
+        b.copy_from_slice(&self.data[off..off + N]);
+        b
+    }
+
+    /// The element at a byte offset produced by `for_each_offset`.
+    #[inline]
+    pub fn scalar_at(&self, off: usize) -> Scalar {
+        match self.dtype {
+            DType::U8 => Scalar::Int(self.data[off] as i64),
+            DType::I8 => Scalar::Int(self.data[off] as i8 as i64),
+            DType::Bool => Scalar::Bool(self.data[off] != 0),
+            DType::U16 => Scalar::Int(u16::from_le_bytes(self.bytes_at(off)) as i64),
+            DType::I16 => Scalar::Int(i16::from_le_bytes(self.bytes_at(off)) as i64),
+            DType::I32 => Scalar::Int(i32::from_le_bytes(self.bytes_at(off)) as i64),
+            DType::I64 => Scalar::Int(i64::from_le_bytes(self.bytes_at(off))),
+            DType::F32 => Scalar::F32(f32::from_le_bytes(self.bytes_at(off))),
+            DType::F64 => Scalar::F64(f64::from_le_bytes(self.bytes_at(off))),
+        }
+    }
+
+    /// All elements in logical order.
+    pub fn to_scalars(&self) -> Vec<Scalar> {
+        let mut out = Vec::with_capacity(self.numel());
+        self.for_each_offset(|o| out.push(self.scalar_at(o)));
+        out
+    }
+
+    /// All elements as f64, logical order (exact for every dtype but i64 beyond 2^53).
+    pub fn to_f64(&self) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.numel());
+        match (self.dtype, self.contiguous_bytes()) {
+            (DType::F64, Some(b)) => {
+                out.extend(b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))))
+            }
+            _ => self.for_each_offset(|o| out.push(self.scalar_at(o).as_f64())),
+        }
+        out
+    }
+
+    /// All elements as f32 (only meaningful for F32 data).
+    pub fn to_f32(&self) -> Vec<f32> {
+        let mut out = Vec::with_capacity(self.numel());
+        self.for_each_offset(|o| {
+            out.push(match self.scalar_at(o) {
+                Scalar::F32(v) => v,
+                s => s.as_f64() as f32,
+            })
+        });
+        out
+    }
+
+    /// numpy `astype(uint8)` as on x86-64: integers wrap mod 256, floats truncate toward zero
+    /// and then wrap; NaN, ±inf and values outside the int32 range become 0 (cvttsd2si
+    /// returns 0x80000000 for them). This is what wandb 0.31 does to image/video data (§2.2).
+    pub fn to_u8_cast(&self) -> Vec<u8> {
+        if let (DType::U8, Some(b)) = (self.dtype, self.contiguous_bytes()) {
+            return b.to_vec();
+        }
+        let mut out = Vec::with_capacity(self.numel());
+        match self.dtype {
+            DType::U8 | DType::I8 | DType::Bool => self.for_each_offset(|o| out.push(self.data[o])),
+            _ => self.for_each_offset(|o| out.push(cast_u8(self.scalar_at(o)))),
+        }
+        out
+    }
+}
+
+/// C-order strides (in elements) for a shape.
+pub fn c_strides(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![0isize; shape.len()];
+    let mut acc: isize = 1;
+    for i in (0..shape.len()).rev() {
+        strides[i] = acc;
+        acc = acc.wrapping_mul(shape[i].max(1) as isize);
+    }
+    strides
+}
+
+/// numpy's float→uint8 cast on x86-64 (via a 32-bit truncating conversion).
+#[inline]
+pub fn cast_f64_u8(v: f64) -> u8 {
+    if v.is_nan() || v <= -2147483649.0 || v >= 2147483648.0 {
+        0
+    } else {
+        (v as i32) as u8
+    }
+}
+
+#[inline]
+pub fn cast_u8(s: Scalar) -> u8 {
+    match s {
+        Scalar::Int(v) => v as u8,
+        Scalar::Bool(b) => b as u8,
+        Scalar::F32(v) => cast_f64_u8(v as f64),
+        Scalar::F64(v) => cast_f64_u8(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strided_hwc_from_chw() {
+        // CHW buffer 3x2x2, viewed as HWC through strides.
+        let data: Vec<u8> = (0..12).collect();
+        let v = TensorView::strided(&data, 0, DType::U8, &[2, 2, 3], Some(&[2, 1, 4])).unwrap();
+        assert!(v.contiguous_bytes().is_none());
+        assert_eq!(v.to_u8_cast(), vec![0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+    }
+
+    #[test]
+    fn negative_strides_and_bounds() {
+        let data: Vec<u8> = (0..4).collect();
+        // flipped 1-D view whose element 0 is the last byte
+        let v = TensorView::strided(&data, 3, DType::U8, &[4], Some(&[-1])).unwrap();
+        assert_eq!(v.to_u8_cast(), vec![3, 2, 1, 0]);
+        assert!(TensorView::strided(&data, 2, DType::U8, &[4], Some(&[-1])).is_err());
+        assert!(TensorView::new(&data, DType::U16, &[3]).is_err());
+        let e = TensorView::new(&data, DType::F64, &[usize::MAX, 2]).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::Overflow);
+    }
+
+    #[test]
+    fn uint8_cast_matches_numpy_x86() {
+        let vals = [0.9, 1.5, 127.7, 254.99, -0.5, -1.0, 300.7, 1000.0, f64::NAN, f64::INFINITY, -f64::INFINITY, 3e9];
+        let got: Vec<u8> = vals.iter().map(|&v| cast_f64_u8(v)).collect();
+        assert_eq!(got, vec![0, 1, 127, 254, 0, 255, 44, 232, 0, 0, 0, 0]);
+        assert_eq!(cast_u8(Scalar::Int(-1)), 255);
+        assert_eq!(cast_u8(Scalar::Int(65535)), 255);
+        assert_eq!(cast_u8(Scalar::Int(257)), 1);
+    }
+}
