@@ -16,6 +16,7 @@ pub mod ffi;
 pub mod json;
 pub mod media;
 pub mod row;
+pub mod run;
 pub mod run_dir;
 pub mod stats;
 pub mod tensor;

@@ -33,10 +33,18 @@ pub fn convert_row(row: &[(String, Value)], sink: &RunDir, step: Step) -> Result
     let placed = Mutex::new(Vec::new());
     let mut items = Vec::with_capacity(row.len());
     for (key, value) in row {
-        let ctx = BindCtx { sink, key, step, placed: &placed };
+        let ctx = BindCtx {
+            sink,
+            key,
+            step,
+            placed: &placed,
+        };
         items.push((key.clone(), convert_value(value, &ctx, true)?));
     }
-    Ok(Row { items, placed: placed.into_inner().unwrap_or_else(|p| p.into_inner()) })
+    Ok(Row {
+        items,
+        placed: placed.into_inner().unwrap_or_else(|p| p.into_inner()),
+    })
 }
 
 /// Convert one value bound under `key` (nested dicts use their own keys, §1.2).
@@ -57,7 +65,11 @@ pub fn convert_value(value: &Value, ctx: &BindCtx<'_>, in_dict: bool) -> Result<
         Value::Dict(members) => {
             let mut out = Vec::with_capacity(members.len());
             for (k, v) in members {
-                let key = if summary { format!("{}.{}", ctx.key, k) } else { k.clone() };
+                let key = if summary {
+                    format!("{}.{}", ctx.key, k)
+                } else {
+                    k.clone()
+                };
                 out.push((k.clone(), convert_value(v, &ctx.with_key(&key), true)?));
             }
             Json::Object(out)
@@ -104,7 +116,12 @@ fn plain_json(value: &Value, summary: bool) -> Result<Json> {
         Value::Str(s) => Json::Str(s.clone()),
         Value::Json(j) => j.clone(),
         Value::Array(a) => ndarray_json(a, summary)?,
-        Value::List(items) => Json::Array(items.iter().map(|v| plain_json(v, summary)).collect::<Result<_>>()?),
+        Value::List(items) => Json::Array(
+            items
+                .iter()
+                .map(|v| plain_json(v, summary))
+                .collect::<Result<_>>()?,
+        ),
         Value::Dict(m) => Json::Object(
             m.iter()
                 .map(|(k, v)| Ok((k.clone(), plain_json(v, summary)?)))
@@ -135,7 +152,11 @@ fn nested_list(shape: &[usize], data: &[Scalar]) -> Json {
         None => data.first().map(|&s| scalar_json(s)).unwrap_or(Json::Null),
         Some((&n, rest)) => {
             let stride: usize = rest.iter().product();
-            Json::Array((0..n).map(|i| nested_list(rest, &data[i * stride..(i + 1) * stride])).collect())
+            Json::Array(
+                (0..n)
+                    .map(|i| nested_list(rest, &data[i * stride..(i + 1) * stride]))
+                    .collect(),
+            )
         }
     }
 }
@@ -158,8 +179,14 @@ pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
     let (counts, edges) = histogram_of(&t, 32)?;
     Ok(Json::object([
         ("_type", Json::str("histogram")),
-        ("values", Json::Array(counts.into_iter().map(Json::Int).collect())),
-        ("bins", Json::Array(edges.into_iter().map(Json::Float).collect())),
+        (
+            "values",
+            Json::Array(counts.into_iter().map(Json::Int).collect()),
+        ),
+        (
+            "bins",
+            Json::Array(edges.into_iter().map(Json::Float).collect()),
+        ),
     ]))
 }
 
@@ -169,15 +196,23 @@ fn scalars_to_bytes(a: &NdArray) -> (Vec<u8>, DType) {
         let b = a
             .data
             .iter()
-            .flat_map(|s| match s {
-                Scalar::F32(v) => *v,
-                other => other.as_f64() as f32,
-            }
-            .to_le_bytes())
+            .flat_map(|s| {
+                match s {
+                    Scalar::F32(v) => *v,
+                    other => other.as_f64() as f32,
+                }
+                .to_le_bytes()
+            })
             .collect();
         (b, DType::F32)
     } else {
-        (a.data.iter().flat_map(|s| s.as_f64().to_le_bytes()).collect(), DType::F64)
+        (
+            a.data
+                .iter()
+                .flat_map(|s| s.as_f64().to_le_bytes())
+                .collect(),
+            DType::F64,
+        )
     }
 }
 
@@ -187,7 +222,13 @@ fn array_statistics(a: &NdArray, t: &TensorView<'_>) -> Json {
         _ => array_stats(HistData::F64(&t.to_f64())),
     };
     let is_int = !a.dtype.is_float() && a.dtype != DType::Bool;
-    let extreme = |v: f64| if is_int { Json::Int(v as i64) } else { Json::Float(v) };
+    let extreme = |v: f64| {
+        if is_int {
+            Json::Int(v as i64)
+        } else {
+            Json::Float(v)
+        }
+    };
     Json::object([
         ("_type", Json::str("numpy.ndarray")),
         ("var", Json::Float(st.var)),

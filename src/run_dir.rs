@@ -52,13 +52,17 @@ pub fn media_path(subdir: &str, key: &str, step: &Step, sha256: &str, ext: &str)
     if key.contains('\0') {
         return Err(Error::invalid("key contains a NUL character"));
     }
-    let hash20 = sha256.get(..20).ok_or_else(|| Error::invalid("sha256 must have 64 hex digits"))?;
+    let hash20 = sha256
+        .get(..20)
+        .ok_or_else(|| Error::invalid("sha256 must have 64 hex digits"))?;
     let name = format!("{}_{}_{}{}", sanitise_key(key), step, hash20, ext);
     let joined = format!("{subdir}/{name}");
     let parts: Vec<&str> = joined.split('/').filter(|c| !c.is_empty()).collect();
     if parts.iter().any(|c| *c == "." || *c == "..") {
         // Only reachable through odd extensions; the sanitised key cannot produce it.
-        return Err(Error::invalid(format!("media path {joined:?} would leave the run directory")));
+        return Err(Error::invalid(format!(
+            "media path {joined:?} would leave the run directory"
+        )));
     }
     Ok(parts.join("/"))
 }
@@ -77,7 +81,10 @@ impl RunDir {
     pub fn new(files_dir: impl AsRef<Path>) -> Result<RunDir> {
         let files_dir = files_dir.as_ref().to_path_buf();
         fs::create_dir_all(&files_dir).map_err(|e| Error::io(files_dir.display(), e))?;
-        Ok(RunDir { files_dir, config: Mutex::new(Json::Object(Vec::new())) })
+        Ok(RunDir {
+            files_dir,
+            config: Mutex::new(Json::Object(Vec::new())),
+        })
     }
 
     pub fn files_dir(&self) -> &Path {
@@ -142,7 +149,10 @@ impl RunDir {
 
     /// The `_wandb` config singletons registered so far (an object, possibly empty).
     pub fn config_json(&self) -> Json {
-        self.config.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.config
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -156,12 +166,21 @@ mod tests {
     fn key_sanitising_matches_spec_table() {
         let p = |k: &str| media_path("media/images", k, &Step::Num(0), H, ".png").unwrap();
         assert_eq!(p("img"), "media/images/img_0_eaa4a94ea300e0d2c775.png");
-        assert_eq!(p("a/../b"), "media/images/a/__/b_0_eaa4a94ea300e0d2c775.png");
+        assert_eq!(
+            p("a/../b"),
+            "media/images/a/__/b_0_eaa4a94ea300e0d2c775.png"
+        );
         assert_eq!(p("/abs/x"), "media/images/abs/x_0_eaa4a94ea300e0d2c775.png");
         assert_eq!(p(".."), "media/images/___0_eaa4a94ea300e0d2c775.png");
         assert_eq!(p("a//b"), "media/images/a/b_0_eaa4a94ea300e0d2c775.png");
-        assert_eq!(p("trail/"), "media/images/trail/_0_eaa4a94ea300e0d2c775.png");
-        assert_eq!(p("./x/./y"), "media/images/_/x/_/y_0_eaa4a94ea300e0d2c775.png");
+        assert_eq!(
+            p("trail/"),
+            "media/images/trail/_0_eaa4a94ea300e0d2c775.png"
+        );
+        assert_eq!(
+            p("./x/./y"),
+            "media/images/_/x/_/y_0_eaa4a94ea300e0d2c775.png"
+        );
         assert_eq!(
             media_path("media/images", "nested.img", &Step::Summary, H, ".png").unwrap(),
             "media/images/nested.img_summary_eaa4a94ea300e0d2c775.png"
@@ -175,9 +194,17 @@ mod tests {
         rd.write_file("media/x/a.bin", b"abc").unwrap();
         rd.write_file("media/x/a.bin", b"abc").unwrap();
         assert_eq!(fs::read(dir.join("media/x/a.bin")).unwrap(), b"abc");
-        let names: Vec<_> = fs::read_dir(dir.join("media/x")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.join("media/x"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "no temp files left: {names:?}");
-        rd.add_class_labels("mask/class_labels", "img", "m", Json::object([("1", Json::str("a"))]));
+        rd.add_class_labels(
+            "mask/class_labels",
+            "img",
+            "m",
+            Json::object([("1", Json::str("a"))]),
+        );
         assert_eq!(
             rd.config_json().to_compact(),
             r#"{"mask/class_labels":{"img_wandb_delimeter_m":{"type":"mask/class_labels","key":"img_wandb_delimeter_m","value":{"1":"a"}}}}"#

@@ -24,5 +24,15 @@ pub struct ArrayStats {
 }
 pub fn array_stats(data: HistData<'_>) -> ArrayStats {
     let _ = data;
-    ArrayStats { var: 0.0, mean: 0.0, min: 0.0, max: 0.0, p10: 0.0, p25: 0.0, p75: 0.0, p90: 0.0, size: 0 }
+    ArrayStats {
+        var: 0.0,
+        mean: 0.0,
+        min: 0.0,
+        max: 0.0,
+        p10: 0.0,
+        p25: 0.0,
+        p75: 0.0,
+        p90: 0.0,
+        size: 0,
+    }
 }

@@ -98,13 +98,19 @@ pub struct TensorView<'a> {
 
 /// Byte extent of a strided layout: how many bytes lie before element `[0,…]` (negative
 /// strides) and the total span. Checks every multiplication for overflow.
-pub fn strided_span(dtype: DType, shape: &[usize], strides: Option<&[isize]>) -> Result<(usize, usize)> {
+pub fn strided_span(
+    dtype: DType,
+    shape: &[usize],
+    strides: Option<&[isize]>,
+) -> Result<(usize, usize)> {
     let item = dtype.size();
     let mut numel: usize = 1;
     for (i, &d) in shape.iter().enumerate() {
-        numel = numel
-            .checked_mul(d)
-            .ok_or_else(|| Error::overflow(format!("shape {shape:?}: element count overflows (axis {i})")))?;
+        numel = numel.checked_mul(d).ok_or_else(|| {
+            Error::overflow(format!(
+                "shape {shape:?}: element count overflows (axis {i})"
+            ))
+        })?;
     }
     numel
         .checked_mul(item)
@@ -174,7 +180,13 @@ impl<'a> TensorView<'a> {
             Some(s) => s.to_vec(),
             None => c_strides(shape),
         };
-        Ok(TensorView { data, base, dtype, shape: shape.to_vec(), strides })
+        Ok(TensorView {
+            data,
+            base,
+            dtype,
+            shape: shape.to_vec(),
+            strides,
+        })
     }
 
     pub fn dtype(&self) -> DType {
@@ -213,7 +225,13 @@ impl<'a> TensorView<'a> {
     /// A view with a new shape/strides over the same memory (used by squeeze/permute).
     pub fn relayout(&self, shape: Vec<usize>, strides: Vec<isize>) -> TensorView<'a> {
         debug_assert_eq!(shape.len(), strides.len());
-        TensorView { data: self.data, base: self.base, dtype: self.dtype, shape, strides }
+        TensorView {
+            data: self.data,
+            base: self.base,
+            dtype: self.dtype,
+            shape,
+            strides,
+        }
     }
 
     /// Remove all size-1 axes (numpy `squeeze`).
@@ -237,7 +255,8 @@ impl<'a> TensorView<'a> {
 
     /// Sub-view: index `i` along axis 0.
     pub fn index0(&self, i: usize) -> TensorView<'a> {
-        let base = (self.base as isize + i as isize * self.strides[0] * self.dtype.size() as isize) as usize;
+        let base = (self.base as isize + i as isize * self.strides[0] * self.dtype.size() as isize)
+            as usize;
         TensorView {
             data: self.data,
             base,
@@ -321,9 +340,10 @@ impl<'a> TensorView<'a> {
     pub fn to_f64(&self) -> Vec<f64> {
         let mut out = Vec::with_capacity(self.numel());
         match (self.dtype, self.contiguous_bytes()) {
-            (DType::F64, Some(b)) => {
-                out.extend(b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))))
-            }
+            (DType::F64, Some(b)) => out.extend(
+                b.chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
+            ),
             _ => self.for_each_offset(|o| out.push(self.scalar_at(o).as_f64())),
         }
         out
@@ -415,7 +435,20 @@ mod tests {
 
     #[test]
     fn uint8_cast_matches_numpy_x86() {
-        let vals = [0.9, 1.5, 127.7, 254.99, -0.5, -1.0, 300.7, 1000.0, f64::NAN, f64::INFINITY, -f64::INFINITY, 3e9];
+        let vals = [
+            0.9,
+            1.5,
+            127.7,
+            254.99,
+            -0.5,
+            -1.0,
+            300.7,
+            1000.0,
+            f64::NAN,
+            f64::INFINITY,
+            -f64::INFINITY,
+            3e9,
+        ];
         let got: Vec<u8> = vals.iter().map(|&v| cast_f64_u8(v)).collect();
         assert_eq!(got, vec![0, 1, 127, 254, 0, 255, 44, 232, 0, 0, 0, 0]);
         assert_eq!(cast_u8(Scalar::Int(-1)), 255);

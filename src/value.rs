@@ -19,7 +19,11 @@ pub struct NdArray {
 
 impl NdArray {
     pub fn from_tensor(t: &TensorView<'_>) -> NdArray {
-        NdArray { dtype: t.dtype(), shape: t.shape().to_vec(), data: t.to_scalars() }
+        NdArray {
+            dtype: t.dtype(),
+            shape: t.shape().to_vec(),
+            data: t.to_scalars(),
+        }
     }
 }
 
@@ -103,7 +107,11 @@ impl Value {
             Json::Float(f) => Value::Float(*f),
             Json::Str(s) => Value::Str(s.clone()),
             Json::Array(a) => Value::List(a.iter().map(Value::from_json).collect()),
-            Json::Object(m) => Value::Dict(m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+            Json::Object(m) => Value::Dict(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 }

@@ -276,6 +276,9 @@ mod tests {
     #[test]
     fn parse_keeps_order_and_number_kinds() {
         let j = Json::parse("{\"z\":1,\"a\":1.0,\"m\":[18446744073709551615]}").unwrap();
-        assert_eq!(j.to_compact(), "{\"z\":1,\"a\":1.0,\"m\":[18446744073709551615]}");
+        assert_eq!(
+            j.to_compact(),
+            "{\"z\":1,\"a\":1.0,\"m\":[18446744073709551615]}"
+        );
     }
 }

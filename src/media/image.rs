@@ -47,7 +47,11 @@ impl ImageMode {
             "LA" => ImageMode::LA,
             "RGB" => ImageMode::Rgb,
             "RGBA" => ImageMode::Rgba,
-            _ => return Err(Error::unsupported(format!("image mode {s:?} is not supported (use L, LA, RGB or RGBA)"))),
+            _ => {
+                return Err(Error::unsupported(format!(
+                    "image mode {s:?} is not supported (use L, LA, RGB or RGBA)"
+                )))
+            }
         })
     }
     fn from_channels(c: usize) -> Option<ImageMode> {
@@ -87,7 +91,11 @@ impl FileType {
             "jpg" => FileType::Jpg,
             "jpeg" => FileType::Jpeg,
             "bmp" => FileType::Bmp,
-            _ => return Err(Error::invalid("file_type must be one of ['png', 'jpg', 'jpeg', 'bmp']")),
+            _ => {
+                return Err(Error::invalid(
+                    "file_type must be one of ['png', 'jpg', 'jpeg', 'bmp']",
+                ))
+            }
         })
     }
     fn is_jpeg(self) -> bool {
@@ -166,7 +174,10 @@ impl Image {
             }
             FileType::Jpg | FileType::Jpeg => {
                 if matches!(px.mode, ImageMode::LA | ImageMode::Rgba) {
-                    return Err(Error::invalid(format!("cannot write mode {} as JPEG", px.mode.name())));
+                    return Err(Error::invalid(format!(
+                        "cannot write mode {} as JPEG",
+                        px.mode.name()
+                    )));
                 }
                 jpeg::encode_jpeg(&px.data, px.width, px.height, c)
             }
@@ -189,9 +200,21 @@ impl Image {
             .with_guessed_format()
             .map_err(|e| Error::io(path.display(), e))?
             .into_dimensions()
-            .map_err(|e| Error::invalid(format!("cannot identify image file {}: {e}", path.display())))?;
+            .map_err(|e| {
+                Error::invalid(format!(
+                    "cannot identify image file {}: {e}",
+                    path.display()
+                ))
+            })?;
         let format = file.ext.trim_start_matches('.').to_string();
-        Ok(Image { file, format, width, height, caption: None, grouping: None })
+        Ok(Image {
+            file,
+            format,
+            width,
+            height,
+            caption: None,
+            grouping: None,
+        })
     }
 
     pub fn set_grouping(&mut self, grouping: i64) {
@@ -261,7 +284,9 @@ impl Media for Image {
 /// The SDK's `guess_mode` on the squeezed numpy shape (§2.3).
 fn guess_mode(shape: &[usize], file_type: FileType) -> Result<ImageMode> {
     let Some(&channels) = shape.last() else {
-        return Err(Error::invalid("cannot guess the mode of a 0-d array (IndexError: tuple index out of range)"));
+        return Err(Error::invalid(
+            "cannot guess the mode of a 0-d array (IndexError: tuple index out of range)",
+        ));
     };
     if shape.len() == 2 || channels == 1 {
         return Ok(ImageMode::L);
@@ -270,7 +295,10 @@ fn guess_mode(shape: &[usize], file_type: FileType) -> Result<ImageMode> {
         3 => Ok(ImageMode::Rgb),
         4 if file_type.is_jpeg() => Ok(ImageMode::Rgb),
         4 => Ok(ImageMode::Rgba),
-        _ => Err(Error::invalid(format!("Un-supported shape for image conversion {}", shape_list(shape)))),
+        _ => Err(Error::invalid(format!(
+            "Un-supported shape for image conversion {}",
+            shape_list(shape)
+        ))),
     }
 }
 
@@ -294,7 +322,11 @@ pub fn tensor_to_pixels(t: &TensorView<'_>, opts: &ImageOptions) -> Result<Pixel
     } else {
         t.clone()
     };
-    let view = if view.ndim() > 2 { view.squeezed() } else { view };
+    let view = if view.ndim() > 2 {
+        view.squeezed()
+    } else {
+        view
+    };
     let shape = view.shape().to_vec();
     let mode = match opts.mode {
         Some(m) => m,
@@ -322,14 +354,22 @@ pub fn tensor_to_pixels(t: &TensorView<'_>, opts: &ImageOptions) -> Result<Pixel
         }
     };
     if height == 0 || width == 0 {
-        return Err(Error::invalid(format!("image array has an empty axis: shape {}", shape_list(&shape))));
+        return Err(Error::invalid(format!(
+            "image array has an empty axis: shape {}",
+            shape_list(&shape)
+        )));
     }
     if height > u32::MAX as usize || width > u32::MAX as usize {
         return Err(Error::overflow("image dimensions exceed 2^32"));
     }
     let data = view.to_u8_cast();
     let data = convert_mode(data, native, mode);
-    Ok(Pixels { data, width: width as u32, height: height as u32, mode })
+    Ok(Pixels {
+        data,
+        width: width as u32,
+        height: height as u32,
+        mode,
+    })
 }
 
 /// Pillow's `Image.convert` between L, LA, RGB and RGBA (§2.4).
@@ -391,7 +431,9 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
                 d.iter_mut().for_each(|v| *v = (*v - lowest) / ptp);
             }
             if nan_max(d.iter().map(|&v| v as f64)) <= 1.0 {
-                d.iter().map(|&v| clip_u8_i(trunc_i32((v * 255.0) as f64))).collect()
+                d.iter()
+                    .map(|&v| clip_u8_i(trunc_i32((v * 255.0) as f64)))
+                    .collect()
             } else {
                 d.iter().map(|&v| clip_u8_f(v as f64)).collect()
             }
@@ -435,7 +477,10 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
             let highest = vals.iter().copied().max().unwrap_or(0);
             if lowest < 0 {
                 let ptp = wrap(highest.wrapping_sub(lowest)) as f64;
-                let d: Vec<f64> = vals.iter().map(|&v| wrap(v.wrapping_sub(lowest)) as f64 / ptp).collect();
+                let d: Vec<f64> = vals
+                    .iter()
+                    .map(|&v| wrap(v.wrapping_sub(lowest)) as f64 / ptp)
+                    .collect();
                 if nan_max(d.iter().copied()) <= 1.0 {
                     d.iter().map(|&v| clip_u8_i(trunc_i32(v * 255.0))).collect()
                 } else {
@@ -443,7 +488,13 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
                 }
             } else if highest <= 1 {
                 // bool * 255 promotes to int64; other ints multiply in their own width.
-                let mul = |v: i64| if dt == DType::Bool { v * 255 } else { wrap(v.wrapping_mul(255)) };
+                let mul = |v: i64| {
+                    if dt == DType::Bool {
+                        v * 255
+                    } else {
+                        wrap(v.wrapping_mul(255))
+                    }
+                };
                 vals.iter().map(|&v| clip_u8_i(wrap_i32(mul(v)))).collect()
             } else {
                 vals.iter().map(|&v| clip_u8_i(v)).collect()
@@ -485,7 +536,13 @@ mod tests {
 
     fn px(shape: &[usize], data: &[u8], mode: Option<ImageMode>) -> Result<Pixels> {
         let t = TensorView::new(data, DType::U8, shape).unwrap();
-        tensor_to_pixels(&t, &ImageOptions { mode, ..Default::default() })
+        tensor_to_pixels(
+            &t,
+            &ImageOptions {
+                mode,
+                ..Default::default()
+            },
+        )
     }
 
     #[test]
@@ -497,7 +554,10 @@ mod tests {
         let p = px(&[1, 1, 3], &[1, 2, 3], None).unwrap();
         assert_eq!((p.width, p.height, p.mode), (1, 3, ImageMode::Rgb));
         assert_eq!(p.data, vec![1, 1, 1, 2, 2, 2, 3, 3, 3]);
-        assert!(px(&[5], &[0; 5], None).unwrap_err().message.contains("Un-supported shape for image conversion [5]"));
+        assert!(px(&[5], &[0; 5], None)
+            .unwrap_err()
+            .message
+            .contains("Un-supported shape for image conversion [5]"));
         assert!(px(&[2, 2, 2], &[0; 8], None).is_err());
         // (1,2,2) squeezes to (2,2): a 2-D L image, converted to LA.
         let p = px(&[1, 2, 2], &[10, 255, 20, 0], Some(ImageMode::LA)).unwrap();
@@ -507,22 +567,44 @@ mod tests {
     #[test]
     fn pillow_mode_conversions() {
         let rgb = vec![255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30];
-        assert_eq!(convert_mode(rgb, ImageMode::Rgb, ImageMode::L), vec![76, 150, 29, 18]);
-        assert_eq!(convert_mode(vec![7, 9], ImageMode::LA, ImageMode::Rgba), vec![7, 7, 7, 9]);
-        assert_eq!(convert_mode(vec![7], ImageMode::L, ImageMode::Rgba), vec![7, 7, 7, 255]);
+        assert_eq!(
+            convert_mode(rgb, ImageMode::Rgb, ImageMode::L),
+            vec![76, 150, 29, 18]
+        );
+        assert_eq!(
+            convert_mode(vec![7, 9], ImageMode::LA, ImageMode::Rgba),
+            vec![7, 7, 7, 9]
+        );
+        assert_eq!(
+            convert_mode(vec![7], ImageMode::L, ImageMode::Rgba),
+            vec![7, 7, 7, 255]
+        );
     }
 
     #[test]
     fn legacy_normalisation() {
-        let f: Vec<u8> = [0.0f32, 0.5, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let f: Vec<u8> = [0.0f32, 0.5, 1.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let t = TensorView::new(&f, DType::F32, &[1, 3]).unwrap();
         assert_eq!(legacy_to_u8(&t), vec![0, 127, 255]);
-        let f: Vec<u8> = [-1.0f64, 0.0, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let f: Vec<u8> = [-1.0f64, 0.0, 1.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let t = TensorView::new(&f, DType::F64, &[3]).unwrap();
         assert_eq!(legacy_to_u8(&t), vec![0, 127, 255]);
-        let f: Vec<u8> = [-2.0f64, -2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let f: Vec<u8> = [-2.0f64, -2.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let t = TensorView::new(&f, DType::F64, &[2]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![0, 0], "constant negative: 0/0 = NaN → 0");
+        assert_eq!(
+            legacy_to_u8(&t),
+            vec![0, 0],
+            "constant negative: 0/0 = NaN → 0"
+        );
         let b = [0u8, 1];
         let t = TensorView::new(&b, DType::Bool, &[2]).unwrap();
         assert_eq!(legacy_to_u8(&t), vec![0, 255]);

@@ -4,8 +4,19 @@
 //! sha256) from construction on, and are *bound* (file placed in the run, JSON built) by
 //! [`Media::to_json`] with a [`BindCtx`].
 
+pub mod audio;
+pub mod boxes;
+pub mod classes;
+pub mod graph;
 pub mod histogram;
+pub mod html;
 pub mod image;
+pub mod mask;
+pub mod molecule;
+pub mod object3d;
+pub mod plotly;
+pub mod table;
+pub mod video;
 
 use std::any::Any;
 use std::fmt;
@@ -29,7 +40,13 @@ pub struct MediaFile {
 
 impl fmt::Debug for MediaFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MediaFile({} bytes, {:?}, {})", self.bytes.len(), self.ext, &self.sha256[..12])
+        write!(
+            f,
+            "MediaFile({} bytes, {:?}, {})",
+            self.bytes.len(),
+            self.ext,
+            &self.sha256[..12]
+        )
     }
 }
 
@@ -46,7 +63,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 impl MediaFile {
     pub fn new(bytes: Vec<u8>, ext: impl Into<String>) -> MediaFile {
         let sha256 = sha256_hex(&bytes);
-        MediaFile { bytes: Arc::new(bytes), ext: ext.into(), sha256 }
+        MediaFile {
+            bytes: Arc::new(bytes),
+            ext: ext.into(),
+            sha256,
+        }
     }
     pub fn size(&self) -> u64 {
         self.bytes.len() as u64
@@ -61,7 +82,10 @@ impl MediaFile {
 
 /// `.ext` of a path as the SDK computes it (`os.path.splitext` of the basename), or "".
 pub fn path_extension(path: &std::path::Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let trimmed = name.trim_start_matches('.');
     match trimmed.rfind('.') {
         Some(i) => trimmed[i..].to_string(),
@@ -82,12 +106,20 @@ pub struct BindCtx<'a> {
 impl<'a> BindCtx<'a> {
     /// Same context under another key.
     pub fn with_key<'b>(&'b self, key: &'b str) -> BindCtx<'b> {
-        BindCtx { sink: self.sink, key, step: self.step, placed: self.placed }
+        BindCtx {
+            sink: self.sink,
+            key,
+            step: self.step,
+            placed: self.placed,
+        }
     }
     /// Place a file under `subdir` with the context's key and step; returns the relative path.
     pub fn place(&self, subdir: &str, file: &MediaFile) -> Result<String> {
         let rel = self.sink.place(subdir, self.key, &self.step, file)?;
-        self.placed.lock().unwrap_or_else(|p| p.into_inner()).push(rel.clone());
+        self.placed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(rel.clone());
         Ok(rel)
     }
 }
@@ -105,7 +137,10 @@ pub trait Media: Send + Sync + fmt::Debug + 'static {
     /// The batched list JSON (§15.2); `items` all have this item's concrete type.
     fn list_to_json(&self, items: &[Arc<dyn Media>], ctx: &BindCtx<'_>) -> Result<Json> {
         let _ = (items, ctx);
-        Err(Error::unsupported(format!("{} lists are not batched", self.class_name())))
+        Err(Error::unsupported(format!(
+            "{} lists are not batched",
+            self.class_name()
+        )))
     }
     /// The caption, if any (used by list JSON rules).
     fn caption(&self) -> Option<&Json> {
@@ -114,7 +149,10 @@ pub trait Media: Send + Sync + fmt::Debug + 'static {
     /// Set the caption (types without captions refuse).
     fn set_caption(&mut self, caption: Json) -> Result<()> {
         let _ = caption;
-        Err(Error::invalid(format!("{} has no caption", self.class_name())))
+        Err(Error::invalid(format!(
+            "{} has no caption",
+            self.class_name()
+        )))
     }
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
@@ -123,7 +161,12 @@ pub trait Media: Send + Sync + fmt::Debug + 'static {
 }
 
 /// The common leading JSON fields of bound media (§1.4): caption?, _type, sha256, size, path.
-pub fn file_json(caption: Option<&Json>, type_name: &str, file: &MediaFile, path: String) -> Vec<(String, Json)> {
+pub fn file_json(
+    caption: Option<&Json>,
+    type_name: &str,
+    file: &MediaFile,
+    path: String,
+) -> Vec<(String, Json)> {
     let mut m = Vec::with_capacity(8);
     if let Some(c) = caption {
         if *c != Json::Null {

@@ -1,0 +1,1 @@
+//! C ABI: `audio` (not built yet).

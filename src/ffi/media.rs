@@ -1,0 +1,1 @@
+//! C ABI: `media` (not built yet).

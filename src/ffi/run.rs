@@ -1,0 +1,1 @@
+//! C ABI: `run` (not built yet).

@@ -1,0 +1,1 @@
+//! C ABI: `table` (not built yet).

@@ -1,0 +1,1 @@
+//! C ABI: `video` (not built yet).

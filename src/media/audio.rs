@@ -1,0 +1,1 @@
+//! `audio` (not built yet).

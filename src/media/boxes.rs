@@ -1,0 +1,1 @@
+//! `boxes` (not built yet).

@@ -1,0 +1,1 @@
+//! `classes` (not built yet).

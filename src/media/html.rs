@@ -1,0 +1,1 @@
+//! `html` (not built yet).

@@ -1,0 +1,1 @@
+//! `molecule` (not built yet).

@@ -1,0 +1,1 @@
+//! `object3d` (not built yet).

@@ -1,0 +1,1 @@
+//! `plotly` (not built yet).

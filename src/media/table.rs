@@ -1,0 +1,1 @@
+//! `table` (not built yet).

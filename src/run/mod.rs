@@ -1,0 +1,1 @@
+//! Offline run writer (not built yet).
