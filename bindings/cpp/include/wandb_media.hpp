@@ -1,0 +1,801 @@
+// wandb_media.hpp — header-only C++17 wrapper over the wandb-media C API (wandb_media.h).
+//
+//   #include <wandb_media.hpp>
+//   wb::RunDir dir = wb::RunDir::open("run/files");
+//   wb::Row row;
+//   row.set("loss", 0.25).set("img", wb::Image::from_u8(pixels, 32, 32, 3));
+//   wb::String json = row.to_json(dir, /*step=*/0);     // {"loss":0.25,"img":{...}}
+//
+// Design
+//  * Every handle type is move-only and owns its C handle through std::unique_ptr with the C
+//    free function as deleter. Media types (Image, Histogram, ...) derive from wb::Value, so
+//    they can be put into a Row/Dict/List directly (the container stores a cheap shared copy;
+//    the C++ object stays valid).
+//  * Two API styles for every fallible call:
+//      - `try_xxx(...)` is noexcept and returns wb::Result<T> (value or wb::Error);
+//      - `xxx(...)` returns T and throws wb::Error. These are compiled only when exceptions
+//        are enabled (`__cpp_exceptions`), so the header works with -fno-exceptions.
+//  * wb::Error derives from std::exception and carries the wb_status code and message
+//    (stored inline: no allocation).
+//  * Tensors: wb::TensorRef describes caller memory (pointer + shape + strides in elements,
+//    libtorch-compatible) without copying; shape/strides are kept in fixed inline arrays.
+//    The wrapper itself never allocates; only the C library does.
+//  * Thread-safety is that of the C API: values may be read concurrently, not modified
+//    concurrently; a RunDir may be used from many threads at once.
+#ifndef WANDB_MEDIA_HPP
+#define WANDB_MEDIA_HPP
+
+#include <wandb_media.h>
+
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <initializer_list>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#if !defined(WB_CPP_EXCEPTIONS)
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define WB_CPP_EXCEPTIONS 1
+#else
+#define WB_CPP_EXCEPTIONS 0
+#endif
+#endif
+
+namespace wb {
+
+/// Pass as `step` to serialise in the summary namespace (`run.summary.update`).
+inline constexpr int64_t kSummary = WB_STEP_SUMMARY;
+
+/// The library's runtime version ("major.minor.patch").
+inline const char* version() noexcept { return wb_version(); }
+
+// ------------------------------------------------------------------------------------------
+// Errors and results
+// ------------------------------------------------------------------------------------------
+
+/// An error from the C library (or from argument checks in this wrapper): status code +
+/// message, stored inline (no allocation). Thrown by the throwing API, returned inside
+/// wb::Result by the try_ API.
+class Error : public std::exception {
+ public:
+  Error() noexcept { clear(); }
+  explicit Error(const wb_error& e) noexcept : err_(e) {
+    err_.message[WB_ERROR_MESSAGE_SIZE - 1] = '\0';
+  }
+  Error(wb_status code, const char* message) noexcept {
+    err_.code = code;
+    std::size_t n = message ? std::strlen(message) : 0;
+    if (n > WB_ERROR_MESSAGE_SIZE - 1) n = WB_ERROR_MESSAGE_SIZE - 1;
+    if (n) std::memcpy(err_.message, message, n);
+    err_.message[n] = '\0';
+  }
+
+  /// The status (never WB_OK for a real error).
+  wb_status code() const noexcept { return err_.code; }
+  /// The message (names the bad argument).
+  const char* message() const noexcept { return err_.message; }
+  /// The status as text, e.g. "WB_ERR_INVALID_ARGUMENT".
+  const char* code_name() const noexcept { return wb_status_name(static_cast<int32_t>(err_.code)); }
+  const char* what() const noexcept override { return err_.message; }
+
+  /// The raw C struct, to pass as `err` to a C function directly.
+  wb_error* c_error() noexcept { return &err_; }
+
+ private:
+  void clear() noexcept {
+    err_.code = WB_OK;
+    err_.message[0] = '\0';
+  }
+  wb_error err_;
+};
+
+namespace detail {
+[[noreturn]] inline void fail(const Error& e) {
+#if WB_CPP_EXCEPTIONS
+  throw e;
+#else
+  (void)e;
+  std::abort();
+#endif
+}
+}  // namespace detail
+
+/// Either a T or an Error. `value()` on an error throws it (or aborts without exceptions):
+/// check `ok()` first when compiling with -fno-exceptions.
+template <class T>
+class [[nodiscard]] Result {
+  static_assert(std::is_nothrow_default_constructible_v<T>, "Result<T> needs a noexcept default constructor");
+
+ public:
+  Result(T value) noexcept : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(const Error& error) noexcept : error_(error) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const noexcept { return error_.code() == WB_OK; }
+  explicit operator bool() const noexcept { return ok(); }
+  const Error& error() const noexcept { return error_; }
+  wb_status code() const noexcept { return error_.code(); }
+
+  T& value() & {
+    if (!ok()) detail::fail(error_);
+    return value_;
+  }
+  const T& value() const& {
+    if (!ok()) detail::fail(error_);
+    return value_;
+  }
+  T&& value() && {
+    if (!ok()) detail::fail(error_);
+    return std::move(value_);
+  }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
+
+ private:
+  T value_{};
+  Error error_{};
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() noexcept = default;
+  Result(const Error& error) noexcept : error_(error) {}  // NOLINT(google-explicit-constructor)
+  bool ok() const noexcept { return error_.code() == WB_OK; }
+  explicit operator bool() const noexcept { return ok(); }
+  const Error& error() const noexcept { return error_; }
+  wb_status code() const noexcept { return error_.code(); }
+  /// Throws (or aborts without exceptions) if this is an error.
+  void value() const {
+    if (!ok()) detail::fail(error_);
+  }
+
+ private:
+  Error error_{};
+};
+
+// ------------------------------------------------------------------------------------------
+// Small helpers: C strings, owned library strings
+// ------------------------------------------------------------------------------------------
+
+/// A borrowed NUL-terminated UTF-8 string: from `const char*` or `const std::string&`
+/// (std::string_view is deliberately not accepted: it would need a copy to add the NUL).
+class CStr {
+ public:
+  CStr(const char* s) noexcept : p_(s) {}          // NOLINT(google-explicit-constructor)
+  CStr(const std::string& s) noexcept : p_(s.c_str()) {}  // NOLINT(google-explicit-constructor)
+  const char* c_str() const noexcept { return p_; }
+
+ private:
+  const char* p_;
+};
+
+namespace detail {
+struct ValueFree {
+  void operator()(wb_value* p) const noexcept { wb_value_free(p); }
+};
+struct RunDirFree {
+  void operator()(wb_run_dir* p) const noexcept { wb_run_dir_free(p); }
+};
+struct StringFree {
+  void operator()(char* p) const noexcept { wb_string_free(p); }
+};
+
+/// A fresh error struct for one C call.
+struct CallError {
+  wb_error e;
+  CallError() noexcept {
+    e.code = WB_OK;
+    e.message[0] = '\0';
+  }
+  wb_error* ptr() noexcept { return &e; }
+  Error error() const noexcept { return Error(e); }
+};
+}  // namespace detail
+
+/// A string owned by the library (JSON text): freed with wb_string_free. Move-only.
+class String {
+ public:
+  String() noexcept = default;
+  explicit String(char* adopt) noexcept : p_(adopt) {}
+  const char* c_str() const noexcept { return p_ ? p_.get() : ""; }
+  std::string_view view() const noexcept { return std::string_view(c_str()); }
+  operator std::string_view() const noexcept { return view(); }  // NOLINT(google-explicit-constructor)
+  std::string str() const { return std::string(view()); }
+  std::size_t size() const noexcept { return view().size(); }
+  bool empty() const noexcept { return size() == 0; }
+  char* release() noexcept { return p_.release(); }
+  friend bool operator==(const String& a, std::string_view b) noexcept { return a.view() == b; }
+  friend bool operator==(std::string_view a, const String& b) noexcept { return a == b.view(); }
+  friend bool operator!=(const String& a, std::string_view b) noexcept { return a.view() != b; }
+
+ private:
+  std::unique_ptr<char, detail::StringFree> p_;
+};
+
+// ------------------------------------------------------------------------------------------
+// Tensors
+// ------------------------------------------------------------------------------------------
+
+/// The wb_dtype of a C++ element type (uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t,
+/// float, double, bool).
+template <class T>
+struct dtype_of;
+template <> struct dtype_of<uint8_t> { static constexpr wb_dtype value = WB_DTYPE_U8; };
+template <> struct dtype_of<int8_t> { static constexpr wb_dtype value = WB_DTYPE_I8; };
+template <> struct dtype_of<uint16_t> { static constexpr wb_dtype value = WB_DTYPE_U16; };
+template <> struct dtype_of<int16_t> { static constexpr wb_dtype value = WB_DTYPE_I16; };
+template <> struct dtype_of<int32_t> { static constexpr wb_dtype value = WB_DTYPE_I32; };
+template <> struct dtype_of<int64_t> { static constexpr wb_dtype value = WB_DTYPE_I64; };
+template <> struct dtype_of<float> { static constexpr wb_dtype value = WB_DTYPE_F32; };
+template <> struct dtype_of<double> { static constexpr wb_dtype value = WB_DTYPE_F64; };
+template <> struct dtype_of<bool> { static constexpr wb_dtype value = WB_DTYPE_BOOL; };
+
+namespace detail {
+template <class T, class = void>
+struct has_dtype : std::false_type {};
+template <class T>
+struct has_dtype<T, std::void_t<decltype(dtype_of<T>::value)>> : std::true_type {};
+
+// "span-like": std::data(c) and std::size(c) work (std::vector, std::array, std::span,
+// c10::IntArrayRef, ...). Raw arrays are excluded (they decay to pointers instead).
+template <class C, class = void>
+struct is_span_like : std::false_type {};
+template <class C>
+struct is_span_like<C, std::void_t<decltype(std::data(std::declval<const C&>())),
+                                   decltype(std::size(std::declval<const C&>()))>>
+    : std::bool_constant<!std::is_array_v<C>> {};
+
+template <class C>
+using span_elem_t = std::remove_cv_t<std::remove_pointer_t<decltype(std::data(std::declval<const C&>()))>>;
+
+template <class C, class = void>
+struct is_index_span : std::false_type {};
+template <class C>
+struct is_index_span<C, std::enable_if_t<is_span_like<C>::value>>
+    : std::bool_constant<std::is_integral_v<span_elem_t<C>> && !std::is_same_v<span_elem_t<C>, bool>> {};
+
+template <class C, class = void>
+struct is_data_span : std::false_type {};
+template <class C>
+struct is_data_span<C, std::enable_if_t<is_span_like<C>::value>> : has_dtype<span_elem_t<C>> {};
+}  // namespace detail
+
+/// A borrowed view of caller memory (never copied): data pointer, element type, shape and
+/// optional strides **in elements** (like libtorch's `strides()`; NULL/empty = C order).
+/// Shape and strides are copied into inline arrays, so a TensorRef may outlive the
+/// containers they came from — but not the data. ndim above WB_TENSOR_MAX_NDIM, or a
+/// shape larger than a source container, is reported when the TensorRef is used.
+class TensorRef {
+ public:
+  /// Untyped: `data` holds elements of `dtype`.
+  TensorRef(const void* data, wb_dtype dtype, std::initializer_list<int64_t> shape,
+            std::initializer_list<int64_t> strides = {}) noexcept
+      : data_(data), dtype_(dtype) {
+    set_dims(shape.begin(), shape.size(), strides.begin(), strides.size());
+  }
+
+  /// Typed pointer + shape (+ strides): `TensorRef(ptr, {C, H, W})`.
+  template <class T, class = std::enable_if_t<detail::has_dtype<std::remove_cv_t<T>>::value>>
+  TensorRef(T* data, std::initializer_list<int64_t> shape, std::initializer_list<int64_t> strides = {}) noexcept
+      : data_(data), dtype_(dtype_of<std::remove_cv_t<T>>::value) {
+    set_dims(shape.begin(), shape.size(), strides.begin(), strides.size());
+  }
+
+  /// Typed pointer + span-like shape (e.g. `t.data_ptr<float>(), t.sizes(), t.strides()`).
+  template <class T, class Shape,
+            class = std::enable_if_t<detail::has_dtype<std::remove_cv_t<T>>::value && detail::is_index_span<Shape>::value>>
+  TensorRef(T* data, const Shape& shape) noexcept : data_(data), dtype_(dtype_of<std::remove_cv_t<T>>::value) {
+    set_dims(std::data(shape), std::size(shape), static_cast<const int64_t*>(nullptr), 0);
+  }
+  template <class T, class Shape, class Strides,
+            class = std::enable_if_t<detail::has_dtype<std::remove_cv_t<T>>::value && detail::is_index_span<Shape>::value &&
+                                     detail::is_index_span<Strides>::value>>
+  TensorRef(T* data, const Shape& shape, const Strides& strides) noexcept
+      : data_(data), dtype_(dtype_of<std::remove_cv_t<T>>::value) {
+    set_dims(std::data(shape), std::size(shape), std::data(strides), std::size(strides));
+  }
+
+  /// A contiguous container (std::vector<float>, std::array, std::span, ...) as a 1-D tensor.
+  template <class C, class = std::enable_if_t<detail::is_data_span<C>::value>>
+  explicit TensorRef(const C& c) noexcept : data_(std::data(c)), dtype_(dtype_of<detail::span_elem_t<C>>::value) {
+    const int64_t n = static_cast<int64_t>(std::size(c));
+    set_dims(&n, 1, static_cast<const int64_t*>(nullptr), 0);
+  }
+  /// A contiguous container viewed with a C-order shape (checked against its size).
+  template <class C, class = std::enable_if_t<detail::is_data_span<C>::value>>
+  TensorRef(const C& c, std::initializer_list<int64_t> shape) noexcept
+      : data_(std::data(c)), dtype_(dtype_of<detail::span_elem_t<C>>::value) {
+    set_dims(shape.begin(), shape.size(), static_cast<const int64_t*>(nullptr), 0);
+    check_fits(static_cast<std::size_t>(std::size(c)));
+  }
+  template <class C, class Shape,
+            class = std::enable_if_t<detail::is_data_span<C>::value && detail::is_index_span<Shape>::value>>
+  TensorRef(const C& c, const Shape& shape) noexcept : data_(std::data(c)), dtype_(dtype_of<detail::span_elem_t<C>>::value) {
+    set_dims(std::data(shape), std::size(shape), static_cast<const int64_t*>(nullptr), 0);
+    check_fits(static_cast<std::size_t>(std::size(c)));
+  }
+
+  const void* data() const noexcept { return data_; }
+  wb_dtype dtype() const noexcept { return dtype_; }
+  std::size_t ndim() const noexcept { return ndim_; }
+  const int64_t* shape() const noexcept { return shape_; }
+  /// nullptr when C-contiguous.
+  const int64_t* strides() const noexcept { return has_strides_ ? strides_ : nullptr; }
+  /// nullptr if the description is usable, else why not.
+  const char* problem() const noexcept { return problem_; }
+
+  /// The C descriptor (points into this object: keep it alive during the call).
+  wb_tensor c_tensor() const noexcept {
+    wb_tensor t;
+    t.data = data_;
+    t.dtype = dtype_;
+    t.ndim = ndim_;
+    t.shape = ndim_ ? shape_ : nullptr;
+    t.strides = strides();
+    return t;
+  }
+
+ private:
+  template <class A, class B>
+  void set_dims(const A* shape, std::size_t n, const B* strides, std::size_t ns) noexcept {
+    if (n > WB_TENSOR_MAX_NDIM) {
+      problem_ = "tensor: ndim exceeds WB_TENSOR_MAX_NDIM (32)";
+      return;
+    }
+    if (ns != 0 && ns != n) {
+      problem_ = "tensor: strides and shape have different lengths";
+      return;
+    }
+    ndim_ = n;
+    for (std::size_t i = 0; i < n; ++i) shape_[i] = static_cast<int64_t>(shape[i]);
+    has_strides_ = ns != 0;
+    for (std::size_t i = 0; i < ns; ++i) strides_[i] = static_cast<int64_t>(strides[i]);
+  }
+  void check_fits(std::size_t available) noexcept {
+    if (problem_) return;
+    uint64_t n = 1;
+    for (std::size_t i = 0; i < ndim_; ++i) {
+      if (shape_[i] < 0) return;  // the library reports negative extents
+      const uint64_t d = static_cast<uint64_t>(shape_[i]);
+      if (d != 0 && n > std::numeric_limits<uint64_t>::max() / d) {
+        problem_ = "tensor: shape is larger than the container";
+        return;
+      }
+      n *= d;
+    }
+    if (n > available) problem_ = "tensor: shape is larger than the container";
+  }
+
+  const void* data_;
+  wb_dtype dtype_;
+  std::size_t ndim_ = 0;
+  bool has_strides_ = false;
+  const char* problem_ = nullptr;
+  int64_t shape_[WB_TENSOR_MAX_NDIM] = {};
+  int64_t strides_[WB_TENSOR_MAX_NDIM] = {};
+};
+
+// ------------------------------------------------------------------------------------------
+// Run directory
+// ------------------------------------------------------------------------------------------
+
+/// A run's files directory (media are written under it). Thread-safe. Move-only.
+class RunDir {
+ public:
+  RunDir() noexcept = default;
+  explicit RunDir(wb_run_dir* adopt) noexcept : p_(adopt) {}
+
+  /// Opens (creating it if needed) `files_dir`.
+  static Result<RunDir> try_open(CStr files_dir) noexcept {
+    detail::CallError e;
+    wb_run_dir* out = nullptr;
+    if (wb_run_dir_new(files_dir.c_str(), &out, e.ptr()) != WB_OK) return e.error();
+    return RunDir(out);
+  }
+  /// The run-config singletons registered by box/mask layers (`{}` if none).
+  Result<String> try_config_json() const noexcept {
+    detail::CallError e;
+    char* out = nullptr;
+    if (wb_run_dir_config_json(p_.get(), &out, e.ptr()) != WB_OK) return e.error();
+    return String(out);
+  }
+#if WB_CPP_EXCEPTIONS
+  static RunDir open(CStr files_dir) { return try_open(files_dir).value(); }
+  String config_json() const { return try_config_json().value(); }
+#endif
+
+  wb_run_dir* get() const noexcept { return p_.get(); }
+  wb_run_dir* release() noexcept { return p_.release(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(p_); }
+
+ private:
+  std::unique_ptr<wb_run_dir, detail::RunDirFree> p_;
+};
+
+// ------------------------------------------------------------------------------------------
+// Values
+// ------------------------------------------------------------------------------------------
+
+namespace detail {
+/// Runs a `wb_xxx(..., wb_value **out, wb_error *err)` constructor and wraps the handle.
+template <class V, class F>
+Result<V> make(F&& f) noexcept {
+  CallError e;
+  wb_value* out = nullptr;
+  if (f(&out, e.ptr()) != WB_OK) return e.error();
+  return V(out);
+}
+inline Result<void> status(wb_status st, const CallError& e) noexcept {
+  if (st != WB_OK) return e.error();
+  return {};
+}
+inline Error tensor_error(const TensorRef& t) noexcept { return Error(WB_ERR_INVALID_ARGUMENT, t.problem()); }
+}  // namespace detail
+
+/// Any loggable value (scalar, string, list, dict, array, histogram, media). Move-only owner
+/// of a `wb_value*`; an empty (default-constructed) Value holds no handle.
+class Value {
+ public:
+  Value() noexcept = default;
+  explicit Value(wb_value* adopt) noexcept : p_(adopt) {}
+
+  static Result<Value> try_null() noexcept {
+    return detail::make<Value>([](wb_value** o, wb_error* e) { return wb_value_null(o, e); });
+  }
+  static Result<Value> try_boolean(bool v) noexcept {
+    return detail::make<Value>([v](wb_value** o, wb_error* e) { return wb_value_bool(v, o, e); });
+  }
+  static Result<Value> try_integer(int64_t v) noexcept {
+    return detail::make<Value>([v](wb_value** o, wb_error* e) { return wb_value_int(v, o, e); });
+  }
+  /// Unsigned integers above INT64_MAX stay exact integers.
+  static Result<Value> try_integer_u64(uint64_t v) noexcept {
+    if (v <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return try_integer(static_cast<int64_t>(v));
+    char buf[24] = {};
+    std::to_chars(buf, buf + sizeof buf - 1, v);
+    return try_from_json(buf);
+  }
+  /// NaN and ±Infinity are allowed (written NaN/Infinity like the SDK).
+  static Result<Value> try_floating(double v) noexcept {
+    return detail::make<Value>([v](wb_value** o, wb_error* e) { return wb_value_float(v, o, e); });
+  }
+  /// UTF-8 text (may contain NUL; copied).
+  static Result<Value> try_string(std::string_view s) noexcept {
+    return detail::make<Value>(
+        [s](wb_value** o, wb_error* e) { return wb_value_string_n(s.data(), s.size(), o, e); });
+  }
+  /// Parses JSON text (objects → dicts in key order, arrays → lists, int/float kept apart).
+  static Result<Value> try_from_json(CStr json) noexcept {
+    return detail::make<Value>([json](wb_value** o, wb_error* e) { return wb_value_from_json(json.c_str(), o, e); });
+  }
+  /// A numpy-array value (≤ 32 elements → nested list, more → histogram/statistics). Copied.
+  static Result<Value> try_array(const TensorRef& t) noexcept {
+    if (t.problem()) return detail::tensor_error(t);
+    const wb_tensor ct = t.c_tensor();
+    return detail::make<Value>([&ct](wb_value** o, wb_error* e) { return wb_value_from_tensor(&ct, o, e); });
+  }
+
+#if WB_CPP_EXCEPTIONS
+  static Value null() { return try_null().value(); }
+  static Value boolean(bool v) { return try_boolean(v).value(); }
+  static Value integer(int64_t v) { return try_integer(v).value(); }
+  static Value integer_u64(uint64_t v) { return try_integer_u64(v).value(); }
+  static Value floating(double v) { return try_floating(v).value(); }
+  static Value string(std::string_view s) { return try_string(s).value(); }
+  static Value from_json(CStr json) { return try_from_json(json).value(); }
+  static Value array(const TensorRef& t) { return try_array(t).value(); }
+#endif
+
+  /// Caption of a media value (image, video, audio, 3-D object, molecule); "" is kept.
+  Result<void> try_set_caption(CStr caption) noexcept {
+    detail::CallError e;
+    return detail::status(wb_value_set_caption(p_.get(), caption.c_str(), e.ptr()), e);
+  }
+  /// The value's JSON as `run.log({key: value})` at `step` (or wb::kSummary) writes it;
+  /// media files go under `dir`.
+  Result<String> try_to_json(const RunDir& dir, CStr key, int64_t step) const noexcept {
+    detail::CallError e;
+    char* out = nullptr;
+    if (wb_value_to_json(p_.get(), dir.get(), key.c_str(), step, &out, e.ptr()) != WB_OK) return e.error();
+    return String(out);
+  }
+#if WB_CPP_EXCEPTIONS
+  void set_caption(CStr caption) { try_set_caption(caption).value(); }
+  String to_json(const RunDir& dir, CStr key, int64_t step) const { return try_to_json(dir, key, step).value(); }
+#endif
+
+  wb_value* get() const noexcept { return p_.get(); }
+  wb_value* release() noexcept { return p_.release(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(p_); }
+
+ protected:
+  std::unique_ptr<wb_value, detail::ValueFree> p_;
+};
+
+namespace detail {
+template <class T>
+struct always_false : std::false_type {};
+
+/// A C++ scalar/string → a new Value.
+template <class T>
+Result<Value> to_value(const T& v) noexcept {
+  using U = std::decay_t<T>;
+  if constexpr (std::is_same_v<U, bool>) {
+    return Value::try_boolean(v);
+  } else if constexpr (std::is_same_v<U, std::nullptr_t>) {
+    return Value::try_null();
+  } else if constexpr (std::is_integral_v<U> && std::is_unsigned_v<U>) {
+    return Value::try_integer_u64(static_cast<uint64_t>(v));
+  } else if constexpr (std::is_integral_v<U>) {
+    return Value::try_integer(static_cast<int64_t>(v));
+  } else if constexpr (std::is_floating_point_v<U>) {
+    return Value::try_floating(static_cast<double>(v));
+  } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    return Value::try_string(std::string_view(v));
+  } else {
+    static_assert(always_false<T>::value, "wb: no conversion of this type to a wb::Value");
+    return Error();
+  }
+}
+template <class T>
+inline constexpr bool is_value_v = std::is_base_of_v<Value, std::decay_t<T>>;
+}  // namespace detail
+
+/// A list. Created on first append (a default-constructed List is an empty list). A list of
+/// media of one type is logged batched like the SDK (`images/separated`, ...).
+class List : public Value {
+ public:
+  List() noexcept = default;
+  explicit List(wb_value* adopt) noexcept : Value(adopt) {}
+  static Result<List> try_create() noexcept {
+    return detail::make<List>([](wb_value** o, wb_error* e) { return wb_list_new(o, e); });
+  }
+  /// Appends a shared copy of `item` (the caller keeps `item`).
+  Result<void> try_append(const Value& item) noexcept {
+    if (auto r = ensure(); !r.ok()) return r;
+    detail::CallError e;
+    return detail::status(wb_list_append(p_.get(), item.get(), e.ptr()), e);
+  }
+  /// Appends a scalar or string.
+  template <class T, class = std::enable_if_t<!detail::is_value_v<T>>>
+  Result<void> try_append(const T& item) noexcept {
+    Result<Value> v = detail::to_value(item);
+    if (!v.ok()) return v.error();
+    return try_append(*v);
+  }
+#if WB_CPP_EXCEPTIONS
+  static List create() { return try_create().value(); }
+  List& append(const Value& item) {
+    try_append(item).value();
+    return *this;
+  }
+  template <class T, class = std::enable_if_t<!detail::is_value_v<T>>>
+  List& append(const T& item) {
+    try_append(item).value();
+    return *this;
+  }
+#endif
+
+ protected:
+  Result<void> ensure() noexcept {
+    if (p_) return {};
+    auto r = try_create();
+    if (!r.ok()) return r.error();
+    p_.reset(r->release());
+    return {};
+  }
+};
+
+/// A dict (keys keep insertion order). Created on first set (a default-constructed Dict is
+/// an empty dict).
+class Dict : public Value {
+ public:
+  Dict() noexcept = default;
+  explicit Dict(wb_value* adopt) noexcept : Value(adopt) {}
+  static Result<Dict> try_create() noexcept {
+    return detail::make<Dict>([](wb_value** o, wb_error* e) { return wb_dict_new(o, e); });
+  }
+  /// `dict[key] = item` (a shared copy; the caller keeps `item`).
+  Result<void> try_set(CStr key, const Value& item) noexcept {
+    if (auto r = ensure(); !r.ok()) return r;
+    detail::CallError e;
+    return detail::status(wb_dict_set(p_.get(), key.c_str(), item.get(), e.ptr()), e);
+  }
+  /// `dict[key] = scalar or string`.
+  template <class T, class = std::enable_if_t<!detail::is_value_v<T>>>
+  Result<void> try_set(CStr key, const T& item) noexcept {
+    Result<Value> v = detail::to_value(item);
+    if (!v.ok()) return v.error();
+    return try_set(key, *v);
+  }
+#if WB_CPP_EXCEPTIONS
+  static Dict create() { return try_create().value(); }
+  Dict& set(CStr key, const Value& item) {
+    try_set(key, item).value();
+    return *this;
+  }
+  template <class T, class = std::enable_if_t<!detail::is_value_v<T>>>
+  Dict& set(CStr key, const T& item) {
+    try_set(key, item).value();
+    return *this;
+  }
+#endif
+
+ protected:
+  Result<void> ensure() noexcept {
+    if (p_) return {};
+    auto r = try_create();
+    if (!r.ok()) return r.error();
+    p_.reset(r->release());
+    return {};
+  }
+};
+
+/// One history row: a Dict serialised as `run.log(row)` at a step (or the summary).
+class Row : public Dict {
+ public:
+  Row() noexcept = default;
+  explicit Row(wb_value* adopt) noexcept : Dict(adopt) {}
+
+  /// `{"key":value_json,...}` in key order; media files are written under `dir`.
+  Result<String> try_to_json(const RunDir& dir, int64_t step) noexcept {
+    if (auto r = ensure(); !r.ok()) return r.error();
+    detail::CallError e;
+    char* out = nullptr;
+    if (wb_row_to_json(p_.get(), dir.get(), step, &out, e.ptr()) != WB_OK) return e.error();
+    return String(out);
+  }
+#if WB_CPP_EXCEPTIONS
+  Row& set(CStr key, const Value& item) {
+    Dict::set(key, item);
+    return *this;
+  }
+  template <class T, class = std::enable_if_t<!detail::is_value_v<T>>>
+  Row& set(CStr key, const T& item) {
+    Dict::set(key, item);
+    return *this;
+  }
+  String to_json(const RunDir& dir, int64_t step) { return try_to_json(dir, step).value(); }
+#endif
+};
+
+// ------------------------------------------------------------------------------------------
+// Histogram
+// ------------------------------------------------------------------------------------------
+
+/// `wandb.Histogram`.
+class Histogram : public Value {
+ public:
+  Histogram() noexcept = default;
+  explicit Histogram(wb_value* adopt) noexcept : Value(adopt) {}
+
+  /// numpy.histogram semantics; `num_bins` 0 = 64, at most 512; NaN/inf are errors.
+  static Result<Histogram> try_from_tensor(const TensorRef& data, std::size_t num_bins = 64) noexcept {
+    if (data.problem()) return detail::tensor_error(data);
+    const wb_tensor t = data.c_tensor();
+    return detail::make<Histogram>(
+        [&t, num_bins](wb_value** o, wb_error* e) { return wb_histogram_from_tensor(&t, num_bins, o, e); });
+  }
+  /// `np_histogram=(values, edges)` from two 1-D tensors (len(edges) == len(values) + 1).
+  static Result<Histogram> try_from_np(const TensorRef& values, const TensorRef& edges) noexcept {
+    if (values.problem()) return detail::tensor_error(values);
+    if (edges.problem()) return detail::tensor_error(edges);
+    const wb_tensor v = values.c_tensor(), b = edges.c_tensor();
+    return detail::make<Histogram>(
+        [&v, &b](wb_value** o, wb_error* e) { return wb_histogram_from_np(&v, &b, o, e); });
+  }
+  /// `np_histogram` from two JSON arrays of numbers kept verbatim.
+  static Result<Histogram> try_from_np_json(CStr values_json, CStr edges_json) noexcept {
+    return detail::make<Histogram>([values_json, edges_json](wb_value** o, wb_error* e) {
+      return wb_histogram_from_np_json(values_json.c_str(), edges_json.c_str(), o, e);
+    });
+  }
+#if WB_CPP_EXCEPTIONS
+  static Histogram from_tensor(const TensorRef& data, std::size_t num_bins = 64) {
+    return try_from_tensor(data, num_bins).value();
+  }
+  static Histogram from_np(const TensorRef& values, const TensorRef& edges) {
+    return try_from_np(values, edges).value();
+  }
+  static Histogram from_np_json(CStr values_json, CStr edges_json) {
+    return try_from_np_json(values_json, edges_json).value();
+  }
+#endif
+};
+
+// ------------------------------------------------------------------------------------------
+// Image
+// ------------------------------------------------------------------------------------------
+
+/// Image encoding options (start from the library defaults; chain the setters).
+struct ImageOptions {
+  wb_image_options c = wb_image_options_default();
+  ImageOptions& mode(wb_image_mode m) noexcept {
+    c.mode = m;
+    return *this;
+  }
+  ImageOptions& file_type(wb_image_file_type t) noexcept {
+    c.file_type = t;
+    return *this;
+  }
+  ImageOptions& convert(wb_convert v) noexcept {
+    c.convert = v;
+    return *this;
+  }
+  ImageOptions& png_mode(wb_png_mode m) noexcept {
+    c.png_mode = m;
+    return *this;
+  }
+};
+
+/// `wandb.Image`.
+class Image : public Value {
+ public:
+  Image() noexcept = default;
+  explicit Image(wb_value* adopt) noexcept : Value(adopt) {}
+
+  /// Packed 8-bit pixels, row-major, `channels` 1 (L), 3 (RGB) or 4 (RGBA).
+  static Result<Image> try_from_u8(const uint8_t* pixels, std::size_t height, std::size_t width,
+                                   std::size_t channels) noexcept {
+    return detail::make<Image>([=](wb_value** o, wb_error* e) {
+      return wb_image_new_u8(pixels, height, width, channels, o, e);
+    });
+  }
+  /// Any HWC/HW tensor (`wandb.Image(np_array, mode=, file_type=)`).
+  static Result<Image> try_from_tensor(const TensorRef& hwc, const ImageOptions& opts = {}) noexcept {
+    if (hwc.problem()) return detail::tensor_error(hwc);
+    const wb_tensor t = hwc.c_tensor();
+    return detail::make<Image>(
+        [&t, &opts](wb_value** o, wb_error* e) { return wb_image_from_tensor(&t, &opts.c, o, e); });
+  }
+  /// A channels-first (C,H,W) tensor, as the SDK treats torch tensors.
+  static Result<Image> try_from_chw(const TensorRef& chw, const ImageOptions& opts = {}) noexcept {
+    if (chw.problem()) return detail::tensor_error(chw);
+    const wb_tensor t = chw.c_tensor();
+    return detail::make<Image>(
+        [&t, &opts](wb_value** o, wb_error* e) { return wb_image_from_chw_tensor(&t, &opts.c, o, e); });
+  }
+  /// An image file, copied unchanged.
+  static Result<Image> try_from_file(CStr path) noexcept {
+    return detail::make<Image>([path](wb_value** o, wb_error* e) { return wb_image_from_file(path.c_str(), o, e); });
+  }
+  /// `grouping` (0 is dropped from the JSON, as in the SDK).
+  Result<void> try_set_grouping(int64_t grouping) noexcept {
+    detail::CallError e;
+    return detail::status(wb_image_set_grouping(p_.get(), grouping, e.ptr()), e);
+  }
+
+#if WB_CPP_EXCEPTIONS
+  static Image from_u8(const uint8_t* pixels, std::size_t height, std::size_t width, std::size_t channels) {
+    return try_from_u8(pixels, height, width, channels).value();
+  }
+  static Image from_tensor(const TensorRef& hwc, const ImageOptions& opts = {}) {
+    return try_from_tensor(hwc, opts).value();
+  }
+  static Image from_chw(const TensorRef& chw, const ImageOptions& opts = {}) { return try_from_chw(chw, opts).value(); }
+  static Image from_file(CStr path) { return try_from_file(path).value(); }
+  Image& set_grouping(int64_t grouping) {
+    try_set_grouping(grouping).value();
+    return *this;
+  }
+  Image& set_caption(CStr caption) {
+    Value::set_caption(caption);
+    return *this;
+  }
+#endif
+};
+
+}  // namespace wb
+
+#endif  // WANDB_MEDIA_HPP

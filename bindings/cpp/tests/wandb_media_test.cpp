@@ -1,0 +1,316 @@
+// GoogleTest suite for bindings/cpp/include/wandb_media.hpp. Expected JSON and PNG bytes
+// were produced by the wandb 0.31.0 Python SDK (gen_reference.py) on the same inputs.
+#include <wandb_media.hpp>
+#include <wandb_media.hpp>  // double include must be harmless
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "test_util.hpp"
+
+namespace {
+
+using wbtest::TempDir;
+
+// 2×3 RGB, pixel byte i = (i*37 + 11) % 256.
+std::vector<uint8_t> fx_pixels() {
+  std::vector<uint8_t> px(2 * 3 * 3);
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>((i * 37 + 11) % 256);
+  return px;
+}
+
+const char* const kImageJson =
+    R"({"img":{"_type":"image-file","sha256":"4b2ef48a447ceee4ef9047e30ae734feaf9a2ff2bfc1c681e24111c8722db56d","size":85,"path":"media/images/img_0_4b2ef48a447ceee4ef90.png","format":"png","width":3,"height":2}})";
+
+const std::vector<unsigned char> kImagePng = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00,
+    0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0x12, 0x16, 0xf1, 0x4d, 0x00,
+    0x00, 0x00, 0x1c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xe0, 0x36, 0x08, 0xad, 0x9a, 0x7f, 0xe4,
+    0x25, 0x9f, 0x31, 0x43, 0x44, 0xed, 0xa2, 0xe3, 0x6f, 0x04, 0xcd, 0xa2, 0x1b, 0x00, 0x4b, 0x11, 0x07,
+    0xe4, 0xbe, 0xe6, 0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
+// The RAII types are move-only and cheap to move.
+static_assert(!std::is_copy_constructible_v<wb::Value>);
+static_assert(!std::is_copy_assignable_v<wb::Image>);
+static_assert(std::is_nothrow_move_constructible_v<wb::Image>);
+static_assert(std::is_nothrow_move_assignable_v<wb::Row>);
+static_assert(!std::is_copy_constructible_v<wb::RunDir>);
+static_assert(!std::is_copy_constructible_v<wb::String>);
+static_assert(std::is_base_of_v<std::exception, wb::Error>);
+static_assert(sizeof(wb::Value) == sizeof(void*), "a Value is just the handle");
+
+TEST(Row, ScalarsMatchSdk) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  wb::List list;
+  list.append(1).append(2.5).append("x");
+  wb::Dict nested;
+  nested.set("a", list);
+  wb::Row row;
+  row.set("loss", 0.25)
+      .set("step", 3)
+      .set("name", std::string("run\xc3\xa9"))
+      .set("ok", true)
+      .set("nothing", nullptr)
+      .set("big", 1e20)
+      .set("nan", std::numeric_limits<double>::quiet_NaN())
+      .set("nested", nested);
+  wb::String json = row.to_json(dir, 0);
+  EXPECT_EQ(json.view(),
+            R"({"loss":0.25,"step":3,"name":"runé","ok":true,"nothing":null,"big":1e+20,"nan":NaN,"nested":{"a":[1,2.5,"x"]}})");
+}
+
+TEST(Row, IntegerTypesAndKeyOrder) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  wb::Row row;
+  row.set("u8", uint8_t{200})
+      .set("i16", int16_t{-7})
+      .set("u64", std::numeric_limits<uint64_t>::max())
+      .set("f", 1.0f)
+      .set("sv", std::string_view("a\0b", 3));
+  row.set("u8", 1);  // an existing key keeps its position, as in Python
+  EXPECT_EQ(row.to_json(dir, 0).view(), std::string_view(R"({"u8":1,"i16":-7,"u64":18446744073709551615,"f":1.0,"sv":"a\u0000b"})"));
+}
+
+TEST(Row, EmptyRow) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  wb::Row row;
+  EXPECT_EQ(row.to_json(dir, 5).view(), "{}");
+}
+
+TEST(Image, FromU8MatchesSdkBytes) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> px = fx_pixels();
+  wb::Row row;
+  row.set("img", wb::Image::from_u8(px.data(), 2, 3, 3));
+  EXPECT_EQ(row.to_json(dir, 0).view(), kImageJson);
+  std::vector<unsigned char> bytes;
+  ASSERT_TRUE(wbtest::read_file(tmp.files() + "/media/images/img_0_4b2ef48a447ceee4ef90.png", bytes));
+  EXPECT_EQ(bytes, kImagePng);
+}
+
+TEST(Image, TensorOverloadsGiveTheSameFile) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> hwc = fx_pixels();
+  // The same pixels stored channels-first (C,H,W), as a libtorch tensor would hold them.
+  std::vector<uint8_t> chw(hwc.size());
+  for (int y = 0; y < 2; ++y)
+    for (int x = 0; x < 3; ++x)
+      for (int c = 0; c < 3; ++c) chw[static_cast<std::size_t>(c * 6 + y * 3 + x)] = hwc[static_cast<std::size_t>((y * 3 + x) * 3 + c)];
+
+  const std::array<int64_t, 3> shape = {2, 3, 3};
+  const std::vector<int64_t> hwc_view_strides = {3, 1, 6};  // H, W, C strides into CHW memory
+  std::vector<wb::Image> images;
+  images.push_back(wb::Image::from_tensor(wb::TensorRef(hwc, {2, 3, 3})));
+  images.push_back(wb::Image::from_tensor(wb::TensorRef(hwc.data(), shape)));
+  images.push_back(wb::Image::from_tensor(wb::TensorRef(chw.data(), shape, hwc_view_strides)));
+  images.push_back(wb::Image::from_chw(wb::TensorRef(chw.data(), {3, 2, 3})));
+  images.push_back(wb::Image::from_tensor(wb::TensorRef(static_cast<const void*>(hwc.data()), WB_DTYPE_U8, {2, 3, 3})));
+  for (const wb::Image& img : images) {
+    wb::Row row;
+    row.set("img", img);
+    EXPECT_EQ(row.to_json(dir, 0).view(), kImageJson);
+  }
+}
+
+TEST(Image, FloatChwWithLegacyConversion) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  // Float CHW in [0,1]: the legacy conversion scales by 255 (x/255 → x exactly after trunc
+  // of x/255*255 only for representable values; use k/4 which is exact).
+  const std::vector<uint8_t> hwc = fx_pixels();
+  std::vector<float> chw(hwc.size());
+  std::vector<uint8_t> expect_hwc(hwc.size());
+  for (int y = 0; y < 2; ++y)
+    for (int x = 0; x < 3; ++x)
+      for (int c = 0; c < 3; ++c) {
+        const float v = static_cast<float>((y * 3 + x + c) % 5) / 4.0f;  // 0, .25, .5, .75, 1
+        chw[static_cast<std::size_t>(c * 6 + y * 3 + x)] = v;
+        expect_hwc[static_cast<std::size_t>((y * 3 + x) * 3 + c)] = static_cast<uint8_t>(static_cast<int>(v * 255.0f));
+      }
+  wb::Row a, b;
+  a.set("img", wb::Image::from_chw(wb::TensorRef(chw, {3, 2, 3}), wb::ImageOptions().convert(WB_CONVERT_LEGACY)));
+  b.set("img", wb::Image::from_u8(expect_hwc.data(), 2, 3, 3));
+  const wb::String ja = a.to_json(dir, 1);
+  EXPECT_EQ(ja.view(), b.to_json(dir, 1).view());
+  EXPECT_NE(ja.view().find("\"width\":3,\"height\":2"), std::string_view::npos);
+}
+
+TEST(Image, CaptionStepAndGray) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> px = fx_pixels();
+  wb::Image img = wb::Image::from_u8(px.data(), 2, 3, 3);
+  img.set_caption("hello");
+  EXPECT_EQ(img.to_json(dir, "img", 7).view(),
+            R"({"caption":"hello","_type":"image-file","sha256":"4b2ef48a447ceee4ef9047e30ae734feaf9a2ff2bfc1c681e24111c8722db56d","size":85,"path":"media/images/img_7_4b2ef48a447ceee4ef90.png","format":"png","width":3,"height":2})");
+
+  std::array<uint8_t, 12> gray{};
+  for (std::size_t i = 0; i < gray.size(); ++i) gray[i] = static_cast<uint8_t>(i * 20);
+  wb::Row row;
+  row.set("g", wb::Image::from_tensor(wb::TensorRef(gray, {3, 4})));
+  EXPECT_EQ(row.to_json(dir, 2).view(),
+            R"({"g":{"_type":"image-file","sha256":"066c1ed13dcba44dd2022d606e2e4c224e29eef38026748abcc271ec32d66d2c","size":80,"path":"media/images/g_2_066c1ed13dcba44dd202.png","format":"png","width":4,"height":3}})");
+  EXPECT_TRUE(wbtest::file_exists(tmp.files() + "/media/images/g_2_066c1ed13dcba44dd202.png"));
+}
+
+TEST(Image, ListIsBatchedLikeTheSdk) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> px = fx_pixels();
+  std::vector<uint8_t> inv(px.size());
+  for (std::size_t i = 0; i < px.size(); ++i) inv[i] = static_cast<uint8_t>(255 - px[i]);
+  wb::List imgs;
+  imgs.append(wb::Image::from_u8(px.data(), 2, 3, 3).set_caption("a"));
+  imgs.append(wb::Image::from_u8(inv.data(), 2, 3, 3).set_caption("b"));
+  wb::Row row;
+  row.set("imgs", imgs);
+  EXPECT_EQ(row.to_json(dir, 1).view(),
+            R"({"imgs":{"_type":"images/separated","width":3,"height":2,"format":"png","count":2,"filenames":["media/images/imgs_1_4b2ef48a447ceee4ef90.png","media/images/imgs_1_22701fbeb1f4a69c9a15.png"],"captions":["a","b"]}})");
+}
+
+TEST(Histogram, FromVectorMatchesSdk) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  std::vector<double> data(10);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<double>(i);
+  wb::Row row;
+  row.set("h", wb::Histogram::from_tensor(wb::TensorRef(data), 4));
+  EXPECT_EQ(row.to_json(dir, 0).view(), R"({"h":{"_type":"histogram","values":[3,2,2,3],"bins":[0.0,2.25,4.5,6.75,9.0]}})");
+}
+
+TEST(Histogram, NpForms) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<int64_t> values = {1, 2};
+  const std::vector<double> edges = {0.0, 0.5, 1.0};
+  wb::Row row;
+  row.set("a", wb::Histogram::from_np(wb::TensorRef(values), wb::TensorRef(edges)));
+  row.set("b", wb::Histogram::from_np_json("[0, 1]", "[0, 0.5, 1]"));
+  EXPECT_EQ(row.to_json(dir, 0).view(),
+            R"({"a":{"_type":"histogram","values":[1,2],"bins":[0.0,0.5,1.0]},"b":{"_type":"histogram","values":[0,1],"bins":[0,0.5,1]}})");
+}
+
+TEST(Value, ArrayAndJson) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const int32_t m[4] = {1, 2, 3, 4};
+  wb::Row row;
+  row.set("arr", wb::Value::array(wb::TensorRef(m, {2, 2})));
+  row.set("cfg", wb::Value::from_json(R"({"lr":0.001,"layers":[64,64]})"));
+  EXPECT_EQ(row.to_json(dir, 0).view(), R"({"arr":[[1,2],[3,4]],"cfg":{"lr":0.001,"layers":[64,64]}})");
+  EXPECT_EQ(dir.config_json().view(), "{}");
+}
+
+TEST(Errors, TryApiReportsStatusAndMessage) {
+  const std::vector<uint8_t> px(2 * 3 * 2, 0);
+  wb::Result<wb::Image> r = wb::Image::try_from_u8(px.data(), 2, 3, 2);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(r.error().code_name(), "WB_ERR_INVALID_ARGUMENT");
+  EXPECT_GT(std::strlen(r.error().message()), 0u);
+
+  wb::Result<wb::Histogram> h = wb::Histogram::try_from_tensor(wb::TensorRef(std::vector<double>{1.0, NAN}), 4);
+  EXPECT_EQ(h.code(), WB_ERR_INVALID_ARGUMENT);
+  wb::Result<wb::Histogram> big = wb::Histogram::try_from_tensor(wb::TensorRef(std::vector<double>{1.0}), 513);
+  EXPECT_EQ(big.code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::Value::try_from_json("{").code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::Image::try_from_file("/nonexistent/x.png").code(), WB_ERR_IO);
+}
+
+TEST(Errors, ThrowingApiThrowsWbError) {
+  const std::vector<uint8_t> px(2 * 3 * 2, 0);
+  try {
+    (void)wb::Image::from_u8(px.data(), 2, 3, 2);
+    FAIL() << "no exception";
+  } catch (const wb::Error& e) {
+    EXPECT_EQ(e.code(), WB_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(e.what(), e.message());
+  }
+  EXPECT_THROW((void)wb::Value::from_json("nope"), std::exception);
+  wb::Result<wb::Value> bad = wb::Value::try_from_json("[");
+  EXPECT_THROW((void)bad.value(), wb::Error);
+}
+
+TEST(Errors, TensorDescriptionProblemsAreCaughtBeforeTheCall) {
+  const std::vector<float> small(5, 0.0f);
+  // Shape larger than the container: rejected without reading past the vector (ASan).
+  auto r = wb::Image::try_from_tensor(wb::TensorRef(small, {2, 3}));
+  EXPECT_EQ(r.code(), WB_ERR_INVALID_ARGUMENT);
+  std::vector<int64_t> shape(33, 1);
+  auto r2 = wb::Value::try_array(wb::TensorRef(small.data(), shape));
+  EXPECT_EQ(r2.code(), WB_ERR_INVALID_ARGUMENT);
+  const std::vector<int64_t> s2 = {1, 5}, st1 = {5};
+  auto r3 = wb::Value::try_array(wb::TensorRef(small.data(), s2, st1));
+  EXPECT_EQ(r3.code(), WB_ERR_INVALID_ARGUMENT);
+  // Negative extents are the library's to reject.
+  auto r4 = wb::Value::try_array(wb::TensorRef(small.data(), {-1}));
+  EXPECT_EQ(r4.code(), WB_ERR_INVALID_ARGUMENT);
+}
+
+TEST(Ownership, MovedFromAndEmptyHandles) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> px = fx_pixels();
+  wb::Image a = wb::Image::from_u8(px.data(), 2, 3, 3);
+  wb::Image b = std::move(a);
+  EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move)
+  EXPECT_TRUE(b);
+  // Using an empty handle is a NULL-argument error, not a crash.
+  EXPECT_EQ(a.try_set_caption("x").code(), WB_ERR_NULL_ARGUMENT);
+  EXPECT_EQ(a.try_to_json(dir, "k", 0).code(), WB_ERR_NULL_ARGUMENT);
+  wb::RunDir none;
+  EXPECT_EQ(b.try_to_json(none, "k", 0).code(), WB_ERR_NULL_ARGUMENT);
+  // Containers hold shared copies: the original stays valid after it is added and freed.
+  wb::Row row;
+  {
+    wb::Image c = wb::Image::from_u8(px.data(), 2, 3, 3);
+    row.set("img", c);
+  }
+  EXPECT_EQ(row.to_json(dir, 0).view(), kImageJson);
+  // release() hands the handle over to C code.
+  wb_value* raw = b.release();
+  EXPECT_FALSE(b);
+  wb_value_free(raw);
+  // Summary namespace.
+  wb::Row s;
+  s.set("nested", wb::Dict().set("img", wb::Image::from_u8(px.data(), 2, 3, 3)));
+  EXPECT_NE(s.to_json(dir, wb::kSummary).view().find("media/images/nested.img_summary_4b2ef48a447ceee4ef90.png"),
+            std::string_view::npos);
+}
+
+TEST(Threads, ConcurrentRowsIntoOneRunDir) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> px = fx_pixels();
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        wb::Row row;
+        if (!row.try_set("img", wb::Image::try_from_u8(px.data(), 2, 3, 3).value()).ok()) return;
+        auto j = row.try_to_json(dir, 0);
+        if (j.ok() && j->view() == kImageJson) ++good;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(good.load(), 100);
+}
+
+TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }
+
+}  // namespace

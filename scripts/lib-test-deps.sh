@@ -1,0 +1,36 @@
+# Shared helpers for tests/*/run.sh (sourced, not executed).
+# ROOT: repository root. Provides: wb_build_lib, wb_apt_install PKG..., wb_summary.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+LIBDIR="$CARGO_TARGET/release"
+
+# Builds target/release/libwandb_media.{so,a} and regenerates include/wandb_media.h.
+# The cdylib's SONAME is libwandb_media.so.<major>: programs linked in-tree look for that
+# name, so a symlink to it is created next to the library.
+wb_build_lib() {
+  cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --lib
+  WB_MAJOR="$(sed -n 's/^#define WB_VERSION_MAJOR \([0-9]*\).*/\1/p' "$ROOT/include/wandb_media.h")"
+  WB_VERSION="$(sed -n 's/^#define WB_VERSION_STRING "\(.*\)".*/\1/p' "$ROOT/include/wandb_media.h")"
+  ln -sfn libwandb_media.so "$LIBDIR/libwandb_media.so.$WB_MAJOR"
+}
+
+_wb_apt_updated=0
+# Installs Debian packages that are missing (runs apt-get update once per script).
+wb_apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if [ $_wb_apt_updated -eq 0 ]; then
+    $sudo apt-get update -qq
+    _wb_apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+}
+
+# Native libraries a static link of libwandb_media.a needs (Rust std on Linux/glibc).
+WB_STATIC_DEPS="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
