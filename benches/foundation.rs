@@ -30,38 +30,81 @@ fn main() {
         .unwrap_or(Json::Null);
     let base = |k: &str| baseline.get(k).and_then(Json::as_f64);
     let image = std::fs::read(format!("{dir}/image.raw")).unwrap_or_else(|_| {
-        (0..1024 * 1024 * 3).map(|i: usize| ((i % 3072) / 12 + (i * 7919 % 17)) as u8).collect()
+        (0..1024 * 1024 * 3)
+            .map(|i: usize| ((i % 3072) / 12 + (i * 7919 % 17)) as u8)
+            .collect()
     });
     let randn: Vec<f64> = std::fs::read(format!("{dir}/randn.f64"))
-        .map(|b| b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect())
+        .map(|b| {
+            b.chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+                .collect()
+        })
         .unwrap_or_else(|_| (0..1_000_000).map(|i| ((i as f64) * 0.618).sin()).collect());
 
-    println!("{:<44} {:>10} {:>12} {:>14}", "benchmark", "time", "throughput", "vs wandb 0.31");
+    println!(
+        "{:<44} {:>10} {:>12} {:>14}",
+        "benchmark", "time", "throughput", "vs wandb 0.31"
+    );
     let row = |name: &str, secs: f64, bytes: usize, base: Option<f64>| {
         let mbps = bytes as f64 / secs / 1e6;
-        let ratio = base.map(|b| format!("{:.1}x faster", b / secs)).unwrap_or_else(|| "-".into());
-        println!("{name:<44} {:>8.2}ms {:>8.0} MB/s {ratio:>14}", secs * 1e3, mbps);
+        let ratio = base
+            .map(|b| format!("{:.1}x faster", b / secs))
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{name:<44} {:>8.2}ms {:>8.0} MB/s {ratio:>14}",
+            secs * 1e3,
+            mbps
+        );
     };
 
     let t = TensorView::new(&image, DType::U8, &[1024, 1024, 3]).expect("image tensor");
-    let (s, img) = best(7, || Image::from_tensor(&t, &Default::default()).expect("png"));
-    row("Image 1024x1024 RGB (PNG, byte-identical)", s, image.len(), base("image_s"));
-    println!("    size {} bytes, sha256 {}", img.file.size(), &img.file.sha256[..20]);
-    let opts = wandb_media::media::image::ImageOptions { png: PngMode::Fast, ..Default::default() };
+    let (s, img) = best(7, || {
+        Image::from_tensor(&t, &Default::default()).expect("png")
+    });
+    row(
+        "Image 1024x1024 RGB (PNG, byte-identical)",
+        s,
+        image.len(),
+        base("image_s"),
+    );
+    println!(
+        "    size {} bytes, sha256 {}",
+        img.file.size(),
+        &img.file.sha256[..20]
+    );
+    let opts = wandb_media::media::image::ImageOptions {
+        png: PngMode::Fast,
+        ..Default::default()
+    };
     let (s, fast) = best(15, || Image::from_tensor(&t, &opts).expect("fast png"));
-    row("Image 1024x1024 RGB (PNG, WB_PNG_FAST)", s, image.len(), base("image_s"));
+    row(
+        "Image 1024x1024 RGB (PNG, WB_PNG_FAST)",
+        s,
+        image.len(),
+        base("image_s"),
+    );
     println!("    size {} bytes", fast.file.size());
-    let (s, _) = best(7, || encode_png(&image, 1024, 1024, 3, PngMode::Pillow).expect("png"));
+    let (s, _) = best(7, || {
+        encode_png(&image, 1024, 1024, 3, PngMode::Pillow).expect("png")
+    });
     row("  encode_png only (byte-identical)", s, image.len(), None);
 
     let bytes: Vec<u8> = randn.iter().flat_map(|v| v.to_le_bytes()).collect();
     let ht = TensorView::new(&bytes, DType::F64, &[randn.len()]).expect("hist tensor");
     let (s, _) = best(15, || Histogram::from_tensor(&ht, 64).expect("histogram"));
-    row("Histogram 1M f64, 64 bins", s, bytes.len(), base("histogram_s"));
+    row(
+        "Histogram 1M f64, 64 bins",
+        s,
+        bytes.len(),
+        base("histogram_s"),
+    );
 
     let big: Vec<u8> = (0..64usize << 20).map(|i| (i * 31 % 251) as u8).collect();
     let (s, _) = best(5, || sha256_hex(&big));
-    let vs = base("sha256_openssl_s").map(|b| format!("{:.2}x OpenSSL", b / s)).unwrap_or_default();
+    let vs = base("sha256_openssl_s")
+        .map(|b| format!("{:.2}x OpenSSL", b / s))
+        .unwrap_or_default();
     println!(
         "{:<44} {:>8.2}ms {:>8.0} MB/s {vs:>14}",
         "sha256 64 MiB",
@@ -69,9 +112,11 @@ fn main() {
         big.len() as f64 / s / 1e6
     );
     if let Some(v) = baseline.get("wandb_version").and_then(Json::as_str) {
-        println!("baseline: wandb {v}, image {:.1} ms, histogram {:.1} ms, OpenSSL sha256 {:.0} MB/s",
+        println!(
+            "baseline: wandb {v}, image {:.1} ms, histogram {:.1} ms, OpenSSL sha256 {:.0} MB/s",
             base("image_s").unwrap_or(0.0) * 1e3,
             base("histogram_s").unwrap_or(0.0) * 1e3,
-            (64 << 20) as f64 / base("sha256_openssl_s").unwrap_or(1.0) / 1e6);
+            (64 << 20) as f64 / base("sha256_openssl_s").unwrap_or(1.0) / 1e6
+        );
     }
 }
