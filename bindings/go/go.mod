@@ -1,0 +1,3 @@
+module github.com/wandb-media/wandb-media/bindings/go
+
+go 1.22

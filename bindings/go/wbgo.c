@@ -1,0 +1,25 @@
+#include "wbgo.h"
+
+#define WBGO_TENSOR(t, p) wb_tensor t = {p##data, (wb_dtype)p##dtype, p##ndim, p##shape, p##strides}
+
+enum wb_status wbgo_value_from_tensor(WBGO_TENSOR_ARGS(), wb_value **out, wb_error *err) {
+  WBGO_TENSOR(t, );
+  return wb_value_from_tensor(&t, out, err);
+}
+
+enum wb_status wbgo_image_from_tensor(WBGO_TENSOR_ARGS(), const wb_image_options *o, int chw, wb_value **out,
+                                 wb_error *err) {
+  WBGO_TENSOR(t, );
+  return chw ? wb_image_from_chw_tensor(&t, o, out, err) : wb_image_from_tensor(&t, o, out, err);
+}
+
+enum wb_status wbgo_histogram_from_tensor(WBGO_TENSOR_ARGS(), size_t bins, wb_value **out, wb_error *err) {
+  WBGO_TENSOR(t, );
+  return wb_histogram_from_tensor(&t, bins, out, err);
+}
+
+enum wb_status wbgo_histogram_from_np(WBGO_TENSOR_ARGS(v), WBGO_TENSOR_ARGS(e), wb_value **out, wb_error *err) {
+  WBGO_TENSOR(tv, v);
+  WBGO_TENSOR(te, e);
+  return wb_histogram_from_np(&tv, &te, out, err);
+}

@@ -1,0 +1,18 @@
+// C helpers for the Go binding. Each takes a tensor as separate arguments and builds the
+// wb_tensor descriptor on the C stack, so Go never hands C a Go struct that contains a Go
+// pointer (cgo pointer-passing rules).
+#ifndef WBGO_H
+#define WBGO_H
+#include <stdlib.h>
+#include <wandb_media.h>
+
+#define WBGO_TENSOR_ARGS(p) \
+  const void *p##data, int p##dtype, size_t p##ndim, const int64_t *p##shape, const int64_t *p##strides
+
+enum wb_status wbgo_value_from_tensor(WBGO_TENSOR_ARGS(), wb_value **out, wb_error *err);
+enum wb_status wbgo_image_from_tensor(WBGO_TENSOR_ARGS(), const wb_image_options *o, int chw, wb_value **out,
+                                 wb_error *err);
+enum wb_status wbgo_histogram_from_tensor(WBGO_TENSOR_ARGS(), size_t bins, wb_value **out, wb_error *err);
+enum wb_status wbgo_histogram_from_np(WBGO_TENSOR_ARGS(v), WBGO_TENSOR_ARGS(e), wb_value **out, wb_error *err);
+
+#endif
