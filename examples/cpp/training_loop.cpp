@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -18,7 +19,7 @@ namespace {
 
 // Minimal strided float tensor with torch-like accessors.
 struct Tensor {
-  std::vector<float> storage;
+  std::shared_ptr<std::vector<float>> storage;  // shared by views, like torch storage
   std::vector<int64_t> shape, stride;
   int64_t offset = 0;
 
@@ -27,26 +28,25 @@ struct Tensor {
     t.shape = std::move(shape);
     t.stride.assign(t.shape.size(), 1);
     for (std::size_t i = t.shape.size(); i-- > 1;) t.stride[i - 1] = t.stride[i] * t.shape[i];
-    t.storage.assign(static_cast<std::size_t>(std::accumulate(t.shape.begin(), t.shape.end(), int64_t{1},
-                                                              [](int64_t a, int64_t b) { return a * b; })),
-                     0.0f);
+    const int64_t n = std::accumulate(t.shape.begin(), t.shape.end(), int64_t{1}, [](int64_t a, int64_t b) { return a * b; });
+    t.storage = std::make_shared<std::vector<float>>(static_cast<std::size_t>(n), 0.0f);
     return t;
   }
   template <class T>
   const T* data_ptr() const {
-    return storage.data() + offset;
+    return storage->data() + offset;
   }
   const std::vector<int64_t>& sizes() const { return shape; }
   const std::vector<int64_t>& strides() const { return stride; }
   float& at(std::initializer_list<int64_t> idx) {
     int64_t off = offset, d = 0;
     for (int64_t i : idx) off += i * stride[static_cast<std::size_t>(d++)];
-    return storage[static_cast<std::size_t>(off)];
+    return (*storage)[static_cast<std::size_t>(off)];
   }
   // t[i] of the first dimension: a view sharing storage (no copy), like torch.
   Tensor select0(int64_t i) const {
     Tensor v;
-    v.storage = storage;  // (a real tensor would share; copying keeps this toy simple)
+    v.storage = storage;
     v.offset = offset + i * stride[0];
     v.shape.assign(shape.begin() + 1, shape.end());
     v.stride.assign(stride.begin() + 1, stride.end());
