@@ -1,5 +1,5 @@
 # Shared helpers for tests/*/run.sh (sourced, not executed).
-# ROOT: repository root. Provides: wb_build_lib, wb_apt_install PKG..., wb_summary.
+# Provides ROOT (repository root), LIBDIR (target/release), wb_build_lib, wb_apt_install PKG...
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CARGO_TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -31,6 +31,3 @@ wb_apt_install() {
   fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 }
-
-# Native libraries a static link of libwandb_media.a needs (Rust std on Linux/glibc).
-WB_STATIC_DEPS="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"

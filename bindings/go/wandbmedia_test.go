@@ -27,6 +27,12 @@ func fxPixels() []byte {
 	return px
 }
 
+func catch(t *testing.T) {
+	if r := recover(); r != nil {
+		t.Fatalf("unexpected error: %v", r)
+	}
+}
+
 func openDir(t *testing.T) (*RunDir, string) {
 	t.Helper()
 	files := filepath.Join(t.TempDir(), "files")
@@ -38,7 +44,8 @@ func openDir(t *testing.T) (*RunDir, string) {
 	return d, files
 }
 
-// must panics on error (a panic fails the test with the error and its stack).
+// must panics on error; catch (deferred first in every test) turns that panic into a test
+// failure, so one failing call does not abort the other tests.
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
@@ -47,6 +54,7 @@ func must[T any](v T, err error) T {
 }
 
 func TestScalarsRowMatchesSDK(t *testing.T) {
+	defer catch(t)
 	dir, _ := openDir(t)
 	row := NewRow().
 		Set("loss", 0.25).
@@ -66,6 +74,7 @@ func TestScalarsRowMatchesSDK(t *testing.T) {
 }
 
 func TestIntegersStringsAndKeyOrder(t *testing.T) {
+	defer catch(t)
 	dir, _ := openDir(t)
 	row := NewRow().Set("u8", uint8(200)).Set("u64", uint64(math.MaxUint64)).Set("f", float32(1)).
 		Set("s", "a\x00b").Set("n", json.Number("12")).Set("u8", 1)
@@ -98,6 +107,7 @@ func checkMediaFile(t *testing.T, files, rowJSON, key string) {
 }
 
 func TestImageU8MatchesSDK(t *testing.T) {
+	defer catch(t)
 	dir, files := openDir(t)
 	img := must(NewImageU8(fxPixels(), 2, 3, 3))
 	defer img.Close()
@@ -111,6 +121,7 @@ func TestImageU8MatchesSDK(t *testing.T) {
 }
 
 func TestTensorLayoutsGiveTheSameImage(t *testing.T) {
+	defer catch(t)
 	dir, _ := openDir(t)
 	hwc := fxPixels()
 	chw := make([]byte, len(hwc))
@@ -151,6 +162,7 @@ func TestTensorLayoutsGiveTheSameImage(t *testing.T) {
 }
 
 func TestFloatCHWLegacy(t *testing.T) {
+	defer catch(t)
 	dir, _ := openDir(t)
 	chw := make([]float32, 18)
 	want := make([]byte, 18)
@@ -174,6 +186,7 @@ func TestFloatCHWLegacy(t *testing.T) {
 }
 
 func TestCaptionGroupingGrayAndList(t *testing.T) {
+	defer catch(t)
 	dir, files := openDir(t)
 	img := must(NewImageU8(fxPixels(), 2, 3, 3))
 	defer img.Close()
@@ -224,6 +237,7 @@ func TestCaptionGroupingGrayAndList(t *testing.T) {
 }
 
 func TestHistogramMatchesSDK(t *testing.T) {
+	defer catch(t)
 	dir, _ := openDir(t)
 	data := []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 	h := must(HistogramFromTensor(TensorOf(data), 4))
@@ -235,6 +249,7 @@ func TestHistogramMatchesSDK(t *testing.T) {
 }
 
 func TestHistogramNPAndArray(t *testing.T) {
+	defer catch(t)
 	dir, _ := openDir(t)
 	a := must(HistogramFromNP(TensorOf([]int64{1, 2}), TensorOf([]float64{0, 0.5, 1})))
 	defer a.Close()
@@ -257,6 +272,7 @@ func TestHistogramNPAndArray(t *testing.T) {
 }
 
 func TestErrorsCarryStatus(t *testing.T) {
+	defer catch(t)
 	_, err := NewImageU8(make([]byte, 12), 2, 3, 2)
 	var we *Error
 	if !errors.As(err, &we) || we.Code != StatusInvalidArgument || we.Message == "" {
@@ -297,6 +313,7 @@ func TestErrorsCarryStatus(t *testing.T) {
 }
 
 func TestTensorBoundsAreChecked(t *testing.T) {
+	defer catch(t)
 	small := make([]float32, 5)
 	cases := []Tensor{
 		TensorOf(small, 2, 3),
@@ -335,6 +352,7 @@ func TestTensorBoundsAreChecked(t *testing.T) {
 // Many goroutines build values from Go memory while the GC runs; values are left to the
 // finalizers half of the time. Run with -race.
 func TestConcurrentWithForcedGC(t *testing.T) {
+	defer catch(t)
 	dir, _ := openDir(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
@@ -392,6 +410,7 @@ func TestConcurrentWithForcedGC(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	defer catch(t)
 	if v := Version(); v == "" || strings.Count(v, ".") != 2 {
 		t.Fatalf("version %q", v)
 	}

@@ -18,8 +18,9 @@ INC=(-I"$ROOT/include" -I"$ROOT/bindings/cpp/include")
 LINK=(-L"$LIBDIR" -lwandb_media -Wl,-rpath,"$LIBDIR" -lm)
 
 failed=0 passed=0
-run_example() {  # run_example NAME ROWS TYPES BINARY
-  local name="$1" rows="$2" types="$3" bin="$4"
+run_example() {  # run_example NAME ROWS TYPES BINARY [FILES_SUBDIR [RUN_SUBDIR]]
+  local name="$1" rows="$2" types="$3" bin="$4" files="${5:-files}" run=()
+  [ -n "${6:-}" ] && run=(--run-dir "$T/$name/$6")
   echo "== $name"
   if ! "$bin" "$T/$name" >"$T/$name.txt" 2>"$T/$name.err"; then
     cat "$T/$name.err"
@@ -29,7 +30,7 @@ run_example() {  # run_example NAME ROWS TYPES BINARY
   fi
   head -c 400 "$T/$name.txt"
   echo
-  if python3 "$ROOT/tests/examples/check_rows.py" "$T/$name.txt" "$T/$name/files" --rows "$rows" --types "$types"; then
+  if python3 "$ROOT/tests/examples/check_rows.py" "$T/$name.txt" "$T/$name/$files" --rows "$rows" --types "$types" "${run[@]}"; then
     echo "ok   $name"
     passed=$((passed + 1))
   else
@@ -52,7 +53,7 @@ fi
 if build cpp_training_loop c++ -std=c++17 -O2 -Wall -Wextra -Wconversion -Werror "${INC[@]}" "$EX/cpp/training_loop.cpp" -o "$T/bin/cpp_training_loop" "${LINK[@]}"; then
   run_example cpp_training_loop 5 images/separated,histogram "$T/bin/cpp_training_loop"
 fi
-if build cpp_engine_capture c++ -std=c++17 -O2 -Wall -Wextra -Wconversion -Werror "${INC[@]}" "$EX/cpp/engine_capture.cpp" -o "$T/bin/cpp_engine_capture" "${LINK[@]}"; then
+if build cpp_engine_capture c++ -std=c++17 -O2 -fno-exceptions -Wall -Wextra -Wconversion -Werror "${INC[@]}" "$EX/cpp/engine_capture.cpp" -o "$T/bin/cpp_engine_capture" "${LINK[@]}"; then
   run_example cpp_engine_capture 3 image-file "$T/bin/cpp_engine_capture"
 fi
 if build go_sdk_backend bash -c "cd '$EX/go' && CGO_ENABLED=1 go build -o '$T/bin/go_sdk_backend' ./sdk_backend"; then
