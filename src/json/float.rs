@@ -52,7 +52,14 @@ fn round_half_even(v: f64, digits: String, exp: i32) -> (String, i32) {
     }
     let s = String::from_utf8(up).unwrap_or_default();
     let trimmed = s.trim_end_matches('0');
-    (if trimmed.is_empty() { "0".into() } else { trimmed.to_string() }, exp)
+    (
+        if trimmed.is_empty() {
+            "0".into()
+        } else {
+            trimmed.to_string()
+        },
+        exp,
+    )
 }
 
 fn non_finite(v: f64, out: &mut String) -> bool {
