@@ -9,6 +9,10 @@ use crate::encode::png::PngMode;
 use crate::encode::{bmp, jpeg, png};
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::media::boxes::BoundingBoxes2D;
+use crate::media::classes::Classes;
+use crate::media::mask::ImageMask;
+use crate::media::table::ArtifactFiles;
 use crate::media::{downcast, file_json, BindCtx, Media, MediaFile};
 use crate::tensor::{DType, Scalar, TensorView};
 
@@ -145,6 +149,14 @@ pub struct Image {
     pub height: u32,
     pub caption: Option<Json>,
     pub grouping: Option<i64>,
+    /// Box layers (`boxes={layer: …}`), in insertion order (§3).
+    pub boxes: Vec<(String, BoundingBoxes2D)>,
+    /// Mask layers (`masks={layer: …}`), in insertion order (§4).
+    pub masks: Vec<(String, ImageMask)>,
+    /// The explicit `classes=` argument (§5); never in run JSON.
+    pub classes: Option<Classes>,
+    /// Basename of the source file for images read from a file (artifact entry names).
+    pub source_name: Option<String>,
 }
 
 impl Image {
@@ -190,6 +202,10 @@ impl Image {
             height: px.height,
             caption: None,
             grouping: None,
+            boxes: Vec::new(),
+            masks: Vec::new(),
+            classes: None,
+            source_name: None,
         })
     }
 
@@ -207,6 +223,7 @@ impl Image {
                 ))
             })?;
         let format = file.ext.trim_start_matches('.').to_string();
+        let source = path.file_name().map(|n| n.to_string_lossy().into_owned());
         Ok(Image {
             file,
             format,
@@ -214,11 +231,85 @@ impl Image {
             height,
             caption: None,
             grouping: None,
+            boxes: Vec::new(),
+            masks: Vec::new(),
+            classes: None,
+            source_name: source,
         })
     }
 
     pub fn set_grouping(&mut self, grouping: i64) {
         self.grouping = Some(grouping);
+    }
+
+    /// Adds (or replaces, keeping its position) the box layer `layer`.
+    pub fn add_boxes(&mut self, layer: &str, boxes: BoundingBoxes2D) {
+        match self.boxes.iter_mut().find(|(k, _)| k == layer) {
+            Some(slot) => slot.1 = boxes,
+            None => self.boxes.push((layer.to_string(), boxes)),
+        }
+    }
+
+    /// Adds (or replaces, keeping its position) the mask layer `layer`.
+    pub fn add_mask(&mut self, layer: &str, mask: ImageMask) {
+        match self.masks.iter_mut().find(|(k, _)| k == layer) {
+            Some(slot) => slot.1 = mask,
+            None => self.masks.push((layer.to_string(), mask)),
+        }
+    }
+
+    /// Sets the explicit class set (`classes=`).
+    pub fn set_classes(&mut self, classes: Classes) {
+        self.classes = Some(classes);
+    }
+
+    /// The image's class set (§5): box-layer labels (layer order), then array-mask labels,
+    /// then the explicit classes; later names overwrite, order of first appearance.
+    pub fn class_set(&self) -> Classes {
+        let mut set = Classes::default();
+        for (_, b) in &self.boxes {
+            for (id, name) in &b.class_labels.0 {
+                set.insert(id.to_json(), Json::str(name.clone()));
+            }
+        }
+        for (_, m) in &self.masks {
+            if let Some(labels) = &m.class_labels {
+                for (id, name) in &labels.0 {
+                    set.insert(id.to_json(), Json::str(name.clone()));
+                }
+            }
+        }
+        if let Some(c) = &self.classes {
+            for (id, name) in &c.entries {
+                set.insert(id.clone(), name.clone());
+            }
+        }
+        set
+    }
+
+    /// Binds the image, then its box layers, then its masks (the SDK's order; the config
+    /// singletons are registered in it). Returns the path and the `boxes`/`masks` JSON.
+    fn bind_all(&self, ctx: &BindCtx<'_>) -> Result<(String, Option<Json>, Option<Json>)> {
+        let path = ctx.place("media/images", &self.file)?;
+        let boxes = if self.boxes.is_empty() {
+            None
+        } else {
+            let mut m = Vec::with_capacity(self.boxes.len());
+            for (layer, b) in &self.boxes {
+                m.push((layer.clone(), b.bind(ctx, layer)?));
+            }
+            Some(Json::Object(m))
+        };
+        let masks = if self.masks.is_empty() {
+            None
+        } else {
+            let mut m = Vec::with_capacity(self.masks.len());
+            for (layer, mask) in &self.masks {
+                m.push((layer.clone(), mask.bind(ctx, layer)?));
+            }
+            Some(Json::Object(m))
+        };
+        Ok((path, boxes, masks))
     }
 }
 
@@ -230,7 +321,7 @@ impl Media for Image {
         true
     }
     fn to_json(&self, ctx: &BindCtx<'_>) -> Result<Json> {
-        let path = ctx.place("media/images", &self.file)?;
+        let (path, boxes, masks) = self.bind_all(ctx)?;
         let mut m = file_json(self.caption.as_ref(), "image-file", &self.file, path);
         m.push(("format".into(), Json::str(self.format.clone())));
         m.push(("width".into(), Json::Int(self.width as i64)));
@@ -238,16 +329,27 @@ impl Media for Image {
         if let Some(g) = self.grouping.filter(|&g| g != 0) {
             m.push(("grouping".into(), Json::Int(g)));
         }
+        if let Some(b) = boxes {
+            m.push(("boxes".into(), b));
+        }
+        if let Some(k) = masks {
+            m.push(("masks".into(), k));
+        }
         Ok(Json::Object(m))
     }
     fn list_to_json(&self, items: &[Arc<dyn Media>], ctx: &BindCtx<'_>) -> Result<Json> {
         let kept = &items[..items.len().min(MAX_ITEMS)];
         let mut filenames = Vec::with_capacity(kept.len());
         let mut captions = Vec::with_capacity(kept.len());
+        let mut all_boxes = Vec::with_capacity(kept.len());
+        let mut all_masks = Vec::with_capacity(kept.len());
         for item in kept {
             let img: &Image = downcast(item)?;
-            filenames.push(Json::str(ctx.place("media/images", &img.file)?));
+            let (path, boxes, masks) = img.bind_all(ctx)?;
+            filenames.push(Json::str(path));
             captions.push(img.caption.clone().unwrap_or(Json::Null));
+            all_boxes.push(boxes.unwrap_or(Json::Null));
+            all_masks.push(masks.unwrap_or(Json::Null));
         }
         let first: &Image = downcast(&kept[0])?;
         let mut m = vec![
@@ -261,6 +363,12 @@ impl Media for Image {
         if first.caption.as_ref().is_some_and(|c| *c != Json::Null) {
             m.push(("captions".to_string(), Json::Array(captions)));
         }
+        if all_masks.iter().any(|j| *j != Json::Null) {
+            m.push(("all_masks".to_string(), Json::Array(all_masks)));
+        }
+        if all_boxes.iter().any(|j| *j != Json::Null) {
+            m.push(("all_boxes".to_string(), Json::Array(all_boxes)));
+        }
         Ok(Json::Object(m))
     }
     fn caption(&self) -> Option<&Json> {
@@ -269,6 +377,70 @@ impl Media for Image {
     fn set_caption(&mut self, caption: Json) -> Result<()> {
         self.caption = Some(caption);
         Ok(())
+    }
+    /// `Image.to_json(artifact)` (§9.4): caption?, path (artifact entry), sha256, _type,
+    /// format, width, height, grouping?, classes?, boxes? (raw box data), masks?.
+    fn artifact_json(&self, files: &mut ArtifactFiles) -> Result<Json> {
+        let mut m = Vec::with_capacity(10);
+        if let Some(c) = self.caption.as_ref().filter(|c| **c != Json::Null) {
+            m.push(("caption".to_string(), c.clone()));
+        }
+        let path = files.add_media("media/images", &self.file, self.source_name.as_deref());
+        m.push(("path".into(), Json::str(path)));
+        m.push(("sha256".into(), Json::str(self.file.sha256.clone())));
+        m.push(("_type".into(), Json::str("image-file")));
+        m.push(("format".into(), Json::str(self.format.clone())));
+        m.push(("width".into(), Json::Int(self.width as i64)));
+        m.push(("height".into(), Json::Int(self.height as i64)));
+        if let Some(g) = self.grouping.filter(|&g| g != 0) {
+            m.push(("grouping".into(), Json::Int(g)));
+        }
+        let classes = self.class_set();
+        if (!self.boxes.is_empty() || !self.masks.is_empty()) && classes.is_empty() {
+            return Err(Error::invalid(
+                "classes must be passed to wandb.Image which have masks or bounding boxes when adding to artifacts",
+            ));
+        }
+        if !classes.is_empty() {
+            let (name, bytes, digest) = classes.artifact_entry();
+            files.add_bytes(name.clone(), Arc::new(bytes));
+            m.push((
+                "classes".into(),
+                Json::object([
+                    ("type", Json::str("classes-file")),
+                    ("path", Json::str(name)),
+                    ("digest", Json::str(digest)),
+                ]),
+            ));
+        }
+        if !self.boxes.is_empty() {
+            m.push((
+                "boxes".into(),
+                Json::Object(
+                    self.boxes
+                        .iter()
+                        .map(|(k, b)| (k.clone(), Json::Array(b.box_data.clone())))
+                        .collect(),
+                ),
+            ));
+        }
+        if !self.masks.is_empty() {
+            let mut masks = Vec::with_capacity(self.masks.len());
+            for (k, mask) in &self.masks {
+                let path =
+                    files.add_media("media/images/mask", &mask.file, mask.source_name.as_deref());
+                masks.push((
+                    k.clone(),
+                    Json::object([
+                        ("path", Json::str(path)),
+                        ("sha256", Json::str(mask.file.sha256.clone())),
+                        ("_type", Json::str("mask")),
+                    ]),
+                ));
+            }
+            m.push(("masks".into(), Json::Object(masks)));
+        }
+        Ok(Json::Object(m))
     }
     fn as_any(&self) -> &dyn Any {
         self
