@@ -107,7 +107,9 @@ pub unsafe extern "C" fn wb_table_new(
         let text = unsafe { utf8_arg(columns_json, "columns_json") }?;
         let cols = Json::parse(text)
             .map_err(|e| Error::invalid(format!("columns_json: {}", e.message)))?;
-        new_value(out, || Ok(Value::from(Table::from_columns_json(&cols, opts)?)))
+        new_value(out, || {
+            Ok(Value::from(Table::from_columns_json(&cols, opts)?))
+        })
     })
 }
 

@@ -91,9 +91,8 @@ impl ClassLabels {
         };
         let mut labels = ClassLabels::default();
         for (k, v) in m {
-            let id = ClassId::parse(k).ok_or_else(|| {
-                Error::invalid(format!("{message} (key {k:?} is not a number)"))
-            })?;
+            let id = ClassId::parse(k)
+                .ok_or_else(|| Error::invalid(format!("{message} (key {k:?} is not a number)")))?;
             let Json::Str(name) = v else {
                 return Err(Error::invalid(format!(
                     "{message} (the value of key {k:?} is not a string)"
@@ -141,7 +140,10 @@ pub struct BoundingBoxes2D {
 
 /// Python `numbers.Number` on a JSON value (bools are numbers in Python).
 fn is_number(j: &Json) -> bool {
-    matches!(j, Json::Int(_) | Json::UInt(_) | Json::Float(_) | Json::Bool(_))
+    matches!(
+        j,
+        Json::Int(_) | Json::UInt(_) | Json::Float(_) | Json::Bool(_)
+    )
 }
 
 fn has_num(pos: &[(String, Json)], key: &str) -> bool {
@@ -323,7 +325,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.file.size(), 326);
-        assert!(b.file.sha256.starts_with("68a1f7deaf75fcbad97d"), "{}", b.file.sha256);
+        assert!(
+            b.file.sha256.starts_with("68a1f7deaf75fcbad97d"),
+            "{}",
+            b.file.sha256
+        );
         // §20 second vector: no labels → file without class_labels, default labels.
         let b = layer(
             r#"{"box_data":[{"position":{"minX":1,"maxX":2,"minY":3,"maxY":4},"class_id":7}]}"#,
@@ -349,29 +355,45 @@ mod tests {
     #[test]
     fn validation_messages() {
         let err = |t: &str| layer(t).unwrap_err().message;
-        assert!(err(r#"{"box_data":[{"class_id":1}],"class_labels":{"1":"a"}}"#)
-            .contains("Each box must contain a position"));
-        assert!(err(r#"{"box_data":[{"position":{"middle":[1],"width":1,"height":1}}]}"#)
-            .contains("Each box must contain a position"));
-        assert!(err(r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":"1"}}]}"#)
-            .contains("Each box must contain a position"));
+        assert!(
+            err(r#"{"box_data":[{"class_id":1}],"class_labels":{"1":"a"}}"#)
+                .contains("Each box must contain a position")
+        );
+        assert!(
+            err(r#"{"box_data":[{"position":{"middle":[1],"width":1,"height":1}}]}"#)
+                .contains("Each box must contain a position")
+        );
+        assert!(
+            err(r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":"1"}}]}"#)
+                .contains("Each box must contain a position")
+        );
         assert_eq!(
-            err(r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1},"class_id":1.0}]}"#),
+            err(
+                r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1},"class_id":1.0}]}"#
+            ),
             "A box's class_id must be an integer"
         );
-        assert!(err(r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1}}]}"#)
-            .contains("KeyError: 'class_id'"));
+        assert!(
+            err(r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1}}]}"#)
+                .contains("KeyError: 'class_id'")
+        );
         assert_eq!(err(r#"{"box_data":{}}"#), "Boxes must be a list");
         assert_eq!(
-            err(r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1},"class_id":1,"scores":[]}]}"#),
+            err(
+                r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1},"class_id":1,"scores":[]}]}"#
+            ),
             "Box scores must be a dictionary"
         );
         assert_eq!(
-            err(r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1},"class_id":1,"scores":{"a":"x"}}]}"#),
+            err(
+                r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1},"class_id":1,"scores":{"a":"x"}}]}"#
+            ),
             "A score value must be a number"
         );
         assert_eq!(
-            err(r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1},"class_id":1,"box_caption":3}]}"#),
+            err(
+                r#"{"box_data":[{"position":{"minX":1,"maxX":1,"minY":1,"maxY":1},"class_id":1,"box_caption":3}]}"#
+            ),
             "A box's caption must be a string"
         );
         assert!(err(r#"{"box_data":[],"class_labels":{"x":"a"}}"#).starts_with(LABELS_MSG));

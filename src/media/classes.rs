@@ -128,8 +128,10 @@ mod tests {
             .unwrap_err()
             .message
             .contains("each entry must have id and name"));
-        let c = Classes::from_json(&Json::parse(r#"[{"id":1,"name":"a"},{"id":"b","name":"c"}]"#).unwrap())
-            .unwrap();
+        let c = Classes::from_json(
+            &Json::parse(r#"[{"id":1,"name":"a"},{"id":"b","name":"c"}]"#).unwrap(),
+        )
+        .unwrap();
         assert_eq!(c.entries.len(), 2);
         let mut c2 = c.clone();
         c2.insert(Json::Float(1.0), Json::str("z"));

@@ -736,6 +736,95 @@ mod tests {
         assert_eq!(p.data, vec![10, 255, 255, 255, 20, 255, 0, 255]);
     }
 
+    fn spec_boxes_masks_image() -> Image {
+        // §2.5 "With boxes and masks": zeros (4,6,3), two box layers, two identical masks.
+        let mut img = Image::from_u8(&[0u8; 72], 4, 6, 3).unwrap();
+        img.caption = Some(Json::str("scene"));
+        let layer = |t: &str| BoundingBoxes2D::from_layer(&Json::parse(t).unwrap()).unwrap();
+        img.add_boxes(
+            "predictions",
+            layer(
+                r#"{"box_data":[{"position":{"minX":0.1,"maxX":0.2,"minY":0.3,"maxY":0.4},"class_id":1,"box_caption":"car","scores":{"acc":0.2,"loss":1.2}},{"position":{"middle":[150,20],"width":68,"height":112},"domain":"pixel","class_id":3,"box_caption":"a building","scores":{"acc":0.5,"loss":0.7}}],"class_labels":{"1":"car","3":"building"}}"#,
+            ),
+        );
+        img.add_boxes(
+            "gt",
+            layer(r#"{"box_data":[{"position":{"minX":1,"maxX":2,"minY":3,"maxY":4},"class_id":7}]}"#),
+        );
+        let mut m = [0u8; 24];
+        for r in 0..4 {
+            for c in 3..6 {
+                m[r * 6 + c] = 2;
+            }
+        }
+        m[0] = 200;
+        let t = TensorView::new(&m, DType::U8, &[4, 6]).unwrap();
+        let labels = Json::parse(r#"{"0":"bg","2":"thing"}"#).unwrap();
+        img.add_mask("pred", ImageMask::from_tensor(&t, Some(&labels)).unwrap());
+        img.add_mask("gt2", ImageMask::from_tensor(&t, None).unwrap());
+        img
+    }
+
+    #[test]
+    fn boxes_and_masks_json_and_config() {
+        let dir = std::env::temp_dir().join(format!("wbm-img-boxes-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let sink = crate::run_dir::RunDir::new(&dir).unwrap();
+        let placed = std::sync::Mutex::new(Vec::new());
+        let ctx = BindCtx {
+            sink: &sink,
+            key: "scene",
+            step: crate::run_dir::Step::Num(3),
+            placed: &placed,
+        };
+        let img = spec_boxes_masks_image();
+        let j = img.to_json(&ctx).unwrap().to_compact();
+        assert!(j.starts_with(r#"{"caption":"scene","_type":"image-file","sha256":"d6a441bfe7e8f09712a97927d56fc98879ffbce791ace14559d0442f2432ee14","size":69,"path":"media/images/scene_3_d6a441bfe7e8f09712a9.png","format":"png","width":6,"height":4,"boxes":{"predictions":{"_type":"boxes2D","sha256":"68a1f7deaf75fcbad97d"#), "{j}");
+        assert!(j.contains(r#""size":326,"path":"media/metadata/boxes2D/scene_3_68a1f7deaf75fcbad97d.boxes2D.json"},"gt":{"_type":"boxes2D","sha256":"94f62d907884d342bedc"#), "{j}");
+        assert!(j.contains(r#""masks":{"pred":{"_type":"mask","sha256":"dd4d8eb2d5557253d120"#), "{j}");
+        assert!(j.ends_with(r#""size":84,"path":"media/images/mask/scene_3_dd4d8eb2d5557253d120.mask.png"}}}"#), "{j}");
+        assert_eq!(
+            sink.config_json().to_compact(),
+            r#"{"bounding_box/class_labels":{"scene_wandb_delimeter_predictions":{"type":"bounding_box/class_labels","key":"scene_wandb_delimeter_predictions","value":{"1":"car","3":"building"}},"scene_wandb_delimeter_gt":{"type":"bounding_box/class_labels","key":"scene_wandb_delimeter_gt","value":{"7":"class_7"}}},"mask/class_labels":{"scene_wandb_delimeter_pred":{"type":"mask/class_labels","key":"scene_wandb_delimeter_pred","value":{"0":"bg","2":"thing"}},"scene_wandb_delimeter_gt2":{"type":"mask/class_labels","key":"scene_wandb_delimeter_gt2","value":{"0":"class_0","2":"class_2","200":"class_200"}}}}"#
+        );
+        // §5: union of box labels, mask labels, explicit classes (first appearance order).
+        let mut img2 = img.clone();
+        img2.set_classes(Classes::from_json(&Json::parse(r#"[{"id":7,"name":"seven"},{"id":"s","name":"str"}]"#).unwrap()).unwrap());
+        let set = crate::media::table::pyrepr::json_repr(&img2.class_set().class_set_json());
+        assert_eq!(set, "[{'id': 1, 'name': 'car'}, {'id': 3, 'name': 'building'}, {'id': 7, 'name': 'seven'}, {'id': 0, 'name': 'class_0'}, {'id': 2, 'name': 'class_2'}, {'id': 200, 'name': 'class_200'}, {'id': 's', 'name': 'str'}]");
+        // list JSON: all_masks before all_boxes, nulls for images without.
+        let plain: Arc<dyn Media> = Arc::new(Image::from_u8(&[0u8; 72], 4, 6, 3).unwrap());
+        let with: Arc<dyn Media> = Arc::new(img);
+        let l = with.list_to_json(&[with.clone(), plain], &ctx).unwrap().to_compact();
+        assert!(l.contains(r#""count":2,"filenames":["media/images/scene_3_d6a441bfe7e8f09712a9.png","media/images/scene_3_d6a441bfe7e8f09712a9.png"],"captions":["scene",null],"all_masks":[{"pred":"#), "{l}");
+        assert!(l.contains(r#"}},null],"all_boxes":[{"predictions":"#), "{l}");
+        assert!(l.ends_with("}},null]}"), "{l}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn artifact_json_of_image_with_boxes() {
+        let img = spec_boxes_masks_image();
+        let mut files = crate::media::table::ArtifactFiles::default();
+        let j = img.artifact_json(&mut files).unwrap().to_artifact();
+        assert!(j.starts_with(r#"{"_type": "image-file", "boxes": {"gt": [{"class_id": 7, "position": {"maxX": 2, "maxY": 4, "minX": 1, "minY": 3}}], "predictions": [{"box_caption": "car""#), "{j}");
+        assert!(j.contains(r#""classes": {"digest": ""#), "{j}");
+        assert!(j.contains(r#""masks": {"gt2": {"_type": "mask", "path": "media/images/mask/"#), "{j}");
+        let names: Vec<&str> = files.entries().iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names.len(), 3, "{names:?}"); // image, classes file, one mask png (same bytes twice)
+        // an image with a file mask only and no classes cannot go into an artifact
+        let mut bare = Image::from_u8(&[0u8; 3], 1, 1, 3).unwrap();
+        let mp = std::env::temp_dir().join(format!("wbm-mask-{}.png", std::process::id()));
+        std::fs::write(&mp, &bare.file.bytes[..]).unwrap();
+        bare.add_mask("m", ImageMask::from_file(&mp).unwrap());
+        assert!(bare
+            .artifact_json(&mut files)
+            .unwrap_err()
+            .message
+            .starts_with("classes must be passed"));
+        let _ = std::fs::remove_file(&mp);
+    }
+
     #[test]
     fn pillow_mode_conversions() {
         let rgb = vec![255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30];

@@ -135,7 +135,9 @@ mod tests {
             mask.class_labels.unwrap().to_json().to_compact(),
             r#"{"0":"class_0","1":"class_1","2":"class_2","254":"class_254"}"#
         );
-        let px = image::load_from_memory(&mask.file.bytes).unwrap().to_luma8();
+        let px = image::load_from_memory(&mask.file.bytes)
+            .unwrap()
+            .to_luma8();
         assert_eq!(px.into_raw(), vec![1, 2, 0, 254]);
     }
 
@@ -147,19 +149,27 @@ mod tests {
             ImageMask::from_tensor(&t, None).unwrap_err().message,
             "mask_data must be a 2D array"
         );
-        let v: Vec<u8> = [0i32, 300, 1, 2].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let v: Vec<u8> = [0i32, 300, 1, 2]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let t = TensorView::new(&v, DType::I32, &[2, 2]).unwrap();
         assert_eq!(
             ImageMask::from_tensor(&t, None).unwrap_err().message,
             "Mask data must be integers between 0 and 255"
         );
-        let v: Vec<u8> = [f64::NAN, 1.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let v: Vec<u8> = [f64::NAN, 1.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let t = TensorView::new(&v, DType::F64, &[1, 2]).unwrap();
         assert!(ImageMask::from_tensor(&t, None).is_err());
         let t = TensorView::new(&z[..1], DType::U8, &[1, 1]).unwrap();
-        assert!(ImageMask::from_tensor(&t, Some(&Json::parse(r#"{"a":"x"}"#).unwrap()))
-            .unwrap_err()
-            .message
-            .starts_with(LABELS_MSG));
+        assert!(
+            ImageMask::from_tensor(&t, Some(&Json::parse(r#"{"a":"x"}"#).unwrap()))
+                .unwrap_err()
+                .message
+                .starts_with(LABELS_MSG)
+        );
     }
 }

@@ -164,7 +164,10 @@ impl ArtifactFiles {
         source_name: Option<&str>,
     ) -> String {
         let name = match source_name {
-            Some(base) => format!("{subdir}/{}/{base}", &file.sha256[..20.min(file.sha256.len())]),
+            Some(base) => format!(
+                "{subdir}/{}/{base}",
+                &file.sha256[..20.min(file.sha256.len())]
+            ),
             None => {
                 let md5 = digest::md5_hex(&file.bytes);
                 format!("{subdir}/{}{}", &md5[..20], file.ext)
@@ -298,7 +301,9 @@ fn nan_to_null(j: &Json) -> Json {
     match j {
         Json::Float(f) if f.is_nan() => Json::Null,
         Json::Array(a) => Json::Array(a.iter().map(nan_to_null).collect()),
-        Json::Object(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), nan_to_null(v))).collect()),
+        Json::Object(m) => {
+            Json::Object(m.iter().map(|(k, v)| (k.clone(), nan_to_null(v))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -466,9 +471,8 @@ impl Table {
             format!("{{{}}}", parts.join(", "))
         };
         let row_repr = join(&|i| format!("{}: {}", self.columns[i].repr(), value_repr(&cells[i])));
-        let row_type = join(&|i| {
-            format!("{}: {}", self.columns[i].repr(), type_of(&cells[i]).repr())
-        });
+        let row_type =
+            join(&|i| format!("{}: {}", self.columns[i].repr(), type_of(&cells[i]).repr()));
         let mut msg = format!(
             "{row_repr} of type {row_type} is not assignable to {}",
             self.type_dict().repr()
@@ -490,7 +494,11 @@ impl Table {
     pub fn run_copy_json(&self) -> Result<Json> {
         let data = self.rows[..self.rows.len().min(MAX_ROWS)]
             .iter()
-            .map(|row| Ok(Json::Array(row.iter().map(run_cell).collect::<Result<_>>()?)))
+            .map(|row| {
+                Ok(Json::Array(
+                    row.iter().map(run_cell).collect::<Result<_>>()?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Json::object([
             (
@@ -560,7 +568,8 @@ impl Table {
             (DictKey::Int(x), DictKey::Int(y)) => x.cmp(y),
             (x, y) => x.json_key().cmp(&y.json_key()),
         });
-        let mut s = String::from("{\"_type\": \"table\", \"column_types\": {\"params\": {\"type_map\": {");
+        let mut s =
+            String::from("{\"_type\": \"table\", \"column_types\": {\"params\": {\"type_map\": {");
         for (n, &i) in order.iter().enumerate() {
             if n > 0 {
                 s.push_str(", ");
@@ -847,7 +856,11 @@ mod tests {
         t.add_row(vec![Value::Int(3), Value::Int(4)]).unwrap();
         let file = MediaFile::new(t.run_copy_json().unwrap().to_compact().into_bytes(), "");
         assert_eq!(file.size(), 42);
-        assert!(file.sha256.starts_with("4258fa77b12ff507cdfa"), "{}", file.sha256);
+        assert!(
+            file.sha256.starts_with("4258fa77b12ff507cdfa"),
+            "{}",
+            file.sha256
+        );
     }
 
     #[test]
@@ -866,7 +879,10 @@ mod tests {
         ), "{text}");
         let b = t.binding().unwrap();
         assert_eq!(b.client_id.len(), 128);
-        assert!(b.client_id.bytes().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()));
+        assert!(b
+            .client_id
+            .bytes()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase()));
         assert_ne!(b.client_id, b.sequence_client_id);
         assert!(text.contains(&format!("{}:latest/tab.table.json", b.sequence_client_id)));
         // Bound once: the same JSON again, even after a row was added (IMMUTABLE).
@@ -887,7 +903,9 @@ mod tests {
         m.add_row(vec![Value::Int(2)]).unwrap();
         let j2 = bind(&m, &rd, "m", 2);
         assert_ne!(j1, j2);
-        assert!(j2.to_compact().contains(r#""nrows":2,"log_mode":"MUTABLE""#));
+        assert!(j2
+            .to_compact()
+            .contains(r#""nrows":2,"log_mode":"MUTABLE""#));
         let _ = std::fs::remove_dir_all(&p);
     }
 
@@ -901,7 +919,8 @@ mod tests {
         t.add_row(vec![Value::Int(1), s("x")]).unwrap();
         let e = t.add_row(vec![s("y"), s("x")]).unwrap_err().message;
         assert!(e.starts_with("Data row contained incompatible types:\n{'a': 'y', 'b': 'x'} of type {'a': String, 'b': String} is not assignable to {'a': None or Number, 'b': None or String}\nKey 'a':\n\tString not assignable to None or Number"), "{e}");
-        t.add_row(vec![Value::Float(f64::NAN), Value::Null]).unwrap();
+        t.add_row(vec![Value::Float(f64::NAN), Value::Null])
+            .unwrap();
         let h = crate::media::histogram::Histogram::from_np(
             vec![Json::Int(1)],
             vec![Json::Int(0), Json::Int(1)],
@@ -913,8 +932,16 @@ mod tests {
             .message
             .contains("Histogram is not JSON serializable"));
         assert_eq!(t.nrows(), 2);
-        assert!(Table::from_columns_json(&Json::parse(r#"["a",1]"#).unwrap(), TableOptions::default()).is_err());
-        assert!(Table::from_columns_json(&Json::parse(r#"[true]"#).unwrap(), TableOptions::default()).is_err());
+        assert!(Table::from_columns_json(
+            &Json::parse(r#"["a",1]"#).unwrap(),
+            TableOptions::default()
+        )
+        .is_err());
+        assert!(Table::from_columns_json(
+            &Json::parse(r#"[true]"#).unwrap(),
+            TableOptions::default()
+        )
+        .is_err());
         assert_eq!(
             Table::new(
                 vec![],
@@ -981,8 +1008,10 @@ mod tests {
         )
         .unwrap();
         let l = |a: i64, b: i64| Value::List(vec![Value::Int(a), Value::Int(b)]);
-        t.add_row(vec![Value::Float(f64::INFINITY), l(1, 2)]).unwrap();
-        t.add_row(vec![Value::Float(f64::NEG_INFINITY), l(2, 3)]).unwrap();
+        t.add_row(vec![Value::Float(f64::INFINITY), l(1, 2)])
+            .unwrap();
+        t.add_row(vec![Value::Float(f64::NEG_INFINITY), l(2, 3)])
+            .unwrap();
         assert_eq!(
             t.artifact_copy().unwrap().json,
             r#"{"_type": "table", "column_types": {"params": {"type_map": {"2": {"params": {"allowed_types": [{"wb_type": "none"}, {"params": {"element_type": {"wb_type": "number"}, "length": 2}, "wb_type": "list"}]}, "wb_type": "union"}, "10": {"params": {"allowed_types": [{"wb_type": "none"}, {"wb_type": "number"}]}, "wb_type": "union"}}}, "wb_type": "typedDict"}, "columns": [10, 2], "data": [[Infinity, [1, 2]], [-Infinity, [2, 3]]], "log_mode": "IMMUTABLE", "ncols": 2, "nrows": 2}"#
@@ -1002,7 +1031,10 @@ mod tests {
             a.artifact_copy().unwrap().json,
             r#"{"_type": "table", "column_types": {"params": {"type_map": {"a": {"params": {"element_type": {"wb_type": "number"}, "length": 3}, "wb_type": "list"}}}, "wb_type": "typedDict"}, "columns": ["a"], "data": [[[0, 1, 2]]], "log_mode": "IMMUTABLE", "ncols": 1, "nrows": 1}"#
         );
-        assert_eq!(a.run_copy_json().unwrap().to_compact(), r#"{"columns":["a"],"data":[[[0,1,2]]]}"#);
+        assert_eq!(
+            a.run_copy_json().unwrap().to_compact(),
+            r#"{"columns":["a"],"data":[[[0,1,2]]]}"#
+        );
     }
 
     #[test]
@@ -1028,8 +1060,117 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         let a = t.artifact_copy().unwrap();
         assert!(a.json.contains(r#"{"_type": "image-file", "caption": "ci", "format": "png", "height": 2, "path": "media/images/dc3f36c134870fcb08ff.png", "sha256": "7899d6ced52159786ff083934df42788da01a30b7ed9bb7756d7f3f5a94ef685", "width": 2}"#), "{}", a.json);
-        assert_eq!(a.files.entries()[0].name, "media/images/dc3f36c134870fcb08ff.png");
+        assert_eq!(
+            a.files.entries()[0].name,
+            "media/images/dc3f36c134870fcb08ff.png"
+        );
         assert_eq!(a.files.entries()[0].digest, "3D82wTSHD8sI/xuVeb/adw==");
+        let _ = std::fs::remove_dir_all(&p);
+    }
+
+    #[test]
+    fn artifact_copy_with_images_matches_the_sdk() {
+        // tests/data/media_b/sdk_image_table.json: the staged artifact file of a real SDK run
+        // (wandb 0.31.0); only `box_score_keys` (a Python set, hash order) is sorted.
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/media_b");
+        let expected = std::fs::read_to_string(data.join("sdk_image_table.json")).unwrap();
+        let mut img = Image::from_u8(&[0u8; 12], 2, 2, 3).unwrap();
+        img.caption = Some(Json::str("ci"));
+        let mut img2 = Image::from_u8(&[0u8; 12], 2, 2, 3).unwrap();
+        let layer = |t: &str| {
+            crate::media::boxes::BoundingBoxes2D::from_layer(&Json::parse(t).unwrap()).unwrap()
+        };
+        img2.add_boxes("pred", layer(r#"{"box_data":[{"position":{"minX":1,"maxX":2,"minY":3,"maxY":4},"class_id":1,"scores":{"acc":0.5,"b":1}}],"class_labels":{"1":"car"}}"#));
+        img2.add_boxes("p2", layer(r#"{"box_data":[{"position":{"middle":[1,2],"width":3,"height":4},"class_id":5,"scores":{"z":2}}]}"#));
+        let m = [0u8, 2, 2, 0];
+        let t = crate::tensor::TensorView::new(&m, crate::tensor::DType::U8, &[2, 2]).unwrap();
+        let labels = Json::parse(r#"{"0":"bg","2":"x"}"#).unwrap();
+        img2.add_mask("m", crate::media::mask::ImageMask::from_tensor(&t, Some(&labels)).unwrap());
+        img2.add_mask("mf", crate::media::mask::ImageMask::from_file(&data.join("mask_layer.png")).unwrap());
+        img2.set_classes(crate::media::classes::Classes::from_json(&Json::parse(r#"[{"id":0,"name":"bg"}]"#).unwrap()).unwrap());
+        img2.set_grouping(3);
+        let mut img3 = Image::from_file(&data.join("photo.png")).unwrap();
+        let one = [1u8];
+        let t1 = crate::tensor::TensorView::new(&one, crate::tensor::DType::U8, &[1, 1]).unwrap();
+        img3.add_mask("m", crate::media::mask::ImageMask::from_tensor(&t1, None).unwrap());
+        let mut t = table(&["a", "img"]);
+        t.add_row(vec![Value::Int(1), Value::from(img)]).unwrap();
+        t.add_row(vec![Value::Int(2), Value::from(img2)]).unwrap();
+        t.add_row(vec![Value::Null, Value::Null]).unwrap();
+        t.add_row(vec![Value::Int(3), Value::from(img3)]).unwrap();
+        let a = t.artifact_copy().unwrap();
+        assert_eq!(a.json, expected.trim_end());
+        let names: Vec<&str> = a.files.entries().iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "media/images/dc3f36c134870fcb08ff.png",
+                "media/classes/210ae510ae19b4ccd4300c970a33f250_cls.classes.json",
+                "media/images/mask/0b9fe0fe4c1f8add26e5.mask.png",
+                "media/images/mask/416e66d804d8072f7faf/mask_layer.png",
+                "media/images/bf31a076e8059dee0f35/photo.png",
+                "media/classes/7b2a0a3e7101ba491ea0583920a70c66_cls.classes.json",
+                "media/images/mask/333ac9fa5ce7039407ad.mask.png",
+            ]
+        );
+        let cls = a.files.get("media/classes/210ae510ae19b4ccd4300c970a33f250_cls.classes.json").unwrap();
+        assert_eq!(cls.digest, "AwDzP8pIEcvEhEMfRWHbMA==");
+    }
+
+    /// Stands in for `wandb.Html` (another module) in the compat case `table_media`.
+    #[derive(Debug, Clone)]
+    struct FakeHtml;
+    impl Media for FakeHtml {
+        fn class_name(&self) -> &'static str {
+            "Html"
+        }
+        fn to_json(&self, _ctx: &BindCtx<'_>) -> Result<Json> {
+            Err(Error::state("a media cell must not be bound to the run"))
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+        fn as_any_mut(&mut self) -> &mut dyn Any {
+            self
+        }
+        fn clone_arc(&self) -> Arc<dyn Media> {
+            Arc::new(self.clone())
+        }
+    }
+
+    #[test]
+    fn compat_table_media_run_copy() {
+        let (p, rd) = tmp_dir("tmedia");
+        let img = |seed: u8| {
+            let px: Vec<u8> = (0..48u8).map(|i| i.wrapping_mul(seed)).collect();
+            Value::from(Image::from_u8(&px, 4, 4, 3).unwrap())
+        };
+        let mut t = table(&["id", "image", "score", "clip"]);
+        t.add_row(vec![Value::Int(0), img(3), Value::Float(0.5), Value::from(FakeHtml)])
+            .unwrap();
+        t.add_row(vec![Value::Int(1), img(5), Value::Float(f64::NAN), Value::Null])
+            .unwrap();
+        t.add_row(vec![Value::Int(2), Value::Null, Value::Float(1.0), Value::from(FakeHtml)])
+            .unwrap();
+        let j = bind(&t, &rd, "t", 4);
+        // expected/table_media/row.json (ids masked)
+        assert_eq!(
+            j.get("sha256"),
+            Some(&Json::str(
+                "b0dd9b52f0e3cb6025f6962af7a6f73be45d53273e5499835b1659f0563f98f6"
+            ))
+        );
+        assert_eq!(j.get("size"), Some(&Json::Int(114)));
+        assert_eq!(
+            j.get("path"),
+            Some(&Json::str("media/table/t_4_b0dd9b52f0e3cb6025f6.table.json"))
+        );
+        assert_eq!(walk(&p).len(), 1);
+        // html cells have no artifact JSON yet
+        assert_eq!(
+            t.artifact_copy().unwrap_err().kind,
+            crate::error::ErrorKind::Unsupported
+        );
         let _ = std::fs::remove_dir_all(&p);
     }
 
@@ -1056,16 +1197,22 @@ mod tests {
         let b = a.clone();
         let j = JoinedTable::new(a, b, JoinKey::One("id".into())).unwrap();
         let json = bind(&j, &rd, "jt", 0).to_compact();
-        assert!(json.starts_with(r#"{"_type":"joined-table","artifact_path":"wandb-client-artifact://"#));
+        assert!(json
+            .starts_with(r#"{"_type":"joined-table","artifact_path":"wandb-client-artifact://"#));
         assert!(json.ends_with(r#"/jt.joined-table.json"}"#));
         assert_eq!(json.len(), r#"{"_type":"joined-table","artifact_path":"wandb-client-artifact:///jt.joined-table.json"}"#.len() + 128);
         let files = j.artifact_files("jt").unwrap();
         let names: Vec<&str> = files.entries().iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names.len(), 3);
-        let joined = std::str::from_utf8(&files.get("jt.joined-table.json").unwrap().bytes).unwrap().to_string();
+        let joined = std::str::from_utf8(&files.get("jt.joined-table.json").unwrap().bytes)
+            .unwrap()
+            .to_string();
         assert_eq!(
             joined,
-            format!(r#"{{"_type": "joined-table", "join_key": "id", "table1": "{}", "table2": "{}"}}"#, names[0], names[1])
+            format!(
+                r#"{{"_type": "joined-table", "join_key": "id", "table1": "{}", "table2": "{}"}}"#,
+                names[0], names[1]
+            )
         );
         assert!(names[0].starts_with("t1_") && names[1].starts_with("t2_"));
         assert!(walk(&p).is_empty(), "no run file");

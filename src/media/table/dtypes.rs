@@ -102,7 +102,9 @@ impl ImageTypeParams {
             if let Some(l) = &m.class_labels {
                 p.mask_class_maps.push((
                     layer.clone(),
-                    l.0.iter().map(|(k, v)| (k.key_string(), v.clone())).collect(),
+                    l.0.iter()
+                        .map(|(k, v)| (k.key_string(), v.clone()))
+                        .collect(),
                 ));
             }
         }
@@ -224,7 +226,10 @@ impl ImageTypeParams {
             ("mask_layers", konst(layers(&self.mask_layers), false)),
             ("box_class_maps", konst(maps(&self.box_class_maps), false)),
             ("mask_class_maps", konst(maps(&self.mask_class_maps), false)),
-            ("class_map", konst(Json::Object(self.class_map.clone()), false)),
+            (
+                "class_map",
+                konst(Json::Object(self.class_map.clone()), false),
+            ),
         ])
     }
 
@@ -272,7 +277,13 @@ impl ImageTypeParams {
         let cm: Vec<String> = self
             .class_map
             .iter()
-            .map(|(k, v)| format!("{}: {}", str_repr(k), crate::media::table::pyrepr::json_repr(v)))
+            .map(|(k, v)| {
+                format!(
+                    "{}: {}",
+                    str_repr(k),
+                    crate::media::table::pyrepr::json_repr(v)
+                )
+            })
             .collect();
         format!(
             "Image-file(box_layers:{}, box_score_keys:{}, mask_layers:{}, box_class_maps:{}, mask_class_maps:{}, class_map:{{{}}})",
@@ -331,7 +342,10 @@ enum Arg<'a> {
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c.flat_map(|x| x.to_lowercase())).collect(),
+        Some(f) => f
+            .to_uppercase()
+            .chain(c.flat_map(|x| x.to_lowercase()))
+            .collect(),
         None => String::new(),
     }
 }
@@ -763,7 +777,11 @@ impl WbType {
     pub fn explain(&self, other: &Value, depth: usize) -> String {
         let gap = "\t".repeat(depth);
         let base = if depth > 0 {
-            format!("{gap}{} not assignable to {}", type_of(other).repr(), self.repr())
+            format!(
+                "{gap}{} not assignable to {}",
+                type_of(other).repr(),
+                self.repr()
+            )
         } else {
             format!(
                 "{gap}{} of type {} is not assignable to {}",
