@@ -749,7 +749,9 @@ mod tests {
         );
         img.add_boxes(
             "gt",
-            layer(r#"{"box_data":[{"position":{"minX":1,"maxX":2,"minY":3,"maxY":4},"class_id":7}]}"#),
+            layer(
+                r#"{"box_data":[{"position":{"minX":1,"maxX":2,"minY":3,"maxY":4},"class_id":7}]}"#,
+            ),
         );
         let mut m = [0u8; 24];
         for r in 0..4 {
@@ -781,23 +783,42 @@ mod tests {
         let j = img.to_json(&ctx).unwrap().to_compact();
         assert!(j.starts_with(r#"{"caption":"scene","_type":"image-file","sha256":"d6a441bfe7e8f09712a97927d56fc98879ffbce791ace14559d0442f2432ee14","size":69,"path":"media/images/scene_3_d6a441bfe7e8f09712a9.png","format":"png","width":6,"height":4,"boxes":{"predictions":{"_type":"boxes2D","sha256":"68a1f7deaf75fcbad97d"#), "{j}");
         assert!(j.contains(r#""size":326,"path":"media/metadata/boxes2D/scene_3_68a1f7deaf75fcbad97d.boxes2D.json"},"gt":{"_type":"boxes2D","sha256":"94f62d907884d342bedc"#), "{j}");
-        assert!(j.contains(r#""masks":{"pred":{"_type":"mask","sha256":"dd4d8eb2d5557253d120"#), "{j}");
-        assert!(j.ends_with(r#""size":84,"path":"media/images/mask/scene_3_dd4d8eb2d5557253d120.mask.png"}}}"#), "{j}");
+        assert!(
+            j.contains(r#""masks":{"pred":{"_type":"mask","sha256":"dd4d8eb2d5557253d120"#),
+            "{j}"
+        );
+        assert!(
+            j.ends_with(
+                r#""size":84,"path":"media/images/mask/scene_3_dd4d8eb2d5557253d120.mask.png"}}}"#
+            ),
+            "{j}"
+        );
         assert_eq!(
             sink.config_json().to_compact(),
             r#"{"bounding_box/class_labels":{"scene_wandb_delimeter_predictions":{"type":"bounding_box/class_labels","key":"scene_wandb_delimeter_predictions","value":{"1":"car","3":"building"}},"scene_wandb_delimeter_gt":{"type":"bounding_box/class_labels","key":"scene_wandb_delimeter_gt","value":{"7":"class_7"}}},"mask/class_labels":{"scene_wandb_delimeter_pred":{"type":"mask/class_labels","key":"scene_wandb_delimeter_pred","value":{"0":"bg","2":"thing"}},"scene_wandb_delimeter_gt2":{"type":"mask/class_labels","key":"scene_wandb_delimeter_gt2","value":{"0":"class_0","2":"class_2","200":"class_200"}}}}"#
         );
         // §5: union of box labels, mask labels, explicit classes (first appearance order).
         let mut img2 = img.clone();
-        img2.set_classes(Classes::from_json(&Json::parse(r#"[{"id":7,"name":"seven"},{"id":"s","name":"str"}]"#).unwrap()).unwrap());
+        img2.set_classes(
+            Classes::from_json(
+                &Json::parse(r#"[{"id":7,"name":"seven"},{"id":"s","name":"str"}]"#).unwrap(),
+            )
+            .unwrap(),
+        );
         let set = crate::media::table::pyrepr::json_repr(&img2.class_set().class_set_json());
         assert_eq!(set, "[{'id': 1, 'name': 'car'}, {'id': 3, 'name': 'building'}, {'id': 7, 'name': 'seven'}, {'id': 0, 'name': 'class_0'}, {'id': 2, 'name': 'class_2'}, {'id': 200, 'name': 'class_200'}, {'id': 's', 'name': 'str'}]");
         // list JSON: all_masks before all_boxes, nulls for images without.
         let plain: Arc<dyn Media> = Arc::new(Image::from_u8(&[0u8; 72], 4, 6, 3).unwrap());
         let with: Arc<dyn Media> = Arc::new(img);
-        let l = with.list_to_json(&[with.clone(), plain], &ctx).unwrap().to_compact();
+        let l = with
+            .list_to_json(&[with.clone(), plain], &ctx)
+            .unwrap()
+            .to_compact();
         assert!(l.contains(r#""count":2,"filenames":["media/images/scene_3_d6a441bfe7e8f09712a9.png","media/images/scene_3_d6a441bfe7e8f09712a9.png"],"captions":["scene",null],"all_masks":[{"pred":"#), "{l}");
-        assert!(l.contains(r#"}},null],"all_boxes":[{"predictions":"#), "{l}");
+        assert!(
+            l.contains(r#"}},null],"all_boxes":[{"predictions":"#),
+            "{l}"
+        );
         assert!(l.ends_with("}},null]}"), "{l}");
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -809,10 +830,13 @@ mod tests {
         let j = img.artifact_json(&mut files).unwrap().to_artifact();
         assert!(j.starts_with(r#"{"_type": "image-file", "boxes": {"gt": [{"class_id": 7, "position": {"maxX": 2, "maxY": 4, "minX": 1, "minY": 3}}], "predictions": [{"box_caption": "car""#), "{j}");
         assert!(j.contains(r#""classes": {"digest": ""#), "{j}");
-        assert!(j.contains(r#""masks": {"gt2": {"_type": "mask", "path": "media/images/mask/"#), "{j}");
+        assert!(
+            j.contains(r#""masks": {"gt2": {"_type": "mask", "path": "media/images/mask/"#),
+            "{j}"
+        );
         let names: Vec<&str> = files.entries().iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names.len(), 3, "{names:?}"); // image, classes file, one mask png (same bytes twice)
-        // an image with a file mask only and no classes cannot go into an artifact
+                                                 // an image with a file mask only and no classes cannot go into an artifact
         let mut bare = Image::from_u8(&[0u8; 3], 1, 1, 3).unwrap();
         let mp = std::env::temp_dir().join(format!("wbm-mask-{}.png", std::process::id()));
         std::fs::write(&mp, &bare.file.bytes[..]).unwrap();

@@ -100,14 +100,16 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A fresh seed: the process-random `RandomState` keys, the clock, a counter and the thread.
+/// A fresh seed: the process-random `RandomState` keys (per-thread, advanced on every
+/// call), the clock, a global counter and a stack address (differs between threads).
 fn random_seed() -> u64 {
     let mut h = RandomState::new().build_hasher();
     h.write_u64(ID_COUNTER.fetch_add(1, Ordering::Relaxed));
     if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         h.write_u128(d.as_nanos());
     }
-    h.write(format!("{:?}", std::thread::current().id()).as_bytes());
+    let local = 0u8;
+    h.write_usize(std::ptr::addr_of!(local) as usize);
     h.finish()
 }
 
@@ -1085,14 +1087,28 @@ mod tests {
         let m = [0u8, 2, 2, 0];
         let t = crate::tensor::TensorView::new(&m, crate::tensor::DType::U8, &[2, 2]).unwrap();
         let labels = Json::parse(r#"{"0":"bg","2":"x"}"#).unwrap();
-        img2.add_mask("m", crate::media::mask::ImageMask::from_tensor(&t, Some(&labels)).unwrap());
-        img2.add_mask("mf", crate::media::mask::ImageMask::from_file(&data.join("mask_layer.png")).unwrap());
-        img2.set_classes(crate::media::classes::Classes::from_json(&Json::parse(r#"[{"id":0,"name":"bg"}]"#).unwrap()).unwrap());
+        img2.add_mask(
+            "m",
+            crate::media::mask::ImageMask::from_tensor(&t, Some(&labels)).unwrap(),
+        );
+        img2.add_mask(
+            "mf",
+            crate::media::mask::ImageMask::from_file(&data.join("mask_layer.png")).unwrap(),
+        );
+        img2.set_classes(
+            crate::media::classes::Classes::from_json(
+                &Json::parse(r#"[{"id":0,"name":"bg"}]"#).unwrap(),
+            )
+            .unwrap(),
+        );
         img2.set_grouping(3);
         let mut img3 = Image::from_file(&data.join("photo.png")).unwrap();
         let one = [1u8];
         let t1 = crate::tensor::TensorView::new(&one, crate::tensor::DType::U8, &[1, 1]).unwrap();
-        img3.add_mask("m", crate::media::mask::ImageMask::from_tensor(&t1, None).unwrap());
+        img3.add_mask(
+            "m",
+            crate::media::mask::ImageMask::from_tensor(&t1, None).unwrap(),
+        );
         let mut t = table(&["a", "img"]);
         t.add_row(vec![Value::Int(1), Value::from(img)]).unwrap();
         t.add_row(vec![Value::Int(2), Value::from(img2)]).unwrap();
@@ -1113,7 +1129,10 @@ mod tests {
                 "media/images/mask/333ac9fa5ce7039407ad.mask.png",
             ]
         );
-        let cls = a.files.get("media/classes/210ae510ae19b4ccd4300c970a33f250_cls.classes.json").unwrap();
+        let cls = a
+            .files
+            .get("media/classes/210ae510ae19b4ccd4300c970a33f250_cls.classes.json")
+            .unwrap();
         assert_eq!(cls.digest, "AwDzP8pIEcvEhEMfRWHbMA==");
     }
 
@@ -1146,12 +1165,27 @@ mod tests {
             Value::from(Image::from_u8(&px, 4, 4, 3).unwrap())
         };
         let mut t = table(&["id", "image", "score", "clip"]);
-        t.add_row(vec![Value::Int(0), img(3), Value::Float(0.5), Value::from(FakeHtml)])
-            .unwrap();
-        t.add_row(vec![Value::Int(1), img(5), Value::Float(f64::NAN), Value::Null])
-            .unwrap();
-        t.add_row(vec![Value::Int(2), Value::Null, Value::Float(1.0), Value::from(FakeHtml)])
-            .unwrap();
+        t.add_row(vec![
+            Value::Int(0),
+            img(3),
+            Value::Float(0.5),
+            Value::from(FakeHtml),
+        ])
+        .unwrap();
+        t.add_row(vec![
+            Value::Int(1),
+            img(5),
+            Value::Float(f64::NAN),
+            Value::Null,
+        ])
+        .unwrap();
+        t.add_row(vec![
+            Value::Int(2),
+            Value::Null,
+            Value::Float(1.0),
+            Value::from(FakeHtml),
+        ])
+        .unwrap();
         let j = bind(&t, &rd, "t", 4);
         // expected/table_media/row.json (ids masked)
         assert_eq!(
@@ -1163,7 +1197,9 @@ mod tests {
         assert_eq!(j.get("size"), Some(&Json::Int(114)));
         assert_eq!(
             j.get("path"),
-            Some(&Json::str("media/table/t_4_b0dd9b52f0e3cb6025f6.table.json"))
+            Some(&Json::str(
+                "media/table/t_4_b0dd9b52f0e3cb6025f6.table.json"
+            ))
         );
         assert_eq!(walk(&p).len(), 1);
         // html cells have no artifact JSON yet
