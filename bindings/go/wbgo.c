@@ -23,3 +23,9 @@ enum wb_status wbgo_histogram_from_np(WBGO_TENSOR_ARGS(v), WBGO_TENSOR_ARGS(e), 
   WBGO_TENSOR(te, e);
   return wb_histogram_from_np(&tv, &te, out, err);
 }
+
+enum wb_status wbgo_image_add_mask(wb_value *img, const char *layer, WBGO_TENSOR_ARGS(), const char *labels,
+                                   wb_error *err) {
+  WBGO_TENSOR(t, );
+  return wb_image_add_mask(img, layer, &t, labels, err);
+}

@@ -587,7 +587,8 @@ class List : public Value {
   }
 #endif
 
- protected:
+ public:
+  /// Creates the (empty) C container now if no element was added yet.
   Result<void> ensure() noexcept {
     if (p_) return {};
     auto r = try_create();
@@ -632,7 +633,8 @@ class Dict : public Value {
   }
 #endif
 
- protected:
+ public:
+  /// Creates the (empty) C container now if no element was added yet.
   Result<void> ensure() noexcept {
     if (p_) return {};
     auto r = try_create();
@@ -775,6 +777,35 @@ class Image : public Value {
     detail::CallError e;
     return detail::status(wb_image_set_grouping(p_.get(), grouping, e.ptr()), e);
   }
+  /// A bounding-box layer (`boxes={layer: {"box_data": [...], "class_labels": {...}}}`):
+  /// `box_data_json` is a JSON array of boxes, `class_labels_json` NULL or `{"<id>": name}`.
+  Result<void> try_add_boxes(CStr layer, CStr box_data_json, const char* class_labels_json = nullptr) noexcept {
+    detail::CallError e;
+    return detail::status(
+        wb_image_add_boxes(p_.get(), layer.c_str(), box_data_json.c_str(), class_labels_json, e.ptr()), e);
+  }
+  /// A bounding-box layer given as its whole JSON object (`{"box_data": ..., ...}`).
+  Result<void> try_add_boxes_layer(CStr layer, CStr layer_json) noexcept {
+    detail::CallError e;
+    return detail::status(wb_image_add_boxes_layer(p_.get(), layer.c_str(), layer_json.c_str(), e.ptr()), e);
+  }
+  /// A mask layer from a 2-D tensor of class ids in [0, 255]; labels NULL or `{"<id>": name}`.
+  Result<void> try_add_mask(CStr layer, const TensorRef& mask, const char* class_labels_json = nullptr) noexcept {
+    if (mask.problem()) return detail::tensor_error(mask);
+    const wb_tensor t = mask.c_tensor();
+    detail::CallError e;
+    return detail::status(wb_image_add_mask(p_.get(), layer.c_str(), &t, class_labels_json, e.ptr()), e);
+  }
+  /// A mask layer from an image file (copied unchanged).
+  Result<void> try_add_mask_file(CStr layer, CStr path) noexcept {
+    detail::CallError e;
+    return detail::status(wb_image_add_mask_file(p_.get(), layer.c_str(), path.c_str(), e.ptr()), e);
+  }
+  /// The class set (`classes=[{"id": ..., "name": ...}, ...]`, a JSON array).
+  Result<void> try_set_classes(CStr classes_json) noexcept {
+    detail::CallError e;
+    return detail::status(wb_image_set_classes(p_.get(), classes_json.c_str(), e.ptr()), e);
+  }
 
 #if WB_CPP_EXCEPTIONS
   static Image from_u8(const uint8_t* pixels, std::size_t height, std::size_t width, std::size_t channels) {
@@ -793,8 +824,112 @@ class Image : public Value {
     Value::set_caption(caption);
     return *this;
   }
+  Image& add_boxes(CStr layer, CStr box_data_json, const char* class_labels_json = nullptr) {
+    try_add_boxes(layer, box_data_json, class_labels_json).value();
+    return *this;
+  }
+  Image& add_boxes_layer(CStr layer, CStr layer_json) {
+    try_add_boxes_layer(layer, layer_json).value();
+    return *this;
+  }
+  Image& add_mask(CStr layer, const TensorRef& mask, const char* class_labels_json = nullptr) {
+    try_add_mask(layer, mask, class_labels_json).value();
+    return *this;
+  }
+  Image& add_mask_file(CStr layer, CStr path) {
+    try_add_mask_file(layer, path).value();
+    return *this;
+  }
+  Image& set_classes(CStr classes_json) {
+    try_set_classes(classes_json).value();
+    return *this;
+  }
 #endif
 };
+
+// ------------------------------------------------------------------------------------------
+// Table
+// ------------------------------------------------------------------------------------------
+
+/// Table options (library defaults: IMMUTABLE, type-checked columns).
+struct TableOptions {
+  wb_table_options c = wb_table_options_default();
+  TableOptions& log_mode(wb_table_log_mode m) noexcept {
+    c.log_mode = m;
+    return *this;
+  }
+  TableOptions& allow_mixed_types(bool v) noexcept {
+    c.allow_mixed_types = v;
+    return *this;
+  }
+};
+
+/// `wandb.Table`: columns from JSON, rows of any values (scalars, media, ...).
+class Table : public Value {
+ public:
+  Table() noexcept = default;
+  explicit Table(wb_value* adopt) noexcept : Value(adopt) {}
+
+  /// `columns_json`: a JSON array of unique column names, all strings or all integers.
+  static Result<Table> try_create(CStr columns_json, const TableOptions& opts = {}) noexcept {
+    return detail::make<Table>(
+        [columns_json, &opts](wb_value** o, wb_error* e) { return wb_table_new(columns_json.c_str(), &opts.c, o, e); });
+  }
+  /// Appends a row of `n` cells (copied; the caller keeps them).
+  Result<void> try_add_row(const wb_value* const* cells, std::size_t n) noexcept {
+    detail::CallError e;
+    return detail::status(wb_table_add_row(p_.get(), cells, n, e.ptr()), e);
+  }
+  /// Appends a row given as a list (its items are the cells).
+  Result<void> try_add_row(const List& row) noexcept {
+    if (!row) return try_add_row(nullptr, 0);
+    detail::CallError e;
+    return detail::status(wb_table_add_row_list(p_.get(), row.get(), e.ptr()), e);
+  }
+  /// Appends a row of Values and/or scalars: `table.try_add(1, "x", image)`.
+  template <class... Cells>
+  Result<void> try_add(const Cells&... cells) noexcept {
+    List row;
+    Result<void> r;
+    ((r = r.ok() ? row.try_append(cells) : r), ...);
+    if (!r.ok()) return r;
+    return try_add_row(row);
+  }
+  /// Rows added so far.
+  std::size_t nrows() const noexcept { return wb_table_nrows(p_.get()); }
+  /// The artifact copy (`<key>.table.json` of the run_table artifact).
+  Result<String> try_artifact_json() const noexcept {
+    detail::CallError e;
+    char* out = nullptr;
+    if (wb_table_artifact_json(p_.get(), &out, e.ptr()) != WB_OK) return e.error();
+    return String(out);
+  }
+  /// `wandb.JoinedTable(t1, t2, join_key)` (join_key2: the key in t2 if it differs).
+  static Result<Value> try_join(const Table& t1, const Table& t2, CStr join_key, const char* join_key2 = nullptr) noexcept {
+    return detail::make<Value>([&t1, &t2, join_key, join_key2](wb_value** o, wb_error* e) {
+      return wb_joined_table_new(t1.get(), t2.get(), join_key.c_str(), join_key2, o, e);
+    });
+  }
+#if WB_CPP_EXCEPTIONS
+  static Table create(CStr columns_json, const TableOptions& opts = {}) {
+    return try_create(columns_json, opts).value();
+  }
+  template <class... Cells>
+  Table& add(const Cells&... cells) {
+    try_add(cells...).value();
+    return *this;
+  }
+  Table& add_row(const List& row) {
+    try_add_row(row).value();
+    return *this;
+  }
+  String artifact_json() const { return try_artifact_json().value(); }
+  static Value join(const Table& t1, const Table& t2, CStr join_key, const char* join_key2 = nullptr) {
+    return try_join(t1, t2, join_key, join_key2).value();
+  }
+#endif
+};
+
 
 }  // namespace wb
 

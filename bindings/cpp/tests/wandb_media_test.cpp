@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstring>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -309,6 +310,84 @@ TEST(Threads, ConcurrentRowsIntoOneRunDir) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(good.load(), 100);
+}
+
+// ---- boxes, masks, tables ----------------------------------------------------------------
+
+// A value's "path"/"size" fields, parsed from its JSON (enough for these checks).
+std::string json_field(std::string_view json, std::string_view key) {
+  const std::string pat = "\"" + std::string(key) + "\":";
+  const std::size_t at = json.find(pat);
+  if (at == std::string_view::npos) return {};
+  std::size_t b = at + pat.size(), e = b;
+  if (json[b] == '"') {
+    e = json.find('"', ++b);
+  } else {
+    while (e < json.size() && json[e] != ',' && json[e] != '}') ++e;
+  }
+  return std::string(json.substr(b, e - b));
+}
+
+
+TEST(Image, BoxesAndMaskMatchSdk) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> px = fx_pixels();
+  const uint8_t mask[6] = {0, 1, 1, 2, 2, 0};
+  wb::Image img = wb::Image::from_u8(px.data(), 2, 3, 3);
+  img.add_boxes("pred",
+                R"([{"position":{"minX":0.1,"maxX":0.5,"minY":0.2,"maxY":0.6},"class_id":1,"box_caption":"car","scores":{"acc":0.25}}])",
+                R"({"1":"car"})")
+      .add_mask("seg", wb::TensorRef(mask, {2, 3}), R"({"0":"bg","1":"a","2":"b"})");
+  EXPECT_EQ(img.to_json(dir, "img", 3).view(),
+            R"({"_type":"image-file","sha256":"4b2ef48a447ceee4ef9047e30ae734feaf9a2ff2bfc1c681e24111c8722db56d","size":85,"path":"media/images/img_3_4b2ef48a447ceee4ef90.png","format":"png","width":3,"height":2,"boxes":{"pred":{"_type":"boxes2D","sha256":"846b479d42199f14195e85b2b46281d872aaf51f45df40bead374a33ae7617d3","size":155,"path":"media/metadata/boxes2D/img_3_846b479d42199f14195e.boxes2D.json"}},"masks":{"seg":{"_type":"mask","sha256":"b13cd14fef9845ac3f2b37b7cc0434ff6d844ec34ae1e1c0ae6e82a86d60e96a","size":73,"path":"media/images/mask/img_3_b13cd14fef9845ac3f2b.mask.png"}}})");
+  std::vector<unsigned char> bytes;
+  ASSERT_TRUE(wbtest::read_file(tmp.files() + "/media/metadata/boxes2D/img_3_846b479d42199f14195e.boxes2D.json", bytes));
+  EXPECT_EQ(std::string(bytes.begin(), bytes.end()),
+            R"({"box_data":[{"position":{"minX":0.1,"maxX":0.5,"minY":0.2,"maxY":0.6},"class_id":1,"box_caption":"car","scores":{"acc":0.25}}],"class_labels":{"1":"car"}})");
+  EXPECT_NE(dir.config_json().view().find("\"car\""), std::string_view::npos);
+  // SDK validation errors.
+  EXPECT_EQ(img.try_add_boxes("bad", R"([{"class_id":1}])").code(), WB_ERR_INVALID_ARGUMENT);
+  const uint8_t cube[8] = {};
+  EXPECT_EQ(img.try_add_mask("m3", wb::TensorRef(cube, {2, 2, 2})).code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(img.try_set_classes(R"([{"id":1,"name":"car"}])").ok());
+}
+
+TEST(Table, RunCopyMatchesSdk) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> px = fx_pixels();
+  wb::Table t = wb::Table::create(R"(["id","img","score"])");
+  t.add(1, wb::Image::from_u8(px.data(), 2, 3, 3), 0.5);
+  t.add(2, nullptr, std::numeric_limits<double>::quiet_NaN());
+  EXPECT_EQ(t.nrows(), 2u);
+  wb::Row row;
+  row.set("t", t);
+  const wb::String json = row.to_json(dir, 2);
+  // Everything but the two random artifact ids is fixed.
+  const std::string_view head =
+      R"({"t":{"_type":"table-file","sha256":"47f157b0d29eaa75804d277d1e5fb215618e562636ae16963feed4cc92b3722e","size":70,"artifact_path":"wandb-client-artifact://)";
+  EXPECT_EQ(json.view().substr(0, head.size()), head);
+  EXPECT_NE(json.view().find(R"(/t.table.json","_latest_artifact_path":"wandb-client-artifact://)"), std::string_view::npos);
+  EXPECT_NE(json.view().find(R"(:latest/t.table.json","path":"media/table/t_2_47f157b0d29eaa75804d.table.json","ncols":3,"nrows":2,"log_mode":"IMMUTABLE"}})"),
+            std::string_view::npos)
+      << json.view();
+  std::vector<unsigned char> bytes;
+  ASSERT_TRUE(wbtest::read_file(tmp.files() + "/media/table/t_2_47f157b0d29eaa75804d.table.json", bytes));
+  EXPECT_EQ(std::string(bytes.begin(), bytes.end()), R"({"columns":["id","img","score"],"data":[[1,"Image",0.5],[2,null,NaN]]})");
+  EXPECT_EQ(json_field(json.view(), "ncols"), "3");
+
+  // SDK errors: wrong cell count, histogram cells.
+  EXPECT_EQ(t.try_add(3).code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(t.nrows(), 2u);
+  EXPECT_EQ(wb::Table::try_create("[\"a\",\"a\"]").code(), WB_ERR_INVALID_ARGUMENT);
+  wb::Table mixed = wb::Table::create(R"(["x"])", wb::TableOptions().log_mode(WB_TABLE_MUTABLE).allow_mixed_types(true));
+  mixed.add(1).add("two");
+  EXPECT_NE(mixed.to_json(dir, "m", 0).view().find(R"("log_mode":"MUTABLE")"), std::string_view::npos);
+  const wb::String art = mixed.artifact_json();
+  EXPECT_NE(art.view().find("\"nrows\": 2"), std::string_view::npos) << art.view();
+  wb::Value joined = wb::Table::join(t, t, "id");
+  EXPECT_NE(joined.to_json(dir, "j", 0).view().find("joined-table"), std::string_view::npos);
 }
 
 TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }

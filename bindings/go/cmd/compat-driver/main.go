@@ -396,3 +396,20 @@ func (d *driver) tensor(v any) (wm.Tensor, error) {
 	}
 	return wm.RawTensor(dt, data, shape), nil
 }
+
+// onlyFields rejects unknown fields of a data type spec (the case format forbids them).
+func onlyFields(spec *object, kind string, allowed ...string) error {
+	for _, k := range spec.keys {
+		found := false
+		for _, a := range allowed {
+			if k == a {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("%s spec: unknown field %q", kind, k)
+		}
+	}
+	return nil
+}
