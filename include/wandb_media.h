@@ -30,6 +30,11 @@
 
 
 /**
+ * libsndfile's maximum channel count (`SF_MAX_CHANNELS`).
+ */
+#define MAX_CHANNELS 1024
+
+/**
  * Size of `wb_error.message`, including the terminating NUL.
  */
 #define WB_ERROR_MESSAGE_SIZE 512
@@ -59,6 +64,11 @@
  * 1-D array columns up to this length stay inline in the artifact copy.
  */
 #define MAX_EMBEDDING_DIMENSIONS 150
+
+/**
+ * Largest accepted bin count (2^28; the SDK itself rejects more than 512 bins).
+ */
+#define MAX_BINS (1 << 28)
 
 /**
  * How non-uint8 pixel data becomes 8-bit.
