@@ -28,7 +28,9 @@ fn pixel(t: usize, c: usize, y: usize, x: usize, w: usize, h: usize) -> u8 {
 
 fn run(args: &[String]) -> Result<String, String> {
     let [out, mode, w, h, n, fps] = args else {
-        return Err("usage: video_encode OUT.{mp4|gif} tensor|stream|batch WIDTH HEIGHT FRAMES FPS".into());
+        return Err(
+            "usage: video_encode OUT.{mp4|gif} tensor|stream|batch WIDTH HEIGHT FRAMES FPS".into(),
+        );
     };
     let num = |s: &String, what: &str| s.parse::<usize>().map_err(|e| format!("{what}: {e}"));
     let (w, h, n) = (num(w, "WIDTH")?, num(h, "HEIGHT")?, num(n, "FRAMES")?);
@@ -50,7 +52,11 @@ fn run(args: &[String]) -> Result<String, String> {
                     }
                 }
             }
-            let shape = if b == 1 { vec![n, 3, h, w] } else { vec![b, n, 3, h, w] };
+            let shape = if b == 1 {
+                vec![n, 3, h, w]
+            } else {
+                vec![b, n, 3, h, w]
+            };
             let t = TensorView::new(&data, DType::U8, &shape).map_err(|e| e.message)?;
             let opts = VideoOptions {
                 fps,

@@ -28,13 +28,16 @@ fn frames_of(data: &[u8], shape: &[usize], layout: Layout) -> (Geometry, Vec<u8>
 fn batch_of_three_is_padded_to_four_and_tiled_one_by_four() {
     // (B,T,C,H,W) = (3,2,3,2,2): SDK output (T, 2, 8, 3).
     let golden: [u8; 96] = [
-        1, 5, 9, 2, 6, 10, 25, 29, 33, 26, 30, 34, 49, 53, 57, 50, 54, 58, 0, 0, 0, 0, 0, 0, 3,
-        7, 11, 4, 8, 12, 27, 31, 35, 28, 32, 36, 51, 55, 59, 52, 56, 60, 0, 0, 0, 0, 0, 0, 13, 17,
-        21, 14, 18, 22, 37, 41, 45, 38, 42, 46, 61, 65, 69, 62, 66, 70, 0, 0, 0, 0, 0, 0, 15, 19,
-        23, 16, 20, 24, 39, 43, 47, 40, 44, 48, 63, 67, 71, 64, 68, 72, 0, 0, 0, 0, 0, 0,
+        1, 5, 9, 2, 6, 10, 25, 29, 33, 26, 30, 34, 49, 53, 57, 50, 54, 58, 0, 0, 0, 0, 0, 0, 3, 7,
+        11, 4, 8, 12, 27, 31, 35, 28, 32, 36, 51, 55, 59, 52, 56, 60, 0, 0, 0, 0, 0, 0, 13, 17, 21,
+        14, 18, 22, 37, 41, 45, 38, 42, 46, 61, 65, 69, 62, 66, 70, 0, 0, 0, 0, 0, 0, 15, 19, 23,
+        16, 20, 24, 39, 43, 47, 40, 44, 48, 63, 67, 71, 64, 68, 72, 0, 0, 0, 0, 0, 0,
     ];
     let (g, got) = frames_of(&arange(72), &[3, 2, 3, 2, 2], Layout::ChannelsFirst);
-    assert_eq!((g.rows, g.cols, g.out_width(), g.out_height()), (1, 4, 8, 2));
+    assert_eq!(
+        (g.rows, g.cols, g.out_width(), g.out_height()),
+        (1, 4, 8, 2)
+    );
     assert_eq!(got, golden);
 }
 
@@ -46,7 +49,10 @@ fn batch_of_five_is_padded_to_eight_and_tiled_two_by_four() {
         27, 29, 26, 28, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
     let (g, got) = frames_of(&arange(30), &[5, 1, 3, 1, 2], Layout::ChannelsFirst);
-    assert_eq!((g.rows, g.cols, g.out_width(), g.out_height()), (2, 4, 8, 2));
+    assert_eq!(
+        (g.rows, g.cols, g.out_width(), g.out_height()),
+        (2, 4, 8, 2)
+    );
     assert_eq!(got, golden);
 }
 
@@ -137,7 +143,10 @@ fn layouts_and_strides_give_the_same_frames() {
 fn four_d_tensor_is_a_batch_of_one() {
     let data = arange(2 * 3 * 4 * 5);
     let (g, got) = frames_of(&data, &[2, 3, 4, 5], Layout::ChannelsFirst);
-    assert_eq!((g.batch, g.rows, g.cols, g.out_width(), g.out_height()), (1, 1, 1, 5, 4));
+    assert_eq!(
+        (g.batch, g.rows, g.cols, g.out_width(), g.out_height()),
+        (1, 1, 1, 5, 4)
+    );
     // pixel (t=1, y=2, x=3) = channels at data[t][c][y][x]
     let at = |t: usize, c: usize, y: usize, x: usize| data[((t * 3 + c) * 4 + y) * 5 + x];
     let px = &got[(4 * 5 * 3) + (2 * 5 + 3) * 3..][..3];
@@ -149,7 +158,18 @@ fn non_uint8_follows_the_conversion_mode() {
     // SDK (numpy on x86-64) for this float32 (1,3,2,2) tensor:
     // [0, 255, 3, 1, 44, 4, 255, 0, 5, 0, 0, 6] in (H,W,C) order.
     let vals = [
-        0.5f32, 1.9, 255.7, 256.0, -1.0, 300.2, f32::NAN, 1e10, 3.0, 4.0, 5.0, 6.0,
+        0.5f32,
+        1.9,
+        255.7,
+        256.0,
+        -1.0,
+        300.2,
+        f32::NAN,
+        1e10,
+        3.0,
+        4.0,
+        5.0,
+        6.0,
     ];
     let bytes: Vec<u8> = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
     let t = TensorView::new(&bytes, DType::F32, &[1, 3, 2, 2]).unwrap();
@@ -161,10 +181,12 @@ fn non_uint8_follows_the_conversion_mode() {
     assert_eq!(f[0], [0, 255, 3, 1, 44, 4, 255, 0, 5, 0, 0, 6]);
 
     // Auto (the default) rescales float data: a [0, 1] float video is visible, not black.
-    let unit: Vec<u8> = [0.0f32, 0.5, 1.0, 0.25, 0.0, 0.5, 1.0, 0.25, 0.0, 0.5, 1.0, 0.25]
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
+    let unit: Vec<u8> = [
+        0.0f32, 0.5, 1.0, 0.25, 0.0, 0.5, 1.0, 0.25, 0.0, 0.5, 1.0, 0.25,
+    ]
+    .iter()
+    .flat_map(|v| v.to_le_bytes())
+    .collect();
     let t = TensorView::new(&unit, DType::F32, &[1, 3, 2, 2]).unwrap();
     let (_, f) = prepare_frames(&t, &VideoOptions::default()).unwrap();
     assert_eq!(f[0], [0, 0, 0, 127, 127, 127, 255, 255, 255, 63, 63, 63]);
