@@ -8,12 +8,13 @@
 //! * `stream`: the same frames pushed one by one to a `VideoWriter` as (H,W,C);
 //! * `batch`:  a (3,T,C,H,W) batch (tiled 1×4: the file is 4·WIDTH wide).
 //!
-//! The format comes from OUT's extension (gif or mp4). Prints the JSON width/height.
+//! The format comes from OUT's extension (gif or mp4). Prints `OUT WIDTH HEIGHT R G B`: the
+//! JSON width/height and the mean colour of the first (tiled) frame.
 
 use std::process::ExitCode;
 
 use wandb_media::media::image::Convert;
-use wandb_media::media::video::{Video, VideoFormat, VideoOptions, VideoWriter};
+use wandb_media::media::video::{prepare_frames, Video, VideoFormat, VideoOptions, VideoWriter};
 use wandb_media::{DType, TensorView};
 
 /// A moving diagonal gradient with a bright square, channel-first value of pixel (t,c,y,x).
@@ -37,6 +38,7 @@ fn run(args: &[String]) -> Result<String, String> {
     let fps = num(fps, "FPS")? as u32;
     let ext = out.rsplit('.').next().unwrap_or("");
     let format = VideoFormat::parse(ext).map_err(|e| e.message)?;
+    let mut first: Vec<u8> = Vec::new();
     let video = match mode.as_str() {
         "tensor" | "batch" => {
             let b = if mode == "batch" { 3 } else { 1 };
@@ -62,6 +64,10 @@ fn run(args: &[String]) -> Result<String, String> {
                 fps,
                 ..Default::default()
             };
+            first = prepare_frames(&t, &opts)
+                .map_err(|e| e.message)?
+                .1
+                .swap_remove(0);
             Video::from_tensor(&t, format, &opts).map_err(|e| e.message)?
         }
         "stream" => {
@@ -76,6 +82,9 @@ fn run(args: &[String]) -> Result<String, String> {
                         }
                     }
                 }
+                if t == 0 {
+                    first = frame.clone();
+                }
                 wr.push_u8(&frame).map_err(|e| e.message)?;
             }
             wr.finish().map_err(|e| e.message)?
@@ -83,11 +92,24 @@ fn run(args: &[String]) -> Result<String, String> {
         other => return Err(format!("unknown mode {other:?}")),
     };
     std::fs::write(out, video.file.bytes.as_slice()).map_err(|e| format!("{out}: {e}"))?;
+    let px = (first.len() / 3).max(1) as f64;
+    let mean = |c: usize| {
+        first
+            .iter()
+            .skip(c)
+            .step_by(3)
+            .map(|&v| v as f64)
+            .sum::<f64>()
+            / px
+    };
     Ok(format!(
-        "{} {} {}",
+        "{} {} {} {:.1} {:.1} {:.1}",
         out,
         video.width.unwrap_or(0),
-        video.height.unwrap_or(0)
+        video.height.unwrap_or(0),
+        mean(0),
+        mean(1),
+        mean(2)
     ))
 }
 

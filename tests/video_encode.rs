@@ -13,7 +13,7 @@ use wandb_media::{DType, TensorView};
 fn colour(b: usize, t: usize) -> [u8; 3] {
     [
         (40 + 60 * b) as u8,
-        (200 - 30 * t) as u8,
+        (200 - 25 * (t % 8)) as u8,
         (30 + 50 * ((b + t) % 4)) as u8,
     ]
 }

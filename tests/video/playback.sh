@@ -5,7 +5,8 @@
 # writer, a tiled batch, odd and tiny sizes), serves them from 127.0.0.1 with Python's
 # http.server, loads them in headless Chromium through <video> elements and checks that each
 # reaches readyState >= 2 (HAVE_CURRENT_DATA) with duration ≈ frames/fps and
-# videoWidth/videoHeight = the JSON width/height. Installs Chromium from apt if missing.
+# videoWidth/videoHeight = the JSON width/height, and that the first frame drawn to a canvas
+# has the mean colour of the frame the library encoded. Installs Chromium from apt if missing.
 #
 #   tests/video/playback.sh            # exit status 0 iff every video plays; last line PASS/FAIL
 #   PLAYBACK_KEEP=1 tests/video/playback.sh   # keep the work directory for inspection
@@ -34,6 +35,7 @@ trap cleanup EXIT
 cases=(
   "even_tensor tensor 64 48 16 8"
   "stream_30fps stream 96 64 45 30"
+  "crop_even stream 50 30 9 3"
   "odd_stream stream 33 17 10 4"
   "odd_tensor tensor 21 35 7 7"
   "tiny stream 3 2 5 5"
@@ -44,8 +46,8 @@ expect="$work/expect.txt"
 for c in "${cases[@]}"; do
   read -r name mode w h n fps <<<"$c"
   line=$("$enc" "$work/$name.mp4" "$mode" "$w" "$h" "$n" "$fps")
-  read -r _ jw jh <<<"$line"
-  echo "$name $jw $jh $n $fps" >> "$expect"
+  read -r _ jw jh r g b <<<"$line"
+  echo "$name $jw $jh $n $fps $r $g $b" >> "$expect"
 done
 
 # The page: one <video> per file; results are written into the DOM on window.onload. Media
@@ -62,8 +64,19 @@ done
 function report() {
   const out = [];
   for (const v of document.querySelectorAll('video')) {
+    let mean = [-1, -1, -1];
+    if (v.readyState >= 2 && v.videoWidth > 0) {
+      const c = document.createElement('canvas');
+      c.width = v.videoWidth; c.height = v.videoHeight;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(v, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      mean = [0, 0, 0];
+      for (let i = 0; i < d.length; i += 4) { mean[0] += d[i]; mean[1] += d[i + 1]; mean[2] += d[i + 2]; }
+      mean = mean.map(s => (s / (d.length / 4)).toFixed(1));
+    }
     out.push([v.id, v.readyState, v.duration, v.videoWidth, v.videoHeight,
-              v.error ? v.error.code : 0].join(' '));
+              v.error ? v.error.code : 0, ...mean].join(' '));
   }
   document.getElementById('result').textContent = out.join('\n');
 }
@@ -98,17 +111,17 @@ got = {}
 if m:
     for line in html.unescape(m.group(1)).strip().splitlines():
         parts = line.split()
-        if len(parts) == 6:
+        if len(parts) == 9:
             got[parts[0]] = parts[1:]
 ok = True
 for line in open(sys.argv[2]):
-    name, w, h, n, fps = line.split()
+    name, w, h, n, fps, *want_rgb = line.split()
     want_d = int(n) / int(fps)
     if name not in got:
         print(f"FAIL {name}: no result from the page (dom: {dom[:200]!r})")
         ok = False
         continue
-    ready, dur, vw, vh, err = got[name]
+    ready, dur, vw, vh, err, *rgb = got[name]
     problems = []
     if int(ready) < 2:
         problems.append(f"readyState {ready} < 2 (media error code {err})")
@@ -120,8 +133,11 @@ for line in open(sys.argv[2]):
         problems.append(f"duration {dur}, expected {want_d:.4f}")
     if (vw, vh) != (w, h):
         problems.append(f"video size {vw}x{vh}, expected {w}x{h}")
+    diff = max(abs(float(a) - float(b)) for a, b in zip(rgb, want_rgb))
+    if not diff <= 10.0:
+        problems.append(f"first frame mean colour {rgb}, expected {want_rgb}")
     status = "ok  " if not problems else "BAD "
-    print(f"{status}{name}: readyState={ready} duration={dur} (want {want_d:.4f}) size={vw}x{vh} (want {w}x{h})"
+    print(f"{status}{name}: readyState={ready} duration={dur} (want {want_d:.4f}) size={vw}x{vh} (want {w}x{h}) rgb={'/'.join(rgb)} (want {'/'.join(want_rgb)})"
           + ("" if not problems else " -> " + "; ".join(problems)))
     ok = ok and not problems
 sys.exit(0 if ok else 1)
