@@ -328,3 +328,24 @@ fn two_videos_on_two_threads_at_once() {
         assert_eq!(par, [seq[0].clone(), seq[0].clone(), seq[1].clone()]);
     }
 }
+
+#[test]
+fn writers_and_videos_can_move_between_threads() {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+    send::<VideoWriter>();
+    send::<wandb_media::ffi::video::wb_video_writer>();
+    send_sync::<Video>();
+    // A writer started on one thread and finished on another.
+    let mut w = VideoWriter::new(16, 16, 3, 4, VideoFormat::Mp4, Convert::Cast).unwrap();
+    w.push_u8(&[90u8; 16 * 16 * 3]).unwrap();
+    let v = std::thread::spawn(move || {
+        w.push_u8(&[120u8; 16 * 16 * 3]).unwrap();
+        w.finish().unwrap()
+    })
+    .join()
+    .unwrap();
+    let (dur, tw, th) = mp4_facts(&v.file.bytes);
+    assert_eq!((tw, th), (16, 16));
+    assert!((dur - 0.5).abs() < 1e-3);
+}
