@@ -30,6 +30,11 @@
 
 
 /**
+ * libsndfile's maximum channel count (`SF_MAX_CHANNELS`).
+ */
+#define MAX_CHANNELS 1024
+
+/**
  * Size of `wb_error.message`, including the terminating NUL.
  */
 #define WB_ERROR_MESSAGE_SIZE 512
@@ -59,6 +64,16 @@
  * 1-D array columns up to this length stay inline in the artifact copy.
  */
 #define MAX_EMBEDDING_DIMENSIONS 150
+
+/**
+ * `fps or 4`: the frame rate used when none (or 0) is given.
+ */
+#define DEFAULT_FPS 4
+
+/**
+ * Largest accepted bin count (2^28; the SDK itself rejects more than 512 bins).
+ */
+#define MAX_BINS (1 << 28)
 
 /**
  * How non-uint8 pixel data becomes 8-bit.
@@ -213,6 +228,46 @@ typedef enum wb_table_log_mode {
 } wb_table_log_mode;
 
 /**
+ * Video container format.
+ */
+typedef enum wb_video_format {
+  /**
+   * Not chosen (the default): an error, as the SDK requires `format=` for array input.
+   */
+  WB_VIDEO_FORMAT_UNSET = 0,
+  /**
+   * Animated GIF89a, infinite loop.
+   */
+  WB_VIDEO_GIF = 1,
+  /**
+   * H.264 MP4 (browser-playable, `moov` first).
+   */
+  WB_VIDEO_MP4 = 2,
+  /**
+   * Accepted by the SDK; encoding it from frames is `WB_ERR_UNSUPPORTED` here.
+   */
+  WB_VIDEO_WEBM = 3,
+  /**
+   * Accepted by the SDK but not encodable (the SDK fails too): `WB_ERR_UNSUPPORTED`.
+   */
+  WB_VIDEO_OGG = 4,
+} wb_video_format;
+
+/**
+ * Axis order of a video tensor.
+ */
+typedef enum wb_video_layout {
+  /**
+   * (T,C,H,W) or (B,T,C,H,W), as `wandb.Video` takes it (default).
+   */
+  WB_VIDEO_CHANNELS_FIRST = 0,
+  /**
+   * (T,H,W,C) or (B,T,H,W,C), as engines hand out frames.
+   */
+  WB_VIDEO_CHANNELS_LAST = 1,
+} wb_video_layout;
+
+/**
  * A run's files directory: where media files are written (`media/…`) and the run-config
  * singletons (box/mask class labels) collected.
  *
@@ -232,6 +287,17 @@ typedef struct wb_run_dir wb_run_dir;
  * `wb_list_append`, `wb_dict_set`) while another thread uses it.
  */
 typedef struct wb_value wb_value;
+
+/**
+ * A streaming video encoder: frames are encoded as they are pushed, so memory does not grow
+ * with the number of frames.
+ *
+ * Ownership: created by `wb_video_writer_new`; consumed by `wb_video_writer_finish` (also on
+ * error) or released with `wb_video_writer_free`. Thread-safety: a writer may be used from
+ * any thread but by one thread at a time; different writers are independent and may encode
+ * concurrently (no global encoder state).
+ */
+typedef struct wb_video_writer wb_video_writer;
 
 /**
  * Optional error detail, owned by the caller (stack or heap; no free function needed).
@@ -300,6 +366,32 @@ typedef struct wb_table_options {
    */
   bool allow_mixed_types;
 } wb_table_options;
+
+/**
+ * Options of `wb_video_from_tensor` (only `convert` is read by `wb_video_writer_new`).
+ * Always start from `wb_video_options_default()` (it sets `struct_size`, so later library
+ * versions can add fields compatibly), then set `format`.
+ */
+typedef struct wb_video_options {
+  /**
+   * `sizeof(wb_video_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * Frames per second; 0 means 4 (the SDK's `fps or 4`).
+   */
+  uint32_t fps;
+  /**
+   * Required for tensors: `WB_VIDEO_GIF` or `WB_VIDEO_MP4`.
+   */
+  enum wb_video_format format;
+  enum wb_video_layout layout;
+  /**
+   * How non-uint8 data becomes 8-bit. `WB_CONVERT_CAST` is exactly wandb 0.31 (a float
+   * video in [0, 1] becomes black); the default `WB_CONVERT_AUTO` rescales float data.
+   */
+  enum wb_convert convert;
+} wb_video_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -674,6 +766,83 @@ enum wb_status wb_row_to_json(const struct wb_value *row,
                               int64_t step,
                               char **json_out,
                               struct wb_error *err);
+
+/**
+ * Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO.
+ * Thread-safe.
+ */
+struct wb_video_options wb_video_options_default(void);
+
+/**
+ * Parses a format name exactly as `wandb.Video(format=)` does: `"gif"`, `"mp4"`, `"webm"`,
+ * `"ogg"`, case-sensitive; anything else is `WB_ERR_INVALID_ARGUMENT` ("wandb.Video accepts
+ * gif, mp4, webm, ogg formats"). `*out` is written only on success. Thread-safe.
+ */
+enum wb_status wb_video_format_from_name(const char *name,
+                                         enum wb_video_format *out,
+                                         struct wb_error *err);
+
+/**
+ * Creates a video from a tensor like `wandb.Video(array, format=, fps=)`: (T,C,H,W) or
+ * (B,T,C,H,W) channels-first (or channels-last with `WB_VIDEO_CHANNELS_LAST`), any
+ * strides (no copy needed), C = 3 or 4 (alpha dropped). A batch is padded with black
+ * videos to a power of two and tiled into one video; JSON width/height are the tiled size.
+ * `options` must set `format` (the SDK requires it; NULL options → that error). The data is
+ * read and encoded during the call only. Free with `wb_value_free`.
+ * Thread-safe: encodes on the calling thread with no shared state.
+ */
+enum wb_status wb_video_from_tensor(const struct wb_tensor *tensor,
+                                    const struct wb_video_options *options,
+                                    struct wb_value **out,
+                                    struct wb_error *err);
+
+/**
+ * Creates a video from a file (UTF-8 path) whose extension, lower-cased, is gif, mp4, webm
+ * or ogg: read now, later copied unchanged with the extension's case kept (`clip.MP4` →
+ * `.MP4`); no width/height in the JSON (as in the SDK). Free with `wb_value_free`.
+ */
+enum wb_status wb_video_from_file(const char *path, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Starts a streaming video of `width × height` frames with `channels` 3 (RGB) or 4 (RGBA,
+ * alpha dropped) at `fps` (0 → 4). `format` is a `wb_video_format` value (`WB_VIDEO_GIF`
+ * or `WB_VIDEO_MP4`). Only `options->convert` is read (how non-uint8 frames become 8-bit;
+ * per frame); `options` may be NULL. `*out`: free with `wb_video_writer_free` or consume
+ * with `wb_video_writer_finish`.
+ */
+enum wb_status wb_video_writer_new(size_t width,
+                                   size_t height,
+                                   size_t channels,
+                                   uint32_t fps,
+                                   int32_t format,
+                                   const struct wb_video_options *options,
+                                   struct wb_video_writer **out,
+                                   struct wb_error *err);
+
+/**
+ * Encodes one frame: a (height, width, channels) tensor of any dtype and any strides (a
+ * (C,H,W) buffer can be passed with strides {W, 1, H·W}). The data is only read during the
+ * call. A frame of the wrong shape is rejected (`WB_ERR_INVALID_ARGUMENT`) and the writer
+ * stays usable; if the encoder fails, later pushes return `WB_ERR_STATE`.
+ */
+enum wb_status wb_video_writer_push(struct wb_video_writer *writer,
+                                    const struct wb_tensor *frame,
+                                    struct wb_error *err);
+
+/**
+ * Finishes the video and returns it as a value that logs like any video (JSON width/height
+ * = the frame size; set a caption with `wb_value_set_caption`). The writer is consumed and
+ * freed in every case, also on error and when `out` is NULL: do not use or free it again.
+ * At least one frame must have been pushed. Free `*out` with `wb_value_free`.
+ */
+enum wb_status wb_video_writer_finish(struct wb_video_writer *writer,
+                                      struct wb_value **out,
+                                      struct wb_error *err);
+
+/**
+ * Frees an unfinished writer (the partial video is discarded). NULL is a no-op.
+ */
+void wb_video_writer_free(struct wb_video_writer *writer);
 
 #ifdef __cplusplus
 }  // extern "C"

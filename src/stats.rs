@@ -603,10 +603,18 @@ fn simd_reduce<T: NpFloat>(x: &[T], kind: MinMax) -> T {
 
 /// `(a.min(), a.max())` for a non-empty float array, exactly as numpy returns them.
 fn np_min_max<T: NpFloat>(x: &[T]) -> (T, T) {
-    // Value pass with 8 independent lanes (vectorisable); NaN tracked separately.
+    if x.iter().any(|v| v.is_nan()) {
+        return (T::NAN, T::NAN);
+    }
+    min_max_nan_free(x)
+}
+
+/// `np_min_max` for data known to be NaN-free. With NaNs present the result is unspecified
+/// (NaNs are skipped unless `x[0]` is NaN) — callers detect NaN separately.
+fn min_max_nan_free<T: NpFloat>(x: &[T]) -> (T, T) {
+    // Value pass with 8 independent lanes (vectorisable).
     let mut mn = [x[0]; 8];
     let mut mx = [x[0]; 8];
-    let mut nan = [false; 8];
     let chunks = x.chunks_exact(8);
     let rest = chunks.remainder();
     for c in chunks {
@@ -614,12 +622,10 @@ fn np_min_max<T: NpFloat>(x: &[T]) -> (T, T) {
             let v = c[j];
             mn[j] = if v < mn[j] { v } else { mn[j] };
             mx[j] = if v > mx[j] { v } else { mx[j] };
-            nan[j] |= v.is_nan();
         }
     }
     let mut lo = mn[0];
     let mut hi = mx[0];
-    let mut any_nan = nan.iter().any(|&b| b);
     for j in 1..8 {
         lo = if mn[j] < lo { mn[j] } else { lo };
         hi = if mx[j] > hi { mx[j] } else { hi };
@@ -627,10 +633,6 @@ fn np_min_max<T: NpFloat>(x: &[T]) -> (T, T) {
     for &v in rest {
         lo = if v < lo { v } else { lo };
         hi = if v > hi { v } else { hi };
-        any_nan |= v.is_nan();
-    }
-    if any_nan || lo.is_nan() || hi.is_nan() {
-        return (T::NAN, T::NAN);
     }
     // Only the sign of a zero result depends on numpy's kernel structure.
     if lo == T::ZERO {
@@ -789,12 +791,21 @@ fn assign<S: Copy, T: NpFloat>(
     // 1.5 · 2^52: for |y| < 2^51, (y + MAGIC) lies in [2^52, 2^53) where the spacing is 1,
     // so the addition rounds y to an integer that sits in the low mantissa bits.
     const MAGIC: f64 = 6_755_399_441_055_744.0;
-    let mut counts4 = vec![0i64; 4 * n];
-    let mut kbuf = [-1i32; CHUNK];
+    // Four count arrays (element i counts into array i mod 4) avoid store→load chains on
+    // runs in one bin; slot n of each is a dummy for elements that need the exact path.
+    let dummy = n as u32;
+    let mut c = [
+        vec![0i64; n + 1],
+        vec![0i64; n + 1],
+        vec![0i64; n + 1],
+        vec![0i64; n + 1],
+    ];
+    let mut seen_bad = 0i64;
+    let mut kbuf = [0u32; CHUNK];
     for chunk in data.chunks(CHUNK) {
         let kb = &mut kbuf[..chunk.len()];
         if use_fast {
-            // Phase 1 (vectorisable): safe bin index, or -1.
+            // Phase 1 (vectorisable): bin of each element, or the dummy slot.
             for (k, &s) in kb.iter_mut().zip(chunk) {
                 let q = (conv(s) - first).to_f64() * inv;
                 // t = MAGIC + round(q - 0.5); its low mantissa bits are floor(q) when q is
@@ -803,19 +814,40 @@ fn assign<S: Copy, T: NpFloat>(
                 let t = y + MAGIC;
                 // y - round(y) = frac(q) - 0.5
                 let good = (y - (t - MAGIC)).abs() <= half_width;
-                *k = if good { t.to_bits() as u32 as i32 } else { -1 };
+                *k = if good { t.to_bits() as u32 } else { dummy };
+            }
+        } else {
+            kb.iter_mut().for_each(|k| *k = dummy);
+        }
+        // Phase 2: count.
+        let [c0, c1, c2, c3] = &mut c;
+        let quads = kb.chunks_exact(4);
+        for &k in quads.remainder() {
+            if let Some(x) = c0.get_mut(k as usize) {
+                *x += 1;
             }
         }
-        // Phase 2: count (four interleaved count arrays avoid store→load chains on runs in
-        // one bin); exact numpy computation for the flagged elements.
-        for (i, (&k, &s)) in kb.iter().zip(chunk).enumerate() {
-            // k = -1 becomes u32::MAX and fails the bound, like any impossible k ≥ n.
-            let ku = k as u32 as usize;
-            if ku < n {
-                counts4[(i & 3) * n + ku] += 1;
+        for q in quads {
+            for (cj, &k) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3].into_iter().zip(q) {
+                if let Some(x) = cj.get_mut(k as usize) {
+                    *x += 1;
+                }
+            }
+        }
+        let bad = c0[n] + c1[n] + c2[n] + c3[n];
+        if bad == seen_bad {
+            continue;
+        }
+        seen_bad = bad;
+        // Exact numpy computation for the flagged elements.
+        for (&k, &s) in kb.iter().zip(chunk) {
+            if k != dummy {
                 continue;
             }
             let v = conv(s);
+            if v.is_nan() {
+                return Err(NAN_RANGE.to_string());
+            }
             let ki = to_intp((((v - first) / denom) * nt).to_f64());
             if ki < 0 || ki as u64 > n as u64 {
                 return assign_exact(data, &conv, first, denom, edges, n);
@@ -829,11 +861,11 @@ fn assign<S: Copy, T: NpFloat>(
             } else if k != last_bin && v >= edges[k + 1] {
                 k += 1;
             }
-            counts4[k] += 1;
+            c0[k] += 1;
         }
     }
     Ok((0..n)
-        .map(|k| counts4[k] + counts4[n + k] + counts4[2 * n + k] + counts4[3 * n + k])
+        .map(|k| c[0][k] + c[1][k] + c[2][k] + c[3][k])
         .collect())
 }
 
@@ -848,6 +880,9 @@ fn assign_exact<S: Copy, T: NpFloat>(
     edges: &[T],
     n: usize,
 ) -> Result<Vec<i64>, String> {
+    if data.iter().any(|&s| conv(s).is_nan()) {
+        return Err(NAN_RANGE.to_string());
+    }
     let mut counts = vec![0i64; n];
     for block in data.chunks(65536) {
         let local = assign_block_exact(block, conv, first, denom, edges, n)?;
@@ -917,12 +952,21 @@ fn assign_block_exact<S: Copy, T: NpFloat>(
     Ok(local)
 }
 
+/// numpy's message when the data contain a NaN (`a.min()` and `a.max()` are both NaN).
+const NAN_RANGE: &str = "autodetected range of [nan, nan] is not finite";
+
 fn hist_float<T: NpFloat>(x: &[T], n: usize) -> Result<NpHistogram, String> {
     if x.is_empty() {
         return hist_empty::<T>(n);
     }
-    let (mn, mx) = np_min_max(x);
+    // NaNs are detected lazily (on every error path and in the assignment pass, where a NaN
+    // always takes the exact path), so the common case reads the data only twice.
+    let has_nan = || x.iter().any(|v| v.is_nan());
+    let (mn, mx) = min_max_nan_free(x);
     if !(mn.is_finite() && mx.is_finite()) {
+        if mn.is_nan() || mx.is_nan() || has_nan() {
+            return Err(NAN_RANGE.to_string());
+        }
         return Err(format!(
             "autodetected range of [{}, {}] is not finite",
             mn.np_str(),
@@ -935,7 +979,9 @@ fn hist_float<T: NpFloat>(x: &[T], n: usize) -> Result<NpHistogram, String> {
         (mn, mx)
     };
     let edges = linspace(first, last, n);
-    check_edges(&edges, n)?;
+    if let Err(e) = check_edges(&edges, n) {
+        return Err(if has_nan() { NAN_RANGE.to_string() } else { e });
+    }
     let denom = last - first;
     let counts = assign(x, |v| v, first, last, denom, &edges, n)?;
     Ok(NpHistogram {
