@@ -29,3 +29,13 @@ enum wb_status wbgo_image_add_mask(wb_value *img, const char *layer, WBGO_TENSOR
   WBGO_TENSOR(t, );
   return wb_image_add_mask(img, layer, &t, labels, err);
 }
+
+enum wb_status wbgo_video_from_tensor(WBGO_TENSOR_ARGS(), const wb_video_options *o, wb_value **out, wb_error *err) {
+  WBGO_TENSOR(t, );
+  return wb_video_from_tensor(&t, o, out, err);
+}
+
+enum wb_status wbgo_video_writer_push(wb_video_writer *w, WBGO_TENSOR_ARGS(), wb_error *err) {
+  WBGO_TENSOR(t, );
+  return wb_video_writer_push(w, &t, err);
+}

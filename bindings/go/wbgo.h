@@ -16,5 +16,7 @@ enum wb_status wbgo_histogram_from_tensor(WBGO_TENSOR_ARGS(), size_t bins, wb_va
 enum wb_status wbgo_histogram_from_np(WBGO_TENSOR_ARGS(v), WBGO_TENSOR_ARGS(e), wb_value **out, wb_error *err);
 enum wb_status wbgo_image_add_mask(wb_value *img, const char *layer, WBGO_TENSOR_ARGS(), const char *labels,
                                    wb_error *err);
+enum wb_status wbgo_video_from_tensor(WBGO_TENSOR_ARGS(), const wb_video_options *o, wb_value **out, wb_error *err);
+enum wb_status wbgo_video_writer_push(wb_video_writer *w, WBGO_TENSOR_ARGS(), wb_error *err);
 
 #endif

@@ -2,6 +2,7 @@
 //
 //   training_loop OUT_DIR      media files go to OUT_DIR/files; each row's JSON is printed
 //
+// Per step: loss, a batch of CHW float images, a weight histogram; at the end a rollout video.
 // `Tensor` below stands in for torch::Tensor: it exposes the same data_ptr<T>(), sizes()
 // and strides() (in elements), which is all wb::TensorRef needs. With libtorch, pass
 // `t.data_ptr<float>(), t.sizes(), t.strides()` exactly the same way (after .cpu()).
@@ -97,16 +98,12 @@ int main(int argc, char** argv) {
       row.set("weights", wb::Histogram::from_tensor(wb::TensorRef(weights), 64));
       std::printf("step %lld: %s\n", static_cast<long long>(step), row.to_json(dir, step).c_str());
     }
-    // Rollouts at the end: one image per rollout frame, logged as a batched image list.
-    // (Switches to wb::Video once the video C API is merged.)
-    const Tensor frames = fake_reconstructions(100, 4, 32, 48);
-    wb::List rollout;
-    for (int64_t f = 0; f < 4; ++f) {
-      const Tensor fr = frames.select0(f);
-      rollout.append(wb::Image::from_chw(wb::TensorRef(fr.data_ptr<float>(), fr.sizes(), fr.strides())));
-    }
+    // Rollouts at the end: a (T,C,H,W) float tensor becomes an MP4 straight from its memory.
+    const Tensor frames = fake_reconstructions(100, 16, 32, 48);
     wb::Row last;
-    last.set("rollout", rollout);
+    last.set("rollout", wb::Video::from_tensor(wb::TensorRef(frames.data_ptr<float>(), frames.sizes(), frames.strides()),
+                                               wb::VideoOptions().format(WB_VIDEO_MP4).fps(8))
+                            .set_caption("policy rollout"));
     std::printf("step %d: %s\n", 4, last.to_json(dir, 4).c_str());
   } catch (const wb::Error& e) {
     std::fprintf(stderr, "wandb-media: %s: %s\n", e.code_name(), e.what());

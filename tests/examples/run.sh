@@ -51,13 +51,13 @@ if build c_training_loop cc -std=c11 -O2 -Wall -Wextra -Werror "${INC[@]}" "$EX/
   run_example c_training_loop 5 image-file,histogram "$T/bin/c_training_loop"
 fi
 if build cpp_training_loop c++ -std=c++17 -O2 -Wall -Wextra -Wconversion -Werror "${INC[@]}" "$EX/cpp/training_loop.cpp" -o "$T/bin/cpp_training_loop" "${LINK[@]}"; then
-  run_example cpp_training_loop 5 images/separated,histogram "$T/bin/cpp_training_loop"
+  run_example cpp_training_loop 5 images/separated,histogram,video-file "$T/bin/cpp_training_loop"
 fi
 if build cpp_engine_capture c++ -std=c++17 -O2 -fno-exceptions -Wall -Wextra -Wconversion -Werror "${INC[@]}" "$EX/cpp/engine_capture.cpp" -o "$T/bin/cpp_engine_capture" "${LINK[@]}"; then
-  run_example cpp_engine_capture 3 image-file "$T/bin/cpp_engine_capture"
+  run_example cpp_engine_capture 4 image-file,video-file "$T/bin/cpp_engine_capture"
 fi
 if build go_sdk_backend bash -c "cd '$EX/go' && CGO_ENABLED=1 go build -o '$T/bin/go_sdk_backend' ./sdk_backend"; then
-  run_example go_sdk_backend 3 image-file,histogram "$T/bin/go_sdk_backend"
+  run_example go_sdk_backend 3 image-file,histogram,video-file "$T/bin/go_sdk_backend"
   if [ -f "$T/go_sdk_backend/history.jsonl" ] && [ "$(wc -l <"$T/go_sdk_backend/history.jsonl")" -eq 3 ]; then
     passed=$((passed + 1))
   else

@@ -931,6 +931,134 @@ class Table : public Value {
 };
 
 
+// ------------------------------------------------------------------------------------------
+// Video
+// ------------------------------------------------------------------------------------------
+
+/// Video options (library defaults: fps 4, format unset — must be chosen —, channels-first,
+/// convert AUTO). Chain the setters.
+struct VideoOptions {
+  wb_video_options c = wb_video_options_default();
+  VideoOptions& format(wb_video_format f) noexcept {
+    c.format = f;
+    return *this;
+  }
+  VideoOptions& fps(uint32_t f) noexcept {
+    c.fps = f;
+    return *this;
+  }
+  VideoOptions& layout(wb_video_layout l) noexcept {
+    c.layout = l;
+    return *this;
+  }
+  VideoOptions& convert(wb_convert v) noexcept {
+    c.convert = v;
+    return *this;
+  }
+};
+
+/// `wandb.Video`.
+class Video : public Value {
+ public:
+  Video() noexcept = default;
+  explicit Video(wb_value* adopt) noexcept : Value(adopt) {}
+
+  /// (T,C,H,W) or (B,T,C,H,W) frames (channels-last with WB_VIDEO_CHANNELS_LAST), any dtype
+  /// and strides; `opts.format` is required (GIF or MP4).
+  static Result<Video> try_from_tensor(const TensorRef& frames, const VideoOptions& opts) noexcept {
+    if (frames.problem()) return detail::tensor_error(frames);
+    const wb_tensor t = frames.c_tensor();
+    return detail::make<Video>(
+        [&t, &opts](wb_value** o, wb_error* e) { return wb_video_from_tensor(&t, &opts.c, o, e); });
+  }
+  /// A gif/mp4/webm/ogg file, copied unchanged.
+  static Result<Video> try_from_file(CStr path) noexcept {
+    return detail::make<Video>([path](wb_value** o, wb_error* e) { return wb_video_from_file(path.c_str(), o, e); });
+  }
+#if WB_CPP_EXCEPTIONS
+  static Video from_tensor(const TensorRef& frames, const VideoOptions& opts) {
+    return try_from_tensor(frames, opts).value();
+  }
+  static Video from_file(CStr path) { return try_from_file(path).value(); }
+  Video& set_caption(CStr caption) {
+    Value::set_caption(caption);
+    return *this;
+  }
+#endif
+};
+
+namespace detail {
+struct VideoWriterFree {
+  void operator()(wb_video_writer* p) const noexcept { wb_video_writer_free(p); }
+};
+}  // namespace detail
+
+/// A streaming video encoder: push (H,W,C) frames as they are produced, then finish() into a
+/// wb::Video. Memory does not grow with the number of frames. One thread at a time.
+class VideoWriter {
+ public:
+  VideoWriter() noexcept = default;
+  explicit VideoWriter(wb_video_writer* adopt) noexcept : p_(adopt) {}
+
+  /// `channels` 3 (RGB) or 4 (RGBA, alpha dropped); `fps` 0 means 4; `format` GIF or MP4.
+  /// Only `opts.convert` is read from the options.
+  static Result<VideoWriter> try_open(std::size_t width, std::size_t height, std::size_t channels, uint32_t fps,
+                                      wb_video_format format, const VideoOptions& opts = {}) noexcept {
+    detail::CallError e;
+    wb_video_writer* out = nullptr;
+    if (wb_video_writer_new(width, height, channels, fps, static_cast<int32_t>(format), &opts.c, &out, e.ptr()) !=
+        WB_OK)
+      return e.error();
+    return VideoWriter(out);
+  }
+  /// Encodes one (H,W,C) frame of any dtype/strides; a wrong shape leaves the writer usable.
+  Result<void> try_push(const TensorRef& frame) noexcept {
+    if (frame.problem()) return detail::tensor_error(frame);
+    const wb_tensor t = frame.c_tensor();
+    detail::CallError e;
+    return detail::status(wb_video_writer_push(p_.get(), &t, e.ptr()), e);
+  }
+  /// Packed 8-bit frame of the writer's size and channels.
+  Result<void> try_push_u8(const uint8_t* pixels, std::size_t height, std::size_t width, std::size_t channels) noexcept {
+    const int64_t shape[3] = {static_cast<int64_t>(height), static_cast<int64_t>(width), static_cast<int64_t>(channels)};
+    wb_tensor t;
+    t.data = pixels;
+    t.dtype = WB_DTYPE_U8;
+    t.ndim = 3;
+    t.shape = shape;
+    t.strides = nullptr;
+    detail::CallError e;
+    return detail::status(wb_video_writer_push(p_.get(), &t, e.ptr()), e);
+  }
+  /// Finishes the video (needs at least one frame). The writer is consumed in every case.
+  Result<Video> try_finish() noexcept {
+    wb_video_writer* w = p_.release();
+    return detail::make<Video>([w](wb_value** o, wb_error* e) { return wb_video_writer_finish(w, o, e); });
+  }
+#if WB_CPP_EXCEPTIONS
+  static VideoWriter open(std::size_t width, std::size_t height, std::size_t channels, uint32_t fps,
+                          wb_video_format format, const VideoOptions& opts = {}) {
+    return try_open(width, height, channels, fps, format, opts).value();
+  }
+  VideoWriter& push(const TensorRef& frame) {
+    try_push(frame).value();
+    return *this;
+  }
+  VideoWriter& push_u8(const uint8_t* pixels, std::size_t height, std::size_t width, std::size_t channels) {
+    try_push_u8(pixels, height, width, channels).value();
+    return *this;
+  }
+  Video finish() { return try_finish().value(); }
+#endif
+
+  wb_video_writer* get() const noexcept { return p_.get(); }
+  wb_video_writer* release() noexcept { return p_.release(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(p_); }
+
+ private:
+  std::unique_ptr<wb_video_writer, detail::VideoWriterFree> p_;
+};
+
 }  // namespace wb
 
 #endif  // WANDB_MEDIA_HPP

@@ -390,6 +390,89 @@ TEST(Table, RunCopyMatchesSdk) {
   EXPECT_NE(joined.to_json(dir, "j", 0).view().find("joined-table"), std::string_view::npos);
 }
 
+// ---- video -------------------------------------------------------------------------------
+
+void expect_video_file(const std::string& files, std::string_view json, const std::string& path_prefix,
+                       const char* magic, std::size_t magic_at) {
+  const std::string path = json_field(json, "path");
+  EXPECT_EQ(path.rfind(path_prefix, 0), 0u) << json;
+  std::vector<unsigned char> bytes;
+  ASSERT_TRUE(wbtest::read_file(files + "/" + path, bytes)) << path;
+  EXPECT_EQ(std::to_string(bytes.size()), json_field(json, "size"));
+  const std::size_t n = std::strlen(magic);
+  ASSERT_GT(bytes.size(), magic_at + n);
+  EXPECT_EQ(std::string(bytes.begin() + static_cast<std::ptrdiff_t>(magic_at),
+                        bytes.begin() + static_cast<std::ptrdiff_t>(magic_at + n)),
+            magic);
+}
+
+// (T,C,H,W) uint8 frames: a moving bright square.
+std::vector<uint8_t> tchw_frames(int t, int h, int w) {
+  std::vector<uint8_t> v(static_cast<std::size_t>(t * 3 * h * w), 20);
+  for (int f = 0; f < t; ++f)
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        if (x / 4 == f % (w / 4) && y < h / 2)
+          for (int c = 0; c < 3; ++c) v[static_cast<std::size_t>(((f * 3 + c) * h + y) * w + x)] = 230;
+  return v;
+}
+
+TEST(Video, GifFromTensor) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> frames = tchw_frames(6, 24, 16);
+  wb::Video v = wb::Video::from_tensor(wb::TensorRef(frames, {6, 3, 24, 16}),
+                                       wb::VideoOptions().format(WB_VIDEO_GIF).fps(10));
+  v.set_caption("ten");
+  const wb::String json = v.to_json(dir, "v", 1);
+  EXPECT_EQ(json.view().substr(0, 43), R"({"caption":"ten","_type":"video-file","sha2)");
+  EXPECT_NE(json.view().find(R"("width":16,"height":24})"), std::string_view::npos) << json.view();
+  expect_video_file(tmp.files(), json.view(), "media/videos/v_1_", "GIF89a", 0);
+}
+
+TEST(Video, WriterStreamsMp4) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  wb::VideoWriter w = wb::VideoWriter::open(32, 16, 4, 30, WB_VIDEO_MP4);
+  std::vector<uint8_t> rgba(16 * 32 * 4);
+  for (int f = 0; f < 8; ++f) {
+    for (std::size_t i = 0; i < rgba.size(); ++i) rgba[i] = static_cast<uint8_t>((i + static_cast<std::size_t>(f) * 9) % 251);
+    if (f % 2) {
+      w.push_u8(rgba.data(), 16, 32, 4);
+    } else {
+      w.push(wb::TensorRef(rgba, {16, 32, 4}));
+    }
+  }
+  // A frame of the wrong shape is rejected and the writer stays usable.
+  EXPECT_EQ(w.try_push(wb::TensorRef(rgba, {32, 16, 4})).code(), WB_ERR_INVALID_ARGUMENT);
+  wb::Video v = w.finish();
+  EXPECT_FALSE(w);  // consumed
+  wb::Row row;
+  row.set("clip", v);
+  const wb::String json = row.to_json(dir, 0);
+  EXPECT_NE(json.view().find(R"("width":32,"height":16}})"), std::string_view::npos) << json.view();
+  expect_video_file(tmp.files(), json.view(), "media/videos/clip_0_", "ftyp", 4);
+}
+
+TEST(Video, Errors) {
+  const std::vector<uint8_t> frames = tchw_frames(2, 8, 8);
+  // The SDK requires format= for arrays.
+  EXPECT_EQ(wb::Video::try_from_tensor(wb::TensorRef(frames, {2, 3, 8, 8}), wb::VideoOptions()).code(),
+            WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::Video::try_from_tensor(wb::TensorRef(frames, {6, 8, 8}), wb::VideoOptions().format(WB_VIDEO_GIF)).code(),
+            WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::Video::try_from_file("/nonexistent/clip.mp4").code(), WB_ERR_IO);
+  auto w = wb::VideoWriter::try_open(8, 8, 3, 4, WB_VIDEO_GIF);
+  ASSERT_TRUE(w.ok());
+  EXPECT_NE(w->try_finish().code(), WB_OK);  // no frames
+  EXPECT_FALSE(*w);
+  EXPECT_EQ(w->try_finish().code(), WB_ERR_NULL_ARGUMENT);  // already consumed
+  EXPECT_EQ(wb::VideoWriter::try_open(8, 8, 2, 4, WB_VIDEO_GIF).code(), WB_ERR_INVALID_ARGUMENT);
+  // An unfinished writer is simply freed.
+  auto w2 = wb::VideoWriter::try_open(8, 8, 3, 4, WB_VIDEO_MP4);
+  ASSERT_TRUE(w2.ok());
+}
+
 TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }
 
 }  // namespace

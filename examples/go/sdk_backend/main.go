@@ -25,6 +25,12 @@ type logRequest struct {
 	Images  map[string]rawImage // packed RGB bytes
 	Weights []float32           // logged as a histogram
 	Caption string
+	Rollout *rawVideo // optional: (T,H,W,3) frames, logged as a GIF
+}
+
+type rawVideo struct {
+	Frames           []byte
+	T, Height, Width int
 }
 
 type rawImage struct {
@@ -51,6 +57,13 @@ func requests() []logRequest {
 			Caption: fmt.Sprintf("batch %d", step),
 		})
 	}
+	// The last request also carries a short rollout.
+	v := &rawVideo{T: 8, Height: 16, Width: 16}
+	v.Frames = make([]byte, v.T*v.Height*v.Width*3)
+	for i := range v.Frames {
+		v.Frames[i] = byte(i * 13 % 256)
+	}
+	reqs[len(reqs)-1].Rollout = v
 	return reqs
 }
 
@@ -78,6 +91,15 @@ func handle(dir *wm.RunDir, req logRequest) (string, error) {
 	}
 	defer hist.Close()
 	row.Set("weights", hist)
+	if r := req.Rollout; r != nil {
+		t := wm.TensorOf(r.Frames, int64(r.T), int64(r.Height), int64(r.Width), 3)
+		video, err := wm.VideoFromTensor(t, wm.VideoOptions{Format: wm.VideoGIF, FPS: 8, Layout: wm.ChannelsLast})
+		if err != nil {
+			return "", err
+		}
+		defer video.Close()
+		row.Set("rollout", video)
+	}
 	return row.JSON(dir, req.Step)
 }
 

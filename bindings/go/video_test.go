@@ -1,0 +1,103 @@
+package wandbmedia
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tchw is (T,C,H,W) uint8 frames: a moving bright square.
+func tchw(t, h, w int) []byte {
+	v := bytes.Repeat([]byte{20}, t*3*h*w)
+	for f := 0; f < t; f++ {
+		for y := 0; y < h/2; y++ {
+			for x := 0; x < w; x++ {
+				if x/4 == f%(w/4) {
+					for c := 0; c < 3; c++ {
+						v[((f*3+c)*h+y)*w+x] = 230
+					}
+				}
+			}
+		}
+	}
+	return v
+}
+
+func checkVideo(t *testing.T, files, js, prefix string, w, h float64, magic string, at int) {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["_type"] != "video-file" || m["width"] != w || m["height"] != h || !strings.HasPrefix(m["path"].(string), prefix) {
+		t.Fatalf("unexpected video JSON %s", js)
+	}
+	checkMediaFile(t, files, `{"v":`+js+`}`, "v")
+	data, _ := os.ReadFile(filepath.Join(files, m["path"].(string)))
+	if len(data) < at+len(magic) || string(data[at:at+len(magic)]) != magic {
+		t.Fatalf("%s does not contain %q at %d", m["path"], magic, at)
+	}
+}
+
+func TestVideoGifFromTensor(t *testing.T) {
+	defer catch(t)
+	dir, files := openDir(t)
+	v := must(VideoFromTensor(TensorOf(tchw(6, 24, 16), 6, 3, 24, 16), VideoOptions{Format: VideoGIF, FPS: 10}))
+	defer v.Close()
+	if err := v.SetCaption("ten"); err != nil {
+		t.Fatal(err)
+	}
+	js := must(v.JSON(dir, "v", 1))
+	if !strings.HasPrefix(js, `{"caption":"ten","_type":"video-file"`) {
+		t.Fatalf("got %s", js)
+	}
+	checkVideo(t, files, js, "media/videos/v_1_", 16, 24, "GIF89a", 0)
+}
+
+func TestVideoWriterMp4(t *testing.T) {
+	defer catch(t)
+	dir, files := openDir(t)
+	w := must(NewVideoWriter(32, 16, 4, 30, VideoMP4, ConvertAuto))
+	frame := make([]byte, 16*32*4)
+	for f := 0; f < 8; f++ {
+		for i := range frame {
+			frame[i] = byte((i + f*9) % 251)
+		}
+		if err := w.PushU8(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Push(TensorOf(frame, 32, 16, 4)); !errors.Is(err, StatusInvalidArgument) {
+		t.Fatalf("wrong frame shape: %v", err)
+	}
+	v := must(w.Finish())
+	defer v.Close()
+	if err := w.Push(TensorOf(frame, 16, 32, 4)); !errors.Is(err, StatusState) {
+		t.Fatalf("push after finish: %v", err)
+	}
+	checkVideo(t, files, must(v.JSON(dir, "clip", 0)), "media/videos/clip_0_", 32, 16, "ftyp", 4)
+}
+
+func TestVideoErrors(t *testing.T) {
+	defer catch(t)
+	frames := tchw(2, 8, 8)
+	if _, err := VideoFromTensor(TensorOf(frames, 2, 3, 8, 8), VideoOptions{}); !errors.Is(err, StatusInvalidArgument) {
+		t.Fatalf("format unset: %v", err)
+	}
+	if _, err := VideoFormatFromName("avi"); !errors.Is(err, StatusInvalidArgument) {
+		t.Fatalf("avi: %v", err)
+	}
+	if f, err := VideoFormatFromName("mp4"); err != nil || f != VideoMP4 {
+		t.Fatalf("mp4: %v %v", f, err)
+	}
+	if _, err := VideoFromFile("/nonexistent/clip.mp4"); !errors.Is(err, StatusIO) {
+		t.Fatalf("missing file: %v", err)
+	}
+	if _, err := NewVideoWriter(8, 8, 2, 4, VideoGIF, ConvertAuto); !errors.Is(err, StatusInvalidArgument) {
+		t.Fatalf("2 channels: %v", err)
+	}
+}
