@@ -285,6 +285,12 @@ trait NpFloat:
     fn is_finite(self) -> bool;
     /// `str()` of the numpy scalar.
     fn np_str(self) -> String;
+    /// Minimum / maximum of two NaN-free values, in whichever form LLVM vectorises best for
+    /// this type (the sign of a zero result is unspecified).
+    fn fast_min(self, other: Self) -> Self;
+    fn fast_max(self, other: Self) -> Self;
+    /// Value-only (min, max) of non-empty data (see `min_max_lanes`; lane count tuned per type).
+    fn min_max_pass(x: &[Self]) -> (Self, Self);
 }
 
 impl NpFloat for f64 {
@@ -312,6 +318,25 @@ impl NpFloat for f64 {
     }
     fn np_str(self) -> String {
         py_float_repr(self)
+    }
+    #[inline(always)]
+    fn fast_min(self, other: Self) -> Self {
+        if other < self {
+            other
+        } else {
+            self
+        }
+    }
+    #[inline(always)]
+    fn fast_max(self, other: Self) -> Self {
+        if other > self {
+            other
+        } else {
+            self
+        }
+    }
+    fn min_max_pass(x: &[Self]) -> (Self, Self) {
+        min_max_lanes::<f64, 8>(x)
     }
 }
 
@@ -341,6 +366,17 @@ impl NpFloat for f32 {
     fn np_str(self) -> String {
         // numpy's float32 `__format__` goes through Python float: repr of the widened value.
         (self as f64).np_str()
+    }
+    #[inline(always)]
+    fn fast_min(self, other: Self) -> Self {
+        self.min(other)
+    }
+    #[inline(always)]
+    fn fast_max(self, other: Self) -> Self {
+        self.max(other)
+    }
+    fn min_max_pass(x: &[Self]) -> (Self, Self) {
+        min_max_lanes::<f32, 16>(x)
     }
 }
 
@@ -609,31 +645,34 @@ fn np_min_max<T: NpFloat>(x: &[T]) -> (T, T) {
     min_max_nan_free(x)
 }
 
+/// Value-only min/max pass with `N` independent lanes (vectorisable).
+#[inline(always)]
+fn min_max_lanes<T: NpFloat, const N: usize>(x: &[T]) -> (T, T) {
+    let mut mn = [x[0]; N];
+    let mut mx = [x[0]; N];
+    let chunks = x.chunks_exact(N);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &v) in mn.iter_mut().zip(c) {
+            *a = a.fast_min(v);
+        }
+        for (b, &v) in mx.iter_mut().zip(c) {
+            *b = b.fast_max(v);
+        }
+    }
+    let mut lo = mn.iter().fold(mn[0], |l, &v| l.fast_min(v));
+    let mut hi = mx.iter().fold(mx[0], |h, &v| h.fast_max(v));
+    for &v in rest {
+        lo = lo.fast_min(v);
+        hi = hi.fast_max(v);
+    }
+    (lo, hi)
+}
+
 /// `np_min_max` for data known to be NaN-free. With NaNs present the result is unspecified
 /// (NaNs are skipped unless `x[0]` is NaN) — callers detect NaN separately.
 fn min_max_nan_free<T: NpFloat>(x: &[T]) -> (T, T) {
-    // Value pass with 8 independent lanes (vectorisable).
-    let mut mn = [x[0]; 8];
-    let mut mx = [x[0]; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for j in 0..8 {
-            let v = c[j];
-            mn[j] = if v < mn[j] { v } else { mn[j] };
-            mx[j] = if v > mx[j] { v } else { mx[j] };
-        }
-    }
-    let mut lo = mn[0];
-    let mut hi = mx[0];
-    for j in 1..8 {
-        lo = if mn[j] < lo { mn[j] } else { lo };
-        hi = if mx[j] > hi { mx[j] } else { hi };
-    }
-    for &v in rest {
-        lo = if v < lo { v } else { lo };
-        hi = if v > hi { v } else { hi };
-    }
+    let (mut lo, mut hi) = T::min_max_pass(x);
     // Only the sign of a zero result depends on numpy's kernel structure.
     if lo == T::ZERO {
         lo = simd_reduce(x, MinMax::Min);
