@@ -807,17 +807,20 @@ fn assign<S: Copy, T: NpFloat>(
     let nt = T::from_usize(n);
     let last_bin = n - 1;
     // Fast path without a division per element. With u the unit roundoff of T and positions
-    // measured in bins (p = (x - first)·n/(last - first)):
-    // * numpy's f = ((x - first) / denom) · n (in T) is within 4u·p of p;
-    // * the prediction q = (x - first)_T · (n / denom) (in f64) is within (2u + 2^-51)·p of p;
-    // * edges[k] = first + k·step (linspace in T) is within 3u·n + u·|E|·n/denom bins of its
-    //   exact position (E = max(|first|, |last|)); in the subnormal range every operation adds
-    //   up to TINY/2 absolute error, multiplied by up to n through k·step.
-    // So if q is at least (6u + 2^-51)(n+1) + u·E·n/denom (+ the TINY terms) away from every
+    // measured in bins (p = (x - first)·n/(last - first), E = max(|first|, |last|)):
+    // * numpy's f = ((x - first) / denom) · n (in T) is within 4u·p + u·E·n/denom of p
+    //   (for integer data denom is the exact difference, the edges use f64(max) - f64(min));
+    // * the prediction q = x·inv - first·inv (f64, inv = n/denom) is within
+    //   2^-53·(3·E·inv + n + 2) + 2u·p of p;
+    // * edges[k] = first + k·step (linspace in T) is within 3u·n + u·E·n/denom bins of its
+    //   exact position; in the subnormal range every operation adds up to TINY/2 absolute
+    //   error, multiplied by up to n through k·step.
+    // So if q is at least ~10u(n+1) + 4u·E·n/denom (+ the TINY terms) away from every
     // integer, trunc(f) == floor(q) and x lies strictly inside bin floor(q): neither ±1
-    // correction fires. `margin` is 32× the u-terms (≥ 3.5× the bound above). Everything else
-    // (near an edge, NaN/inf, subnormal ranges, huge offsets) takes the exact numpy path.
-    // (Reducing the factor to 1 produced mismatches in the differential test; 32 gives 0.)
+    // correction fires. `margin` is 32× the u-terms (≥ 3× that bound). Everything else (near
+    // an edge, NaN, subnormal ranges, huge offsets relative to the range) takes the exact
+    // numpy path. (A factor of 1, or 0.25, produced mismatches in the differential test; 32
+    // gives none.)
     let inv = n as f64 / denom.to_f64();
     let e_abs = first.to_f64().abs().max(last.to_f64().abs());
     let nf1 = n as f64 + 1.0;
@@ -827,6 +830,7 @@ fn assign<S: Copy, T: NpFloat>(
     // only be within `margin` of n and is never "good".
     let use_fast = margin < 0.25 && inv.is_finite() && inv > 0.0 && n < (i32::MAX as usize) / 2;
     let half_width = 0.5 - margin;
+    let offset = first.to_f64() * inv + 0.5;
     // 1.5 · 2^52: for |y| < 2^51, (y + MAGIC) lies in [2^52, 2^53) where the spacing is 1,
     // so the addition rounds y to an integer that sits in the low mantissa bits.
     const MAGIC: f64 = 6_755_399_441_055_744.0;
@@ -846,10 +850,11 @@ fn assign<S: Copy, T: NpFloat>(
         if use_fast {
             // Phase 1 (vectorisable): bin of each element, or the dummy slot.
             for (k, &s) in kb.iter_mut().zip(chunk) {
-                let q = (conv(s) - first).to_f64() * inv;
-                // t = MAGIC + round(q - 0.5); its low mantissa bits are floor(q) when q is
-                // not within `margin` of an integer (no ties then).
-                let y = q - 0.5;
+                // y = q - 0.5 with q = (x - first)·inv, folded into one multiply-subtract
+                // (its extra rounding, ≤ u·(|x|·inv + n), is covered by `margin`).
+                let y = conv(s).to_f64() * inv - offset;
+                // t = MAGIC + round(y); its low mantissa bits are floor(q) when q is not
+                // within `margin` of an integer (no ties then).
                 let t = y + MAGIC;
                 // y - round(y) = frac(q) - 0.5
                 let good = (y - (t - MAGIC)).abs() <= half_width;
