@@ -293,4 +293,53 @@ mod tests {
         assert!(j.contains(r#"{"caption":"second","_type":"audio-file""#));
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[test]
+    fn wav_spec_vectors() {
+        let b = f64_bytes(&[0.0; 8]);
+        let t = TensorView::new(&b, DType::F64, &[8]).unwrap();
+        let a = Audio::from_tensor(&t, Some(8000)).unwrap();
+        assert_eq!(a.file.size(), 60);
+        assert_eq!(
+            a.file.sha256,
+            "86b5f5a4a69b226cef532cb4019df8ff0c08a804fa919af5d116e6e257cd9eac"
+        );
+        assert_eq!(a.file.ext, ".wav");
+        assert_eq!(a.duration, Some(0.001));
+        let b = f64_bytes(&[-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, -1.5, 1.0 / 65536.0, 0.99999]);
+        let t = TensorView::new(&b, DType::F64, &[9]).unwrap();
+        let a = Audio::from_tensor(&t, Some(8000)).unwrap();
+        assert_eq!(a.file.size(), 62);
+        assert_eq!(&a.file.sha256[..20], "b31ab39ecb863fc67ff1");
+    }
+
+    #[test]
+    fn wav_layout_frames_by_channels() {
+        // (2 frames, 3 channels) int16: interleaved as given, header for 3 channels.
+        let v: Vec<u8> = [1i16, 2, 3, -4, -5, -6]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        let t = TensorView::new(&v, DType::I16, &[2, 3]).unwrap();
+        let a = Audio::from_tensor(&t, Some(11025)).unwrap();
+        let w = a.file.bytes.as_slice();
+        assert_eq!(w.len(), 44 + 12);
+        assert_eq!(&w[22..24], &3u16.to_le_bytes(), "channels");
+        assert_eq!(&w[24..28], &11025u32.to_le_bytes(), "sample rate");
+        assert_eq!(&w[28..32], &(11025u32 * 6).to_le_bytes(), "byte rate");
+        assert_eq!(&w[44..], v.as_slice());
+        assert_eq!(a.duration, Some(2.0 / 11025.0));
+        // int32 → int16 is an arithmetic shift by 16.
+        let v: Vec<u8> = [65536i32, -1, 32767, -65537]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        let t = TensorView::new(&v, DType::I32, &[4]).unwrap();
+        let a = Audio::from_tensor(&t, Some(8000)).unwrap();
+        let s: Vec<i16> = a.file.bytes[44..]
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        assert_eq!(s, vec![1, -1, 0, -2]);
+    }
 }
