@@ -300,24 +300,6 @@ typedef struct wb_value wb_value;
 typedef struct wb_video_writer wb_video_writer;
 
 /**
- * Optional error detail, owned by the caller (stack or heap; no free function needed).
- * Pass a pointer to one as the last argument of any fallible call, or NULL.
- * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
- * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
- * Thread-safety: one struct per call in flight; never shared between concurrent calls.
- */
-typedef struct wb_error {
-  /**
-   * The status of the call that filled this struct.
-   */
-  enum wb_status code;
-  /**
-   * NUL-terminated UTF-8 message naming the bad argument.
-   */
-  char message[WB_ERROR_MESSAGE_SIZE];
-} wb_error;
-
-/**
  * Describes caller-owned array data (DLPack-like, so libtorch's `data_ptr()`, `sizes()` and
  * `strides()` can be passed directly). Little-endian elements.
  *
@@ -335,6 +317,24 @@ typedef struct wb_tensor {
   const int64_t *shape;
   const int64_t *strides;
 } wb_tensor;
+
+/**
+ * Optional error detail, owned by the caller (stack or heap; no free function needed).
+ * Pass a pointer to one as the last argument of any fallible call, or NULL.
+ * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
+ * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
+ * Thread-safety: one struct per call in flight; never shared between concurrent calls.
+ */
+typedef struct wb_error {
+  /**
+   * The status of the call that filled this struct.
+   */
+  enum wb_status code;
+  /**
+   * NUL-terminated UTF-8 message naming the bad argument.
+   */
+  char message[WB_ERROR_MESSAGE_SIZE];
+} wb_error;
 
 /**
  * Options that change the encoded bytes. Always start from `wb_image_options_default()`
@@ -414,6 +414,33 @@ void wb_string_free(char *s);
  * `"WB_ERR_UNKNOWN"` for other numbers). Never NULL; do not free. Thread-safe.
  */
 const char *wb_status_name(int32_t status);
+
+/**
+ * Creates `wandb.Audio(array, sample_rate=sample_rate)`: a 1-D tensor is mono, a 2-D tensor
+ * is (frames, channels) (not transposed; 1 to 1024 channels); dtype float32, float64, int16
+ * or int32 (others are the SDK's `dtype must be one of [...]` error). Written as 16-bit PCM
+ * WAV byte-identical to the SDK (floats: floor(x·32768) clamped, NaN → −32768; int32: >> 16).
+ * `sample_rate` must be 1 … 2^31−1 (0 is the SDK's "sample_rate is required" error).
+ * A single audio's JSON has no sample rate or duration; lists report `sampleRates` and
+ * `durations` (frames / sample_rate). Set a caption with `wb_value_set_caption`.
+ * The tensor is read during the call only. `*out`: free with `wb_value_free`.
+ * Thread-safe (independent calls).
+ */
+enum wb_status wb_audio_from_tensor(const struct wb_tensor *tensor,
+                                    uint32_t sample_rate,
+                                    struct wb_value **out,
+                                    struct wb_error *err);
+
+/**
+ * Creates `wandb.Audio(path, sample_rate=)` from any file (wav, flac, mp3, …; never
+ * validated): copied unchanged with its own extension (case kept). `sample_rate` 0 means
+ * "not given"; otherwise it is reported in list `sampleRates` (durations stay `null`).
+ * UTF-8 path, read during the call. `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_audio_from_file(const char *path,
+                                  uint32_t sample_rate,
+                                  struct wb_value **out,
+                                  struct wb_error *err);
 
 /**
  * Attaches a bounding-box layer `layer_key` to an image, like
@@ -560,6 +587,180 @@ enum wb_status wb_image_from_file(const char *path, struct wb_value **out, struc
 enum wb_status wb_image_set_grouping(struct wb_value *image,
                                      int64_t grouping,
                                      struct wb_error *err);
+
+/**
+ * Creates `wandb.Html(html, inject=inject)` from literal HTML (NUL-terminated UTF-8; never
+ * treated as a path). With `inject` (the SDK default) the stylesheet snippet is added
+ * after the first `<head>`, else in a new head after the first `<html>`, else in front
+ * (case-sensitive), and the result is stripped of surrounding whitespace. Html has no
+ * caption. `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_html_from_string(const char *html,
+                                   bool inject,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
+
+/**
+ * Like `wb_html_from_string` with an explicit byte length (`len` bytes of UTF-8, no NUL
+ * needed; `html` may be NULL when `len` is 0).
+ */
+enum wb_status wb_html_from_string_n(const char *html,
+                                     size_t len,
+                                     bool inject,
+                                     struct wb_value **out,
+                                     struct wb_error *err);
+
+/**
+ * Creates `wandb.Html(path, inject=inject)` from an existing file whose name ends in
+ * `.html` (anything else is an error here; the SDK would log the path text as HTML). The
+ * file must be UTF-8. With `inject` it is re-written (CRLF/CR → LF, snippet added,
+ * stripped); without, copied byte for byte. UTF-8 path, read during the call.
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_html_from_file(const char *path,
+                                 bool inject,
+                                 struct wb_value **out,
+                                 struct wb_error *err);
+
+/**
+ * Creates `wandb.Object3D(np_array)` from a 2-D tensor with 3 (`x y z`), 4 (`x y z
+ * category`) or 6 (`x y z r g b`) columns, any dtype: written as `.pts.json` (the nested
+ * list; float32 values as their float64 expansion, NaN/±inf as `NaN`/`Infinity`, integers
+ * as integers), byte-identical to the SDK. Other shapes are the SDK's ValueError. Caption:
+ * `wb_value_set_caption`. The tensor is read during the call only. `*out`: free with
+ * `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_object3d_from_tensor(const struct wb_tensor *tensor,
+                                       struct wb_value **out,
+                                       struct wb_error *err);
+
+/**
+ * Creates `wandb.Object3D(path)` from a 3-D file: the path must END WITH `obj`, `gltf`,
+ * `glb`, `babylon`, `stl` or `pts.json` (case-sensitive, as the SDK checks); the file is
+ * copied unchanged with that extension. UTF-8 path, read during the call.
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_object3d_from_file(const char *path, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates `wandb.Object3D(io, file_type=file_type)` from 3-D file content held in memory
+ * as text (`len` bytes of UTF-8, e.g. an OBJ or glTF document; `data` may be NULL when
+ * `len` is 0). `file_type` (NUL-terminated) is one of `obj`, `gltf`, `glb`, `babylon`,
+ * `stl`, `pts.json`. `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_object3d_from_string(const char *data,
+                                       size_t len,
+                                       const char *file_type,
+                                       struct wb_value **out,
+                                       struct wb_error *err);
+
+/**
+ * Creates a point-cloud scene (`wandb.Object3D.from_point_cloud(points, boxes, vectors)`,
+ * type `lidar/beta`), written as `.pts.json` `{"type","vectors","points","boxes"}`.
+ *
+ * * `points`: any tensor (usually N×3, N×4 or N×6), written like numpy `tolist()`;
+ *   NULL → `[]`.
+ * * `boxes_json`: NULL (→ `[]`) or a JSON array; each element is either a `wandb.box3d`
+ *   spec `{"center":[x,y,z],"size":[x,y,z],"orientation":[r,i,j,k],"color":…,
+ *   "label"?:…,"score"?:…}` — the 8 corners are computed exactly as the SDK does (the
+ *   quaternion is normalised; all-zero is an error) and `color`/`label`/`score` are
+ *   written verbatim (`null` when absent) — or an already computed box object containing
+ *   `"corners"`, written verbatim.
+ * * `vectors_json`: NULL (→ `[]`) or a JSON array written verbatim, e.g.
+ *   `[{"start":[0,0,0],"end":[1,1,1]}]`.
+ *
+ * Caption: `wb_value_set_caption`. All inputs are read during the call only.
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_object3d_from_point_cloud(const struct wb_tensor *points,
+                                            const char *boxes_json,
+                                            const char *vectors_json,
+                                            struct wb_value **out,
+                                            struct wb_error *err);
+
+/**
+ * Creates `wandb.Molecule(path)`: the extension after the last dot must be one of `pdb`,
+ * `pqr`, `mmcif`, `mcif`, `cif`, `sdf`, `sd`, `gro`, `mol2`, `mmtf` (case-sensitive); the
+ * file is copied unchanged. Caption: `wb_value_set_caption`. UTF-8 path, read during the
+ * call. `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_molecule_from_file(const char *path, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates `wandb.Molecule(io, file_type=file_type)` from molecule text held in memory
+ * (`len` bytes of UTF-8, e.g. a PDB block; `data` may be NULL when `len` is 0), written
+ * with the extension `.<file_type>` (one of the types of `wb_molecule_from_file`).
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_molecule_from_string(const char *data,
+                                       size_t len,
+                                       const char *file_type,
+                                       struct wb_value **out,
+                                       struct wb_error *err);
+
+/**
+ * Creates `wandb.Plotly(fig)` from the figure as JSON text (a JSON object, what plotly's
+ * `fig.to_plotly_json()` / `fig.to_json()` gives: `{"data": [...], "layout": {...}}`).
+ * Written as `.plotly.json` with the SDK's compact writer, keys in the given order,
+ * numbers as written (`1` stays an integer, `4.0` a float). Strict JSON (no NaN tokens).
+ * Plotly has no caption and lists of plots are plain JSON lists. `*out`: free with
+ * `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_plotly_from_json(const char *figure_json,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
+
+/**
+ * Creates an empty `wandb.Graph(format=format)`; `format` NULL means `"keras"`. Add nodes
+ * with `wb_graph_add_node` and edges with `wb_graph_add_edge`; the `.graph.json` file
+ * (`{"format","nodes","edges"}`) is written when the value is logged. A graph has no
+ * caption and lists of graphs are plain JSON lists. `*out`: free with `wb_value_free`.
+ * Thread-safe.
+ */
+enum wb_status wb_graph_new(const char *format, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Adds `Node(**attrs)` to a graph. `node_json` is a JSON object with any of `id`, `name`,
+ * `class_name`, `size`, `parameters`, `output_shape`, `is_output`, `num_parameters`
+ * (constructor arguments: skipped when null) and `functions`, `child_parameters`,
+ * `is_constant` (attributes: kept even when null); other keys are an error. The node is
+ * written with the SDK's key order: `name` first (null when not given), then the fields in
+ * the order above. Ids must be strings, numbers, booleans or null.
+ * Not thread-safe for the same `graph` (it is modified); copies already added to lists or
+ * dicts are not affected.
+ */
+enum wb_status wb_graph_add_node(struct wb_value *graph,
+                                 const char *node_json,
+                                 struct wb_error *err);
+
+/**
+ * Adds an edge between the nodes whose ids are `from_id_json` and `to_id_json` (JSON
+ * values, e.g. `"\"conv1\""` or `"3"`; compared like Python dict keys, so `3` finds a node
+ * with id `3.0`). Both must name nodes already added (the last one added wins for
+ * duplicate ids). Written as `[from_id, to_id]`. Not thread-safe for the same `graph`.
+ */
+enum wb_status wb_graph_add_edge(struct wb_value *graph,
+                                 const char *from_id_json,
+                                 const char *to_id_json,
+                                 struct wb_error *err);
+
+/**
+ * Creates a bare `wandb.Node` value (logged as its attribute dict, e.g.
+ * `{"name":"x","id":1}`; not a file). `node_json` as for `wb_graph_add_node`.
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_graph_node_value(const char *node_json,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
+
+/**
+ * Creates a bare `wandb.Edge` value, logged as `[from_id, to_id]` (both JSON values,
+ * written verbatim). `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_graph_edge_value(const char *from_id_json,
+                                   const char *to_id_json,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
 
 /**
  * Default table options (IMMUTABLE, type-checked columns). Thread-safe.

@@ -285,6 +285,12 @@ trait NpFloat:
     fn is_finite(self) -> bool;
     /// `str()` of the numpy scalar.
     fn np_str(self) -> String;
+    /// Minimum / maximum of two NaN-free values, in whichever form LLVM vectorises best for
+    /// this type (the sign of a zero result is unspecified).
+    fn fast_min(self, other: Self) -> Self;
+    fn fast_max(self, other: Self) -> Self;
+    /// Value-only (min, max) of non-empty data (see `min_max_lanes`; lane count tuned per type).
+    fn min_max_pass(x: &[Self]) -> (Self, Self);
 }
 
 impl NpFloat for f64 {
@@ -312,6 +318,25 @@ impl NpFloat for f64 {
     }
     fn np_str(self) -> String {
         py_float_repr(self)
+    }
+    #[inline(always)]
+    fn fast_min(self, other: Self) -> Self {
+        if other < self {
+            other
+        } else {
+            self
+        }
+    }
+    #[inline(always)]
+    fn fast_max(self, other: Self) -> Self {
+        if other > self {
+            other
+        } else {
+            self
+        }
+    }
+    fn min_max_pass(x: &[Self]) -> (Self, Self) {
+        min_max_lanes::<f64, 8>(x)
     }
 }
 
@@ -341,6 +366,17 @@ impl NpFloat for f32 {
     fn np_str(self) -> String {
         // numpy's float32 `__format__` goes through Python float: repr of the widened value.
         (self as f64).np_str()
+    }
+    #[inline(always)]
+    fn fast_min(self, other: Self) -> Self {
+        self.min(other)
+    }
+    #[inline(always)]
+    fn fast_max(self, other: Self) -> Self {
+        self.max(other)
+    }
+    fn min_max_pass(x: &[Self]) -> (Self, Self) {
+        min_max_lanes::<f32, 16>(x)
     }
 }
 
@@ -609,31 +645,34 @@ fn np_min_max<T: NpFloat>(x: &[T]) -> (T, T) {
     min_max_nan_free(x)
 }
 
+/// Value-only min/max pass with `N` independent lanes (vectorisable).
+#[inline(always)]
+fn min_max_lanes<T: NpFloat, const N: usize>(x: &[T]) -> (T, T) {
+    let mut mn = [x[0]; N];
+    let mut mx = [x[0]; N];
+    let chunks = x.chunks_exact(N);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &v) in mn.iter_mut().zip(c) {
+            *a = a.fast_min(v);
+        }
+        for (b, &v) in mx.iter_mut().zip(c) {
+            *b = b.fast_max(v);
+        }
+    }
+    let mut lo = mn.iter().fold(mn[0], |l, &v| l.fast_min(v));
+    let mut hi = mx.iter().fold(mx[0], |h, &v| h.fast_max(v));
+    for &v in rest {
+        lo = lo.fast_min(v);
+        hi = hi.fast_max(v);
+    }
+    (lo, hi)
+}
+
 /// `np_min_max` for data known to be NaN-free. With NaNs present the result is unspecified
 /// (NaNs are skipped unless `x[0]` is NaN) — callers detect NaN separately.
 fn min_max_nan_free<T: NpFloat>(x: &[T]) -> (T, T) {
-    // Value pass with 8 independent lanes (vectorisable).
-    let mut mn = [x[0]; 8];
-    let mut mx = [x[0]; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for j in 0..8 {
-            let v = c[j];
-            mn[j] = if v < mn[j] { v } else { mn[j] };
-            mx[j] = if v > mx[j] { v } else { mx[j] };
-        }
-    }
-    let mut lo = mn[0];
-    let mut hi = mx[0];
-    for j in 1..8 {
-        lo = if mn[j] < lo { mn[j] } else { lo };
-        hi = if mx[j] > hi { mx[j] } else { hi };
-    }
-    for &v in rest {
-        lo = if v < lo { v } else { lo };
-        hi = if v > hi { v } else { hi };
-    }
+    let (mut lo, mut hi) = T::min_max_pass(x);
     // Only the sign of a zero result depends on numpy's kernel structure.
     if lo == T::ZERO {
         lo = simd_reduce(x, MinMax::Min);
@@ -768,17 +807,20 @@ fn assign<S: Copy, T: NpFloat>(
     let nt = T::from_usize(n);
     let last_bin = n - 1;
     // Fast path without a division per element. With u the unit roundoff of T and positions
-    // measured in bins (p = (x - first)·n/(last - first)):
-    // * numpy's f = ((x - first) / denom) · n (in T) is within 4u·p of p;
-    // * the prediction q = (x - first)_T · (n / denom) (in f64) is within (2u + 2^-51)·p of p;
-    // * edges[k] = first + k·step (linspace in T) is within 3u·n + u·|E|·n/denom bins of its
-    //   exact position (E = max(|first|, |last|)); in the subnormal range every operation adds
-    //   up to TINY/2 absolute error, multiplied by up to n through k·step.
-    // So if q is at least (6u + 2^-51)(n+1) + u·E·n/denom (+ the TINY terms) away from every
+    // measured in bins (p = (x - first)·n/(last - first), E = max(|first|, |last|)):
+    // * numpy's f = ((x - first) / denom) · n (in T) is within 4u·p + u·E·n/denom of p
+    //   (for integer data denom is the exact difference, the edges use f64(max) - f64(min));
+    // * the prediction q = x·inv - first·inv (f64, inv = n/denom) is within
+    //   2^-53·(3·E·inv + n + 2) + 2u·p of p;
+    // * edges[k] = first + k·step (linspace in T) is within 3u·n + u·E·n/denom bins of its
+    //   exact position; in the subnormal range every operation adds up to TINY/2 absolute
+    //   error, multiplied by up to n through k·step.
+    // So if q is at least ~10u(n+1) + 4u·E·n/denom (+ the TINY terms) away from every
     // integer, trunc(f) == floor(q) and x lies strictly inside bin floor(q): neither ±1
-    // correction fires. `margin` is 32× the u-terms (≥ 3.5× the bound above). Everything else
-    // (near an edge, NaN/inf, subnormal ranges, huge offsets) takes the exact numpy path.
-    // (Reducing the factor to 1 produced mismatches in the differential test; 32 gives 0.)
+    // correction fires. `margin` is 32× the u-terms (≥ 3× that bound). Everything else (near
+    // an edge, NaN, subnormal ranges, huge offsets relative to the range) takes the exact
+    // numpy path. (A factor of 1, or 0.25, produced mismatches in the differential test; 32
+    // gives none.)
     let inv = n as f64 / denom.to_f64();
     let e_abs = first.to_f64().abs().max(last.to_f64().abs());
     let nf1 = n as f64 + 1.0;
@@ -788,6 +830,7 @@ fn assign<S: Copy, T: NpFloat>(
     // only be within `margin` of n and is never "good".
     let use_fast = margin < 0.25 && inv.is_finite() && inv > 0.0 && n < (i32::MAX as usize) / 2;
     let half_width = 0.5 - margin;
+    let offset = first.to_f64() * inv + 0.5;
     // 1.5 · 2^52: for |y| < 2^51, (y + MAGIC) lies in [2^52, 2^53) where the spacing is 1,
     // so the addition rounds y to an integer that sits in the low mantissa bits.
     const MAGIC: f64 = 6_755_399_441_055_744.0;
@@ -807,10 +850,11 @@ fn assign<S: Copy, T: NpFloat>(
         if use_fast {
             // Phase 1 (vectorisable): bin of each element, or the dummy slot.
             for (k, &s) in kb.iter_mut().zip(chunk) {
-                let q = (conv(s) - first).to_f64() * inv;
-                // t = MAGIC + round(q - 0.5); its low mantissa bits are floor(q) when q is
-                // not within `margin` of an integer (no ties then).
-                let y = q - 0.5;
+                // y = q - 0.5 with q = (x - first)·inv, folded into one multiply-subtract
+                // (its extra rounding, ≤ u·(|x|·inv + n), is covered by `margin`).
+                let y = conv(s).to_f64() * inv - offset;
+                // t = MAGIC + round(y); its low mantissa bits are floor(q) when q is not
+                // within `margin` of an integer (no ties then).
                 let t = y + MAGIC;
                 // y - round(y) = frac(q) - 0.5
                 let good = (y - (t - MAGIC)).abs() <= half_width;
