@@ -39,3 +39,19 @@ enum wb_status wbgo_video_writer_push(wb_video_writer *w, WBGO_TENSOR_ARGS(), wb
   WBGO_TENSOR(t, );
   return wb_video_writer_push(w, &t, err);
 }
+
+enum wb_status wbgo_audio_from_tensor(WBGO_TENSOR_ARGS(), uint32_t rate, wb_value **out, wb_error *err) {
+  WBGO_TENSOR(t, );
+  return wb_audio_from_tensor(&t, rate, out, err);
+}
+
+enum wb_status wbgo_object3d_from_tensor(WBGO_TENSOR_ARGS(), wb_value **out, wb_error *err) {
+  WBGO_TENSOR(t, );
+  return wb_object3d_from_tensor(&t, out, err);
+}
+
+enum wb_status wbgo_object3d_from_point_cloud(int has_points, WBGO_TENSOR_ARGS(), const char *boxes,
+                                              const char *vectors, wb_value **out, wb_error *err) {
+  WBGO_TENSOR(t, );
+  return wb_object3d_from_point_cloud(has_points ? &t : NULL, boxes, vectors, out, err);
+}

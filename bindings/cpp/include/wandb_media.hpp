@@ -1059,6 +1059,173 @@ class VideoWriter {
   std::unique_ptr<wb_video_writer, detail::VideoWriterFree> p_;
 };
 
+// ------------------------------------------------------------------------------------------
+// Audio, Html, Object3D, Molecule, Plotly, Graph
+// ------------------------------------------------------------------------------------------
+
+/// `wandb.Audio`: 1-D mono or 2-D (frames, channels) float32/float64/int16/int32 samples,
+/// written as 16-bit PCM WAV identical to the SDK.
+class Audio : public Value {
+ public:
+  Audio() noexcept = default;
+  explicit Audio(wb_value* adopt) noexcept : Value(adopt) {}
+  static Result<Audio> try_from_tensor(const TensorRef& samples, uint32_t sample_rate) noexcept {
+    if (samples.problem()) return detail::tensor_error(samples);
+    const wb_tensor t = samples.c_tensor();
+    return detail::make<Audio>(
+        [&t, sample_rate](wb_value** o, wb_error* e) { return wb_audio_from_tensor(&t, sample_rate, o, e); });
+  }
+  /// Any audio file, copied unchanged; `sample_rate` 0 means "not given".
+  static Result<Audio> try_from_file(CStr path, uint32_t sample_rate = 0) noexcept {
+    return detail::make<Audio>(
+        [path, sample_rate](wb_value** o, wb_error* e) { return wb_audio_from_file(path.c_str(), sample_rate, o, e); });
+  }
+#if WB_CPP_EXCEPTIONS
+  static Audio from_tensor(const TensorRef& samples, uint32_t sample_rate) {
+    return try_from_tensor(samples, sample_rate).value();
+  }
+  static Audio from_file(CStr path, uint32_t sample_rate = 0) { return try_from_file(path, sample_rate).value(); }
+  Audio& set_caption(CStr caption) {
+    Value::set_caption(caption);
+    return *this;
+  }
+#endif
+};
+
+/// `wandb.Html` (inject = add the SDK's stylesheet snippet).
+class Html : public Value {
+ public:
+  Html() noexcept = default;
+  explicit Html(wb_value* adopt) noexcept : Value(adopt) {}
+  static Result<Html> try_from_string(std::string_view html, bool inject = true) noexcept {
+    return detail::make<Html>([html, inject](wb_value** o, wb_error* e) {
+      return wb_html_from_string_n(html.data(), html.size(), inject, o, e);
+    });
+  }
+  /// A file whose name ends in `.html`.
+  static Result<Html> try_from_file(CStr path, bool inject = true) noexcept {
+    return detail::make<Html>(
+        [path, inject](wb_value** o, wb_error* e) { return wb_html_from_file(path.c_str(), inject, o, e); });
+  }
+#if WB_CPP_EXCEPTIONS
+  static Html from_string(std::string_view html, bool inject = true) { return try_from_string(html, inject).value(); }
+  static Html from_file(CStr path, bool inject = true) { return try_from_file(path, inject).value(); }
+#endif
+};
+
+/// `wandb.Object3D`: point arrays, 3-D files, or lidar point-cloud scenes.
+class Object3D : public Value {
+ public:
+  Object3D() noexcept = default;
+  explicit Object3D(wb_value* adopt) noexcept : Value(adopt) {}
+  /// N×3 (xyz), N×4 (xyz + category) or N×6 (xyz + rgb) points.
+  static Result<Object3D> try_from_tensor(const TensorRef& points) noexcept {
+    if (points.problem()) return detail::tensor_error(points);
+    const wb_tensor t = points.c_tensor();
+    return detail::make<Object3D>([&t](wb_value** o, wb_error* e) { return wb_object3d_from_tensor(&t, o, e); });
+  }
+  /// A file ending in obj, gltf, glb, babylon, stl or pts.json, copied unchanged.
+  static Result<Object3D> try_from_file(CStr path) noexcept {
+    return detail::make<Object3D>([path](wb_value** o, wb_error* e) { return wb_object3d_from_file(path.c_str(), o, e); });
+  }
+  /// File content in memory with its type (`obj`, `gltf`, ...).
+  static Result<Object3D> try_from_string(std::string_view data, CStr file_type) noexcept {
+    return detail::make<Object3D>([data, file_type](wb_value** o, wb_error* e) {
+      return wb_object3d_from_string(data.data(), data.size(), file_type.c_str(), o, e);
+    });
+  }
+  /// A lidar/beta scene: points, `boxes_json` (box3d specs; NULL → []) and `vectors_json`
+  /// (NULL → []).
+  static Result<Object3D> try_from_point_cloud(const TensorRef& points, const char* boxes_json = nullptr,
+                                               const char* vectors_json = nullptr) noexcept {
+    if (points.problem()) return detail::tensor_error(points);
+    const wb_tensor t = points.c_tensor();
+    return detail::make<Object3D>([&t, boxes_json, vectors_json](wb_value** o, wb_error* e) {
+      return wb_object3d_from_point_cloud(&t, boxes_json, vectors_json, o, e);
+    });
+  }
+#if WB_CPP_EXCEPTIONS
+  static Object3D from_tensor(const TensorRef& points) { return try_from_tensor(points).value(); }
+  static Object3D from_file(CStr path) { return try_from_file(path).value(); }
+  static Object3D from_string(std::string_view data, CStr file_type) { return try_from_string(data, file_type).value(); }
+  static Object3D from_point_cloud(const TensorRef& points, const char* boxes_json = nullptr,
+                                   const char* vectors_json = nullptr) {
+    return try_from_point_cloud(points, boxes_json, vectors_json).value();
+  }
+  Object3D& set_caption(CStr caption) {
+    Value::set_caption(caption);
+    return *this;
+  }
+#endif
+};
+
+/// `wandb.Molecule` (pdb, pqr, mmcif, mcif, cif, sdf, sd, gro, mol2, mmtf).
+class Molecule : public Value {
+ public:
+  Molecule() noexcept = default;
+  explicit Molecule(wb_value* adopt) noexcept : Value(adopt) {}
+  static Result<Molecule> try_from_file(CStr path) noexcept {
+    return detail::make<Molecule>([path](wb_value** o, wb_error* e) { return wb_molecule_from_file(path.c_str(), o, e); });
+  }
+  static Result<Molecule> try_from_string(std::string_view data, CStr file_type) noexcept {
+    return detail::make<Molecule>([data, file_type](wb_value** o, wb_error* e) {
+      return wb_molecule_from_string(data.data(), data.size(), file_type.c_str(), o, e);
+    });
+  }
+#if WB_CPP_EXCEPTIONS
+  static Molecule from_file(CStr path) { return try_from_file(path).value(); }
+  static Molecule from_string(std::string_view data, CStr file_type) { return try_from_string(data, file_type).value(); }
+  Molecule& set_caption(CStr caption) {
+    Value::set_caption(caption);
+    return *this;
+  }
+#endif
+};
+
+/// `wandb.Plotly` from the figure's JSON (`{"data": [...], "layout": {...}}`).
+class Plotly : public Value {
+ public:
+  Plotly() noexcept = default;
+  explicit Plotly(wb_value* adopt) noexcept : Value(adopt) {}
+  static Result<Plotly> try_from_json(CStr figure_json) noexcept {
+    return detail::make<Plotly>(
+        [figure_json](wb_value** o, wb_error* e) { return wb_plotly_from_json(figure_json.c_str(), o, e); });
+  }
+#if WB_CPP_EXCEPTIONS
+  static Plotly from_json(CStr figure_json) { return try_from_json(figure_json).value(); }
+#endif
+};
+
+/// `wandb.Graph(format=)` with nodes (JSON objects) and edges (JSON ids).
+class Graph : public Value {
+ public:
+  Graph() noexcept = default;
+  explicit Graph(wb_value* adopt) noexcept : Value(adopt) {}
+  /// `format` NULL means "keras".
+  static Result<Graph> try_create(const char* format = nullptr) noexcept {
+    return detail::make<Graph>([format](wb_value** o, wb_error* e) { return wb_graph_new(format, o, e); });
+  }
+  Result<void> try_add_node(CStr node_json) noexcept {
+    detail::CallError e;
+    return detail::status(wb_graph_add_node(p_.get(), node_json.c_str(), e.ptr()), e);
+  }
+  Result<void> try_add_edge(CStr from_id_json, CStr to_id_json) noexcept {
+    detail::CallError e;
+    return detail::status(wb_graph_add_edge(p_.get(), from_id_json.c_str(), to_id_json.c_str(), e.ptr()), e);
+  }
+#if WB_CPP_EXCEPTIONS
+  static Graph create(const char* format = nullptr) { return try_create(format).value(); }
+  Graph& add_node(CStr node_json) {
+    try_add_node(node_json).value();
+    return *this;
+  }
+  Graph& add_edge(CStr from_id_json, CStr to_id_json) {
+    try_add_edge(from_id_json, to_id_json).value();
+    return *this;
+  }
+#endif
+};
+
 }  // namespace wb
 
 #endif  // WANDB_MEDIA_HPP

@@ -473,6 +473,48 @@ TEST(Video, Errors) {
   ASSERT_TRUE(w2.ok());
 }
 
+// ---- audio, html, object3d, plotly, graph ------------------------------------------------
+
+TEST(Media, OtherTypesMatchSdk) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const float pts[6] = {0, 0, 0, 1, 2, 3};
+  wb::Graph g = wb::Graph::create();
+  g.add_node(R"({"id":"a","name":"in"})").add_node(R"({"id":"b","name":"out","is_output":true})").add_edge("\"a\"", "\"b\"");
+  wb::Row row;
+  row.set("h", wb::Html::from_string("<b>x</b>"))
+      .set("pts", wb::Object3D::from_tensor(wb::TensorRef(pts, {2, 3})).set_caption("pc"))
+      .set("fig", wb::Plotly::from_json(R"({"data":[{"x":[1,2],"y":[3.5,4]}],"layout":{"title":"t"}})"))
+      .set("g", g);
+  EXPECT_EQ(row.to_json(dir, 5).view(),
+            R"({"h":{"_type":"html-file","sha256":"801859fb10f42a30095a36ee6b8e29fa202ac662833bfb60959b6dcbf5bfa0af","size":113,"path":"media/html/h_5_801859fb10f42a30095a.html"},"pts":{"caption":"pc","_type":"object3D-file","sha256":"1fc02ac4b082511e5bf193052ae9d1d88fa2b468f9fabeac3d45353c9b53a216","size":29,"path":"media/object3D/pts_5_1fc02ac4b082511e5bf1.pts.json"},"fig":{"_type":"plotly-file","sha256":"d1d2673a529d7ae51e3e9ab60ea143069fdf2e4325c4e0c5f5aeda7ceba4a73a","size":57,"path":"media/plotly/fig_5_d1d2673a529d7ae51e3e.plotly.json"},"g":{"_type":"graph-file","sha256":"3fda2376ff651c316c2499da49db42215ecb1e30c8b149c9145e481b929162bc","size":112,"path":"media/graph/g_5_3fda2376ff651c316c24.graph.json"}})");
+  std::vector<unsigned char> bytes;
+  ASSERT_TRUE(wbtest::read_file(tmp.files() + "/media/object3D/pts_5_1fc02ac4b082511e5bf1.pts.json", bytes));
+  EXPECT_EQ(std::string(bytes.begin(), bytes.end()), "[[0.0,0.0,0.0],[1.0,2.0,3.0]]");
+  ASSERT_TRUE(wbtest::read_file(tmp.files() + "/media/graph/g_5_3fda2376ff651c316c24.graph.json", bytes));
+  EXPECT_EQ(std::string(bytes.begin(), bytes.end()),
+            R"({"format":"keras","nodes":[{"name":"in","id":"a"},{"name":"out","id":"b","is_output":true}],"edges":[["a","b"]]})");
+  // Errors as in the SDK.
+  EXPECT_EQ(wb::Object3D::try_from_tensor(wb::TensorRef(pts, {3, 2})).code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::Molecule::try_from_string("ATOM", "xyz").code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(g.try_add_edge("\"a\"", "\"zz\"").code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::Audio::try_from_tensor(wb::TensorRef(pts, {6}), 0).code(), WB_ERR_INVALID_ARGUMENT);
+  auto pc = wb::Object3D::try_from_point_cloud(wb::TensorRef(pts, {2, 3}),
+                                               R"([{"center":[0,0,0],"size":[1,1,1],"orientation":[1,0,0,0],"color":[255,0,0]}])");
+  EXPECT_TRUE(pc.ok()) << pc.error().message();
+  EXPECT_TRUE(wb::Molecule::try_from_string("ATOM      1  N   ALA A   1       0.000   0.000   0.000\n", "pdb").ok());
+}
+
+TEST(Media, AudioMatchesSdk) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<float> samples = {0.0f, 0.5f, -0.5f, 0.25f};
+  wb::Row row;
+  row.set("au", wb::Audio::from_tensor(wb::TensorRef(samples), 8000).set_caption("beep"));
+  EXPECT_EQ(row.to_json(dir, 5).view(),
+            R"({"au":{"caption":"beep","_type":"audio-file","sha256":"34869a9b7d1c3046e25c25d6f77bcd0ebbeb6964563f5314051431873885fcb3","size":52,"path":"media/audio/au_5_34869a9b7d1c3046e25c.wav"}})");
+}
+
 TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }
 
 }  // namespace
