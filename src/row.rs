@@ -242,3 +242,139 @@ fn array_statistics(a: &NdArray, t: &TensorView<'_>) -> Json {
         ("size", Json::Int(st.size as i64)),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::image::Image;
+
+    fn sink() -> (RunDir, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "wbm-row-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        (RunDir::new(&dir).unwrap(), dir)
+    }
+
+    fn img(v: u8) -> Value {
+        Value::from(Image::from_u8(&[v; 12], 2, 2, 3).unwrap())
+    }
+
+    #[test]
+    fn nested_media_use_innermost_key_and_summary_dotted_path() {
+        let (rd, dir) = sink();
+        let row = vec![(
+            "eval".to_string(),
+            Value::Dict(vec![
+                ("img".into(), img(0)),
+                ("nan".into(), Value::Float(f64::NAN)),
+            ]),
+        )];
+        let h = convert_row(&row, &rd, Step::Num(3)).unwrap();
+        let text = h.to_compact();
+        assert!(
+            text.contains("\"path\":\"media/images/img_3_7899d6ced52159786ff0.png\""),
+            "{text}"
+        );
+        assert!(text.contains("\"nan\":NaN"), "{text}");
+        assert_eq!(
+            h.placed,
+            vec!["media/images/img_3_7899d6ced52159786ff0.png".to_string()]
+        );
+        let s = convert_row(&row, &rd, Step::Summary).unwrap().to_compact();
+        assert!(
+            s.contains("media/images/eval.img_summary_7899d6ced52159786ff0.png"),
+            "{s}"
+        );
+        assert!(s.contains("\"nan\":null"), "{s}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn lists_batch_only_homogeneous_media() {
+        let (rd, dir) = sink();
+        let hist = Value::Histogram(
+            crate::media::histogram::Histogram::from_np(
+                vec![Json::Int(1)],
+                vec![Json::Int(0), Json::Int(1)],
+            )
+            .unwrap(),
+        );
+        let row = vec![
+            ("imgs".to_string(), Value::List(vec![img(0), img(1)])),
+            ("mixed".to_string(), Value::List(vec![img(0), hist.clone()])),
+            ("empty".to_string(), Value::List(vec![])),
+            (
+                "plain".to_string(),
+                Value::List(vec![Value::Int(1), Value::Float(f64::NAN)]),
+            ),
+        ];
+        let text = convert_row(&row, &rd, Step::Summary).unwrap().to_compact();
+        assert!(
+            text.contains("\"imgs\":{\"_type\":\"images/separated\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"mixed\":[{\"_type\":\"image-file\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("{\"_type\":\"histogram\",\"values\":[1],\"bins\":[0,1]}]"),
+            "{text}"
+        );
+        assert!(text.contains("\"empty\":[]"), "{text}");
+        assert!(
+            text.contains("\"plain\":[1,NaN]"),
+            "NaN inside lists is kept in the summary: {text}"
+        );
+        let bad = vec![("x".to_string(), Value::List(vec![img(0), Value::Int(1)]))];
+        let e = convert_row(&bad, &rd, Step::Num(0)).unwrap_err();
+        assert!(
+            e.message
+                .contains("Object of type Image is not JSON serializable"),
+            "{}",
+            e.message
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn image_lists_are_pruned_to_108() {
+        let (rd, dir) = sink();
+        let row = vec![(
+            "many".to_string(),
+            Value::List((0..112).map(|i| img(i as u8)).collect()),
+        )];
+        let j = convert_row(&row, &rd, Step::Num(0))
+            .unwrap()
+            .items
+            .remove(0)
+            .1;
+        assert_eq!(j.get("count"), Some(&Json::Int(108)));
+        match j.get("filenames") {
+            Some(Json::Array(f)) => assert_eq!(f.len(), 108),
+            other => panic!("{other:?}"),
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn small_arrays_become_scalars_and_lists() {
+        let a = NdArray {
+            dtype: DType::F32,
+            shape: vec![2, 1],
+            data: vec![Scalar::F32(0.1), Scalar::F32(2.0)],
+        };
+        assert_eq!(
+            ndarray_json(&a, false).unwrap().to_compact(),
+            "[[0.10000000149011612],[2.0]]"
+        );
+        let one = NdArray {
+            dtype: DType::I64,
+            shape: vec![],
+            data: vec![Scalar::Int(7)],
+        };
+        assert_eq!(ndarray_json(&one, false).unwrap().to_compact(), "7");
+    }
+}

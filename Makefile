@@ -1,0 +1,74 @@
+# wandb-media — the two commands of the README:
+#   make demo   build the library and run the C training-loop demo into ./demo-run/
+#   make test   everything: Rust, C under valgrind, header drift, compat suite, bindings …
+# Both work on a fresh machine (they install what they need: crates, apt packages, a venv).
+
+CARGO     ?= cargo
+CC        ?= cc
+PYTHON    ?= python3
+SHARED    ?= ../shared
+RELEASE   := target/release
+LIB_MAJOR := $(shell sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -1)
+VERSION   := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+CFLAGS_T  := -std=c11 -Wall -Wextra -Werror -O1 -g -Iinclude
+LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
+COMPAT_VENV := .venv-compat
+VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
+
+.PHONY: all build demo test test-rust test-c test-header test-compat lint bench clean deps-apt
+
+all: build
+
+# The cdylib carries SONAME libwandb_media.so.<major>: provide the link next to it.
+build:
+	$(CARGO) build --release --lib
+	ln -sf libwandb_media.so $(RELEASE)/libwandb_media.so.$(LIB_MAJOR)
+
+demo: build
+	@mkdir -p target/demo
+	$(CC) -std=c11 -O2 -Iinclude examples/c/training_loop.c -o target/demo/training_loop $(LDFLAGS_T)
+	rm -rf demo-run
+	./target/demo/training_loop demo-run
+
+deps-apt:
+	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
+
+test: lint test-rust test-header test-c test-compat
+	@echo "make test: all suites passed"
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets --quiet -- -D warnings
+
+test-rust:
+	$(CARGO) test --quiet
+
+# A fresh build must not change the committed header.
+test-header: build
+	git diff --exit-code -- include/wandb_media.h || (echo "include/wandb_media.h differs from a fresh build: commit the regenerated header" && exit 1)
+
+test-c: build deps-apt
+	@mkdir -p target/ctest
+	@set -e; for src in tests/c/*.c; do \
+	  name=$$(basename $$src .c); \
+	  $(CC) $(CFLAGS_T) -DEXPECTED_VERSION='"$(VERSION)"' $$src -o target/ctest/$$name $(LDFLAGS_T); \
+	  echo "valgrind $$name"; \
+	  env -u RUST_BACKTRACE $(VALGRIND) ./target/ctest/$$name; \
+	done
+
+$(COMPAT_VENV)/.ok: $(SHARED)/compat/requirements.txt
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/pip install --quiet -r $(SHARED)/compat/requirements.txt
+	touch $@
+
+test-compat: $(COMPAT_VENV)/.ok
+	rm -rf target/compat-out
+	tests/compat/driver $(SHARED)/compat/cases target/compat-out
+	$(COMPAT_VENV)/bin/python $(SHARED)/compat/compare.py $(SHARED)/compat/expected target/compat-out
+
+bench: build
+	benches/foundation.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf demo-run $(COMPAT_VENV)
