@@ -1,0 +1,71 @@
+"""Logs, with wandb 0.31 in offline mode, exactly the rows `run_writer basic` logs through
+the C ABI (tests/run/c/run_writer.c). Prints the run directory.
+
+usage: python same_rows.py ROOT [--no-histogram]
+"""
+
+import sys
+
+import numpy as np
+import wandb
+
+
+def pattern_image(h, w, c, mul, add):
+    n = h * w * c
+    px = ((np.arange(n, dtype=np.int64) * mul + add) % 256).astype(np.uint8)
+    return px.reshape((h, w) if c == 1 else (h, w, c))
+
+
+def main():
+    root = sys.argv[1]
+    with_histogram = "--no-histogram" not in sys.argv
+    run = wandb.init(
+        mode="offline",
+        dir=root,
+        project="wbm-test",
+        entity="wbm",
+        name="same-rows",
+        config={"lr": 0.001, "layers": [64, 64], "optimizer": {"name": "adam", "beta": 0.9}},
+        tags=["native", "c"],
+    )
+    for i in range(100):
+        row = {}
+        # add_scalars
+        row["loss"] = 1.0 / (i + 1)
+        row["acc"] = i * 0.01
+        row["epoch"] = i // 10
+        row["phase"] = "train" if i % 2 else "val"
+        row["ok"] = i % 3 == 0
+        if i == 3:
+            row["nanval"] = float("nan")
+        if i == 4:
+            row["nanval"] = 0.5
+        if i == 4:
+            row["meta"] = {}
+        if i == 5:
+            row["arr"] = np.array([1.5, 2.5, 3.5])
+        row["eval"] = {"x": i * 2}
+        # add_images
+        if i % 10 == 0:
+            a = wandb.Image(pattern_image(8, 8, 3, 1, i), caption=f"step {i}")
+            b = wandb.Image(pattern_image(4, 6, 1, 3, i))
+            row["samples"] = [a, b]
+            row["eval"] = {"x": i * 2, "img": wandb.Image(pattern_image(16, 16, 3, 7, i))}
+        # add_histogram
+        if i == 50 and with_histogram:
+            v = np.array([((k * 37) % 1000) / 10.0 for k in range(1000)])
+            row["weights"] = wandb.Histogram(v, num_bins=64)
+        run.log(row)
+    run.log({"partial": 1}, commit=False)
+    run.log({"partial2": 2})
+    run.log({"late": 1}, step=105)
+    run.log({"late2": 2})
+    run.summary.update({"best_acc": 0.99, "final": {"loss": 0.01}})
+    run.config.update({"extra": "v"})
+    run_dir = run.dir.rsplit("/files", 1)[0]
+    run.finish()
+    print(run_dir)
+
+
+if __name__ == "__main__":
+    main()
