@@ -94,6 +94,8 @@ enum Job {
     Log {
         files: Vec<String>,
         artifacts: Vec<TableArtifact>,
+        /// The row bound box or mask layers (which register config singletons).
+        singletons: bool,
         items: Vec<(String, Json)>,
         step: Option<i64>,
         commit: Option<bool>,
@@ -531,7 +533,13 @@ impl Run {
         if !items.iter().any(|(k, _)| k == "_timestamp") {
             items.push(("_timestamp".into(), Json::Float(unix_now().as_secs_f64())));
         }
+        // Box and mask layers set their class-label singletons when bound (§3.4, §4.3).
+        let singletons = converted
+            .placed
+            .iter()
+            .any(|p| p.ends_with(".boxes2D.json") || p.ends_with(".mask.png"));
         let job = Job::Log {
+            singletons,
             files: dedup(converted.placed),
             // Hook for tables (§9.2): once `Table` binds through the row conversion it
             // reports its `run_table` artifact here and it is written before the row.
@@ -924,6 +932,7 @@ impl Log {
             Job::Log {
                 files,
                 artifacts,
+                singletons,
                 items,
                 step,
                 commit,
@@ -933,11 +942,12 @@ impl Log {
                     let body = record::table_artifact(&s.id, &s.project, &s.entity, a);
                     self.append(proto::record::ARTIFACT, &body, Some(&s.id), out);
                 }
-                // Box/mask class-label singletons (§3.4): the whole `_wandb` object again
-                // whenever it changed.
+                // Box/mask class-label singletons (§3.4): like the SDK, the whole `_wandb`
+                // object again for every row that bound box/mask layers (and whenever it
+                // changed).
                 let cfg = s.files.config_json();
                 let text = cfg.to_compact();
-                if text != self.wandb_config {
+                if singletons || text != self.wandb_config {
                     let body = record::update(&record::key_items(&[("_wandb".into(), cfg)]));
                     self.append(proto::record::CONFIG, &body, Some(&s.id), out);
                     self.wandb_config = text;

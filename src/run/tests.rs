@@ -194,7 +194,8 @@ fn step_semantics_match_the_sdk() {
     let root = tmp_root("steps");
     let run = Run::open(&root, RunOptions::default()).unwrap();
     let img: Value = Image::from_u8(&[0u8; 4 * 6 * 3], 4, 6, 3).unwrap().into();
-    let calls: Vec<(Vec<(String, Value)>, Option<i64>, Option<bool>)> = vec![
+    type Call = (Vec<(String, Value)>, Option<i64>, Option<bool>);
+    let calls: Vec<Call> = vec![
         (
             row(vec![("i", img.clone()), ("n", Value::Int(0))]),
             None,
