@@ -645,7 +645,9 @@ enum wb_status wb_run_open(const char *root_dir,
  * step and commit the row is committed as the next `_step`; `commit=0` merges into the
  * pending row; an explicit step above the current one commits the pending row first; a
  * step below it is dropped (its media are still written). Media are encoded in the calling
- * thread; the row's records are in the log before this returns (synchronous mode).
+ * thread. In synchronous mode this call's records (its `files` records, and the history
+ * row if the call committed one) are in the log file before it returns; in async mode
+ * after the next `wb_run_flush`.
  * `row` is only read. Thread-safe (see `wb_run`).
  */
 enum wb_status wb_run_log(const struct wb_run *run,

@@ -237,7 +237,9 @@ pub const WB_RUN_COMMIT_DEFAULT: i32 = -1;
 /// step and commit the row is committed as the next `_step`; `commit=0` merges into the
 /// pending row; an explicit step above the current one commits the pending row first; a
 /// step below it is dropped (its media are still written). Media are encoded in the calling
-/// thread; the row's records are in the log before this returns (synchronous mode).
+/// thread. In synchronous mode this call's records (its `files` records, and the history
+/// row if the call committed one) are in the log file before it returns; in async mode
+/// after the next `wb_run_flush`.
 /// `row` is only read. Thread-safe (see `wb_run`).
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_log(

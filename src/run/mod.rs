@@ -369,7 +369,10 @@ impl Run {
             os: os_name(),
             host: host.clone(),
             program: exe.clone(),
-            args: std::env::args().skip(1).collect(),
+            args: std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
             root: fs::canonicalize(root)
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),

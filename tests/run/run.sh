@@ -3,6 +3,7 @@
 # test venv (.venv-run: wandb 0.31.0 + openwandb from PyPI), then runs every run test and
 # exits non-zero if any failed:
 #   rust      unit tests of src/run (framing, records, step rules, threads)
+#   proto     every field number in src/run/proto.rs against the wheel's descriptors
 #   basic     C run → `wandb leet inspect --json/--summary`, side by side with the same rows
 #             logged by wandb 0.31 offline, `wandb sync --dry-run`
 #   upload    `wandb sync` of the C run to `openwandb serve` on 127.0.0.1, checked over HTTP
@@ -39,7 +40,7 @@ export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-c
 pyv="$venv/bin/python"
 check="$here/tests/run/check_run.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust basic upload stress kill)
+[ ${#tests[@]} -eq 0 ] && tests=(rust proto basic upload stress kill)
 failed=()
 
 run_test() {  # name, command…
@@ -56,6 +57,7 @@ basic_dirs() {
 for t in "${tests[@]}"; do
     case "$t" in
     rust) run_test rust cargo test --quiet --lib run:: ;;
+    proto) run_test proto "$pyv" tests/run/check_proto.py src/run/proto.rs ;;
     basic)
         if basic_dirs; then run_test basic "$pyv" "$check" basic "$c_dir" "$py_dir"
         else echo "-- basic: FAIL (writing the runs)"; failed+=(basic); fi ;;

@@ -42,6 +42,8 @@ def main():
             row["nanval"] = 0.5
         if i == 4:
             row["meta"] = {}
+        if i == 7:
+            row["long_text"] = "ab" * 35000
         if i == 5:
             row["arr"] = np.array([1.5, 2.5, 3.5])
         row["eval"] = {"x": i * 2}

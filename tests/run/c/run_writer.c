@@ -102,6 +102,13 @@ static void add_scalars(wb_value *row, int i) {
     if (i == 3) set(row, "nanval", f64v(NAN));
     if (i == 4) set(row, "nanval", f64v(0.5)); /* keeps NaN out of the final summary */
     if (i == 4) set(row, "meta", dict());
+    if (i == 7) { /* a row larger than a 32 KiB block: FIRST/MIDDLE/LAST chunks */
+        char *t = malloc(70001);
+        for (int k = 0; k < 70000; k++) t[k] = k % 2 ? 'b' : 'a';
+        t[70000] = 0;
+        set(row, "long_text", strv(t));
+        free(t);
+    }
     if (i == 5) {
         double a[3] = {1.5, 2.5, 3.5};
         int64_t shape[1] = {3};
