@@ -343,6 +343,27 @@ pub fn exit(exit_code: i32, runtime_seconds: i64) -> Msg {
     m
 }
 
+/// The SDK's `sanitize_artifact_name`: characters outside `[A-Za-z0-9_.-]` are removed and,
+/// if any were, `-<url-safe base64 of the big-endian CRC-32 of the original name>` (6
+/// characters) is appended (§9.2).
+pub fn sanitize_artifact_name(name: &str) -> String {
+    let kept: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .collect();
+    if kept == name {
+        return kept;
+    }
+    // SAFETY: zlib only reads the buffer.
+    let crc = unsafe { libz_sys::crc32(0, name.as_ptr(), name.len() as libz_sys::uInt) } as u32;
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let v = u64::from(crc) << 16; // 32 bits → six 6-bit digits (the last padded with zeros)
+    let suffix: String = (0..6)
+        .map(|i| B64[((v >> (42 - 6 * i)) & 63) as usize] as char)
+        .collect();
+    format!("{kept}-{suffix}")
+}
+
 /// One manifest entry of a `run_table` artifact (§16.3).
 #[derive(Debug, Clone)]
 pub struct ArtifactEntry {
@@ -458,6 +479,16 @@ mod tests {
             core_json(&v),
             "[{\"b\":1,\"a\":2},null,\"a<b>&c é \u{2028} \\u0001 \u{7f} \\\"q\\\" \\\\ /\\n\"]"
         );
+    }
+
+    #[test]
+    fn artifact_names_like_the_sdk() {
+        assert_eq!(sanitize_artifact_name("run-abc-tbl"), "run-abc-tbl");
+        assert_eq!(
+            sanitize_artifact_name("run-abc-my table/x"),
+            "run-abc-mytablex-8TBMRA"
+        );
+        assert_eq!(sanitize_artifact_name("run-abc-é"), "run-abc--toi70Q");
     }
 
     #[test]
