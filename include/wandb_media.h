@@ -30,6 +30,11 @@
 
 
 /**
+ * libsndfile's maximum channel count (`SF_MAX_CHANNELS`).
+ */
+#define MAX_CHANNELS 1024
+
+/**
  * Size of `wb_error.message`, including the terminating NUL.
  */
 #define WB_ERROR_MESSAGE_SIZE 512
@@ -54,6 +59,21 @@
  * named `<dotted.key>_summary_<hash>` and NaN floats in dicts become `null`.
  */
 #define WB_STEP_SUMMARY -1
+
+/**
+ * `Table.MAX_ROWS`: rows kept in the run copy.
+ */
+#define MAX_ROWS 10000
+
+/**
+ * `Table.MAX_ARTIFACT_ROWS`: rows kept in the artifact copy.
+ */
+#define MAX_ARTIFACT_ROWS 200000
+
+/**
+ * 1-D array columns up to this length stay inline in the artifact copy.
+ */
+#define MAX_EMBEDDING_DIMENSIONS 150
 
 /**
  * Default depth of the async queue (calls waiting for the writer thread).
@@ -212,6 +232,11 @@
 #define LOCAL_PATH 6
 
 /**
+ * Largest accepted bin count (2^28; the SDK itself rejects more than 512 bins).
+ */
+#define MAX_BINS (1 << 28)
+
+/**
  * How non-uint8 pixel data becomes 8-bit.
  */
 typedef enum wb_convert {
@@ -365,6 +390,25 @@ typedef enum wb_status {
 } wb_status;
 
 /**
+ * A table's `log_mode`.
+ */
+typedef enum wb_table_log_mode {
+  /**
+   * Default. Logging the same table again re-emits its first JSON (no new file), even
+   * after rows were added — as the SDK does.
+   */
+  WB_TABLE_IMMUTABLE = 0,
+  /**
+   * Adding a row after a log makes the next log write a new file and artifact version.
+   */
+  WB_TABLE_MUTABLE = 1,
+  /**
+   * Not supported (the SDK names its artifact entries by time): `WB_ERR_UNSUPPORTED`.
+   */
+  WB_TABLE_INCREMENTAL = 2,
+} wb_table_log_mode;
+
+/**
  * An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
  * `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
  * reads.
@@ -402,6 +446,24 @@ typedef struct wb_run_dir wb_run_dir;
 typedef struct wb_value wb_value;
 
 /**
+ * Optional error detail, owned by the caller (stack or heap; no free function needed).
+ * Pass a pointer to one as the last argument of any fallible call, or NULL.
+ * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
+ * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
+ * Thread-safety: one struct per call in flight; never shared between concurrent calls.
+ */
+typedef struct wb_error {
+  /**
+   * The status of the call that filled this struct.
+   */
+  enum wb_status code;
+  /**
+   * NUL-terminated UTF-8 message naming the bad argument.
+   */
+  char message[WB_ERROR_MESSAGE_SIZE];
+} wb_error;
+
+/**
  * Describes caller-owned array data (DLPack-like, so libtorch's `data_ptr()`, `sizes()` and
  * `strides()` can be passed directly). Little-endian elements.
  *
@@ -419,24 +481,6 @@ typedef struct wb_tensor {
   const int64_t *shape;
   const int64_t *strides;
 } wb_tensor;
-
-/**
- * Optional error detail, owned by the caller (stack or heap; no free function needed).
- * Pass a pointer to one as the last argument of any fallible call, or NULL.
- * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
- * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
- * Thread-safety: one struct per call in flight; never shared between concurrent calls.
- */
-typedef struct wb_error {
-  /**
-   * The status of the call that filled this struct.
-   */
-  enum wb_status code;
-  /**
-   * NUL-terminated UTF-8 message naming the bad argument.
-   */
-  char message[WB_ERROR_MESSAGE_SIZE];
-} wb_error;
 
 /**
  * Options that change the encoded bytes. Always start from `wb_image_options_default()`
@@ -517,6 +561,22 @@ typedef struct wb_run_options {
   size_t queue_depth;
 } wb_run_options;
 
+/**
+ * Table options. Always start from `wb_table_options_default()` (it sets `struct_size`, so
+ * later library versions can add fields compatibly).
+ */
+typedef struct wb_table_options {
+  /**
+   * `sizeof(wb_table_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  enum wb_table_log_mode log_mode;
+  /**
+   * Disable the per-column type check (`allow_mixed_types=True`).
+   */
+  bool allow_mixed_types;
+} wb_table_options;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -538,6 +598,73 @@ void wb_string_free(char *s);
  * `"WB_ERR_UNKNOWN"` for other numbers). Never NULL; do not free. Thread-safe.
  */
 const char *wb_status_name(int32_t status);
+
+/**
+ * Attaches a bounding-box layer `layer_key` to an image, like
+ * `wandb.Image(…, boxes={layer_key: {"box_data": …, "class_labels": …}})`.
+ *
+ * * `box_data_json`: a JSON array of boxes, each `{"position": {"minX","maxX","minY","maxY"}
+ *   or {"middle": [x, y], "width", "height"}, "class_id"?: int, "box_caption"?: str,
+ *   "scores"?: {str: number}, "domain"?: "pixel", …}`. Written verbatim (unknown keys and
+ *   int/float spelling kept) to `media/metadata/boxes2D/<image key>_<step>_<hash>.boxes2D.json`.
+ * * `class_labels_json`: NULL, or a JSON object `{"<int id>": "name", …}`. When NULL every
+ *   box needs a `class_id` and the labels default to `class_<id>`.
+ *
+ * Validated like the SDK (e.g. "Each box must contain a position with: middle, width, and
+ * height or minX, maxX, minY, maxY."). An existing layer of the same name is replaced.
+ * Logging the image also registers the labels under `bounding_box/class_labels` in the run
+ * config (`wb_run_dir_config_json`). Strings are copied; `image` must not be used by another
+ * thread during the call.
+ */
+enum wb_status wb_image_add_boxes(struct wb_value *image,
+                                  const char *layer_key,
+                                  const char *box_data_json,
+                                  const char *class_labels_json,
+                                  struct wb_error *err);
+
+/**
+ * Like `wb_image_add_boxes`, with the whole layer dict as one JSON object
+ * (`{"box_data": [...], "class_labels"?: {...}, …}`; other members are kept in the file).
+ */
+enum wb_status wb_image_add_boxes_layer(struct wb_value *image,
+                                        const char *layer_key,
+                                        const char *layer_json,
+                                        struct wb_error *err);
+
+/**
+ * Attaches a segmentation mask layer from a 2-D tensor of class ids in [0, 255] (any
+ * dtype; floats are truncated, bool is 0/1), like `masks={layer_key: {"mask_data": …}}`.
+ * Stored as an 8-bit grayscale PNG (`media/images/mask/<image key>_<step>_<hash>.mask.png`,
+ * byte-identical to the SDK). `class_labels_json`: NULL (labels `class_<v>` for the sorted
+ * unique values) or `{"<int id>": "name", …}`. Errors: "mask_data must be a 2D array",
+ * "Mask data must be integers between 0 and 255". The tensor is read during the call only.
+ * An existing layer of the same name is replaced. Logging registers the labels under
+ * `mask/class_labels` in the run config.
+ */
+enum wb_status wb_image_add_mask(struct wb_value *image,
+                                 const char *layer_key,
+                                 const struct wb_tensor *mask,
+                                 const char *class_labels_json,
+                                 struct wb_error *err);
+
+/**
+ * Attaches a mask layer from an image file (UTF-8 path), like `masks={layer_key: {"path":
+ * …}}`: the file is read now and copied unchanged with its own extension
+ * (`media/images/mask/<image key>_<step>_<hash>.<ext>`); no labels, no config entry.
+ */
+enum wb_status wb_image_add_mask_file(struct wb_value *image,
+                                      const char *layer_key,
+                                      const char *path,
+                                      struct wb_error *err);
+
+/**
+ * Sets an image's class set (`classes=[{"id": …, "name": …}, …]`, a JSON array; every
+ * entry needs both keys). Never written to run JSON; it names the classes of boxes/masks
+ * when the image is stored in a table artifact. Replaces an earlier set.
+ */
+enum wb_status wb_image_set_classes(struct wb_value *image,
+                                    const char *classes_json,
+                                    struct wb_error *err);
 
 /**
  * Creates `wandb.Histogram(data, num_bins=num_bins)`: numpy.histogram semantics (any NaN
@@ -716,6 +843,76 @@ enum wb_status wb_run_dir_path(const struct wb_run *run, char **out, struct wb_e
  * is owned by the caller: free it with `wb_string_free`. Thread-safe.
  */
 enum wb_status wb_run_files_dir(const struct wb_run *run, char **out, struct wb_error *err);
+
+/**
+ * Default table options (IMMUTABLE, type-checked columns). Thread-safe.
+ */
+struct wb_table_options wb_table_options_default(void);
+
+/**
+ * Creates an empty `wandb.Table`. `columns_json`: a JSON array of column names, all
+ * strings or all integers (`["a","b"]`, `[1,2]`), unique. `options` may be NULL (defaults).
+ * Add rows with `wb_table_add_row`; log it like any value (`wb_row_to_json`, …): the run
+ * copy `media/table/<key>_<step>_<hash>.table.json` is written and the `table-file` JSON
+ * returned. Free with `wb_value_free`.
+ */
+enum wb_status wb_table_new(const char *columns_json,
+                            const struct wb_table_options *options,
+                            struct wb_value **out,
+                            struct wb_error *err);
+
+/**
+ * Appends a row of `n` cells (`table.add_data(*cells)`). Each cell is any value (scalar,
+ * NaN/±inf float, string, null, list, dict, array, image/audio/html/… media); the cells are
+ * copied (cheap, shared), the caller keeps ownership of them. Rejected like the SDK: a
+ * wrong cell count ("This table expects 2 columns: ['a', 'b'], found 1"), a cell whose
+ * type does not fit its column ("Data row contained incompatible types: …") unless the
+ * table allows mixed types, and Histogram cells. On error the table is unchanged.
+ * `cells` may be NULL when `n` is 0.
+ */
+enum wb_status wb_table_add_row(struct wb_value *table,
+                                const struct wb_value *const *cells,
+                                size_t n,
+                                struct wb_error *err);
+
+/**
+ * Appends a row given as a list value (its items are the cells, copied). Same checks as
+ * `wb_table_add_row`.
+ */
+enum wb_status wb_table_add_row_list(struct wb_value *table,
+                                     const struct wb_value *row,
+                                     struct wb_error *err);
+
+/**
+ * Number of rows added so far (0 for a NULL or non-table value). Thread-safe for reading.
+ */
+size_t wb_table_nrows(const struct wb_value *table);
+
+/**
+ * The table's artifact copy (what the SDK stores as `<key>.table.json` in the run's
+ * `run_table` artifact): `{"_type": "table", "column_types", "columns", "data",
+ * "log_mode", "ncols", "nrows"}` with sorted keys, `", "`/`": "` separators, ASCII
+ * escapes and NaN as null. Media cells appear as their artifact JSON (only images are
+ * supported so far; other media → `WB_ERR_UNSUPPORTED`), as do array columns that are not
+ * 1-D of length ≤ 150. `*json_out`: free with `wb_string_free`.
+ */
+enum wb_status wb_table_artifact_json(const struct wb_value *table,
+                                      char **json_out,
+                                      struct wb_error *err);
+
+/**
+ * Creates a `wandb.JoinedTable` of two tables (copied) joined on `join_key` (a column
+ * present in both), or on `join_key` in `table1` and `join_key2` in `table2` when
+ * `join_key2` is not NULL. Logged, it writes no file and returns
+ * `{"_type": "joined-table", "artifact_path": …/<key>.joined-table.json}`.
+ * Free with `wb_value_free`.
+ */
+enum wb_status wb_joined_table_new(const struct wb_value *table1,
+                                   const struct wb_value *table2,
+                                   const char *join_key,
+                                   const char *join_key2,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
 
 /**
  * Creates a JSON `null` value. Free with `wb_value_free`.

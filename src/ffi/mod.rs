@@ -8,6 +8,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod audio;
+pub mod boxes;
 pub mod histogram;
 pub mod image;
 pub mod media;

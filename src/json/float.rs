@@ -4,10 +4,62 @@
 /// Shortest round-trip digits and decimal exponent of a finite, non-negative float:
 /// `value = 0.d1d2d3… × 10^(exp+1)`, i.e. `d1.d2d3… × 10^exp`.
 fn shortest(v: f64) -> (String, i32) {
-    let s = format!("{:e}", v);
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let (digits, exp) = split_sci(&format!("{:e}", v));
+    round_half_even(v, digits, exp)
+}
+
+fn split_sci(s: &str) -> (String, i32) {
+    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
     let digits: String = mant.chars().filter(|c| *c != '.').collect();
     (digits, exp.parse().unwrap_or(0))
+}
+
+/// When the exact value lies exactly halfway between two shortest candidates (common for
+/// float32 values widened to f64, e.g. 0.70645904541015625), Python and pydantic pick the
+/// one with the even last digit; Rust's shortest formatter may pick the other.
+fn round_half_even(v: f64, digits: String, exp: i32) -> (String, i32) {
+    let n = digits.len();
+    // Exact digits (Rust's fixed-precision formatting is exact) well past the candidate.
+    let (exact, exact_exp) = split_sci(&format!("{:.*e}", n + 40, v));
+    if exact_exp != exp || exact.len() < n + 2 {
+        return (digits, exp);
+    }
+    let tail = &exact.as_bytes()[n..];
+    if tail[0] != b'5' || tail[1..].iter().any(|&c| c != b'0') {
+        return (digits, exp);
+    }
+    // A tie: candidates are t (truncated) and t + 1 in the last digit; keep the even one.
+    let t = &exact[..n];
+    let last = t.as_bytes()[n - 1] - b'0';
+    if last % 2 == 0 {
+        return (t.to_string(), exp);
+    }
+    let mut up: Vec<u8> = t.bytes().collect();
+    let mut i = n;
+    loop {
+        if i == 0 {
+            up.insert(0, b'1');
+            let s = String::from_utf8(up).unwrap_or_default();
+            return (s.trim_end_matches('0').to_string(), exp + 1);
+        }
+        i -= 1;
+        if up[i] == b'9' {
+            up[i] = b'0';
+        } else {
+            up[i] += 1;
+            break;
+        }
+    }
+    let s = String::from_utf8(up).unwrap_or_default();
+    let trimmed = s.trim_end_matches('0');
+    (
+        if trimmed.is_empty() {
+            "0".into()
+        } else {
+            trimmed.to_string()
+        },
+        exp,
+    )
 }
 
 fn non_finite(v: f64, out: &mut String) -> bool {
@@ -123,5 +175,8 @@ mod tests {
         assert_eq!(a(1795305591.7330952), "1795305591.7330952");
         assert_eq!(b(0.0001), "0.0001");
         assert_eq!(a(f64::NAN), "NaN");
+        // exact ties between two shortest candidates resolve to the even digit (as Python)
+        assert_eq!(a(0.70645904541015625), "0.7064590454101562");
+        assert_eq!(b(0.70645904541015625), "0.7064590454101562");
     }
 }

@@ -9,6 +9,10 @@ use crate::encode::png::PngMode;
 use crate::encode::{bmp, jpeg, png};
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::media::boxes::BoundingBoxes2D;
+use crate::media::classes::Classes;
+use crate::media::mask::ImageMask;
+use crate::media::table::ArtifactFiles;
 use crate::media::{downcast, file_json, BindCtx, Media, MediaFile};
 use crate::tensor::{DType, Scalar, TensorView};
 
@@ -145,6 +149,14 @@ pub struct Image {
     pub height: u32,
     pub caption: Option<Json>,
     pub grouping: Option<i64>,
+    /// Box layers (`boxes={layer: …}`), in insertion order (§3).
+    pub boxes: Vec<(String, BoundingBoxes2D)>,
+    /// Mask layers (`masks={layer: …}`), in insertion order (§4).
+    pub masks: Vec<(String, ImageMask)>,
+    /// The explicit `classes=` argument (§5); never in run JSON.
+    pub classes: Option<Classes>,
+    /// Basename of the source file for images read from a file (artifact entry names).
+    pub source_name: Option<String>,
 }
 
 impl Image {
@@ -190,6 +202,10 @@ impl Image {
             height: px.height,
             caption: None,
             grouping: None,
+            boxes: Vec::new(),
+            masks: Vec::new(),
+            classes: None,
+            source_name: None,
         })
     }
 
@@ -207,6 +223,7 @@ impl Image {
                 ))
             })?;
         let format = file.ext.trim_start_matches('.').to_string();
+        let source = path.file_name().map(|n| n.to_string_lossy().into_owned());
         Ok(Image {
             file,
             format,
@@ -214,11 +231,85 @@ impl Image {
             height,
             caption: None,
             grouping: None,
+            boxes: Vec::new(),
+            masks: Vec::new(),
+            classes: None,
+            source_name: source,
         })
     }
 
     pub fn set_grouping(&mut self, grouping: i64) {
         self.grouping = Some(grouping);
+    }
+
+    /// Adds (or replaces, keeping its position) the box layer `layer`.
+    pub fn add_boxes(&mut self, layer: &str, boxes: BoundingBoxes2D) {
+        match self.boxes.iter_mut().find(|(k, _)| k == layer) {
+            Some(slot) => slot.1 = boxes,
+            None => self.boxes.push((layer.to_string(), boxes)),
+        }
+    }
+
+    /// Adds (or replaces, keeping its position) the mask layer `layer`.
+    pub fn add_mask(&mut self, layer: &str, mask: ImageMask) {
+        match self.masks.iter_mut().find(|(k, _)| k == layer) {
+            Some(slot) => slot.1 = mask,
+            None => self.masks.push((layer.to_string(), mask)),
+        }
+    }
+
+    /// Sets the explicit class set (`classes=`).
+    pub fn set_classes(&mut self, classes: Classes) {
+        self.classes = Some(classes);
+    }
+
+    /// The image's class set (§5): box-layer labels (layer order), then array-mask labels,
+    /// then the explicit classes; later names overwrite, order of first appearance.
+    pub fn class_set(&self) -> Classes {
+        let mut set = Classes::default();
+        for (_, b) in &self.boxes {
+            for (id, name) in &b.class_labels.0 {
+                set.insert(id.to_json(), Json::str(name.clone()));
+            }
+        }
+        for (_, m) in &self.masks {
+            if let Some(labels) = &m.class_labels {
+                for (id, name) in &labels.0 {
+                    set.insert(id.to_json(), Json::str(name.clone()));
+                }
+            }
+        }
+        if let Some(c) = &self.classes {
+            for (id, name) in &c.entries {
+                set.insert(id.clone(), name.clone());
+            }
+        }
+        set
+    }
+
+    /// Binds the image, then its box layers, then its masks (the SDK's order; the config
+    /// singletons are registered in it). Returns the path and the `boxes`/`masks` JSON.
+    fn bind_all(&self, ctx: &BindCtx<'_>) -> Result<(String, Option<Json>, Option<Json>)> {
+        let path = ctx.place("media/images", &self.file)?;
+        let boxes = if self.boxes.is_empty() {
+            None
+        } else {
+            let mut m = Vec::with_capacity(self.boxes.len());
+            for (layer, b) in &self.boxes {
+                m.push((layer.clone(), b.bind(ctx, layer)?));
+            }
+            Some(Json::Object(m))
+        };
+        let masks = if self.masks.is_empty() {
+            None
+        } else {
+            let mut m = Vec::with_capacity(self.masks.len());
+            for (layer, mask) in &self.masks {
+                m.push((layer.clone(), mask.bind(ctx, layer)?));
+            }
+            Some(Json::Object(m))
+        };
+        Ok((path, boxes, masks))
     }
 }
 
@@ -230,7 +321,7 @@ impl Media for Image {
         true
     }
     fn to_json(&self, ctx: &BindCtx<'_>) -> Result<Json> {
-        let path = ctx.place("media/images", &self.file)?;
+        let (path, boxes, masks) = self.bind_all(ctx)?;
         let mut m = file_json(self.caption.as_ref(), "image-file", &self.file, path);
         m.push(("format".into(), Json::str(self.format.clone())));
         m.push(("width".into(), Json::Int(self.width as i64)));
@@ -238,16 +329,27 @@ impl Media for Image {
         if let Some(g) = self.grouping.filter(|&g| g != 0) {
             m.push(("grouping".into(), Json::Int(g)));
         }
+        if let Some(b) = boxes {
+            m.push(("boxes".into(), b));
+        }
+        if let Some(k) = masks {
+            m.push(("masks".into(), k));
+        }
         Ok(Json::Object(m))
     }
     fn list_to_json(&self, items: &[Arc<dyn Media>], ctx: &BindCtx<'_>) -> Result<Json> {
         let kept = &items[..items.len().min(MAX_ITEMS)];
         let mut filenames = Vec::with_capacity(kept.len());
         let mut captions = Vec::with_capacity(kept.len());
+        let mut all_boxes = Vec::with_capacity(kept.len());
+        let mut all_masks = Vec::with_capacity(kept.len());
         for item in kept {
             let img: &Image = downcast(item)?;
-            filenames.push(Json::str(ctx.place("media/images", &img.file)?));
+            let (path, boxes, masks) = img.bind_all(ctx)?;
+            filenames.push(Json::str(path));
             captions.push(img.caption.clone().unwrap_or(Json::Null));
+            all_boxes.push(boxes.unwrap_or(Json::Null));
+            all_masks.push(masks.unwrap_or(Json::Null));
         }
         let first: &Image = downcast(&kept[0])?;
         let mut m = vec![
@@ -261,6 +363,12 @@ impl Media for Image {
         if first.caption.as_ref().is_some_and(|c| *c != Json::Null) {
             m.push(("captions".to_string(), Json::Array(captions)));
         }
+        if all_masks.iter().any(|j| *j != Json::Null) {
+            m.push(("all_masks".to_string(), Json::Array(all_masks)));
+        }
+        if all_boxes.iter().any(|j| *j != Json::Null) {
+            m.push(("all_boxes".to_string(), Json::Array(all_boxes)));
+        }
         Ok(Json::Object(m))
     }
     fn caption(&self) -> Option<&Json> {
@@ -269,6 +377,70 @@ impl Media for Image {
     fn set_caption(&mut self, caption: Json) -> Result<()> {
         self.caption = Some(caption);
         Ok(())
+    }
+    /// `Image.to_json(artifact)` (§9.4): caption?, path (artifact entry), sha256, _type,
+    /// format, width, height, grouping?, classes?, boxes? (raw box data), masks?.
+    fn artifact_json(&self, files: &mut ArtifactFiles) -> Result<Json> {
+        let mut m = Vec::with_capacity(10);
+        if let Some(c) = self.caption.as_ref().filter(|c| **c != Json::Null) {
+            m.push(("caption".to_string(), c.clone()));
+        }
+        let path = files.add_media("media/images", &self.file, self.source_name.as_deref());
+        m.push(("path".into(), Json::str(path)));
+        m.push(("sha256".into(), Json::str(self.file.sha256.clone())));
+        m.push(("_type".into(), Json::str("image-file")));
+        m.push(("format".into(), Json::str(self.format.clone())));
+        m.push(("width".into(), Json::Int(self.width as i64)));
+        m.push(("height".into(), Json::Int(self.height as i64)));
+        if let Some(g) = self.grouping.filter(|&g| g != 0) {
+            m.push(("grouping".into(), Json::Int(g)));
+        }
+        let classes = self.class_set();
+        if (!self.boxes.is_empty() || !self.masks.is_empty()) && classes.is_empty() {
+            return Err(Error::invalid(
+                "classes must be passed to wandb.Image which have masks or bounding boxes when adding to artifacts",
+            ));
+        }
+        if !classes.is_empty() {
+            let (name, bytes, digest) = classes.artifact_entry();
+            files.add_bytes(name.clone(), Arc::new(bytes));
+            m.push((
+                "classes".into(),
+                Json::object([
+                    ("type", Json::str("classes-file")),
+                    ("path", Json::str(name)),
+                    ("digest", Json::str(digest)),
+                ]),
+            ));
+        }
+        if !self.boxes.is_empty() {
+            m.push((
+                "boxes".into(),
+                Json::Object(
+                    self.boxes
+                        .iter()
+                        .map(|(k, b)| (k.clone(), Json::Array(b.box_data.clone())))
+                        .collect(),
+                ),
+            ));
+        }
+        if !self.masks.is_empty() {
+            let mut masks = Vec::with_capacity(self.masks.len());
+            for (k, mask) in &self.masks {
+                let path =
+                    files.add_media("media/images/mask", &mask.file, mask.source_name.as_deref());
+                masks.push((
+                    k.clone(),
+                    Json::object([
+                        ("path", Json::str(path)),
+                        ("sha256", Json::str(mask.file.sha256.clone())),
+                        ("_type", Json::str("mask")),
+                    ]),
+                ));
+            }
+            m.push(("masks".into(), Json::Object(masks)));
+        }
+        Ok(Json::Object(m))
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -562,6 +734,119 @@ mod tests {
         // (1,2,2) squeezes to (2,2): a 2-D L image, converted to LA.
         let p = px(&[1, 2, 2], &[10, 255, 20, 0], Some(ImageMode::LA)).unwrap();
         assert_eq!(p.data, vec![10, 255, 255, 255, 20, 255, 0, 255]);
+    }
+
+    fn spec_boxes_masks_image() -> Image {
+        // §2.5 "With boxes and masks": zeros (4,6,3), two box layers, two identical masks.
+        let mut img = Image::from_u8(&[0u8; 72], 4, 6, 3).unwrap();
+        img.caption = Some(Json::str("scene"));
+        let layer = |t: &str| BoundingBoxes2D::from_layer(&Json::parse(t).unwrap()).unwrap();
+        img.add_boxes(
+            "predictions",
+            layer(
+                r#"{"box_data":[{"position":{"minX":0.1,"maxX":0.2,"minY":0.3,"maxY":0.4},"class_id":1,"box_caption":"car","scores":{"acc":0.2,"loss":1.2}},{"position":{"middle":[150,20],"width":68,"height":112},"domain":"pixel","class_id":3,"box_caption":"a building","scores":{"acc":0.5,"loss":0.7}}],"class_labels":{"1":"car","3":"building"}}"#,
+            ),
+        );
+        img.add_boxes(
+            "gt",
+            layer(
+                r#"{"box_data":[{"position":{"minX":1,"maxX":2,"minY":3,"maxY":4},"class_id":7}]}"#,
+            ),
+        );
+        let mut m = [0u8; 24];
+        for r in 0..4 {
+            for c in 3..6 {
+                m[r * 6 + c] = 2;
+            }
+        }
+        m[0] = 200;
+        let t = TensorView::new(&m, DType::U8, &[4, 6]).unwrap();
+        let labels = Json::parse(r#"{"0":"bg","2":"thing"}"#).unwrap();
+        img.add_mask("pred", ImageMask::from_tensor(&t, Some(&labels)).unwrap());
+        img.add_mask("gt2", ImageMask::from_tensor(&t, None).unwrap());
+        img
+    }
+
+    #[test]
+    fn boxes_and_masks_json_and_config() {
+        let dir = std::env::temp_dir().join(format!("wbm-img-boxes-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let sink = crate::run_dir::RunDir::new(&dir).unwrap();
+        let placed = std::sync::Mutex::new(Vec::new());
+        let ctx = BindCtx {
+            sink: &sink,
+            key: "scene",
+            step: crate::run_dir::Step::Num(3),
+            placed: &placed,
+        };
+        let img = spec_boxes_masks_image();
+        let j = img.to_json(&ctx).unwrap().to_compact();
+        assert!(j.starts_with(r#"{"caption":"scene","_type":"image-file","sha256":"d6a441bfe7e8f09712a97927d56fc98879ffbce791ace14559d0442f2432ee14","size":69,"path":"media/images/scene_3_d6a441bfe7e8f09712a9.png","format":"png","width":6,"height":4,"boxes":{"predictions":{"_type":"boxes2D","sha256":"68a1f7deaf75fcbad97d"#), "{j}");
+        assert!(j.contains(r#""size":326,"path":"media/metadata/boxes2D/scene_3_68a1f7deaf75fcbad97d.boxes2D.json"},"gt":{"_type":"boxes2D","sha256":"94f62d907884d342bedc"#), "{j}");
+        assert!(
+            j.contains(r#""masks":{"pred":{"_type":"mask","sha256":"dd4d8eb2d5557253d120"#),
+            "{j}"
+        );
+        assert!(
+            j.ends_with(
+                r#""size":84,"path":"media/images/mask/scene_3_dd4d8eb2d5557253d120.mask.png"}}}"#
+            ),
+            "{j}"
+        );
+        assert_eq!(
+            sink.config_json().to_compact(),
+            r#"{"bounding_box/class_labels":{"scene_wandb_delimeter_predictions":{"type":"bounding_box/class_labels","key":"scene_wandb_delimeter_predictions","value":{"1":"car","3":"building"}},"scene_wandb_delimeter_gt":{"type":"bounding_box/class_labels","key":"scene_wandb_delimeter_gt","value":{"7":"class_7"}}},"mask/class_labels":{"scene_wandb_delimeter_pred":{"type":"mask/class_labels","key":"scene_wandb_delimeter_pred","value":{"0":"bg","2":"thing"}},"scene_wandb_delimeter_gt2":{"type":"mask/class_labels","key":"scene_wandb_delimeter_gt2","value":{"0":"class_0","2":"class_2","200":"class_200"}}}}"#
+        );
+        // §5: union of box labels, mask labels, explicit classes (first appearance order).
+        let mut img2 = img.clone();
+        img2.set_classes(
+            Classes::from_json(
+                &Json::parse(r#"[{"id":7,"name":"seven"},{"id":"s","name":"str"}]"#).unwrap(),
+            )
+            .unwrap(),
+        );
+        let set = crate::media::table::pyrepr::json_repr(&img2.class_set().class_set_json());
+        assert_eq!(set, "[{'id': 1, 'name': 'car'}, {'id': 3, 'name': 'building'}, {'id': 7, 'name': 'seven'}, {'id': 0, 'name': 'class_0'}, {'id': 2, 'name': 'class_2'}, {'id': 200, 'name': 'class_200'}, {'id': 's', 'name': 'str'}]");
+        // list JSON: all_masks before all_boxes, nulls for images without.
+        let plain: Arc<dyn Media> = Arc::new(Image::from_u8(&[0u8; 72], 4, 6, 3).unwrap());
+        let with: Arc<dyn Media> = Arc::new(img);
+        let l = with
+            .list_to_json(&[with.clone(), plain], &ctx)
+            .unwrap()
+            .to_compact();
+        assert!(l.contains(r#""count":2,"filenames":["media/images/scene_3_d6a441bfe7e8f09712a9.png","media/images/scene_3_d6a441bfe7e8f09712a9.png"],"captions":["scene",null],"all_masks":[{"pred":"#), "{l}");
+        assert!(
+            l.contains(r#"}},null],"all_boxes":[{"predictions":"#),
+            "{l}"
+        );
+        assert!(l.ends_with("}},null]}"), "{l}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn artifact_json_of_image_with_boxes() {
+        let img = spec_boxes_masks_image();
+        let mut files = crate::media::table::ArtifactFiles::default();
+        let j = img.artifact_json(&mut files).unwrap().to_artifact();
+        assert!(j.starts_with(r#"{"_type": "image-file", "boxes": {"gt": [{"class_id": 7, "position": {"maxX": 2, "maxY": 4, "minX": 1, "minY": 3}}], "predictions": [{"box_caption": "car""#), "{j}");
+        assert!(j.contains(r#""classes": {"digest": ""#), "{j}");
+        assert!(
+            j.contains(r#""masks": {"gt2": {"_type": "mask", "path": "media/images/mask/"#),
+            "{j}"
+        );
+        let names: Vec<&str> = files.entries().iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names.len(), 3, "{names:?}"); // image, classes file, one mask png (same bytes twice)
+                                                 // an image with a file mask only and no classes cannot go into an artifact
+        let mut bare = Image::from_u8(&[0u8; 3], 1, 1, 3).unwrap();
+        let mp = std::env::temp_dir().join(format!("wbm-mask-{}.png", std::process::id()));
+        std::fs::write(&mp, &bare.file.bytes[..]).unwrap();
+        bare.add_mask("m", ImageMask::from_file(&mp).unwrap());
+        assert!(bare
+            .artifact_json(&mut files)
+            .unwrap_err()
+            .message
+            .starts_with("classes must be passed"));
+        let _ = std::fs::remove_file(&mp);
     }
 
     #[test]

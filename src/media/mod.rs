@@ -154,6 +154,16 @@ pub trait Media: Send + Sync + fmt::Debug + 'static {
             self.class_name()
         )))
     }
+    /// This value's JSON inside an artifact (a table cell, spec §9.4), adding the files it
+    /// refers to to `files` (see `table::ArtifactFiles::add_media`). Types that do not
+    /// implement it cannot be stored in a table's artifact copy.
+    fn artifact_json(&self, files: &mut table::ArtifactFiles) -> Result<Json> {
+        let _ = files;
+        Err(Error::unsupported(format!(
+            "{} values cannot be stored in a table artifact yet",
+            self.class_name()
+        )))
+    }
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
     /// A copy (values are shared by `Arc`; setters copy on write).
