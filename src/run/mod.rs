@@ -32,6 +32,7 @@
 pub mod framing;
 pub mod proto;
 pub mod record;
+pub mod tables;
 
 use std::collections::VecDeque;
 use std::fs::{self, File};
@@ -46,7 +47,8 @@ use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::row::convert_row;
 use crate::run::framing::Framer;
-use crate::run::record::{Leaves, TableArtifact};
+use crate::run::record::Leaves;
+use crate::run::tables::Pending;
 use crate::run_dir::{RunDir, Step};
 use crate::value::Value;
 
@@ -93,7 +95,7 @@ pub struct RunOptions {
 enum Job {
     Log {
         files: Vec<String>,
-        artifacts: Vec<TableArtifact>,
+        artifacts: Vec<Pending>,
         /// The row bound box or mask layers (which register config singletons).
         singletons: bool,
         items: Vec<(String, Json)>,
@@ -102,6 +104,7 @@ enum Job {
     },
     Summary {
         files: Vec<String>,
+        artifacts: Vec<Pending>,
         items: Vec<(String, Json)>,
     },
     Config {
@@ -126,6 +129,9 @@ struct Log {
     pending: Leaves,
     /// Compact text of the `_wandb` config last written.
     wandb_config: String,
+    /// The whole run config (`_wandb` first, then keys in insertion order): the SDK
+    /// persists all of it whenever a box/mask singleton is set.
+    config: Vec<(String, Json)>,
     /// Rows dropped because their explicit step was below the current one (as core does).
     dropped_rows: u64,
     buf: Vec<u8>,
@@ -152,6 +158,8 @@ struct Shared {
     entity: String,
     run_dir: PathBuf,
     files: RunDir,
+    /// `<run dir>/tmp/artifacts`: staged copies of table artifacts' files.
+    staging: RunDir,
     start: Instant,
     fsync: FsyncPolicy,
     steps: Mutex<SdkSteps>,
@@ -341,6 +349,7 @@ impl Run {
             .open(&log_path)
             .map_err(|e| Error::io(log_path.display(), e))?;
         let files = RunDir::new(run_dir.join("files"))?;
+        let staging = RunDir::new(run_dir.join("tmp").join("artifacts"))?;
 
         let project = opts.project.unwrap_or_default();
         let entity = opts.entity.unwrap_or_default();
@@ -393,6 +402,7 @@ impl Run {
             core_step: 0,
             pending: Vec::new(),
             wandb_config: "{}".into(),
+            config: config.clone(),
             dropped_rows: 0,
             buf: Vec::new(),
         };
@@ -430,6 +440,7 @@ impl Run {
             entity,
             run_dir,
             files,
+            staging,
             start,
             fsync: opts.fsync,
             steps: Mutex::new(SdkSteps {
@@ -529,7 +540,9 @@ impl Run {
             ticket,
             done: false,
         };
+        let tables = tables::find(row, &s.files, false);
         let converted = convert_row(row, &s.files, Step::Num(namespace))?;
+        let artifacts = tables::artifacts(tables, &s.files, &s.staging, &s.id)?;
         let mut items = converted.items;
         // The SDK drops a user `_step` and stamps `_timestamp` unless the user gave one.
         items.retain(|(k, _)| k != "_step");
@@ -544,9 +557,7 @@ impl Run {
         let job = Job::Log {
             singletons,
             files: dedup(converted.placed),
-            // Hook for tables (§9.2): once `Table` binds through the row conversion it
-            // reports its `run_table` artifact here and it is written before the row.
-            artifacts: Vec::new(),
+            artifacts,
             items,
             step,
             commit,
@@ -561,9 +572,12 @@ impl Run {
     pub fn summary_update(&self, dict: &[(String, Value)]) -> Result<()> {
         let s = &self.shared;
         s.check_open()?;
+        let tables = tables::find(dict, &s.files, true);
         let converted = convert_row(dict, &s.files, Step::Summary)?;
+        let artifacts = tables::artifacts(tables, &s.files, &s.staging, &s.id)?;
         s.submit(Job::Summary {
             files: dedup(converted.placed),
+            artifacts,
             items: converted.items,
         })
     }
@@ -656,6 +670,16 @@ impl Run {
             *lock(&s.failed) = Some(e.clone());
         }
         r
+    }
+}
+
+/// `dict.update`: existing keys keep their position.
+fn merge_config(config: &mut Vec<(String, Json)>, items: Vec<(String, Json)>) {
+    for (k, v) in items {
+        match config.iter_mut().find(|(ck, _)| *ck == k) {
+            Some(slot) => slot.1 = v,
+            None => config.push((k, v)),
+        }
     }
 }
 
@@ -919,14 +943,31 @@ impl Log {
         );
     }
 
-    fn announce_files(&mut self, files: &[String], stream: &str, out: &mut Vec<u8>) {
+    /// `files` records, one per file; a table's `run_table` artifact record goes right
+    /// before its run copy's record (where the SDK logs it), artifacts without a run copy
+    /// (joined tables) first.
+    fn announce_files(
+        &mut self,
+        files: &[String],
+        artifacts: Vec<Pending>,
+        s: &Shared,
+        out: &mut Vec<u8>,
+    ) {
+        let emit = |log: &mut Log, p: Pending, out: &mut Vec<u8>| {
+            let body = record::table_artifact(&s.id, &s.project, &s.entity, &p.artifact);
+            log.append(proto::record::ARTIFACT, &body, Some(&s.id), out);
+        };
+        let (unplaced, mut placed): (Vec<Pending>, Vec<Pending>) = artifacts
+            .into_iter()
+            .partition(|p| p.run_copy.as_ref().is_none_or(|r| !files.contains(r)));
+        for p in unplaced {
+            emit(self, p, out);
+        }
         for f in files {
-            self.append(
-                proto::record::FILES,
-                &record::files(&[f]),
-                Some(stream),
-                out,
-            );
+            while let Some(i) = placed.iter().position(|p| p.run_copy.as_ref() == Some(f)) {
+                emit(self, placed.remove(i), out);
+            }
+            self.append(proto::record::FILES, &record::files(&[f]), Some(&s.id), out);
         }
     }
 
@@ -940,18 +981,15 @@ impl Log {
                 step,
                 commit,
             } => {
-                self.announce_files(&files, &s.id, out);
-                for a in &artifacts {
-                    let body = record::table_artifact(&s.id, &s.project, &s.entity, a);
-                    self.append(proto::record::ARTIFACT, &body, Some(&s.id), out);
-                }
+                self.announce_files(&files, artifacts, s, out);
                 // Box/mask class-label singletons (§3.4): like the SDK, the whole `_wandb`
                 // object again for every row that bound box/mask layers (and whenever it
                 // changed).
                 let cfg = s.files.config_json();
                 let text = cfg.to_compact();
                 if singletons || text != self.wandb_config {
-                    let body = record::update(&record::key_items(&[("_wandb".into(), cfg)]));
+                    merge_config(&mut self.config, vec![("_wandb".into(), cfg)]);
+                    let body = record::update(&record::key_items(&self.config));
                     self.append(proto::record::CONFIG, &body, Some(&s.id), out);
                     self.wandb_config = text;
                 }
@@ -981,14 +1019,19 @@ impl Log {
                     self.core_step += 1;
                 }
             }
-            Job::Summary { files, items } => {
-                self.announce_files(&files, &s.id, out);
+            Job::Summary {
+                files,
+                artifacts,
+                items,
+            } => {
+                self.announce_files(&files, artifacts, s, out);
                 let body = record::update(&record::key_items(&items));
                 self.append(proto::record::SUMMARY, &body, Some(&s.id), out);
             }
             Job::Config { items } => {
                 let body = record::update(&record::key_items(&items));
                 self.append(proto::record::CONFIG, &body, Some(&s.id), out);
+                merge_config(&mut self.config, items);
             }
         }
     }

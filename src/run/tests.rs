@@ -460,3 +460,62 @@ impl RunDir {
         );
     }
 }
+
+#[test]
+fn tables_create_one_run_table_artifact_per_binding() {
+    use crate::media::table::{Table, TableOptions};
+    let root = tmp_root("tables");
+    let run = Run::open(
+        &root,
+        RunOptions {
+            id: Some("tbltest1".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut t = Table::from_columns_json(
+        &Json::parse(r#"["a","b"]"#).unwrap(),
+        TableOptions::default(),
+    )
+    .unwrap();
+    t.add_row(vec![Value::Int(1), Value::Str("x".into())])
+        .unwrap();
+    let t: Value = t.into();
+    // logged twice: an IMMUTABLE table re-logged is the same binding (no second artifact)
+    run.log(&row(vec![("my table", t.clone())]), None, None)
+        .unwrap();
+    run.log(&row(vec![("my table", t.clone())]), None, None)
+        .unwrap();
+    let dir = run.dir().to_path_buf();
+    run.finish(0).unwrap();
+    let recs = records(&dir, "tbltest1");
+    let arts: Vec<&Vec<(u32, F)>> = recs
+        .iter()
+        .filter(|(t, _)| *t == proto::record::ARTIFACT)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(arts.len(), 1);
+    let a = arts[0];
+    assert_eq!(string(get(a, proto::artifact::TYPE)), "run_table");
+    assert_eq!(
+        string(get(a, proto::artifact::NAME)),
+        "run-tbltest1-mytable-msmVUQ"
+    );
+    let manifest = decode(&bytes(get(a, proto::artifact::MANIFEST)));
+    let entry = decode(&bytes(get(&manifest, proto::artifact::manifest::CONTENTS)));
+    assert_eq!(
+        string(get(&entry, proto::artifact::entry::PATH)),
+        "my table.table.json"
+    );
+    let staged = PathBuf::from(string(get(&entry, proto::artifact::entry::LOCAL_PATH)));
+    let text = fs::read_to_string(&staged).unwrap();
+    assert!(text.starts_with("{\"_type\": \"table\""), "{text}");
+    assert!(staged.starts_with(dir.join("tmp/artifacts")));
+    // the artifact record comes right before the run copy's files record
+    let i = recs
+        .iter()
+        .position(|(t, _)| *t == proto::record::ARTIFACT)
+        .unwrap();
+    assert_eq!(recs[i + 1].0, proto::record::FILES);
+    let _ = fs::remove_dir_all(&root);
+}

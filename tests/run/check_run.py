@@ -16,6 +16,7 @@ import glob
 import hashlib
 import json
 import math
+import re
 import os
 import shutil
 import signal
@@ -178,6 +179,20 @@ def check_media(run_dir, recs, label):
 
 # ---------------------------------------------------------------- basic + side by side
 
+ARTIFACT_ID = re.compile(r"wandb-client-artifact://[0-9a-z]{128}")
+
+
+def mask_ids(v):
+    """Artifact client ids are random (128 characters): mask them at any depth."""
+    if isinstance(v, str):
+        return ARTIFACT_ID.sub("wandb-client-artifact://<id>", v)
+    if isinstance(v, dict):
+        return {k: mask_ids(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [mask_ids(x) for x in v]
+    return v
+
+
 IGNORED_TYPES = {"environment", "stats", "telemetry", "output_raw", "output", "metric"}
 VOLATILE = {"_runtime", "_timestamp", "_wandb.runtime"}
 
@@ -188,7 +203,7 @@ def normalise(rec):
     t = rec["type"]
     if t in IGNORED_TYPES:
         return None
-    body = rec[t]
+    body = mask_ids(rec[t])
     if t == "header":
         return {"type": t}
     if t == "files":
@@ -222,6 +237,12 @@ def normalise(rec):
         return {"type": t, "update": upd}
     if t == "exit":
         return {"type": t, "exit_code": body.get("exit_code", 0)}
+    if t == "artifact":
+        keep = {k: v for k, v in body.items() if k not in ("client_id", "sequence_client_id", "run_id", "name")}
+        keep["name"] = body.get("name", "").replace(body.get("run_id", "?"), "<run>")
+        for e in keep.get("manifest", {}).get("contents", []):
+            e.pop("local_path", None)
+        return {"type": t, t: keep}
     return {"type": t, t: body}
 
 
@@ -261,8 +282,8 @@ def cmd_basic(c_dir, py_dir):
     c_rows, py_rows = history_rows_raw(c_recs), history_rows_raw(py_recs)
     check(len(c_rows) == len(py_rows) == 102, f"{len(c_rows)} / {len(py_rows)} history rows (want 102)")
     for (cs, cr), (ps, pr) in zip(c_rows, py_rows):
-        cr = {k: v for k, v in cr.items() if k not in VOLATILE}
-        pr = {k: v for k, v in pr.items() if k not in VOLATILE}
+        cr = {k: mask_ids(v) for k, v in cr.items() if k not in VOLATILE}
+        pr = {k: mask_ids(v) for k, v in pr.items() if k not in VOLATILE}
         if not check(cs == ps and cr == pr, f"raw history row {cs} differs from the SDK's row {ps}"):
             for k in sorted(set(cr) | set(pr)):
                 if cr.get(k) != pr.get(k):
@@ -398,7 +419,12 @@ def cmd_upload(c_dir):
             digest = hashlib.sha256(data).hexdigest()
             check(sha is None or digest == sha, f"{path}: server sha256 {digest} != row's {sha}")
             check(digest[:20] in path, f"{path}: hash20 not in the name")
-        print(f"uploaded run {entity}/{project}/{rid}: {len(server_rows)} rows, {len(media)} media files verified")
+        # The table's run_table artifact was created on the server.
+        st, body = http_get(f"{base}/api/v2/runs/{rid}/artifacts")
+        arts = json.loads(body).get("artifacts", [])
+        names = sorted(str(a.get("name")) for a in arts)
+        check(any(n.startswith(f"run-{rid}-tbl") for n in names), f"server artifacts {names}")
+        print(f"uploaded run {entity}/{project}/{rid}: {len(server_rows)} rows, {len(media)} media files, artifacts {names} verified")
     finally:
         server.send_signal(signal.SIGTERM)
         try:

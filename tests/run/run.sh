@@ -33,7 +33,7 @@ target="${CARGO_TARGET_DIR:-$here/target}"
 bin="$target/run-tests"
 mkdir -p "$bin"
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/run_writer.c \
-    -o "$bin/run_writer" "$target/debug/libwandb_media.a" -lpthread -ldl -lm || exit 1
+    -o "$bin/run_writer" "$target/debug/libwandb_media.a" -lstdc++ -lpthread -ldl -lm || exit 1
 
 work="$(mktemp -d /tmp/wbm-run-tests.XXXXXX)"
 export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config"

@@ -57,6 +57,27 @@ def main():
         if i == 50 and with_histogram:
             v = np.array([((k * 37) % 1000) / 10.0 for k in range(1000)])
             row["weights"] = wandb.Histogram(v, num_bins=64)
+        # add_boxes_masks
+        if i == 20:
+            row["boxed"] = wandb.Image(
+                pattern_image(12, 16, 3, 5, i),
+                boxes={
+                    "predictions": {
+                        "box_data": [
+                            {"position": {"minX": 0.1, "maxX": 0.4, "minY": 0.2, "maxY": 0.5}, "class_id": 1, "box_caption": "car", "scores": {"acc": 0.9}},
+                            {"position": {"minX": 0.5, "maxX": 0.9, "minY": 0.1, "maxY": 0.8}, "class_id": 2},
+                        ],
+                        "class_labels": {1: "car", 2: "person"},
+                    }
+                },
+            )
+        if i == 30:
+            m = np.array([[2 if k % 6 >= 3 else 0 for k in range(r * 6, r * 6 + 6)] for r in range(4)], dtype=np.uint8)
+            row["masked"] = wandb.Image(pattern_image(4, 6, 3, 9, i), masks={"seg": {"mask_data": m, "class_labels": {0: "bg", 2: "thing"}}})
+        # add_table
+        if i == 40:
+            data = [[r, f"row{r}", None if r == 1 else r * 0.25, wandb.Image(pattern_image(4, 4, 3, 11, r))] for r in range(3)]
+            row["tbl"] = wandb.Table(columns=["id", "name", "score", "img"], data=data)
         run.log(row)
     run.log({"partial": 1}, commit=False)
     run.log({"partial2": 2})

@@ -160,7 +160,49 @@ static void add_histogram(wb_value *row, int i) {
     set(row, "weights", h);
 }
 
-/* Hooks for families whose C API is not in this build yet (video, audio, table). */
+/* Step 20: an image with a box layer; step 30: an image with a mask layer. Both set
+ * class-label singletons in the run config (`_wandb`). */
+static void add_boxes_masks(wb_value *row, int i) {
+    if (i == 20) {
+        wb_value *img = pattern_image(12, 16, 3, 5, i);
+        CHECK(wb_image_add_boxes(img, "predictions",
+                                 "[{\"position\":{\"minX\":0.1,\"maxX\":0.4,\"minY\":0.2,\"maxY\":0.5},"
+                                 "\"class_id\":1,\"box_caption\":\"car\",\"scores\":{\"acc\":0.9}},"
+                                 "{\"position\":{\"minX\":0.5,\"maxX\":0.9,\"minY\":0.1,\"maxY\":0.8},"
+                                 "\"class_id\":2}]",
+                                 "{\"1\":\"car\",\"2\":\"person\"}", E));
+        set(row, "boxed", img);
+    }
+    if (i == 30) {
+        wb_value *img = pattern_image(4, 6, 3, 9, i);
+        uint8_t m[24];
+        for (int k = 0; k < 24; k++) m[k] = (uint8_t)(k % 6 >= 3 ? 2 : 0);
+        int64_t shape[2] = {4, 6};
+        wb_tensor t = {m, WB_DTYPE_U8, 2, shape, NULL};
+        CHECK(wb_image_add_mask(img, "seg", &t, "{\"0\":\"bg\",\"2\":\"thing\"}", E));
+        set(row, "masked", img);
+    }
+}
+
+/* Step 40: a table with scalar, string, null and image cells (run copy + run_table
+ * artifact). */
+static void add_table(wb_value *row, int i) {
+    if (i != 40) return;
+    wb_value *t = NULL;
+    CHECK(wb_table_new("[\"id\",\"name\",\"score\",\"img\"]", NULL, &t, E));
+    for (int r = 0; r < 3; r++) {
+        char name[16];
+        snprintf(name, sizeof name, "row%d", r);
+        wb_value *cells[4] = {i64v(r), strv(name), r == 1 ? NULL : f64v(r * 0.25),
+                              pattern_image(4, 4, 3, 11, r)};
+        if (!cells[2]) CHECK(wb_value_null(&cells[2], E));
+        CHECK(wb_table_add_row(t, (const wb_value *const *)cells, 4, E));
+        for (int c = 0; c < 4; c++) wb_value_free(cells[c]);
+    }
+    set(row, "tbl", t);
+}
+
+/* Hooks for families whose C API is not in this build yet (video, audio). */
 static void add_other_media(wb_value *row, int i) {
     (void)row;
     (void)i;
@@ -181,6 +223,8 @@ static int basic(const char *root) {
         add_scalars(row, i);
         add_images(row, i);
         add_histogram(row, i);
+        add_boxes_masks(row, i);
+        add_table(row, i);
         add_other_media(row, i);
         log_row(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT);
     }
