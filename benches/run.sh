@@ -25,7 +25,8 @@ cc -std=c11 -O2 -Iinclude benches/run_bench.c -o "$target/run-bench/run_bench" \
 
 work="$(mktemp -d /tmp/wbm-run-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config"
+export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \
+    WANDB_DATA_DIR="$work/wandb-data" WANDB_CACHE_DIR="$work/wandb-cache"
 n=0
 measure() {  # label threads cmd… → one table line
     local label="$1" threads="$2"; shift 2

@@ -36,7 +36,8 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/ru
     -o "$bin/run_writer" "$target/debug/libwandb_media.a" -lstdc++ -lpthread -ldl -lm || exit 1
 
 work="$(mktemp -d /tmp/wbm-run-tests.XXXXXX)"
-export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config"
+export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \
+    WANDB_DATA_DIR="$work/wandb-data" WANDB_CACHE_DIR="$work/wandb-cache"
 pyv="$venv/bin/python"
 check="$here/tests/run/check_run.py"
 tests=("$@")
