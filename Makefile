@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build demo test test-rust test-c test-header test-compat lint bench clean deps-apt
+.PHONY: all build demo test test-rust test-c test-header test-compat test-video lint bench clean deps-apt
 
 all: build
 
@@ -33,7 +33,7 @@ demo: build
 deps-apt:
 	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 
-test: lint test-rust test-header test-c test-compat
+test: lint test-rust test-header test-c test-compat test-video
 	@echo "make test: all suites passed"
 
 lint:
@@ -66,8 +66,13 @@ test-compat: $(COMPAT_VENV)/.ok
 	tests/compat/driver $(SHARED)/compat/cases target/compat-out
 	$(COMPAT_VENV)/bin/python $(SHARED)/compat/compare.py $(SHARED)/compat/expected target/compat-out
 
+# Real browser playback of our MP4s (installs Debian's chromium if missing).
+test-video: build
+	tests/video/playback.sh
+
 bench: build
 	benches/foundation.sh
+	benches/video.sh
 
 clean:
 	$(CARGO) clean

@@ -76,6 +76,11 @@
 #define MAX_EMBEDDING_DIMENSIONS 150
 
 /**
+ * `fps or 4`: the frame rate used when none (or 0) is given.
+ */
+#define DEFAULT_FPS 4
+
+/**
  * Default depth of the async queue (calls waiting for the writer thread).
  */
 #define DEFAULT_QUEUE_DEPTH 1024
@@ -409,6 +414,46 @@ typedef enum wb_table_log_mode {
 } wb_table_log_mode;
 
 /**
+ * Video container format.
+ */
+typedef enum wb_video_format {
+  /**
+   * Not chosen (the default): an error, as the SDK requires `format=` for array input.
+   */
+  WB_VIDEO_FORMAT_UNSET = 0,
+  /**
+   * Animated GIF89a, infinite loop.
+   */
+  WB_VIDEO_GIF = 1,
+  /**
+   * H.264 MP4 (browser-playable, `moov` first).
+   */
+  WB_VIDEO_MP4 = 2,
+  /**
+   * Accepted by the SDK; encoding it from frames is `WB_ERR_UNSUPPORTED` here.
+   */
+  WB_VIDEO_WEBM = 3,
+  /**
+   * Accepted by the SDK but not encodable (the SDK fails too): `WB_ERR_UNSUPPORTED`.
+   */
+  WB_VIDEO_OGG = 4,
+} wb_video_format;
+
+/**
+ * Axis order of a video tensor.
+ */
+typedef enum wb_video_layout {
+  /**
+   * (T,C,H,W) or (B,T,C,H,W), as `wandb.Video` takes it (default).
+   */
+  WB_VIDEO_CHANNELS_FIRST = 0,
+  /**
+   * (T,H,W,C) or (B,T,H,W,C), as engines hand out frames.
+   */
+  WB_VIDEO_CHANNELS_LAST = 1,
+} wb_video_layout;
+
+/**
  * An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
  * `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
  * reads.
@@ -446,22 +491,15 @@ typedef struct wb_run_dir wb_run_dir;
 typedef struct wb_value wb_value;
 
 /**
- * Optional error detail, owned by the caller (stack or heap; no free function needed).
- * Pass a pointer to one as the last argument of any fallible call, or NULL.
- * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
- * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
- * Thread-safety: one struct per call in flight; never shared between concurrent calls.
+ * A streaming video encoder: frames are encoded as they are pushed, so memory does not grow
+ * with the number of frames.
+ *
+ * Ownership: created by `wb_video_writer_new`; consumed by `wb_video_writer_finish` (also on
+ * error) or released with `wb_video_writer_free`. Thread-safety: a writer may be used from
+ * any thread but by one thread at a time; different writers are independent and may encode
+ * concurrently (no global encoder state).
  */
-typedef struct wb_error {
-  /**
-   * The status of the call that filled this struct.
-   */
-  enum wb_status code;
-  /**
-   * NUL-terminated UTF-8 message naming the bad argument.
-   */
-  char message[WB_ERROR_MESSAGE_SIZE];
-} wb_error;
+typedef struct wb_video_writer wb_video_writer;
 
 /**
  * Describes caller-owned array data (DLPack-like, so libtorch's `data_ptr()`, `sizes()` and
@@ -481,6 +519,24 @@ typedef struct wb_tensor {
   const int64_t *shape;
   const int64_t *strides;
 } wb_tensor;
+
+/**
+ * Optional error detail, owned by the caller (stack or heap; no free function needed).
+ * Pass a pointer to one as the last argument of any fallible call, or NULL.
+ * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
+ * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
+ * Thread-safety: one struct per call in flight; never shared between concurrent calls.
+ */
+typedef struct wb_error {
+  /**
+   * The status of the call that filled this struct.
+   */
+  enum wb_status code;
+  /**
+   * NUL-terminated UTF-8 message naming the bad argument.
+   */
+  char message[WB_ERROR_MESSAGE_SIZE];
+} wb_error;
 
 /**
  * Options that change the encoded bytes. Always start from `wb_image_options_default()`
@@ -577,6 +633,32 @@ typedef struct wb_table_options {
   bool allow_mixed_types;
 } wb_table_options;
 
+/**
+ * Options of `wb_video_from_tensor` (only `convert` is read by `wb_video_writer_new`).
+ * Always start from `wb_video_options_default()` (it sets `struct_size`, so later library
+ * versions can add fields compatibly), then set `format`.
+ */
+typedef struct wb_video_options {
+  /**
+   * `sizeof(wb_video_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * Frames per second; 0 means 4 (the SDK's `fps or 4`).
+   */
+  uint32_t fps;
+  /**
+   * Required for tensors: `WB_VIDEO_GIF` or `WB_VIDEO_MP4`.
+   */
+  enum wb_video_format format;
+  enum wb_video_layout layout;
+  /**
+   * How non-uint8 data becomes 8-bit. `WB_CONVERT_CAST` is exactly wandb 0.31 (a float
+   * video in [0, 1] becomes black); the default `WB_CONVERT_AUTO` rescales float data.
+   */
+  enum wb_convert convert;
+} wb_video_options;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -598,6 +680,33 @@ void wb_string_free(char *s);
  * `"WB_ERR_UNKNOWN"` for other numbers). Never NULL; do not free. Thread-safe.
  */
 const char *wb_status_name(int32_t status);
+
+/**
+ * Creates `wandb.Audio(array, sample_rate=sample_rate)`: a 1-D tensor is mono, a 2-D tensor
+ * is (frames, channels) (not transposed; 1 to 1024 channels); dtype float32, float64, int16
+ * or int32 (others are the SDK's `dtype must be one of [...]` error). Written as 16-bit PCM
+ * WAV byte-identical to the SDK (floats: floor(x·32768) clamped, NaN → −32768; int32: >> 16).
+ * `sample_rate` must be 1 … 2^31−1 (0 is the SDK's "sample_rate is required" error).
+ * A single audio's JSON has no sample rate or duration; lists report `sampleRates` and
+ * `durations` (frames / sample_rate). Set a caption with `wb_value_set_caption`.
+ * The tensor is read during the call only. `*out`: free with `wb_value_free`.
+ * Thread-safe (independent calls).
+ */
+enum wb_status wb_audio_from_tensor(const struct wb_tensor *tensor,
+                                    uint32_t sample_rate,
+                                    struct wb_value **out,
+                                    struct wb_error *err);
+
+/**
+ * Creates `wandb.Audio(path, sample_rate=)` from any file (wav, flac, mp3, …; never
+ * validated): copied unchanged with its own extension (case kept). `sample_rate` 0 means
+ * "not given"; otherwise it is reported in list `sampleRates` (durations stay `null`).
+ * UTF-8 path, read during the call. `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_audio_from_file(const char *path,
+                                  uint32_t sample_rate,
+                                  struct wb_value **out,
+                                  struct wb_error *err);
 
 /**
  * Attaches a bounding-box layer `layer_key` to an image, like
@@ -744,6 +853,180 @@ enum wb_status wb_image_from_file(const char *path, struct wb_value **out, struc
 enum wb_status wb_image_set_grouping(struct wb_value *image,
                                      int64_t grouping,
                                      struct wb_error *err);
+
+/**
+ * Creates `wandb.Html(html, inject=inject)` from literal HTML (NUL-terminated UTF-8; never
+ * treated as a path). With `inject` (the SDK default) the stylesheet snippet is added
+ * after the first `<head>`, else in a new head after the first `<html>`, else in front
+ * (case-sensitive), and the result is stripped of surrounding whitespace. Html has no
+ * caption. `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_html_from_string(const char *html,
+                                   bool inject,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
+
+/**
+ * Like `wb_html_from_string` with an explicit byte length (`len` bytes of UTF-8, no NUL
+ * needed; `html` may be NULL when `len` is 0).
+ */
+enum wb_status wb_html_from_string_n(const char *html,
+                                     size_t len,
+                                     bool inject,
+                                     struct wb_value **out,
+                                     struct wb_error *err);
+
+/**
+ * Creates `wandb.Html(path, inject=inject)` from an existing file whose name ends in
+ * `.html` (anything else is an error here; the SDK would log the path text as HTML). The
+ * file must be UTF-8. With `inject` it is re-written (CRLF/CR → LF, snippet added,
+ * stripped); without, copied byte for byte. UTF-8 path, read during the call.
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_html_from_file(const char *path,
+                                 bool inject,
+                                 struct wb_value **out,
+                                 struct wb_error *err);
+
+/**
+ * Creates `wandb.Object3D(np_array)` from a 2-D tensor with 3 (`x y z`), 4 (`x y z
+ * category`) or 6 (`x y z r g b`) columns, any dtype: written as `.pts.json` (the nested
+ * list; float32 values as their float64 expansion, NaN/±inf as `NaN`/`Infinity`, integers
+ * as integers), byte-identical to the SDK. Other shapes are the SDK's ValueError. Caption:
+ * `wb_value_set_caption`. The tensor is read during the call only. `*out`: free with
+ * `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_object3d_from_tensor(const struct wb_tensor *tensor,
+                                       struct wb_value **out,
+                                       struct wb_error *err);
+
+/**
+ * Creates `wandb.Object3D(path)` from a 3-D file: the path must END WITH `obj`, `gltf`,
+ * `glb`, `babylon`, `stl` or `pts.json` (case-sensitive, as the SDK checks); the file is
+ * copied unchanged with that extension. UTF-8 path, read during the call.
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_object3d_from_file(const char *path, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates `wandb.Object3D(io, file_type=file_type)` from 3-D file content held in memory
+ * as text (`len` bytes of UTF-8, e.g. an OBJ or glTF document; `data` may be NULL when
+ * `len` is 0). `file_type` (NUL-terminated) is one of `obj`, `gltf`, `glb`, `babylon`,
+ * `stl`, `pts.json`. `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_object3d_from_string(const char *data,
+                                       size_t len,
+                                       const char *file_type,
+                                       struct wb_value **out,
+                                       struct wb_error *err);
+
+/**
+ * Creates a point-cloud scene (`wandb.Object3D.from_point_cloud(points, boxes, vectors)`,
+ * type `lidar/beta`), written as `.pts.json` `{"type","vectors","points","boxes"}`.
+ *
+ * * `points`: any tensor (usually N×3, N×4 or N×6), written like numpy `tolist()`;
+ *   NULL → `[]`.
+ * * `boxes_json`: NULL (→ `[]`) or a JSON array; each element is either a `wandb.box3d`
+ *   spec `{"center":[x,y,z],"size":[x,y,z],"orientation":[r,i,j,k],"color":…,
+ *   "label"?:…,"score"?:…}` — the 8 corners are computed exactly as the SDK does (the
+ *   quaternion is normalised; all-zero is an error) and `color`/`label`/`score` are
+ *   written verbatim (`null` when absent) — or an already computed box object containing
+ *   `"corners"`, written verbatim.
+ * * `vectors_json`: NULL (→ `[]`) or a JSON array written verbatim, e.g.
+ *   `[{"start":[0,0,0],"end":[1,1,1]}]`.
+ *
+ * Caption: `wb_value_set_caption`. All inputs are read during the call only.
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_object3d_from_point_cloud(const struct wb_tensor *points,
+                                            const char *boxes_json,
+                                            const char *vectors_json,
+                                            struct wb_value **out,
+                                            struct wb_error *err);
+
+/**
+ * Creates `wandb.Molecule(path)`: the extension after the last dot must be one of `pdb`,
+ * `pqr`, `mmcif`, `mcif`, `cif`, `sdf`, `sd`, `gro`, `mol2`, `mmtf` (case-sensitive); the
+ * file is copied unchanged. Caption: `wb_value_set_caption`. UTF-8 path, read during the
+ * call. `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_molecule_from_file(const char *path, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates `wandb.Molecule(io, file_type=file_type)` from molecule text held in memory
+ * (`len` bytes of UTF-8, e.g. a PDB block; `data` may be NULL when `len` is 0), written
+ * with the extension `.<file_type>` (one of the types of `wb_molecule_from_file`).
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_molecule_from_string(const char *data,
+                                       size_t len,
+                                       const char *file_type,
+                                       struct wb_value **out,
+                                       struct wb_error *err);
+
+/**
+ * Creates `wandb.Plotly(fig)` from the figure as JSON text (a JSON object, what plotly's
+ * `fig.to_plotly_json()` / `fig.to_json()` gives: `{"data": [...], "layout": {...}}`).
+ * Written as `.plotly.json` with the SDK's compact writer, keys in the given order,
+ * numbers as written (`1` stays an integer, `4.0` a float). Strict JSON (no NaN tokens).
+ * Plotly has no caption and lists of plots are plain JSON lists. `*out`: free with
+ * `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_plotly_from_json(const char *figure_json,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
+
+/**
+ * Creates an empty `wandb.Graph(format=format)`; `format` NULL means `"keras"`. Add nodes
+ * with `wb_graph_add_node` and edges with `wb_graph_add_edge`; the `.graph.json` file
+ * (`{"format","nodes","edges"}`) is written when the value is logged. A graph has no
+ * caption and lists of graphs are plain JSON lists. `*out`: free with `wb_value_free`.
+ * Thread-safe.
+ */
+enum wb_status wb_graph_new(const char *format, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Adds `Node(**attrs)` to a graph. `node_json` is a JSON object with any of `id`, `name`,
+ * `class_name`, `size`, `parameters`, `output_shape`, `is_output`, `num_parameters`
+ * (constructor arguments: skipped when null) and `functions`, `child_parameters`,
+ * `is_constant` (attributes: kept even when null); other keys are an error. The node is
+ * written with the SDK's key order: `name` first (null when not given), then the fields in
+ * the order above. Ids must be strings, numbers, booleans or null.
+ * Not thread-safe for the same `graph` (it is modified); copies already added to lists or
+ * dicts are not affected.
+ */
+enum wb_status wb_graph_add_node(struct wb_value *graph,
+                                 const char *node_json,
+                                 struct wb_error *err);
+
+/**
+ * Adds an edge between the nodes whose ids are `from_id_json` and `to_id_json` (JSON
+ * values, e.g. `"\"conv1\""` or `"3"`; compared like Python dict keys, so `3` finds a node
+ * with id `3.0`). Both must name nodes already added (the last one added wins for
+ * duplicate ids). Written as `[from_id, to_id]`. Not thread-safe for the same `graph`.
+ */
+enum wb_status wb_graph_add_edge(struct wb_value *graph,
+                                 const char *from_id_json,
+                                 const char *to_id_json,
+                                 struct wb_error *err);
+
+/**
+ * Creates a bare `wandb.Node` value (logged as its attribute dict, e.g.
+ * `{"name":"x","id":1}`; not a file). `node_json` as for `wb_graph_add_node`.
+ * `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_graph_node_value(const char *node_json,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
+
+/**
+ * Creates a bare `wandb.Edge` value, logged as `[from_id, to_id]` (both JSON values,
+ * written verbatim). `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_graph_edge_value(const char *from_id_json,
+                                   const char *to_id_json,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
 
 /**
  * Default run options (everything unset, fsync on flush, synchronous). Thread-safe.
@@ -1049,6 +1332,83 @@ enum wb_status wb_row_to_json(const struct wb_value *row,
                               int64_t step,
                               char **json_out,
                               struct wb_error *err);
+
+/**
+ * Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO.
+ * Thread-safe.
+ */
+struct wb_video_options wb_video_options_default(void);
+
+/**
+ * Parses a format name exactly as `wandb.Video(format=)` does: `"gif"`, `"mp4"`, `"webm"`,
+ * `"ogg"`, case-sensitive; anything else is `WB_ERR_INVALID_ARGUMENT` ("wandb.Video accepts
+ * gif, mp4, webm, ogg formats"). `*out` is written only on success. Thread-safe.
+ */
+enum wb_status wb_video_format_from_name(const char *name,
+                                         enum wb_video_format *out,
+                                         struct wb_error *err);
+
+/**
+ * Creates a video from a tensor like `wandb.Video(array, format=, fps=)`: (T,C,H,W) or
+ * (B,T,C,H,W) channels-first (or channels-last with `WB_VIDEO_CHANNELS_LAST`), any
+ * strides (no copy needed), C = 3 or 4 (alpha dropped). A batch is padded with black
+ * videos to a power of two and tiled into one video; JSON width/height are the tiled size.
+ * `options` must set `format` (the SDK requires it; NULL options → that error). The data is
+ * read and encoded during the call only. Free with `wb_value_free`.
+ * Thread-safe: encodes on the calling thread with no shared state.
+ */
+enum wb_status wb_video_from_tensor(const struct wb_tensor *tensor,
+                                    const struct wb_video_options *options,
+                                    struct wb_value **out,
+                                    struct wb_error *err);
+
+/**
+ * Creates a video from a file (UTF-8 path) whose extension, lower-cased, is gif, mp4, webm
+ * or ogg: read now, later copied unchanged with the extension's case kept (`clip.MP4` →
+ * `.MP4`); no width/height in the JSON (as in the SDK). Free with `wb_value_free`.
+ */
+enum wb_status wb_video_from_file(const char *path, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Starts a streaming video of `width × height` frames with `channels` 3 (RGB) or 4 (RGBA,
+ * alpha dropped) at `fps` (0 → 4). `format` is a `wb_video_format` value (`WB_VIDEO_GIF`
+ * or `WB_VIDEO_MP4`). Only `options->convert` is read (how non-uint8 frames become 8-bit;
+ * per frame); `options` may be NULL. `*out`: free with `wb_video_writer_free` or consume
+ * with `wb_video_writer_finish`.
+ */
+enum wb_status wb_video_writer_new(size_t width,
+                                   size_t height,
+                                   size_t channels,
+                                   uint32_t fps,
+                                   int32_t format,
+                                   const struct wb_video_options *options,
+                                   struct wb_video_writer **out,
+                                   struct wb_error *err);
+
+/**
+ * Encodes one frame: a (height, width, channels) tensor of any dtype and any strides (a
+ * (C,H,W) buffer can be passed with strides {W, 1, H·W}). The data is only read during the
+ * call. A frame of the wrong shape is rejected (`WB_ERR_INVALID_ARGUMENT`) and the writer
+ * stays usable; if the encoder fails, later pushes return `WB_ERR_STATE`.
+ */
+enum wb_status wb_video_writer_push(struct wb_video_writer *writer,
+                                    const struct wb_tensor *frame,
+                                    struct wb_error *err);
+
+/**
+ * Finishes the video and returns it as a value that logs like any video (JSON width/height
+ * = the frame size; set a caption with `wb_value_set_caption`). The writer is consumed and
+ * freed in every case, also on error and when `out` is NULL: do not use or free it again.
+ * At least one frame must have been pushed. Free `*out` with `wb_value_free`.
+ */
+enum wb_status wb_video_writer_finish(struct wb_video_writer *writer,
+                                      struct wb_value **out,
+                                      struct wb_error *err);
+
+/**
+ * Frees an unfinished writer (the partial video is discarded). NULL is a no-op.
+ */
+void wb_video_writer_free(struct wb_video_writer *writer);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -8,7 +8,7 @@ use crate::json::Json;
 use crate::media::histogram::histogram_of;
 use crate::media::{BindCtx, Media};
 use crate::run_dir::{RunDir, Step};
-use crate::stats::{array_stats, HistData};
+use crate::stats::{try_array_stats, HistData, StatValue};
 use crate::tensor::{DType, Scalar, TensorView};
 use crate::value::{NdArray, Value};
 
@@ -171,11 +171,11 @@ pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
     if n <= 32 {
         return Ok(nested_list(&a.shape, &a.data));
     }
+    if summary {
+        return array_statistics(a);
+    }
     let flat = scalars_to_bytes(a);
     let t = TensorView::new(&flat.0, flat.1, &[n])?;
-    if summary {
-        return Ok(array_statistics(a, &t));
-    }
     let (counts, edges) = histogram_of(&t, 32)?;
     Ok(Json::object([
         ("_type", Json::str("histogram")),
@@ -216,31 +216,93 @@ fn scalars_to_bytes(a: &NdArray) -> (Vec<u8>, DType) {
     }
 }
 
-fn array_statistics(a: &NdArray, t: &TensorView<'_>) -> Json {
-    let st = match t.dtype() {
-        DType::F32 => array_stats(HistData::F32(&t.to_f32())),
-        _ => array_stats(HistData::F64(&t.to_f64())),
-    };
-    let is_int = !a.dtype.is_float() && a.dtype != DType::Bool;
-    let extreme = |v: f64| {
-        if is_int {
-            Json::Int(v as i64)
-        } else {
-            Json::Float(v)
+fn stat_json(v: StatValue) -> Json {
+    match v {
+        StatValue::Float(f) => Json::Float(f),
+        StatValue::Int(i) => Json::Int(i),
+        StatValue::UInt(u) => Json::UInt(u),
+        StatValue::Bool(b) => Json::Bool(b),
+    }
+}
+
+/// The summary statistics object of §8.4, computed in the array's own dtype like numpy.
+fn array_statistics(a: &NdArray) -> Result<Json> {
+    fn ints<T: TryFrom<i64>>(a: &NdArray) -> Vec<T> {
+        a.data
+            .iter()
+            .filter_map(|s| match s {
+                Scalar::Int(i) => T::try_from(*i).ok(),
+                _ => None,
+            })
+            .collect()
+    }
+    let floats64: Vec<f64>;
+    let floats32: Vec<f32>;
+    let i8s: Vec<i8>;
+    let i16s: Vec<i16>;
+    let i32s: Vec<i32>;
+    let i64s: Vec<i64>;
+    let u8s: Vec<u8>;
+    let u16s: Vec<u16>;
+    let data = match a.dtype {
+        DType::F64 => {
+            floats64 = a.data.iter().map(|s| s.as_f64()).collect();
+            HistData::F64(&floats64)
+        }
+        DType::F32 => {
+            floats32 = a
+                .data
+                .iter()
+                .map(|s| match s {
+                    Scalar::F32(v) => *v,
+                    other => other.as_f64() as f32,
+                })
+                .collect();
+            HistData::F32(&floats32)
+        }
+        DType::I8 => {
+            i8s = ints(a);
+            HistData::I8(&i8s)
+        }
+        DType::I16 => {
+            i16s = ints(a);
+            HistData::I16(&i16s)
+        }
+        DType::I32 => {
+            i32s = ints(a);
+            HistData::I32(&i32s)
+        }
+        DType::I64 => {
+            i64s = ints(a);
+            HistData::I64(&i64s)
+        }
+        DType::U8 => {
+            u8s = ints(a);
+            HistData::U8(&u8s)
+        }
+        DType::U16 => {
+            u16s = ints(a);
+            HistData::U16(&u16s)
+        }
+        DType::Bool => {
+            return Err(Error::invalid(
+                "numpy boolean subtract, the `-` operator, is not supported (summary statistics of a bool array)",
+            ))
         }
     };
-    Json::object([
+    let st = try_array_stats(data).map_err(Error::invalid)?;
+    Ok(Json::object([
         ("_type", Json::str("numpy.ndarray")),
         ("var", Json::Float(st.var)),
         ("mean", Json::Float(st.mean)),
-        ("min", extreme(st.min)),
-        ("max", extreme(st.max)),
+        ("min", stat_json(st.min_value)),
+        ("max", stat_json(st.max_value)),
         ("10%", Json::Float(st.p10)),
         ("25%", Json::Float(st.p25)),
         ("75%", Json::Float(st.p75)),
         ("90%", Json::Float(st.p90)),
         ("size", Json::Int(st.size as i64)),
-    ])
+    ]))
 }
 
 #[cfg(test)]

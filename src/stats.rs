@@ -285,6 +285,12 @@ trait NpFloat:
     fn is_finite(self) -> bool;
     /// `str()` of the numpy scalar.
     fn np_str(self) -> String;
+    /// Minimum / maximum of two NaN-free values, in whichever form LLVM vectorises best for
+    /// this type (the sign of a zero result is unspecified).
+    fn fast_min(self, other: Self) -> Self;
+    fn fast_max(self, other: Self) -> Self;
+    /// Value-only (min, max) of non-empty data (see `min_max_lanes`; lane count tuned per type).
+    fn min_max_pass(x: &[Self]) -> (Self, Self);
 }
 
 impl NpFloat for f64 {
@@ -312,6 +318,25 @@ impl NpFloat for f64 {
     }
     fn np_str(self) -> String {
         py_float_repr(self)
+    }
+    #[inline(always)]
+    fn fast_min(self, other: Self) -> Self {
+        if other < self {
+            other
+        } else {
+            self
+        }
+    }
+    #[inline(always)]
+    fn fast_max(self, other: Self) -> Self {
+        if other > self {
+            other
+        } else {
+            self
+        }
+    }
+    fn min_max_pass(x: &[Self]) -> (Self, Self) {
+        min_max_lanes::<f64, 8>(x)
     }
 }
 
@@ -341,6 +366,17 @@ impl NpFloat for f32 {
     fn np_str(self) -> String {
         // numpy's float32 `__format__` goes through Python float: repr of the widened value.
         (self as f64).np_str()
+    }
+    #[inline(always)]
+    fn fast_min(self, other: Self) -> Self {
+        self.min(other)
+    }
+    #[inline(always)]
+    fn fast_max(self, other: Self) -> Self {
+        self.max(other)
+    }
+    fn min_max_pass(x: &[Self]) -> (Self, Self) {
+        min_max_lanes::<f32, 16>(x)
     }
 }
 
@@ -603,35 +639,40 @@ fn simd_reduce<T: NpFloat>(x: &[T], kind: MinMax) -> T {
 
 /// `(a.min(), a.max())` for a non-empty float array, exactly as numpy returns them.
 fn np_min_max<T: NpFloat>(x: &[T]) -> (T, T) {
-    // Value pass with 8 independent lanes (vectorisable); NaN tracked separately.
-    let mut mn = [x[0]; 8];
-    let mut mx = [x[0]; 8];
-    let mut nan = [false; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for j in 0..8 {
-            let v = c[j];
-            mn[j] = if v < mn[j] { v } else { mn[j] };
-            mx[j] = if v > mx[j] { v } else { mx[j] };
-            nan[j] |= v.is_nan();
-        }
-    }
-    let mut lo = mn[0];
-    let mut hi = mx[0];
-    let mut any_nan = nan.iter().any(|&b| b);
-    for j in 1..8 {
-        lo = if mn[j] < lo { mn[j] } else { lo };
-        hi = if mx[j] > hi { mx[j] } else { hi };
-    }
-    for &v in rest {
-        lo = if v < lo { v } else { lo };
-        hi = if v > hi { v } else { hi };
-        any_nan |= v.is_nan();
-    }
-    if any_nan || lo.is_nan() || hi.is_nan() {
+    if x.iter().any(|v| v.is_nan()) {
         return (T::NAN, T::NAN);
     }
+    min_max_nan_free(x)
+}
+
+/// Value-only min/max pass with `N` independent lanes (vectorisable).
+#[inline(always)]
+fn min_max_lanes<T: NpFloat, const N: usize>(x: &[T]) -> (T, T) {
+    let mut mn = [x[0]; N];
+    let mut mx = [x[0]; N];
+    let chunks = x.chunks_exact(N);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &v) in mn.iter_mut().zip(c) {
+            *a = a.fast_min(v);
+        }
+        for (b, &v) in mx.iter_mut().zip(c) {
+            *b = b.fast_max(v);
+        }
+    }
+    let mut lo = mn.iter().fold(mn[0], |l, &v| l.fast_min(v));
+    let mut hi = mx.iter().fold(mx[0], |h, &v| h.fast_max(v));
+    for &v in rest {
+        lo = lo.fast_min(v);
+        hi = hi.fast_max(v);
+    }
+    (lo, hi)
+}
+
+/// `np_min_max` for data known to be NaN-free. With NaNs present the result is unspecified
+/// (NaNs are skipped unless `x[0]` is NaN) — callers detect NaN separately.
+fn min_max_nan_free<T: NpFloat>(x: &[T]) -> (T, T) {
+    let (mut lo, mut hi) = T::min_max_pass(x);
     // Only the sign of a zero result depends on numpy's kernel structure.
     if lo == T::ZERO {
         lo = simd_reduce(x, MinMax::Min);
@@ -766,17 +807,20 @@ fn assign<S: Copy, T: NpFloat>(
     let nt = T::from_usize(n);
     let last_bin = n - 1;
     // Fast path without a division per element. With u the unit roundoff of T and positions
-    // measured in bins (p = (x - first)·n/(last - first)):
-    // * numpy's f = ((x - first) / denom) · n (in T) is within 4u·p of p;
-    // * the prediction q = (x - first)_T · (n / denom) (in f64) is within (2u + 2^-51)·p of p;
-    // * edges[k] = first + k·step (linspace in T) is within 3u·n + u·|E|·n/denom bins of its
-    //   exact position (E = max(|first|, |last|)); in the subnormal range every operation adds
-    //   up to TINY/2 absolute error, multiplied by up to n through k·step.
-    // So if q is at least (6u + 2^-51)(n+1) + u·E·n/denom (+ the TINY terms) away from every
+    // measured in bins (p = (x - first)·n/(last - first), E = max(|first|, |last|)):
+    // * numpy's f = ((x - first) / denom) · n (in T) is within 4u·p + u·E·n/denom of p
+    //   (for integer data denom is the exact difference, the edges use f64(max) - f64(min));
+    // * the prediction q = x·inv - first·inv (f64, inv = n/denom) is within
+    //   2^-53·(3·E·inv + n + 2) + 2u·p of p;
+    // * edges[k] = first + k·step (linspace in T) is within 3u·n + u·E·n/denom bins of its
+    //   exact position; in the subnormal range every operation adds up to TINY/2 absolute
+    //   error, multiplied by up to n through k·step.
+    // So if q is at least ~10u(n+1) + 4u·E·n/denom (+ the TINY terms) away from every
     // integer, trunc(f) == floor(q) and x lies strictly inside bin floor(q): neither ±1
-    // correction fires. `margin` is 32× the u-terms (≥ 3.5× the bound above). Everything else
-    // (near an edge, NaN/inf, subnormal ranges, huge offsets) takes the exact numpy path.
-    // (Reducing the factor to 1 produced mismatches in the differential test; 32 gives 0.)
+    // correction fires. `margin` is 32× the u-terms (≥ 3× that bound). Everything else (near
+    // an edge, NaN, subnormal ranges, huge offsets relative to the range) takes the exact
+    // numpy path. (A factor of 1, or 0.25, produced mismatches in the differential test; 32
+    // gives none.)
     let inv = n as f64 / denom.to_f64();
     let e_abs = first.to_f64().abs().max(last.to_f64().abs());
     let nf1 = n as f64 + 1.0;
@@ -786,36 +830,68 @@ fn assign<S: Copy, T: NpFloat>(
     // only be within `margin` of n and is never "good".
     let use_fast = margin < 0.25 && inv.is_finite() && inv > 0.0 && n < (i32::MAX as usize) / 2;
     let half_width = 0.5 - margin;
+    let offset = first.to_f64() * inv + 0.5;
     // 1.5 · 2^52: for |y| < 2^51, (y + MAGIC) lies in [2^52, 2^53) where the spacing is 1,
     // so the addition rounds y to an integer that sits in the low mantissa bits.
     const MAGIC: f64 = 6_755_399_441_055_744.0;
-    let mut counts4 = vec![0i64; 4 * n];
-    let mut kbuf = [-1i32; CHUNK];
+    // Four count arrays (element i counts into array i mod 4) avoid store→load chains on
+    // runs in one bin; slot n of each is a dummy for elements that need the exact path.
+    let dummy = n as u32;
+    let mut c = [
+        vec![0i64; n + 1],
+        vec![0i64; n + 1],
+        vec![0i64; n + 1],
+        vec![0i64; n + 1],
+    ];
+    let mut seen_bad = 0i64;
+    let mut kbuf = [0u32; CHUNK];
     for chunk in data.chunks(CHUNK) {
         let kb = &mut kbuf[..chunk.len()];
         if use_fast {
-            // Phase 1 (vectorisable): safe bin index, or -1.
+            // Phase 1 (vectorisable): bin of each element, or the dummy slot.
             for (k, &s) in kb.iter_mut().zip(chunk) {
-                let q = (conv(s) - first).to_f64() * inv;
-                // t = MAGIC + round(q - 0.5); its low mantissa bits are floor(q) when q is
-                // not within `margin` of an integer (no ties then).
-                let y = q - 0.5;
+                // y = q - 0.5 with q = (x - first)·inv, folded into one multiply-subtract
+                // (its extra rounding, ≤ u·(|x|·inv + n), is covered by `margin`).
+                let y = conv(s).to_f64() * inv - offset;
+                // t = MAGIC + round(y); its low mantissa bits are floor(q) when q is not
+                // within `margin` of an integer (no ties then).
                 let t = y + MAGIC;
                 // y - round(y) = frac(q) - 0.5
                 let good = (y - (t - MAGIC)).abs() <= half_width;
-                *k = if good { t.to_bits() as u32 as i32 } else { -1 };
+                *k = if good { t.to_bits() as u32 } else { dummy };
+            }
+        } else {
+            kb.iter_mut().for_each(|k| *k = dummy);
+        }
+        // Phase 2: count.
+        let [c0, c1, c2, c3] = &mut c;
+        let quads = kb.chunks_exact(4);
+        for &k in quads.remainder() {
+            if let Some(x) = c0.get_mut(k as usize) {
+                *x += 1;
             }
         }
-        // Phase 2: count (four interleaved count arrays avoid store→load chains on runs in
-        // one bin); exact numpy computation for the flagged elements.
-        for (i, (&k, &s)) in kb.iter().zip(chunk).enumerate() {
-            // k = -1 becomes u32::MAX and fails the bound, like any impossible k ≥ n.
-            let ku = k as u32 as usize;
-            if ku < n {
-                counts4[(i & 3) * n + ku] += 1;
+        for q in quads {
+            for (cj, &k) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3].into_iter().zip(q) {
+                if let Some(x) = cj.get_mut(k as usize) {
+                    *x += 1;
+                }
+            }
+        }
+        let bad = c0[n] + c1[n] + c2[n] + c3[n];
+        if bad == seen_bad {
+            continue;
+        }
+        seen_bad = bad;
+        // Exact numpy computation for the flagged elements.
+        for (&k, &s) in kb.iter().zip(chunk) {
+            if k != dummy {
                 continue;
             }
             let v = conv(s);
+            if v.is_nan() {
+                return Err(NAN_RANGE.to_string());
+            }
             let ki = to_intp((((v - first) / denom) * nt).to_f64());
             if ki < 0 || ki as u64 > n as u64 {
                 return assign_exact(data, &conv, first, denom, edges, n);
@@ -829,11 +905,11 @@ fn assign<S: Copy, T: NpFloat>(
             } else if k != last_bin && v >= edges[k + 1] {
                 k += 1;
             }
-            counts4[k] += 1;
+            c0[k] += 1;
         }
     }
     Ok((0..n)
-        .map(|k| counts4[k] + counts4[n + k] + counts4[2 * n + k] + counts4[3 * n + k])
+        .map(|k| c[0][k] + c[1][k] + c[2][k] + c[3][k])
         .collect())
 }
 
@@ -848,6 +924,9 @@ fn assign_exact<S: Copy, T: NpFloat>(
     edges: &[T],
     n: usize,
 ) -> Result<Vec<i64>, String> {
+    if data.iter().any(|&s| conv(s).is_nan()) {
+        return Err(NAN_RANGE.to_string());
+    }
     let mut counts = vec![0i64; n];
     for block in data.chunks(65536) {
         let local = assign_block_exact(block, conv, first, denom, edges, n)?;
@@ -917,12 +996,21 @@ fn assign_block_exact<S: Copy, T: NpFloat>(
     Ok(local)
 }
 
+/// numpy's message when the data contain a NaN (`a.min()` and `a.max()` are both NaN).
+const NAN_RANGE: &str = "autodetected range of [nan, nan] is not finite";
+
 fn hist_float<T: NpFloat>(x: &[T], n: usize) -> Result<NpHistogram, String> {
     if x.is_empty() {
         return hist_empty::<T>(n);
     }
-    let (mn, mx) = np_min_max(x);
+    // NaNs are detected lazily (on every error path and in the assignment pass, where a NaN
+    // always takes the exact path), so the common case reads the data only twice.
+    let has_nan = || x.iter().any(|v| v.is_nan());
+    let (mn, mx) = min_max_nan_free(x);
     if !(mn.is_finite() && mx.is_finite()) {
+        if mn.is_nan() || mx.is_nan() || has_nan() {
+            return Err(NAN_RANGE.to_string());
+        }
         return Err(format!(
             "autodetected range of [{}, {}] is not finite",
             mn.np_str(),
@@ -935,7 +1023,9 @@ fn hist_float<T: NpFloat>(x: &[T], n: usize) -> Result<NpHistogram, String> {
         (mn, mx)
     };
     let edges = linspace(first, last, n);
-    check_edges(&edges, n)?;
+    if let Err(e) = check_edges(&edges, n) {
+        return Err(if has_nan() { NAN_RANGE.to_string() } else { e });
+    }
     let denom = last - first;
     let counts = assign(x, |v| v, first, last, denom, &edges, n)?;
     Ok(NpHistogram {

@@ -1,1 +1,304 @@
-//! C ABI: `video` (not built yet).
+//! C ABI: videos (tensors, files) and the streaming video writer.
+
+use std::ffi::c_char;
+use std::mem::{offset_of, size_of};
+
+use super::image::wb_convert;
+use super::value::{new_value, wb_value};
+use super::{
+    deref_mut, field_present, guard, guard_void, null_arg, read_enum, tensor_view, utf8_arg,
+    wb_error, wb_status, wb_tensor, write_out,
+};
+use crate::error::{Error, Result};
+use crate::media::image::Convert;
+use crate::media::video::{Layout, Video, VideoFormat, VideoOptions, VideoWriter};
+use crate::value::Value;
+
+/// Video container format.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_video_format {
+    /// Not chosen (the default): an error, as the SDK requires `format=` for array input.
+    WB_VIDEO_FORMAT_UNSET = 0,
+    /// Animated GIF89a, infinite loop.
+    WB_VIDEO_GIF = 1,
+    /// H.264 MP4 (browser-playable, `moov` first).
+    WB_VIDEO_MP4 = 2,
+    /// Accepted by the SDK; encoding it from frames is `WB_ERR_UNSUPPORTED` here.
+    WB_VIDEO_WEBM = 3,
+    /// Accepted by the SDK but not encodable (the SDK fails too): `WB_ERR_UNSUPPORTED`.
+    WB_VIDEO_OGG = 4,
+}
+
+/// Axis order of a video tensor.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_video_layout {
+    /// (T,C,H,W) or (B,T,C,H,W), as `wandb.Video` takes it (default).
+    WB_VIDEO_CHANNELS_FIRST = 0,
+    /// (T,H,W,C) or (B,T,H,W,C), as engines hand out frames.
+    WB_VIDEO_CHANNELS_LAST = 1,
+}
+
+/// Options of `wb_video_from_tensor` (only `convert` is read by `wb_video_writer_new`).
+/// Always start from `wb_video_options_default()` (it sets `struct_size`, so later library
+/// versions can add fields compatibly), then set `format`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct wb_video_options {
+    /// `sizeof(wb_video_options)` as compiled by the caller.
+    pub struct_size: usize,
+    /// Frames per second; 0 means 4 (the SDK's `fps or 4`).
+    pub fps: u32,
+    /// Required for tensors: `WB_VIDEO_GIF` or `WB_VIDEO_MP4`.
+    pub format: wb_video_format,
+    pub layout: wb_video_layout,
+    /// How non-uint8 data becomes 8-bit. `WB_CONVERT_CAST` is exactly wandb 0.31 (a float
+    /// video in [0, 1] becomes black); the default `WB_CONVERT_AUTO` rescales float data.
+    pub convert: wb_convert,
+}
+
+/// Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn wb_video_options_default() -> wb_video_options {
+    wb_video_options {
+        struct_size: size_of::<wb_video_options>(),
+        fps: 4,
+        format: wb_video_format::WB_VIDEO_FORMAT_UNSET,
+        layout: wb_video_layout::WB_VIDEO_CHANNELS_FIRST,
+        convert: wb_convert::WB_CONVERT_AUTO,
+    }
+}
+
+/// The C enum value of a format → the Rust format; UNSET gives the SDK's message.
+fn format_of(v: i32, source: &str) -> Result<VideoFormat> {
+    Ok(match v {
+        0 => {
+            return Err(Error::invalid(format!(
+                "wandb.Video requires a `format` argument when initializing with {source}."
+            )))
+        }
+        1 => VideoFormat::Gif,
+        2 => VideoFormat::Mp4,
+        3 => VideoFormat::Webm,
+        4 => VideoFormat::Ogg,
+        other => {
+            return Err(Error::invalid(format!(
+                "format: unknown wb_video_format value {other}"
+            )))
+        }
+    })
+}
+
+fn convert_of(v: i32) -> Result<Convert> {
+    Ok(match v {
+        0 => Convert::Auto,
+        1 => Convert::Cast,
+        2 => Convert::Legacy,
+        other => {
+            return Err(Error::invalid(format!(
+                "options.convert: unknown value {other}"
+            )))
+        }
+    })
+}
+
+/// Reads a caller's options: (fps, raw format value, layout, convert).
+unsafe fn read_options(p: *const wb_video_options) -> Result<(u32, i32, Layout, Convert)> {
+    let d = VideoOptions::default();
+    let (mut fps, mut format, mut layout, mut convert) = (d.fps, 0, d.layout, d.convert);
+    if p.is_null() {
+        return Ok((fps, format, layout, convert));
+    }
+    // SAFETY: non-NULL options pointer to at least `struct_size` readable bytes.
+    let size = unsafe { std::ptr::addr_of!((*p).struct_size).read() };
+    if field_present(size, offset_of!(wb_video_options, fps), 4) {
+        fps = unsafe { std::ptr::addr_of!((*p).fps).read_unaligned() };
+    }
+    macro_rules! field {
+        ($f:ident) => {
+            if field_present(size, offset_of!(wb_video_options, $f), 4) {
+                Some(unsafe { read_enum(std::ptr::addr_of!((*p).$f)) })
+            } else {
+                None
+            }
+        };
+    }
+    if let Some(f) = field!(format) {
+        format = f;
+    }
+    if let Some(l) = field!(layout) {
+        layout = match l {
+            0 => Layout::ChannelsFirst,
+            1 => Layout::ChannelsLast,
+            v => return Err(Error::invalid(format!("options.layout: unknown value {v}"))),
+        };
+    }
+    if let Some(c) = field!(convert) {
+        convert = convert_of(c)?;
+    }
+    Ok((fps, format, layout, convert))
+}
+
+/// Parses a format name exactly as `wandb.Video(format=)` does: `"gif"`, `"mp4"`, `"webm"`,
+/// `"ogg"`, case-sensitive; anything else is `WB_ERR_INVALID_ARGUMENT` ("wandb.Video accepts
+/// gif, mp4, webm, ogg formats"). `*out` is written only on success. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_format_from_name(
+    name: *const c_char,
+    out: *mut wb_video_format,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let name = unsafe { utf8_arg(name, "name") }?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let f = match VideoFormat::parse(name)? {
+            VideoFormat::Gif => wb_video_format::WB_VIDEO_GIF,
+            VideoFormat::Mp4 => wb_video_format::WB_VIDEO_MP4,
+            VideoFormat::Webm => wb_video_format::WB_VIDEO_WEBM,
+            VideoFormat::Ogg => wb_video_format::WB_VIDEO_OGG,
+        };
+        // SAFETY: `out` is non-NULL and points at a writable wb_video_format.
+        unsafe { *out = f };
+        Ok(())
+    })
+}
+
+/// Creates a video from a tensor like `wandb.Video(array, format=, fps=)`: (T,C,H,W) or
+/// (B,T,C,H,W) channels-first (or channels-last with `WB_VIDEO_CHANNELS_LAST`), any
+/// strides (no copy needed), C = 3 or 4 (alpha dropped). A batch is padded with black
+/// videos to a power of two and tiled into one video; JSON width/height are the tiled size.
+/// `options` must set `format` (the SDK requires it; NULL options → that error). The data is
+/// read and encoded during the call only. Free with `wb_value_free`.
+/// Thread-safe: encodes on the calling thread with no shared state.
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_from_tensor(
+    tensor: *const wb_tensor,
+    options: *const wb_video_options,
+    out: *mut *mut wb_value,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let (fps, format, layout, convert) = unsafe { read_options(options) }?;
+        let format = format_of(format, "a numpy array")?;
+        let t = unsafe { tensor_view(tensor, "tensor") }?;
+        let opts = VideoOptions {
+            fps,
+            layout,
+            convert,
+        };
+        new_value(out, || {
+            Ok(Value::from(Video::from_tensor(&t, format, &opts)?))
+        })
+    })
+}
+
+/// Creates a video from a file (UTF-8 path) whose extension, lower-cased, is gif, mp4, webm
+/// or ogg: read now, later copied unchanged with the extension's case kept (`clip.MP4` →
+/// `.MP4`); no width/height in the JSON (as in the SDK). Free with `wb_value_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_from_file(
+    path: *const c_char,
+    out: *mut *mut wb_value,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let path = unsafe { utf8_arg(path, "path") }?;
+        new_value(out, || {
+            Ok(Value::from(Video::from_file(std::path::Path::new(path))?))
+        })
+    })
+}
+
+/// A streaming video encoder: frames are encoded as they are pushed, so memory does not grow
+/// with the number of frames.
+///
+/// Ownership: created by `wb_video_writer_new`; consumed by `wb_video_writer_finish` (also on
+/// error) or released with `wb_video_writer_free`. Thread-safety: a writer may be used from
+/// any thread but by one thread at a time; different writers are independent and may encode
+/// concurrently (no global encoder state).
+pub struct wb_video_writer {
+    inner: VideoWriter,
+}
+
+/// Starts a streaming video of `width × height` frames with `channels` 3 (RGB) or 4 (RGBA,
+/// alpha dropped) at `fps` (0 → 4). `format` is a `wb_video_format` value (`WB_VIDEO_GIF`
+/// or `WB_VIDEO_MP4`). Only `options->convert` is read (how non-uint8 frames become 8-bit;
+/// per frame); `options` may be NULL. `*out`: free with `wb_video_writer_free` or consume
+/// with `wb_video_writer_finish`.
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_writer_new(
+    width: usize,
+    height: usize,
+    channels: usize,
+    fps: u32,
+    format: i32,
+    options: *const wb_video_options,
+    out: *mut *mut wb_video_writer,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let (_, _, _, convert) = unsafe { read_options(options) }?;
+        let format = format_of(format, "frames (format)")?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let inner = VideoWriter::new(width, height, channels, fps, format, convert)?;
+        unsafe { write_out(out, wb_video_writer { inner }) };
+        Ok(())
+    })
+}
+
+/// Encodes one frame: a (height, width, channels) tensor of any dtype and any strides (a
+/// (C,H,W) buffer can be passed with strides {W, 1, H·W}). The data is only read during the
+/// call. A frame of the wrong shape is rejected (`WB_ERR_INVALID_ARGUMENT`) and the writer
+/// stays usable; if the encoder fails, later pushes return `WB_ERR_STATE`.
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_writer_push(
+    writer: *mut wb_video_writer,
+    frame: *const wb_tensor,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let w = unsafe { deref_mut(writer, "writer") }?;
+        let t = unsafe { tensor_view(frame, "frame") }?;
+        w.inner.push(&t)
+    })
+}
+
+/// Finishes the video and returns it as a value that logs like any video (JSON width/height
+/// = the frame size; set a caption with `wb_value_set_caption`). The writer is consumed and
+/// freed in every case, also on error and when `out` is NULL: do not use or free it again.
+/// At least one frame must have been pushed. Free `*out` with `wb_value_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_writer_finish(
+    writer: *mut wb_video_writer,
+    out: *mut *mut wb_value,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        if writer.is_null() {
+            return Err(null_arg("writer"));
+        }
+        // SAFETY: `writer` came from Box::into_raw in wb_video_writer_new; it is taken over
+        // here exactly once (the caller must not use it again).
+        let w = unsafe { Box::from_raw(writer) };
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        new_value(out, || Ok(Value::from(w.inner.finish()?)))
+    })
+}
+
+/// Frees an unfinished writer (the partial video is discarded). NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_writer_free(writer: *mut wb_video_writer) {
+    if writer.is_null() {
+        return;
+    }
+    // SAFETY: `writer` came from Box::into_raw in this library and is freed once.
+    guard_void(|| drop(unsafe { Box::from_raw(writer) }));
+}

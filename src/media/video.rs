@@ -1,1 +1,771 @@
-//! `video` (not built yet).
+//! `wandb.Video` (§6): tensors → tiled frames → GIF / H.264 MP4, video files copied
+//! unchanged, a streaming writer for frames that arrive one at a time, and the `videos`
+//! list JSON (§15.2).
+//!
+//! The tensor path follows the SDK's `_prepare_video` exactly: (T,C,H,W) is a batch of one,
+//! (B,T,C,H,W) a batch; the batch is padded with black videos to a power of two and tiled
+//! `rows = 2^floor((bitlen(B)-1)/2)` rows, row-major (§6.2). Channels-last input
+//! ((T,H,W,C), (B,T,H,W,C)) is an explicit option ([`Layout::ChannelsLast`]); either layout
+//! is read through a permuted [`TensorView`], so strided input needs no caller copy.
+//!
+//! Frames are produced one tiled frame at a time: the MP4 path and the [`VideoWriter`]
+//! hand each frame to the encoder as soon as it exists, so memory does not grow with the
+//! number of frames (the GIF tensor path keeps all frames, because the encoder builds one
+//! palette from all of them).
+//!
+//! Thread safety: there is no global encoder state; every `Video`/`VideoWriter` owns its
+//! encoder, so any number of videos can be encoded on different threads at once.
+
+use std::any::Any;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::encode::gif::{encode_gif, GifEncoder};
+use crate::encode::mp4::Mp4Encoder;
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::Json;
+use crate::media::image::{legacy_to_u8, Convert};
+use crate::media::{downcast, file_json, BindCtx, Media, MediaFile};
+use crate::tensor::{DType, TensorView};
+
+/// The SDK's `Video.EXTS`, in its order (used in its error message).
+pub const EXTS: [&str; 4] = ["gif", "mp4", "webm", "ogg"];
+/// `fps or 4`: the frame rate used when none (or 0) is given.
+pub const DEFAULT_FPS: u32 = 4;
+
+/// The SDK's message for a format outside [`EXTS`].
+const FORMATS_MESSAGE: &str = "wandb.Video accepts gif, mp4, webm, ogg formats";
+
+/// A video container format (`format=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VideoFormat {
+    Gif,
+    Mp4,
+    /// Accepted for files; cannot be encoded from tensors by this library.
+    Webm,
+    /// Accepted for files; cannot be encoded from tensors (the SDK fails too, §6.3).
+    Ogg,
+}
+
+impl VideoFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            VideoFormat::Gif => "gif",
+            VideoFormat::Mp4 => "mp4",
+            VideoFormat::Webm => "webm",
+            VideoFormat::Ogg => "ogg",
+        }
+    }
+
+    /// Exactly the SDK's accepted names; case-sensitive like `format=` (`"GIF"` is an error).
+    pub fn parse(s: &str) -> Result<VideoFormat> {
+        Ok(match s {
+            "gif" => VideoFormat::Gif,
+            "mp4" => VideoFormat::Mp4,
+            "webm" => VideoFormat::Webm,
+            "ogg" => VideoFormat::Ogg,
+            _ => return Err(Error::invalid(FORMATS_MESSAGE)),
+        })
+    }
+
+    /// Only GIF and MP4 can be encoded from frames.
+    fn check_encodable(self) -> Result<()> {
+        match self {
+            VideoFormat::Gif | VideoFormat::Mp4 => Ok(()),
+            VideoFormat::Webm => Err(Error::unsupported(
+                "format webm: encoding webm video from frames is not supported (use gif or mp4; webm files can be logged with Video::from_file)",
+            )),
+            VideoFormat::Ogg => Err(Error::unsupported(
+                "format ogg: encoding ogg video from frames is not supported (the wandb SDK cannot encode it either; use gif or mp4)",
+            )),
+        }
+    }
+}
+
+/// Axis order of a video tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// (T,C,H,W) / (B,T,C,H,W): what the SDK takes (default).
+    #[default]
+    ChannelsFirst,
+    /// (T,H,W,C) / (B,T,H,W,C): what engines and most image libraries hand out.
+    ChannelsLast,
+}
+
+/// Options of [`Video::from_tensor`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VideoOptions {
+    /// Frames per second; 0 means [`DEFAULT_FPS`] (the SDK's `fps or 4`).
+    pub fps: u32,
+    pub layout: Layout,
+    /// How non-uint8 data becomes 8-bit. `Convert::Cast` is what wandb 0.31 does (plain
+    /// `astype(uint8)`); `Auto` (default, as for images) rescales float data like
+    /// wandb ≤ 0.18 so a float video in [0, 1] is visible.
+    pub convert: Convert,
+}
+
+impl Default for VideoOptions {
+    fn default() -> Self {
+        VideoOptions {
+            fps: DEFAULT_FPS,
+            layout: Layout::ChannelsFirst,
+            convert: Convert::Auto,
+        }
+    }
+}
+
+/// `fps or 4`.
+pub fn effective_fps(fps: u32) -> u32 {
+    if fps == 0 {
+        DEFAULT_FPS
+    } else {
+        fps
+    }
+}
+
+/// Grid of a batch of `batch` videos (§6.2 steps 3–4): `(rows, cols)` where
+/// `rows · cols` is `batch` padded to a power of two. `batch` must be ≥ 1.
+pub fn grid(batch: usize) -> (usize, usize) {
+    let batch = batch.max(1);
+    let padded = batch.next_power_of_two();
+    let bitlen = usize::BITS - batch.leading_zeros();
+    let rows = 1usize << ((bitlen - 1) / 2);
+    (rows, padded / rows)
+}
+
+/// Shape facts of a video tensor after validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Geometry {
+    /// Videos in the batch before padding (1 for a 4-D tensor).
+    pub batch: usize,
+    /// Frames per video (T).
+    pub frames: usize,
+    /// Size of one video.
+    pub height: usize,
+    pub width: usize,
+    /// 3 (RGB) or 4 (RGBA; alpha is dropped when encoding).
+    pub channels: usize,
+    /// Tiling grid (§6.2).
+    pub rows: usize,
+    pub cols: usize,
+}
+
+impl Geometry {
+    /// Width of the tiled frames (what the JSON `width` says).
+    pub fn out_width(&self) -> usize {
+        self.cols * self.width
+    }
+    /// Height of the tiled frames (JSON `height`).
+    pub fn out_height(&self) -> usize {
+        self.rows * self.height
+    }
+
+    /// Validates a video tensor's shape like the SDK (§6.2) and computes the grid.
+    pub fn of(shape: &[usize], layout: Layout) -> Result<Geometry> {
+        if shape.len() < 4 {
+            return Err(Error::invalid(
+                "Video must be at least 4 dimensions: time, channels, height, width",
+            ));
+        }
+        if shape.len() > 5 {
+            // numpy's `b, t, c, h, w = video.shape` fails with more axes.
+            return Err(Error::invalid(format!(
+                "video tensor has {} dimensions: too many values to unpack (expected 5: batch, time, channels, height, width)",
+                shape.len()
+            )));
+        }
+        let s5: [usize; 5] = if shape.len() == 4 {
+            [1, shape[0], shape[1], shape[2], shape[3]]
+        } else {
+            [shape[0], shape[1], shape[2], shape[3], shape[4]]
+        };
+        let (batch, frames) = (s5[0], s5[1]);
+        let (channels, height, width) = match layout {
+            Layout::ChannelsFirst => (s5[2], s5[3], s5[4]),
+            Layout::ChannelsLast => (s5[4], s5[2], s5[3]),
+        };
+        check_channels(channels)?;
+        if batch == 0 {
+            return Err(Error::invalid(
+                "video tensor: batch size is 0 (no videos to tile)",
+            ));
+        }
+        if frames == 0 {
+            return Err(Error::invalid("video tensor has no frames (T = 0)"));
+        }
+        if height == 0 || width == 0 {
+            return Err(Error::invalid(format!(
+                "video tensor has an empty frame ({height}×{width} pixels)"
+            )));
+        }
+        let (rows, cols) = grid(batch);
+        let g = Geometry {
+            batch,
+            frames,
+            height,
+            width,
+            channels,
+            rows,
+            cols,
+        };
+        let fits = |v: Option<usize>| v.filter(|&v| v <= u32::MAX as usize).is_some();
+        if !fits(cols.checked_mul(width))
+            || !fits(rows.checked_mul(height))
+            || g.out_width()
+                .checked_mul(g.out_height())
+                .and_then(|v| v.checked_mul(3))
+                .is_none_or(|v| v > isize::MAX as usize)
+        {
+            return Err(Error::overflow(format!(
+                "tiled video frame ({rows}×{height}) × ({cols}×{width}) is too large"
+            )));
+        }
+        Ok(g)
+    }
+}
+
+fn check_channels(channels: usize) -> Result<()> {
+    match channels {
+        3 | 4 => Ok(()),
+        // What imageio/moviepy report for C = 1 (§6.2 step 6).
+        1 => Err(Error::invalid(
+            "Can't write images with one color channel. (video channels must be 3 or 4)",
+        )),
+        c => Err(Error::invalid(format!(
+            "video has {c} channels: must be 3 (RGB) or 4 (RGBA)"
+        ))),
+    }
+}
+
+/// A `wandb.Video`.
+#[derive(Debug, Clone)]
+pub struct Video {
+    pub file: MediaFile,
+    /// Container format (for files: the lower-cased extension).
+    pub format: VideoFormat,
+    /// Frame size of tensor/stream input (tiled size for batches); `None` for files.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub caption: Option<Json>,
+}
+
+impl Video {
+    /// `wandb.Video(array, format=, fps=)`.
+    pub fn from_tensor(
+        t: &TensorView<'_>,
+        format: VideoFormat,
+        opts: &VideoOptions,
+    ) -> Result<Video> {
+        let geom = Geometry::of(t.shape(), opts.layout)?;
+        format.check_encodable()?;
+        let fps = effective_fps(opts.fps);
+        let mut converted = Vec::new();
+        let v5 = bthwc(&as_u8(t, opts.convert, &mut converted)?, opts.layout);
+        let (w, h) = (geom.out_width(), geom.out_height());
+        let bytes = match format {
+            VideoFormat::Gif => {
+                let frames: Vec<Vec<u8>> = (0..geom.frames)
+                    .map(|i| {
+                        let mut f = Vec::new();
+                        tiled_frame(&v5, &geom, i, &mut f);
+                        f
+                    })
+                    .collect();
+                let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+                encode_gif(&refs, w as u32, h as u32, fps).map_err(encoder_error("gif"))?
+            }
+            _ => {
+                let mut enc =
+                    Mp4Encoder::new(w as u32, h as u32, fps).map_err(encoder_error("mp4"))?;
+                let mut frame = Vec::new();
+                for i in 0..geom.frames {
+                    tiled_frame(&v5, &geom, i, &mut frame);
+                    enc.push_frame(&frame).map_err(encoder_error("mp4"))?;
+                }
+                enc.finish().map_err(encoder_error("mp4"))?
+            }
+        };
+        Ok(Video {
+            file: MediaFile::new(bytes, format!(".{}", format.name())),
+            format,
+            width: Some(w as u32),
+            height: Some(h as u32),
+            caption: None,
+        })
+    }
+
+    /// `wandb.Video(path)`: gif/mp4/webm/ogg (extension checked lower-cased), copied
+    /// unchanged later with the extension's case kept; no width/height (the SDK reads none).
+    pub fn from_file(path: &Path) -> Result<Video> {
+        let ext = crate::media::path_extension(path);
+        let format = VideoFormat::parse(&ext.trim_start_matches('.').to_lowercase())
+            .map_err(|e| Error::new(e.kind, format!("{} (path {})", e.message, path.display())))?;
+        let file = MediaFile::from_path(path)?;
+        Ok(Video {
+            file,
+            format,
+            width: None,
+            height: None,
+            caption: None,
+        })
+    }
+
+    /// Already encoded bytes (the SDK's `BytesIO` input): kept unchanged, `.<format>`.
+    pub fn from_bytes(bytes: Vec<u8>, format: VideoFormat) -> Video {
+        Video {
+            file: MediaFile::new(bytes, format!(".{}", format.name())),
+            format,
+            width: None,
+            height: None,
+            caption: None,
+        }
+    }
+}
+
+fn encoder_error(what: &'static str) -> impl Fn(String) -> Error {
+    move |e| Error::unsupported(format!("{what} encoder: {e}"))
+}
+
+/// Non-uint8 data → uint8 in logical (C) order, per the image module's conversion modes.
+fn to_u8(t: &TensorView<'_>, convert: Convert) -> Vec<u8> {
+    let legacy = match convert {
+        Convert::Legacy => true,
+        Convert::Cast => false,
+        Convert::Auto => t.dtype().is_float(),
+    };
+    if legacy {
+        legacy_to_u8(t)
+    } else {
+        t.to_u8_cast()
+    }
+}
+
+/// `t` itself if it is uint8, else a view of its conversion (stored in `buf`).
+fn as_u8<'a>(t: &TensorView<'a>, convert: Convert, buf: &'a mut Vec<u8>) -> Result<TensorView<'a>> {
+    if t.dtype() == DType::U8 {
+        return Ok(t.clone());
+    }
+    *buf = to_u8(t, convert);
+    TensorView::new(buf, DType::U8, t.shape())
+}
+
+/// The tensor as a (B,T,H,W,C) view over the same memory.
+fn bthwc<'a>(t: &TensorView<'a>, layout: Layout) -> TensorView<'a> {
+    let t5 = if t.ndim() == 4 {
+        let mut shape = vec![1];
+        shape.extend_from_slice(t.shape());
+        let mut strides = vec![0];
+        strides.extend_from_slice(t.strides());
+        t.relayout(shape, strides)
+    } else {
+        t.clone()
+    };
+    match layout {
+        Layout::ChannelsFirst => t5.permuted(&[0, 1, 3, 4, 2]),
+        Layout::ChannelsLast => t5,
+    }
+}
+
+/// Writes tiled frame `index` of a (B,T,H,W,C) u8 view as packed RGB into `out`
+/// (resized to out_height × out_width × 3). Padding tiles are black; alpha is dropped.
+pub fn tiled_frame(v5: &TensorView<'_>, g: &Geometry, index: usize, out: &mut Vec<u8>) {
+    let (ow, oh) = (g.out_width(), g.out_height());
+    out.clear();
+    out.resize(ow * oh * 3, 0);
+    let mut scratch = Vec::new();
+    for b in 0..g.batch {
+        let (r, c) = (b / g.cols, b % g.cols);
+        let hwc = v5.index0(b).index0(index);
+        let origin = (r * g.height * ow + c * g.width) * 3;
+        write_hwc(
+            &hwc,
+            g.height,
+            g.width,
+            g.channels,
+            out,
+            origin,
+            ow * 3,
+            &mut scratch,
+        );
+    }
+}
+
+/// Copies an (H,W,C) u8 view into packed RGB rows of `out` starting at `origin`, rows
+/// `row_stride` bytes apart. Contiguous HWC and planar CHW get tight loops; any other
+/// stride pattern is gathered once through `scratch`.
+#[allow(clippy::too_many_arguments)]
+fn write_hwc(
+    hwc: &TensorView<'_>,
+    h: usize,
+    w: usize,
+    ch: usize,
+    out: &mut [u8],
+    origin: usize,
+    row_stride: usize,
+    scratch: &mut Vec<u8>,
+) {
+    let packed: &[u8] = if let Some(b) = hwc.contiguous_bytes() {
+        b
+    } else if let Some(planar) = hwc.permuted(&[2, 0, 1]).contiguous_bytes() {
+        // Channels-first frame: interleave the first three planes.
+        let plane = h * w;
+        let (p0, p1, p2) = (
+            &planar[..plane],
+            &planar[plane..2 * plane],
+            &planar[2 * plane..3 * plane],
+        );
+        for y in 0..h {
+            let row = &mut out[origin + y * row_stride..][..w * 3];
+            let src = y * w..(y + 1) * w;
+            for (((px, &r), &g), &b) in row
+                .chunks_exact_mut(3)
+                .zip(&p0[src.clone()])
+                .zip(&p1[src.clone()])
+                .zip(&p2[src])
+            {
+                px.copy_from_slice(&[r, g, b]);
+            }
+        }
+        return;
+    } else {
+        *scratch = hwc.to_u8_cast();
+        scratch
+    };
+    for y in 0..h {
+        let row = &mut out[origin + y * row_stride..][..w * 3];
+        let src = &packed[y * w * ch..(y + 1) * w * ch];
+        if ch == 3 {
+            row.copy_from_slice(src);
+        } else {
+            for (px, s) in row.chunks_exact_mut(3).zip(src.chunks_exact(ch)) {
+                px.copy_from_slice(&s[..3]);
+            }
+        }
+    }
+}
+
+/// The tiled RGB frames of a video tensor, as the encoders receive them (tests, tools).
+pub fn prepare_frames(t: &TensorView<'_>, opts: &VideoOptions) -> Result<(Geometry, Vec<Vec<u8>>)> {
+    let geom = Geometry::of(t.shape(), opts.layout)?;
+    let mut converted = Vec::new();
+    let v5 = bthwc(&as_u8(t, opts.convert, &mut converted)?, opts.layout);
+    let frames = (0..geom.frames)
+        .map(|i| {
+            let mut f = Vec::new();
+            tiled_frame(&v5, &geom, i, &mut f);
+            f
+        })
+        .collect();
+    Ok((geom, frames))
+}
+
+enum StreamEncoder {
+    Gif(GifEncoder),
+    Mp4(Mp4Encoder),
+}
+
+/// Encodes frames as they arrive (`push`), with memory independent of the frame count;
+/// [`VideoWriter::finish`] gives a [`Video`] that logs like any other.
+///
+/// Thread safety: a writer is `Send` (it may move between threads) but needs `&mut` to push,
+/// so one thread uses it at a time; separate writers are fully independent.
+pub struct VideoWriter {
+    encoder: Option<StreamEncoder>,
+    format: VideoFormat,
+    width: usize,
+    height: usize,
+    channels: usize,
+    convert: Convert,
+    frames: u64,
+    rgb: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+impl std::fmt::Debug for VideoWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "VideoWriter({} {}×{}×{}, {} frames)",
+            self.format.name(),
+            self.height,
+            self.width,
+            self.channels,
+            self.frames
+        )
+    }
+}
+
+impl VideoWriter {
+    /// A writer for `width × height` frames of `channels` (3 = RGB, 4 = RGBA, alpha
+    /// dropped) at `fps` (0 → 4). `format` must be gif or mp4. `convert` applies to
+    /// non-uint8 frames (per frame: with `Legacy`/`Auto` on float data the range is the
+    /// frame's own).
+    pub fn new(
+        width: usize,
+        height: usize,
+        channels: usize,
+        fps: u32,
+        format: VideoFormat,
+        convert: Convert,
+    ) -> Result<VideoWriter> {
+        check_channels(channels)?;
+        if width == 0 || height == 0 {
+            return Err(Error::invalid(format!(
+                "video writer: width ({width}) and height ({height}) must be positive"
+            )));
+        }
+        if width > u32::MAX as usize
+            || height > u32::MAX as usize
+            || width
+                .checked_mul(height)
+                .and_then(|v| v.checked_mul(4))
+                .is_none_or(|v| v > isize::MAX as usize)
+        {
+            return Err(Error::overflow(format!(
+                "video writer: {width}×{height} frames are too large"
+            )));
+        }
+        format.check_encodable()?;
+        let fps = effective_fps(fps);
+        let (w, h) = (width as u32, height as u32);
+        let encoder = match format {
+            VideoFormat::Gif => {
+                StreamEncoder::Gif(GifEncoder::new(w, h, fps).map_err(encoder_error("gif"))?)
+            }
+            _ => StreamEncoder::Mp4(Mp4Encoder::new(w, h, fps).map_err(encoder_error("mp4"))?),
+        };
+        Ok(VideoWriter {
+            encoder: Some(encoder),
+            format,
+            width,
+            height,
+            channels,
+            convert,
+            frames: 0,
+            rgb: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Frames pushed so far.
+    pub fn frame_count(&self) -> u64 {
+        self.frames
+    }
+
+    /// Encodes one `(height, width, channels)` frame (any strides, any dtype). A frame with
+    /// the wrong shape is rejected and the writer stays usable; if the encoder itself fails
+    /// the writer is broken and later calls fail with a state error.
+    pub fn push(&mut self, frame: &TensorView<'_>) -> Result<()> {
+        let want = [self.height, self.width, self.channels];
+        if frame.shape() != want {
+            return Err(Error::invalid(format!(
+                "frame has shape {:?}, expected (height, width, channels) = {:?}",
+                frame.shape(),
+                want
+            )));
+        }
+        if self.encoder.is_none() {
+            return Err(Error::state(
+                "video writer: an earlier frame failed to encode; the writer can only be finished or freed",
+            ));
+        }
+        let mut converted = Vec::new();
+        let view = as_u8(frame, self.convert, &mut converted)?;
+        self.rgb.resize(self.width * self.height * 3, 0);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        write_hwc(
+            &view,
+            self.height,
+            self.width,
+            self.channels,
+            &mut self.rgb,
+            0,
+            self.width * 3,
+            &mut scratch,
+        );
+        self.scratch = scratch;
+        let result = match self.encoder.as_mut() {
+            Some(StreamEncoder::Gif(e)) => e.push_frame(&self.rgb).map_err(encoder_error("gif")),
+            Some(StreamEncoder::Mp4(e)) => e.push_frame(&self.rgb).map_err(encoder_error("mp4")),
+            None => Ok(()),
+        };
+        match result {
+            Ok(()) => {
+                self.frames += 1;
+                Ok(())
+            }
+            Err(e) => {
+                self.encoder = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// Packed 8-bit `(height, width, channels)` pixels, row-major: the common case.
+    pub fn push_u8(&mut self, pixels: &[u8]) -> Result<()> {
+        let t = TensorView::new(pixels, DType::U8, &[self.height, self.width, self.channels])?;
+        if pixels.len() != t.numel() {
+            return Err(Error::invalid(format!(
+                "frame has {} bytes, expected height × width × channels = {}",
+                pixels.len(),
+                t.numel()
+            )));
+        }
+        self.push(&t)
+    }
+
+    /// Finishes the file and returns the video (width/height = the frame size).
+    pub fn finish(self) -> Result<Video> {
+        if self.frames == 0 {
+            return Err(Error::invalid(
+                "video writer: no frames were pushed (a video needs at least one frame)",
+            ));
+        }
+        let bytes = match self.encoder {
+            Some(StreamEncoder::Gif(e)) => e.finish().map_err(encoder_error("gif"))?,
+            Some(StreamEncoder::Mp4(e)) => e.finish().map_err(encoder_error("mp4"))?,
+            None => {
+                return Err(Error::new(
+                    ErrorKind::State,
+                    "video writer: an earlier frame failed to encode; no video was produced",
+                ))
+            }
+        };
+        Ok(Video {
+            file: MediaFile::new(bytes, format!(".{}", self.format.name())),
+            format: self.format,
+            width: Some(self.width as u32),
+            height: Some(self.height as u32),
+            caption: None,
+        })
+    }
+}
+
+impl Media for Video {
+    fn class_name(&self) -> &'static str {
+        "Video"
+    }
+    fn batchable(&self) -> bool {
+        true
+    }
+    fn to_json(&self, ctx: &BindCtx<'_>) -> Result<Json> {
+        let path = ctx.place("media/videos", &self.file)?;
+        let mut m = file_json(self.caption.as_ref(), "video-file", &self.file, path);
+        if let Some(w) = self.width {
+            m.push(("width".into(), Json::Int(w as i64)));
+        }
+        if let Some(h) = self.height {
+            m.push(("height".into(), Json::Int(h as i64)));
+        }
+        Ok(Json::Object(m))
+    }
+    /// §15.2: `captions` is always present — `false` unless the first video has a caption,
+    /// then every caption with `null` for missing ones. No pruning.
+    fn list_to_json(&self, items: &[Arc<dyn Media>], ctx: &BindCtx<'_>) -> Result<Json> {
+        let mut videos = Vec::with_capacity(items.len());
+        let mut captions = Vec::with_capacity(items.len());
+        for item in items {
+            let v: &Video = downcast(item)?;
+            videos.push(v.to_json(ctx)?);
+            captions.push(v.caption.clone().unwrap_or(Json::Null));
+        }
+        let first_has_caption = items
+            .first()
+            .and_then(|m| m.caption())
+            .is_some_and(|c| *c != Json::Null);
+        Ok(Json::Object(vec![
+            ("_type".to_string(), Json::str("videos")),
+            ("count".to_string(), Json::Int(items.len() as i64)),
+            ("videos".to_string(), Json::Array(videos)),
+            (
+                "captions".to_string(),
+                if first_has_caption {
+                    Json::Array(captions)
+                } else {
+                    Json::Bool(false)
+                },
+            ),
+        ]))
+    }
+    fn caption(&self) -> Option<&Json> {
+        self.caption.as_ref()
+    }
+    fn set_caption(&mut self, caption: Json) -> Result<()> {
+        self.caption = Some(caption);
+        Ok(())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn clone_arc(&self) -> Arc<dyn Media> {
+        Arc::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_matches_the_sdk_table() {
+        // §6.2 step 4, verified values.
+        let table = [
+            (1, (1, 1)),
+            (2, (1, 2)),
+            (3, (1, 4)),
+            (4, (2, 2)),
+            (5, (2, 4)),
+            (6, (2, 4)),
+            (8, (2, 4)),
+            (9, (2, 8)),
+            (16, (4, 4)),
+            (17, (4, 8)),
+            (32, (4, 8)),
+        ];
+        for (b, want) in table {
+            assert_eq!(grid(b), want, "B = {b}");
+        }
+    }
+
+    #[test]
+    fn shape_errors_follow_the_sdk() {
+        let e = Geometry::of(&[4, 8, 8], Layout::ChannelsFirst).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Video must be at least 4 dimensions: time, channels, height, width"
+        );
+        let e = Geometry::of(&[2, 1, 8, 8], Layout::ChannelsFirst).unwrap_err();
+        assert!(e
+            .message
+            .contains("Can't write images with one color channel."));
+        assert!(Geometry::of(&[2, 8, 8, 1], Layout::ChannelsLast).is_err());
+        assert!(Geometry::of(&[2, 2, 8, 8], Layout::ChannelsFirst).is_err());
+        assert!(Geometry::of(&[0, 3, 8, 8], Layout::ChannelsFirst).is_err());
+        assert!(Geometry::of(&[0, 1, 3, 8, 8], Layout::ChannelsFirst).is_err());
+        assert!(Geometry::of(&[1, 1, 1, 3, 8, 8], Layout::ChannelsFirst).is_err());
+        let g = Geometry::of(&[3, 6, 4, 16, 10], Layout::ChannelsFirst).unwrap();
+        assert_eq!((g.out_width(), g.out_height(), g.channels), (40, 16, 4));
+        let g = Geometry::of(&[6, 16, 10, 3], Layout::ChannelsLast).unwrap();
+        assert_eq!((g.out_width(), g.out_height(), g.frames), (10, 16, 6));
+    }
+
+    #[test]
+    fn formats_are_case_sensitive() {
+        assert_eq!(VideoFormat::parse("mp4").unwrap(), VideoFormat::Mp4);
+        assert_eq!(
+            VideoFormat::parse("GIF").unwrap_err().message,
+            "wandb.Video accepts gif, mp4, webm, ogg formats"
+        );
+        assert!(VideoFormat::parse("avi").is_err());
+        let t = [0u8; 2 * 3 * 4 * 4];
+        let v = TensorView::new(&t, DType::U8, &[2, 3, 4, 4]).unwrap();
+        for f in [VideoFormat::Webm, VideoFormat::Ogg] {
+            let e = Video::from_tensor(&v, f, &VideoOptions::default()).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Unsupported, "{f:?}");
+            assert!(e.message.contains(f.name()));
+        }
+    }
+}
