@@ -78,6 +78,17 @@ def main():
         if i == 40:
             data = [[r, f"row{r}", None if r == 1 else r * 0.25, wandb.Image(pattern_image(4, 4, 3, 11, r))] for r in range(3)]
             row["tbl"] = wandb.Table(columns=["id", "name", "score", "img"], data=data)
+        # add_audio
+        if i == 60:
+            def clip(n, mul):
+                return np.array([((k * mul) % 200 - 100) / 128.0 for k in range(n)])
+
+            row["clip"] = wandb.Audio(clip(800, 37), sample_rate=8000)
+            row["clips"] = [wandb.Audio(clip(400, 13), sample_rate=8000, caption="first"), wandb.Audio(clip(300, 7), sample_rate=16000)]
+        # add_video
+        if i == 70:
+            px = ((np.arange(3 * 3 * 8 * 10) * 29) % 256).astype(np.uint8).reshape(3, 3, 8, 10)
+            row["vid"] = wandb.Video(px, fps=4, format="gif")
         run.log(row)
     run.log({"partial": 1}, commit=False)
     run.log({"partial2": 2})

@@ -202,10 +202,49 @@ static void add_table(wb_value *row, int i) {
     set(row, "tbl", t);
 }
 
-/* Hooks for families whose C API is not in this build yet (video, audio). */
-static void add_other_media(wb_value *row, int i) {
-    (void)row;
-    (void)i;
+/* Step 60: one audio clip and a list of two (caption on the first); exactly representable
+ * samples so the WAV bytes match the SDK's. */
+static wb_value *audio_clip(int n, int mul, uint32_t rate) {
+    double *a = malloc((size_t)n * sizeof(double));
+    for (int k = 0; k < n; k++) a[k] = (double)((k * mul) % 200 - 100) / 128.0;
+    int64_t shape[1] = {n};
+    wb_tensor t = {a, WB_DTYPE_F64, 1, shape, NULL};
+    wb_value *v = NULL;
+    CHECK(wb_audio_from_tensor(&t, rate, &v, E));
+    free(a);
+    return v;
+}
+
+static void add_audio(wb_value *row, int i) {
+    if (i != 60) return;
+    set(row, "clip", audio_clip(800, 37, 8000));
+    wb_value *list = NULL;
+    CHECK(wb_list_new(&list, E));
+    wb_value *a = audio_clip(400, 13, 8000);
+    CHECK(wb_value_set_caption(a, "first", E));
+    wb_value *b = audio_clip(300, 7, 16000);
+    CHECK(wb_list_append(list, a, E));
+    CHECK(wb_list_append(list, b, E));
+    wb_value_free(a);
+    wb_value_free(b);
+    set(row, "clips", list);
+}
+
+/* Step 70: a GIF video from a (T, C, H, W) uint8 tensor at 4 fps. */
+static void add_video(wb_value *row, int i) {
+    if (i != 70) return;
+    size_t n = 3 * 3 * 8 * 10;
+    uint8_t *px = malloc(n);
+    for (size_t k = 0; k < n; k++) px[k] = (uint8_t)((k * 29) % 256);
+    int64_t shape[4] = {3, 3, 8, 10};
+    wb_tensor t = {px, WB_DTYPE_U8, 4, shape, NULL};
+    wb_video_options vo = wb_video_options_default();
+    vo.format = WB_VIDEO_GIF;
+    vo.fps = 4;
+    wb_value *v = NULL;
+    CHECK(wb_video_from_tensor(&t, &vo, &v, E));
+    free(px);
+    set(row, "vid", v);
 }
 
 static int basic(const char *root) {
@@ -225,7 +264,8 @@ static int basic(const char *root) {
         add_histogram(row, i);
         add_boxes_masks(row, i);
         add_table(row, i);
-        add_other_media(row, i);
+        add_audio(row, i);
+        add_video(row, i);
         log_row(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT);
     }
     /* commit=false merges into the pending row (step 100) */
