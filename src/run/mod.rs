@@ -7,9 +7,12 @@
 //! <root>/wandb/offline-run-<YYYYMMDD>_<HHMMSS>-<id>/
 //!     files/           run.dir: media/… (paths in the JSON are relative to it)
 //!     logs/  tmp/
-//!     run-<id>.wandb   header, run, environment, then per log call: files…, config?,
-//!                      and per committed row: runtime summary, summary mirror, history;
-//!                      summary/config updates; at finish: runtime summary, exit
+//!     run-<id>.wandb   header, run, environment, then per log call: files… (a logged
+//!                      table's run_table artifact right before its run copy), config
+//!                      (when box/mask class labels were set), and per committed row:
+//!                      runtime summary, summary mirror, history; summary/config
+//!                      updates; at finish: runtime summary, pending row, exit
+//!     tmp/artifacts/   staged files of table artifacts (their manifests' local_path)
 //! ```
 //!
 //! Two step counters exist, as in the SDK (§15.4): the **local step** (Python's

@@ -9,6 +9,9 @@
 #   upload    `wandb sync` of the C run to `openwandb serve` on 127.0.0.1, checked over HTTP
 #   stress    16 threads × 1000 logs with an image each (sync and async mode)
 #   kill      SIGKILL of a writer mid-run; the log stays readable, media complete
+#   errors    argument/state errors of the C API (NULLs, bad options, finished runs)
+#   valgrind  errors, basic and small stress runs (sync + async) under valgrind (skipped
+#             with a note if valgrind is not installed)
 # Usage: tests/run/run.sh [test …]   (default: all)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -41,7 +44,7 @@ export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-c
 pyv="$venv/bin/python"
 check="$here/tests/run/check_run.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust proto basic upload stress kill)
+[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic upload stress kill valgrind)
 failed=()
 
 run_test() {  # name, command…
@@ -72,6 +75,17 @@ for t in "${tests[@]}"; do
                 || { echo "-- stress-$mode: FAIL"; failed+=("stress-$mode"); }
         done ;;
     kill) run_test kill "$pyv" "$check" kill "$bin/run_writer" "$work/kill" ;;
+    errors) run_test errors "$bin/run_writer" errors "$work/errors" ;;
+    valgrind)
+        if command -v valgrind >/dev/null; then
+            vg=(valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet)
+            run_test valgrind-errors "${vg[@]}" "$bin/run_writer" errors "$work/vg-errors"
+            run_test valgrind-basic "${vg[@]}" "$bin/run_writer" basic "$work/vg-basic"
+            run_test valgrind-stress "${vg[@]}" "$bin/run_writer" stress "$work/vg-stress" 4 50
+            run_test valgrind-stress-async "${vg[@]}" "$bin/run_writer" stress "$work/vg-async" 4 50 async
+        else
+            echo "== valgrind: not installed, skipped (apt-get install valgrind)"
+        fi ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac
 done

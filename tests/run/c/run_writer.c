@@ -4,6 +4,7 @@
  *   run_writer basic  ROOT                 the reference run (same rows as same_rows.py)
  *   run_writer stress ROOT THREADS PER [async]  THREADS threads × PER logs, each with a
  *                                          small image; prints the run dir
+ *   run_writer errors ROOT                 argument/state errors of the run API
  *   run_writer kill   ROOT                 logs rows with images until killed (bounded: at
  *                                          most 200000 rows); prints the run dir, then
  *                                          "logging" once the first rows are in the log
@@ -14,6 +15,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,11 +392,99 @@ static int kill_target(const char *root) {
     return 0;
 }
 
+/* ---- errors: argument checks of the run API (exit 3 on the first unexpected result) ---- */
+
+static void expect(const char *what, wb_status got, wb_status want, const wb_error *err,
+                   const char *needle) {
+    if (got != want || (needle && !strstr(err->message, needle))) {
+        fprintf(stderr, "run_writer errors: %s: got %s (%s), want %s%s%s\n", what,
+                wb_status_name(got), err->message, wb_status_name(want),
+                needle ? " mentioning " : "", needle ? needle : "");
+        exit(3);
+    }
+}
+
+static int errors(const char *root) {
+    wb_error err;
+    wb_run *run = NULL;
+    wb_run_options o = wb_run_options_default();
+    expect("NULL root", wb_run_open(NULL, &o, &run, &err), WB_ERR_NULL_ARGUMENT, &err, "root_dir");
+    expect("NULL out", wb_run_open(root, &o, NULL, &err), WB_ERR_NULL_ARGUMENT, &err, "out");
+    o.config_json = "[1]";
+    expect("config not an object", wb_run_open(root, &o, &run, &err), WB_ERR_INVALID_ARGUMENT, &err, "config_json");
+    o = wb_run_options_default();
+    o.tags_json = "[\"a\",1]";
+    expect("tags not strings", wb_run_open(root, &o, &run, &err), WB_ERR_INVALID_ARGUMENT, &err, "tags_json");
+    o = wb_run_options_default();
+    o.id = "a/b";
+    expect("bad id", wb_run_open(root, &o, &run, &err), WB_ERR_INVALID_ARGUMENT, &err, "run id");
+    o = wb_run_options_default();
+    *(int *)&o.fsync = 7;
+    expect("bad fsync", wb_run_open(root, &o, &run, &err), WB_ERR_INVALID_ARGUMENT, &err, "fsync");
+    if (run != NULL) {
+        fprintf(stderr, "run_writer errors: out written on failure\n");
+        exit(3);
+    }
+    /* an old caller's smaller struct: fields past struct_size keep their defaults */
+    o = wb_run_options_default();
+    o.struct_size = offsetof(wb_run_options, tags_json);
+    o.tags_json = "not json (ignored)";
+    o.id = "errtest1";
+    expect("small struct", wb_run_open(root, &o, &run, &err), WB_OK, &err, NULL);
+
+    wb_value *row = dict();
+    set(row, "x", i64v(1));
+    wb_value *notdict = i64v(1);
+    expect("NULL run", wb_run_log(NULL, row, -1, -1, &err), WB_ERR_NULL_ARGUMENT, &err, "run");
+    expect("NULL row", wb_run_log(run, NULL, -1, -1, &err), WB_ERR_NULL_ARGUMENT, &err, "row");
+    expect("row not a dict", wb_run_log(run, notdict, -1, -1, &err), WB_ERR_INVALID_ARGUMENT, &err, "dictionary");
+    expect("bad step", wb_run_log(run, row, -5, -1, &err), WB_ERR_INVALID_ARGUMENT, &err, "step");
+    expect("bad commit", wb_run_log(run, row, -1, 2, &err), WB_ERR_INVALID_ARGUMENT, &err, "commit");
+    expect("log", wb_run_log(run, row, -1, -1, &err), WB_OK, &err, NULL);
+    expect("config not JSON", wb_run_config_update_json(run, "{", &err), WB_ERR_INVALID_ARGUMENT, &err, NULL);
+    expect("config reserved", wb_run_config_update_json(run, "{\"_wandb\":1}", &err), WB_ERR_INVALID_ARGUMENT, &err, "_wandb");
+    wb_value *img = pattern_image(2, 2, 3, 1, 0);
+    wb_value *cfg = dict();
+    set(cfg, "img", img);
+    expect("media in config", wb_run_config_update(run, cfg, &err), WB_ERR_INVALID_ARGUMENT, &err, "config");
+    expect("summary not a dict", wb_run_summary_update(run, notdict, &err), WB_ERR_INVALID_ARGUMENT, &err, NULL);
+    char *s = NULL;
+    expect("id", wb_run_id(run, &s, &err), WB_OK, &err, NULL);
+    if (strcmp(s, "errtest1") != 0) {
+        fprintf(stderr, "run_writer errors: id %s\n", s);
+        exit(3);
+    }
+    wb_string_free(s);
+    expect("id NULL out", wb_run_id(run, NULL, &err), WB_ERR_NULL_ARGUMENT, &err, "out");
+    expect("files dir", wb_run_files_dir(run, &s, &err), WB_OK, &err, NULL);
+    wb_string_free(s);
+    expect("flush", wb_run_flush(run, &err), WB_OK, &err, NULL);
+    expect("finish", wb_run_finish(run, 0, &err), WB_OK, &err, NULL);
+    expect("finish twice", wb_run_finish(run, 0, &err), WB_ERR_STATE, &err, "finished");
+    expect("log after finish", wb_run_log(run, row, -1, -1, &err), WB_ERR_STATE, &err, "finished");
+    expect("flush after finish", wb_run_flush(run, &err), WB_ERR_STATE, &err, NULL);
+    /* the same id again: the log file exists */
+    wb_run *again = NULL;
+    o = wb_run_options_default();
+    o.id = "errtest1";
+    wb_status st = wb_run_open(root, &o, &again, &err);
+    if (st == WB_OK) wb_run_free(again); /* a new second: a new directory is fine */
+    else expect("same id, same second", st, WB_ERR_IO, &err, NULL);
+    wb_run_free(run);
+    wb_run_free(NULL);
+    wb_value_free(row);
+    wb_value_free(notdict);
+    wb_value_free(cfg);
+    printf("errors: ok\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "basic") == 0) return basic(argv[2]);
     if (argc >= 5 && strcmp(argv[1], "stress") == 0)
         return stress(argv[2], atoi(argv[3]), atoi(argv[4]), argc >= 6 && strcmp(argv[5], "async") == 0);
     if (argc >= 3 && strcmp(argv[1], "kill") == 0) return kill_target(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "errors") == 0) return errors(argv[2]);
     fprintf(stderr, "usage: run_writer basic ROOT | stress ROOT THREADS PER [async] | kill ROOT\n");
     return 64;
 }
