@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build demo test test-rust test-c test-header test-compat test-video lint bench clean deps-apt
+.PHONY: all build demo test test-rust test-c test-header test-compat test-video test-run lint bench clean deps-apt
 
 all: build
 
@@ -33,7 +33,7 @@ demo: build
 deps-apt:
 	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 
-test: lint test-rust test-header test-c test-compat test-video
+test: lint test-rust test-header test-c test-compat test-video test-run
 	@echo "make test: all suites passed"
 
 lint:
@@ -66,6 +66,10 @@ test-compat: $(COMPAT_VENV)/.ok
 	tests/compat/driver $(SHARED)/compat/cases target/compat-out
 	$(COMPAT_VENV)/bin/python $(SHARED)/compat/compare.py $(SHARED)/compat/expected target/compat-out
 
+# Offline runs read by the real wandb CLI, uploaded to a local openwandb server, stress + kill tests.
+test-run: build
+	tests/run/run.sh
+
 # Real browser playback of our MP4s (installs Debian's chromium if missing).
 test-video: build
 	tests/video/playback.sh
@@ -73,6 +77,7 @@ test-video: build
 bench: build
 	benches/foundation.sh
 	benches/video.sh
+	benches/run.sh
 
 clean:
 	$(CARGO) clean

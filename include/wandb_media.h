@@ -45,6 +45,16 @@
 #define WB_TENSOR_MAX_NDIM 32
 
 /**
+ * Pass as `step` of `wb_run_log` for "no explicit step".
+ */
+#define WB_RUN_STEP_NONE -1
+
+/**
+ * Pass as `commit` of `wb_run_log` for "not given" (the SDK's `commit=None`).
+ */
+#define WB_RUN_COMMIT_DEFAULT -1
+
+/**
  * Pass as `step` to serialise in the summary namespace (`run.summary.update`): media are
  * named `<dotted.key>_summary_<hash>` and NaN floats in dicts become `null`.
  */
@@ -69,6 +79,162 @@
  * `fps or 4`: the frame rate used when none (or 0) is given.
  */
 #define DEFAULT_FPS 4
+
+/**
+ * Default depth of the async queue (calls waiting for the writer thread).
+ */
+#define DEFAULT_QUEUE_DEPTH 1024
+
+/**
+ * Block size of the log.
+ */
+#define BLOCK_SIZE (32 * 1024)
+
+/**
+ * Size of a chunk header.
+ */
+#define CHUNK_HEADER 7
+
+#define NUM 1
+
+#define HISTORY 2
+
+#define SUMMARY 3
+
+#define CONFIG 5
+
+#define FILES 6
+
+#define ARTIFACT 8
+
+#define TELEMETRY 11
+
+#define RUN 17
+
+#define EXIT 18
+
+#define HEADER 21
+
+#define ENVIRONMENT 26
+
+#define INFO 200
+
+#define STREAM_ID 1
+
+#define VERSION_INFO 1
+
+#define PRODUCER 1
+
+#define MIN_CONSUMER 2
+
+#define RUN_ID 1
+
+#define ENTITY 2
+
+#define PROJECT 3
+
+#define RUN_GROUP 6
+
+#define JOB_TYPE 7
+
+#define DISPLAY_NAME 8
+
+#define NOTES 9
+
+#define TAGS 10
+
+#define HOST 13
+
+#define START_TIME 17
+
+#define SECONDS 1
+
+#define NANOS 2
+
+#define FEATURE 3
+
+#define PLATFORM 13
+
+/**
+ * `Feature` fields (bool).
+ */
+#define F_FINISH 2
+
+#define F_OFFLINE 4
+
+#define F_SET_INIT_NAME 13
+
+#define F_SET_INIT_ID 14
+
+#define F_SET_INIT_TAGS 15
+
+#define F_SET_INIT_CONFIG 16
+
+#define OS 1
+
+#define STARTED_AT 3
+
+#define ARGS 5
+
+#define PROGRAM 6
+
+#define ROOT 11
+
+#define EXECUTABLE 14
+
+#define CPU_COUNT 16
+
+#define CPU_COUNT_LOGICAL 17
+
+#define WRITER_ID 199
+
+#define ITEM 1
+
+#define STEP 2
+
+#define STEP_NUM 1
+
+#define KEY 1
+
+#define NESTED_KEY 2
+
+#define VALUE_JSON 16
+
+#define UPDATE 1
+
+#define PATH 1
+
+#define EXIT_CODE 1
+
+#define RUNTIME 2
+
+#define TYPE 4
+
+#define NAME 5
+
+#define DIGEST 6
+
+#define ALIASES 11
+
+#define MANIFEST 12
+
+#define FINALIZE 14
+
+#define CLIENT_ID 15
+
+#define SEQUENCE_CLIENT_ID 16
+
+#define DIGEST_ALGORITHM 20
+
+#define STORAGE_POLICY 2
+
+#define STORAGE_POLICY_CONFIG 3
+
+#define CONTENTS 4
+
+#define SIZE 4
+
+#define LOCAL_PATH 6
 
 /**
  * Largest accepted bin count (2^28; the SDK itself rejects more than 512 bins).
@@ -113,6 +279,26 @@ typedef enum wb_dtype {
    */
   WB_DTYPE_BOOL = 8,
 } wb_dtype;
+
+/**
+ * When the `.wandb` log is forced to disk with fsync. In every mode a synchronous call's
+ * records are handed to the OS before it returns, so they survive the process being
+ * killed; fsync also protects against power loss.
+ */
+typedef enum wb_fsync_policy {
+  /**
+   * fsync in `wb_run_flush` and `wb_run_finish` (default).
+   */
+  WB_FSYNC_ON_FLUSH = 0,
+  /**
+   * Never fsync (fastest).
+   */
+  WB_FSYNC_NEVER = 1,
+  /**
+   * fsync after every call's records (slowest, most durable).
+   */
+  WB_FSYNC_ALWAYS = 2,
+} wb_fsync_policy;
 
 /**
  * Encoded file type (the SDK's `file_type`).
@@ -268,6 +454,22 @@ typedef enum wb_video_layout {
 } wb_video_layout;
 
 /**
+ * An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
+ * `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
+ * reads.
+ *
+ * Ownership: created by `wb_run_open`, released by `wb_run_free` (which finishes the run
+ * with exit code 0 if `wb_run_finish` was not called).
+ *
+ * Thread-safety: `wb_run_log`, `wb_run_summary_update`, `wb_run_config_update*`,
+ * `wb_run_flush` and the getters may be called from any number of threads at once (media
+ * are encoded in the calling threads in parallel; records are appended one call at a
+ * time, in the order the calls started). `wb_run_finish` and `wb_run_free` must be called
+ * once, after every other call on the run has returned.
+ */
+typedef struct wb_run wb_run;
+
+/**
  * A run's files directory: where media files are written (`media/…`) and the run-config
  * singletons (box/mask class labels) collected.
  *
@@ -350,6 +552,70 @@ typedef struct wb_image_options {
   enum wb_convert convert;
   enum wb_png_mode png_mode;
 } wb_image_options;
+
+/**
+ * Options of `wb_run_open` (the `wandb.init` arguments). Always start from
+ * `wb_run_options_default()`. All strings are UTF-8, may be NULL (= not set) and are only
+ * read during `wb_run_open`.
+ */
+typedef struct wb_run_options {
+  /**
+   * `sizeof(wb_run_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * Project name (`project=`).
+   */
+  const char *project;
+  /**
+   * Entity (user or team, `entity=`).
+   */
+  const char *entity;
+  /**
+   * Display name (`name=`).
+   */
+  const char *name;
+  /**
+   * Run id (`id=`); NULL = 8 random characters of [0-9a-z]. Must not contain
+   * `/ \ # ? % :`.
+   */
+  const char *id;
+  /**
+   * Initial config as a JSON object (`config=`), e.g. `{"lr":0.001,"layers":[64,64]}`.
+   */
+  const char *config_json;
+  /**
+   * Tags as a JSON array of strings (`tags=`), e.g. `["baseline","cpp"]`.
+   */
+  const char *tags_json;
+  /**
+   * Run group (`group=`).
+   */
+  const char *group;
+  /**
+   * Job type (`job_type=`).
+   */
+  const char *job_type;
+  /**
+   * Notes (`notes=`).
+   */
+  const char *notes;
+  /**
+   * When to fsync the log (default `WB_FSYNC_ON_FLUSH`).
+   */
+  enum wb_fsync_policy fsync;
+  /**
+   * false (default): each call appends its records before returning. true: calls
+   * return once their media files are written and the row is queued; a writer thread
+   * appends the records; `wb_run_flush` waits for it. Write errors then surface in the
+   * next call, `wb_run_flush` or `wb_run_finish`.
+   */
+  bool async_mode;
+  /**
+   * Async mode: how many calls may wait for the writer before callers block (0 = 1024).
+   */
+  size_t queue_depth;
+} wb_run_options;
 
 /**
  * Table options. Always start from `wb_table_options_default()` (it sets `struct_size`, so
@@ -761,6 +1027,105 @@ enum wb_status wb_graph_edge_value(const char *from_id_json,
                                    const char *to_id_json,
                                    struct wb_value **out,
                                    struct wb_error *err);
+
+/**
+ * Default run options (everything unset, fsync on flush, synchronous). Thread-safe.
+ */
+struct wb_run_options wb_run_options_default(void);
+
+/**
+ * Opens a new offline run under `<root_dir>/wandb/` (created if needed):
+ * `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb`, with
+ * `<root_dir>/wandb/latest-run` pointing at it. `options` may be NULL (defaults). On
+ * success `*out` owns the run: finish it with `wb_run_finish`, release it with
+ * `wb_run_free`.
+ */
+enum wb_status wb_run_open(const char *root_dir,
+                           const struct wb_run_options *options,
+                           struct wb_run **out,
+                           struct wb_error *err);
+
+/**
+ * `run.log(row, step=, commit=)`. `row` is a dict value (keys in order; values scalars,
+ * lists, dicts, arrays, histograms, media). `step`: `WB_RUN_STEP_NONE` (-1) or an explicit
+ * step ≥ 0. `commit`: `WB_RUN_COMMIT_DEFAULT` (-1), 0 (false: merge into the pending row)
+ * or 1 (true).
+ *
+ * As in the SDK: media files are named with the local step before this call; without a
+ * step and commit the row is committed as the next `_step`; `commit=0` merges into the
+ * pending row; an explicit step above the current one commits the pending row first; a
+ * step below it is dropped (its media are still written). Media are encoded in the calling
+ * thread. In synchronous mode this call's records (its `files` records, and the history
+ * row if the call committed one) are in the log file before it returns; in async mode
+ * after the next `wb_run_flush`.
+ * `row` is only read. Thread-safe (see `wb_run`).
+ */
+enum wb_status wb_run_log(const struct wb_run *run,
+                          const struct wb_value *row,
+                          int64_t step,
+                          int32_t commit,
+                          struct wb_error *err);
+
+/**
+ * `run.summary.update(dict)`: each top-level key is set in the run summary (media named
+ * `<dotted key>_summary_<hash>`). `dict` is only read. Thread-safe.
+ */
+enum wb_status wb_run_summary_update(const struct wb_run *run,
+                                     const struct wb_value *dict,
+                                     struct wb_error *err);
+
+/**
+ * `run.config.update(dict)` with a dict value of plain values (no media). Thread-safe.
+ */
+enum wb_status wb_run_config_update(const struct wb_run *run,
+                                    const struct wb_value *dict,
+                                    struct wb_error *err);
+
+/**
+ * `run.config.update(...)` from a JSON object text, e.g. `{"epochs":10}`. Thread-safe.
+ */
+enum wb_status wb_run_config_update_json(const struct wb_run *run,
+                                         const char *json,
+                                         struct wb_error *err);
+
+/**
+ * Waits until every call that returned before this one has its records in the log file
+ * (async mode), then fsyncs the log unless the policy is `WB_FSYNC_NEVER`. A pending
+ * `commit=0` row stays pending. Thread-safe.
+ */
+enum wb_status wb_run_flush(const struct wb_run *run, struct wb_error *err);
+
+/**
+ * `run.finish(exit_code)`: commits the pending row, writes the exit record (state
+ * "finished"; a non-zero code is shown as failed by W&B), fsyncs and closes the log. Call
+ * once, after all other calls on the run returned; later logging fails with
+ * `WB_ERR_STATE`. The handle must still be released with `wb_run_free`.
+ */
+enum wb_status wb_run_finish(const struct wb_run *run, int32_t exit_code, struct wb_error *err);
+
+/**
+ * Releases a run handle, finishing the run with exit code 0 first if `wb_run_finish` was
+ * not called. NULL is a no-op. Call once, after every other call on the run returned.
+ */
+void wb_run_free(struct wb_run *run);
+
+/**
+ * The run id. `*out` is owned by the caller: free it with `wb_string_free`. Thread-safe.
+ */
+enum wb_status wb_run_id(const struct wb_run *run, char **out, struct wb_error *err);
+
+/**
+ * The run directory `<root>/wandb/offline-run-…-<id>` (what `wandb sync` and
+ * `wandb leet inspect` take). `*out` is owned by the caller: free it with
+ * `wb_string_free`. Thread-safe.
+ */
+enum wb_status wb_run_dir_path(const struct wb_run *run, char **out, struct wb_error *err);
+
+/**
+ * The run's files directory (`run.dir`; media paths in rows are relative to it). `*out`
+ * is owned by the caller: free it with `wb_string_free`. Thread-safe.
+ */
+enum wb_status wb_run_files_dir(const struct wb_run *run, char **out, struct wb_error *err);
 
 /**
  * Default table options (IMMUTABLE, type-checked columns). Thread-safe.

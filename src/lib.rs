@@ -24,6 +24,7 @@ pub mod value;
 
 pub use error::{Error, ErrorKind, Result};
 pub use json::Json;
+pub use run::{FsyncPolicy, Run, RunOptions};
 pub use run_dir::{RunDir, Step};
 pub use tensor::{DType, TensorView};
 pub use value::Value;

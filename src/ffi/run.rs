@@ -1,1 +1,411 @@
-//! C ABI: `run` (not built yet).
+//! C ABI: offline runs (`wb_run_*`). Only argument conversion; the logic is `crate::run`.
+
+use std::ffi::c_char;
+use std::mem::{offset_of, size_of};
+
+use super::value::wb_value;
+use super::{
+    deref, field_present, guard, guard_void, null_arg, read_enum, utf8_arg, wb_error, wb_status,
+    write_out, write_string,
+};
+use crate::error::{Error, Result};
+use crate::json::Json;
+use crate::run::{FsyncPolicy, Run, RunOptions};
+use crate::value::Value;
+
+/// An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
+/// `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
+/// reads.
+///
+/// Ownership: created by `wb_run_open`, released by `wb_run_free` (which finishes the run
+/// with exit code 0 if `wb_run_finish` was not called).
+///
+/// Thread-safety: `wb_run_log`, `wb_run_summary_update`, `wb_run_config_update*`,
+/// `wb_run_flush` and the getters may be called from any number of threads at once (media
+/// are encoded in the calling threads in parallel; records are appended one call at a
+/// time, in the order the calls started). `wb_run_finish` and `wb_run_free` must be called
+/// once, after every other call on the run has returned.
+pub struct wb_run {
+    pub(crate) inner: Run,
+}
+
+/// When the `.wandb` log is forced to disk with fsync. In every mode a synchronous call's
+/// records are handed to the OS before it returns, so they survive the process being
+/// killed; fsync also protects against power loss.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_fsync_policy {
+    /// fsync in `wb_run_flush` and `wb_run_finish` (default).
+    WB_FSYNC_ON_FLUSH = 0,
+    /// Never fsync (fastest).
+    WB_FSYNC_NEVER = 1,
+    /// fsync after every call's records (slowest, most durable).
+    WB_FSYNC_ALWAYS = 2,
+}
+
+/// Options of `wb_run_open` (the `wandb.init` arguments). Always start from
+/// `wb_run_options_default()`. All strings are UTF-8, may be NULL (= not set) and are only
+/// read during `wb_run_open`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct wb_run_options {
+    /// `sizeof(wb_run_options)` as compiled by the caller.
+    pub struct_size: usize,
+    /// Project name (`project=`).
+    pub project: *const c_char,
+    /// Entity (user or team, `entity=`).
+    pub entity: *const c_char,
+    /// Display name (`name=`).
+    pub name: *const c_char,
+    /// Run id (`id=`); NULL = 8 random characters of [0-9a-z]. Must not contain
+    /// `/ \ # ? % :`.
+    pub id: *const c_char,
+    /// Initial config as a JSON object (`config=`), e.g. `{"lr":0.001,"layers":[64,64]}`.
+    pub config_json: *const c_char,
+    /// Tags as a JSON array of strings (`tags=`), e.g. `["baseline","cpp"]`.
+    pub tags_json: *const c_char,
+    /// Run group (`group=`).
+    pub group: *const c_char,
+    /// Job type (`job_type=`).
+    pub job_type: *const c_char,
+    /// Notes (`notes=`).
+    pub notes: *const c_char,
+    /// When to fsync the log (default `WB_FSYNC_ON_FLUSH`).
+    pub fsync: wb_fsync_policy,
+    /// false (default): each call appends its records before returning. true: calls
+    /// return once their media files are written and the row is queued; a writer thread
+    /// appends the records; `wb_run_flush` waits for it. Write errors then surface in the
+    /// next call, `wb_run_flush` or `wb_run_finish`.
+    pub async_mode: bool,
+    /// Async mode: how many calls may wait for the writer before callers block (0 = 1024).
+    pub queue_depth: usize,
+}
+
+/// Default run options (everything unset, fsync on flush, synchronous). Thread-safe.
+#[no_mangle]
+pub extern "C" fn wb_run_options_default() -> wb_run_options {
+    wb_run_options {
+        struct_size: size_of::<wb_run_options>(),
+        project: std::ptr::null(),
+        entity: std::ptr::null(),
+        name: std::ptr::null(),
+        id: std::ptr::null(),
+        config_json: std::ptr::null(),
+        tags_json: std::ptr::null(),
+        group: std::ptr::null(),
+        job_type: std::ptr::null(),
+        notes: std::ptr::null(),
+        fsync: wb_fsync_policy::WB_FSYNC_ON_FLUSH,
+        async_mode: false,
+        queue_depth: 0,
+    }
+}
+
+unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
+    let mut o = RunOptions::default();
+    if p.is_null() {
+        return Ok(o);
+    }
+    // SAFETY: non-NULL options pointer to at least `struct_size` readable bytes.
+    let size = unsafe { std::ptr::addr_of!((*p).struct_size).read() };
+    macro_rules! string_field {
+        ($f:ident) => {{
+            if field_present(
+                size,
+                offset_of!(wb_run_options, $f),
+                size_of::<*const c_char>(),
+            ) {
+                let ptr = unsafe { std::ptr::addr_of!((*p).$f).read() };
+                if ptr.is_null() {
+                    None
+                } else {
+                    Some(unsafe { utf8_arg(ptr, concat!("options.", stringify!($f))) }?.to_string())
+                }
+            } else {
+                None
+            }
+        }};
+    }
+    o.project = string_field!(project);
+    o.entity = string_field!(entity);
+    o.name = string_field!(name);
+    o.id = string_field!(id);
+    if let Some(text) = string_field!(config_json) {
+        let j = Json::parse(&text)
+            .map_err(|e| Error::invalid(format!("options.config_json: {}", e.message)))?;
+        if !matches!(j, Json::Object(_)) {
+            return Err(Error::invalid("options.config_json must be a JSON object"));
+        }
+        o.config = Some(j);
+    }
+    if let Some(text) = string_field!(tags_json) {
+        let j = Json::parse(&text)
+            .map_err(|e| Error::invalid(format!("options.tags_json: {}", e.message)))?;
+        let Json::Array(items) = j else {
+            return Err(Error::invalid(
+                "options.tags_json must be a JSON array of strings",
+            ));
+        };
+        for t in items {
+            match t {
+                Json::Str(s) => o.tags.push(s),
+                _ => {
+                    return Err(Error::invalid(
+                        "options.tags_json must be a JSON array of strings",
+                    ))
+                }
+            }
+        }
+    }
+    o.group = string_field!(group);
+    o.job_type = string_field!(job_type);
+    o.notes = string_field!(notes);
+    if field_present(size, offset_of!(wb_run_options, fsync), 4) {
+        o.fsync = match unsafe { read_enum(std::ptr::addr_of!((*p).fsync)) } {
+            0 => FsyncPolicy::OnFlush,
+            1 => FsyncPolicy::Never,
+            2 => FsyncPolicy::Always,
+            v => return Err(Error::invalid(format!("options.fsync: unknown value {v}"))),
+        };
+    }
+    let async_mode = field_present(size, offset_of!(wb_run_options, async_mode), 1)
+        && unsafe { (std::ptr::addr_of!((*p).async_mode) as *const u8).read() } != 0;
+    if async_mode {
+        let depth = if field_present(
+            size,
+            offset_of!(wb_run_options, queue_depth),
+            size_of::<usize>(),
+        ) {
+            unsafe { std::ptr::addr_of!((*p).queue_depth).read() }
+        } else {
+            0
+        };
+        if depth > 1 << 24 {
+            return Err(Error::invalid(format!(
+                "options.queue_depth = {depth} is too large (max 16777216)"
+            )));
+        }
+        o.async_queue = Some(depth);
+    }
+    Ok(o)
+}
+
+/// Opens a new offline run under `<root_dir>/wandb/` (created if needed):
+/// `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb`, with
+/// `<root_dir>/wandb/latest-run` pointing at it. `options` may be NULL (defaults). On
+/// success `*out` owns the run: finish it with `wb_run_finish`, release it with
+/// `wb_run_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_open(
+    root_dir: *const c_char,
+    options: *const wb_run_options,
+    out: *mut *mut wb_run,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let root = unsafe { utf8_arg(root_dir, "root_dir") }?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let opts = unsafe { read_options(options) }?;
+        let inner = Run::open(root, opts)?;
+        unsafe { write_out(out, wb_run { inner }) };
+        Ok(())
+    })
+}
+
+fn dict_members<'a>(v: &'a wb_value, name: &str) -> Result<&'a [(String, Value)]> {
+    match &v.inner {
+        Value::Dict(m) => Ok(m),
+        _ => Err(Error::invalid(format!(
+            "{name} must be a dict value (wandb.log must be passed a dictionary)"
+        ))),
+    }
+}
+
+/// Pass as `step` of `wb_run_log` for "no explicit step".
+pub const WB_RUN_STEP_NONE: i64 = -1;
+/// Pass as `commit` of `wb_run_log` for "not given" (the SDK's `commit=None`).
+pub const WB_RUN_COMMIT_DEFAULT: i32 = -1;
+
+/// `run.log(row, step=, commit=)`. `row` is a dict value (keys in order; values scalars,
+/// lists, dicts, arrays, histograms, media). `step`: `WB_RUN_STEP_NONE` (-1) or an explicit
+/// step ≥ 0. `commit`: `WB_RUN_COMMIT_DEFAULT` (-1), 0 (false: merge into the pending row)
+/// or 1 (true).
+///
+/// As in the SDK: media files are named with the local step before this call; without a
+/// step and commit the row is committed as the next `_step`; `commit=0` merges into the
+/// pending row; an explicit step above the current one commits the pending row first; a
+/// step below it is dropped (its media are still written). Media are encoded in the calling
+/// thread. In synchronous mode this call's records (its `files` records, and the history
+/// row if the call committed one) are in the log file before it returns; in async mode
+/// after the next `wb_run_flush`.
+/// `row` is only read. Thread-safe (see `wb_run`).
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_log(
+    run: *const wb_run,
+    row: *const wb_value,
+    step: i64,
+    commit: i32,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        let row = unsafe { deref(row, "row") }?;
+        let members = dict_members(row, "row")?;
+        let step = match step {
+            WB_RUN_STEP_NONE => None,
+            s if s >= 0 => Some(s),
+            s => {
+                return Err(Error::invalid(format!(
+                    "step = {s}: must be >= 0 or WB_RUN_STEP_NONE"
+                )))
+            }
+        };
+        let commit = match commit {
+            -1 => None,
+            0 => Some(false),
+            1 => Some(true),
+            c => {
+                return Err(Error::invalid(format!(
+                    "commit = {c}: must be -1 (default), 0 or 1"
+                )))
+            }
+        };
+        run.inner.log(members, step, commit)
+    })
+}
+
+/// `run.summary.update(dict)`: each top-level key is set in the run summary (media named
+/// `<dotted key>_summary_<hash>`). `dict` is only read. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_summary_update(
+    run: *const wb_run,
+    dict: *const wb_value,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        let dict = unsafe { deref(dict, "dict") }?;
+        run.inner.summary_update(dict_members(dict, "dict")?)
+    })
+}
+
+/// `run.config.update(dict)` with a dict value of plain values (no media). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_config_update(
+    run: *const wb_run,
+    dict: *const wb_value,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        let dict = unsafe { deref(dict, "dict") }?;
+        run.inner.config_update(dict_members(dict, "dict")?)
+    })
+}
+
+/// `run.config.update(...)` from a JSON object text, e.g. `{"epochs":10}`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_config_update_json(
+    run: *const wb_run,
+    json: *const c_char,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        let text = unsafe { utf8_arg(json, "json") }?;
+        run.inner.config_update_json(text)
+    })
+}
+
+/// Waits until every call that returned before this one has its records in the log file
+/// (async mode), then fsyncs the log unless the policy is `WB_FSYNC_NEVER`. A pending
+/// `commit=0` row stays pending. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_flush(run: *const wb_run, err: *mut wb_error) -> wb_status {
+    guard(err, || unsafe { deref(run, "run") }?.inner.flush())
+}
+
+/// `run.finish(exit_code)`: commits the pending row, writes the exit record (state
+/// "finished"; a non-zero code is shown as failed by W&B), fsyncs and closes the log. Call
+/// once, after all other calls on the run returned; later logging fails with
+/// `WB_ERR_STATE`. The handle must still be released with `wb_run_free`.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_finish(
+    run: *const wb_run,
+    exit_code: i32,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        unsafe { deref(run, "run") }?.inner.finish(exit_code)
+    })
+}
+
+/// Releases a run handle, finishing the run with exit code 0 first if `wb_run_finish` was
+/// not called. NULL is a no-op. Call once, after every other call on the run returned.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_free(run: *mut wb_run) {
+    if run.is_null() {
+        return;
+    }
+    // SAFETY: `run` came from Box::into_raw in wb_run_open and is freed once.
+    guard_void(|| drop(unsafe { Box::from_raw(run) }));
+}
+
+/// The run id. `*out` is owned by the caller: free it with `wb_string_free`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_id(
+    run: *const wb_run,
+    out: *mut *mut c_char,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        unsafe { write_string(out, run.inner.id().to_string()) }
+    })
+}
+
+fn path_string(p: &std::path::Path) -> Result<String> {
+    p.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| Error::invalid("the path is not valid UTF-8"))
+}
+
+/// The run directory `<root>/wandb/offline-run-…-<id>` (what `wandb sync` and
+/// `wandb leet inspect` take). `*out` is owned by the caller: free it with
+/// `wb_string_free`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_dir_path(
+    run: *const wb_run,
+    out: *mut *mut c_char,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        unsafe { write_string(out, path_string(run.inner.dir())?) }
+    })
+}
+
+/// The run's files directory (`run.dir`; media paths in rows are relative to it). `*out`
+/// is owned by the caller: free it with `wb_string_free`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_files_dir(
+    run: *const wb_run,
+    out: *mut *mut c_char,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        unsafe { write_string(out, path_string(run.inner.files_dir())?) }
+    })
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Offline-run tests (issue 5). Builds the library and the C writer, creates/reuses the pinned
+# test venv (.venv-run: wandb 0.31.0 + openwandb from PyPI), then runs every run test and
+# exits non-zero if any failed:
+#   rust      unit tests of src/run (framing, records, step rules, threads)
+#   proto     every field number in src/run/proto.rs against the wheel's descriptors
+#   basic     C run → `wandb leet inspect --json/--summary`, side by side with the same rows
+#             logged by wandb 0.31 offline, `wandb sync --dry-run`
+#   upload    `wandb sync` of the C run to `openwandb serve` on 127.0.0.1, checked over HTTP
+#   stress    16 threads × 1000 logs with an image each (sync and async mode)
+#   kill      SIGKILL of a writer mid-run; the log stays readable, media complete
+#   errors    argument/state errors of the C API (NULLs, bad options, finished runs)
+#   valgrind  errors, basic and small stress runs (sync + async) under valgrind (skipped
+#             with a note if valgrind is not installed)
+# Usage: tests/run/run.sh [test …]   (default: all)
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$here"
+venv="${WBM_RUN_VENV:-$here/.venv-run}"
+req="$here/tests/run/requirements.txt"
+py="${PYTHON:-python3}"
+
+# --- test venv (reused while requirements.txt is unchanged) ---
+stamp="$venv/.wbm-$(sha256sum "$req" | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+    echo "== creating $venv"
+    "$py" -m venv "$venv" || exit 1
+    timeout 900 "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" || exit 1
+    touch "$stamp"
+fi
+
+# --- build ---
+echo "== building"
+cargo build --quiet --lib || exit 1
+target="${CARGO_TARGET_DIR:-$here/target}"
+bin="$target/run-tests"
+mkdir -p "$bin"
+cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/run_writer.c \
+    -o "$bin/run_writer" "$target/debug/libwandb_media.a" -lstdc++ -lpthread -ldl -lm || exit 1
+
+work="$(mktemp -d /tmp/wbm-run-tests.XXXXXX)"
+export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \
+    WANDB_DATA_DIR="$work/wandb-data" WANDB_CACHE_DIR="$work/wandb-cache"
+pyv="$venv/bin/python"
+check="$here/tests/run/check_run.py"
+tests=("$@")
+[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic upload stress kill valgrind)
+failed=()
+
+run_test() {  # name, command…
+    local name="$1"; shift
+    echo "== $name"
+    if timeout 900 "$@"; then echo "-- $name: PASS"; else echo "-- $name: FAIL"; failed+=("$name"); fi
+}
+
+basic_dirs() {
+    c_dir="$("$bin/run_writer" basic "$work/c")" || return 1
+    py_dir="$(cd "$work" && "$pyv" "$here/tests/run/same_rows.py" "$work/py" 2>/dev/null | tail -1)" || return 1
+}
+
+for t in "${tests[@]}"; do
+    case "$t" in
+    rust) run_test rust cargo test --quiet --lib run:: ;;
+    proto) run_test proto "$pyv" tests/run/check_proto.py src/run/proto.rs ;;
+    basic)
+        if basic_dirs; then run_test basic "$pyv" "$check" basic "$c_dir" "$py_dir"
+        else echo "-- basic: FAIL (writing the runs)"; failed+=(basic); fi ;;
+    upload)
+        [ -n "${c_dir:-}" ] || c_dir="$("$bin/run_writer" basic "$work/c2")"
+        run_test upload "$pyv" "$check" upload "$c_dir" ;;
+    stress)
+        for mode in sync async; do
+            d="$("$bin/run_writer" stress "$work/stress-$mode" 16 1000 $mode)" \
+                && run_test "stress-$mode" "$pyv" "$check" stress "$d" 16 1000 \
+                || { echo "-- stress-$mode: FAIL"; failed+=("stress-$mode"); }
+        done ;;
+    kill) run_test kill "$pyv" "$check" kill "$bin/run_writer" "$work/kill" ;;
+    errors) run_test errors "$bin/run_writer" errors "$work/errors" ;;
+    valgrind)
+        if command -v valgrind >/dev/null; then
+            vg=(valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet)
+            run_test valgrind-errors "${vg[@]}" "$bin/run_writer" errors "$work/vg-errors"
+            run_test valgrind-basic "${vg[@]}" "$bin/run_writer" basic "$work/vg-basic"
+            run_test valgrind-stress "${vg[@]}" "$bin/run_writer" stress "$work/vg-stress" 4 50
+            run_test valgrind-stress-async "${vg[@]}" "$bin/run_writer" stress "$work/vg-async" 4 50 async
+        else
+            echo "== valgrind: not installed, skipped (apt-get install valgrind)"
+        fi ;;
+    *) echo "unknown test $t"; failed+=("$t") ;;
+    esac
+done
+
+if [ ${#failed[@]} -eq 0 ]; then
+    rm -rf "$work"
+    echo "tests/run: all passed"
+else
+    echo "tests/run: FAILED: ${failed[*]} (outputs kept in $work)"
+    exit 1
+fi
