@@ -48,7 +48,7 @@ build() {  # build NAME CMD...
 }
 
 if build c_training_loop cc -std=c11 -O2 -Wall -Wextra -Werror "${INC[@]}" "$EX/c/training_loop.c" -o "$T/bin/c_training_loop" "${LINK[@]}"; then
-  run_example c_training_loop 5 image-file,histogram "$T/bin/c_training_loop"
+  run_example c_training_loop 5 image-file,histogram "$T/bin/c_training_loop" wandb/latest-run/files wandb/latest-run
 fi
 if build cpp_training_loop c++ -std=c++17 -O2 -Wall -Wextra -Wconversion -Werror "${INC[@]}" "$EX/cpp/training_loop.cpp" -o "$T/bin/cpp_training_loop" "${LINK[@]}"; then
   run_example cpp_training_loop 5 images/separated,histogram,video-file "$T/bin/cpp_training_loop"

@@ -1226,6 +1226,142 @@ class Graph : public Value {
 #endif
 };
 
+// ------------------------------------------------------------------------------------------
+// Offline run writer
+// ------------------------------------------------------------------------------------------
+
+/// `wandb.init` arguments (strings are borrowed: keep them alive until Run::open returns).
+struct RunOptions {
+  wb_run_options c = wb_run_options_default();
+  RunOptions& project(const char* v) noexcept { return set(c.project, v); }
+  RunOptions& entity(const char* v) noexcept { return set(c.entity, v); }
+  RunOptions& name(const char* v) noexcept { return set(c.name, v); }
+  RunOptions& id(const char* v) noexcept { return set(c.id, v); }
+  /// A JSON object, e.g. `{"lr":0.001}`.
+  RunOptions& config_json(const char* v) noexcept { return set(c.config_json, v); }
+  /// A JSON array of strings.
+  RunOptions& tags_json(const char* v) noexcept { return set(c.tags_json, v); }
+  RunOptions& group(const char* v) noexcept { return set(c.group, v); }
+  RunOptions& job_type(const char* v) noexcept { return set(c.job_type, v); }
+  RunOptions& notes(const char* v) noexcept { return set(c.notes, v); }
+  RunOptions& fsync(wb_fsync_policy f) noexcept {
+    c.fsync = f;
+    return *this;
+  }
+  /// Records are appended by a writer thread; flush() waits for it.
+  RunOptions& async_mode(bool v, std::size_t queue_depth = 0) noexcept {
+    c.async_mode = v;
+    c.queue_depth = queue_depth;
+    return *this;
+  }
+
+ private:
+  RunOptions& set(const char*& field, const char* v) noexcept {
+    field = v;
+    return *this;
+  }
+};
+
+namespace detail {
+struct RunFree {
+  void operator()(wb_run* p) const noexcept { wb_run_free(p); }
+};
+}  // namespace detail
+
+/// An offline run (`<root>/wandb/offline-run-…/`, uploadable with `wandb sync`). log,
+/// summary/config updates and flush may be called from many threads at once; finish() and
+/// the destructor (which finishes with exit code 0) after all other calls returned.
+class Run {
+ public:
+  /// `run.log` step/commit defaults.
+  static constexpr int64_t kNoStep = WB_RUN_STEP_NONE;
+  static constexpr int32_t kCommitDefault = WB_RUN_COMMIT_DEFAULT;
+
+  Run() noexcept = default;
+  explicit Run(wb_run* adopt) noexcept : p_(adopt) {}
+
+  static Result<Run> try_open(CStr root_dir, const RunOptions& opts = {}) noexcept {
+    detail::CallError e;
+    wb_run* out = nullptr;
+    if (wb_run_open(root_dir.c_str(), &opts.c, &out, e.ptr()) != WB_OK) return e.error();
+    return Run(out);
+  }
+  /// `run.log(row, step=, commit=)`; commit: kCommitDefault, 0 (false) or 1 (true).
+  Result<void> try_log(Dict& row, int64_t step = kNoStep, int32_t commit = kCommitDefault) const noexcept {
+    if (auto r = row.ensure(); !r.ok()) return r;
+    detail::CallError e;
+    return detail::status(wb_run_log(p_.get(), row.get(), step, commit, e.ptr()), e);
+  }
+  /// `run.summary.update(dict)`.
+  Result<void> try_summary_update(Dict& dict) const noexcept {
+    if (auto r = dict.ensure(); !r.ok()) return r;
+    detail::CallError e;
+    return detail::status(wb_run_summary_update(p_.get(), dict.get(), e.ptr()), e);
+  }
+  /// `run.config.update(dict)` (plain values).
+  Result<void> try_config_update(Dict& dict) const noexcept {
+    if (auto r = dict.ensure(); !r.ok()) return r;
+    detail::CallError e;
+    return detail::status(wb_run_config_update(p_.get(), dict.get(), e.ptr()), e);
+  }
+  Result<void> try_config_update_json(CStr json) const noexcept {
+    detail::CallError e;
+    return detail::status(wb_run_config_update_json(p_.get(), json.c_str(), e.ptr()), e);
+  }
+  Result<void> try_flush() const noexcept {
+    detail::CallError e;
+    return detail::status(wb_run_flush(p_.get(), e.ptr()), e);
+  }
+  /// Commits the pending row, writes the exit record and closes the log.
+  Result<void> try_finish(int32_t exit_code = 0) const noexcept {
+    detail::CallError e;
+    return detail::status(wb_run_finish(p_.get(), exit_code, e.ptr()), e);
+  }
+  Result<String> try_id() const noexcept { return get_string(wb_run_id); }
+  /// `<root>/wandb/offline-run-…-<id>` (what `wandb sync` takes).
+  Result<String> try_dir_path() const noexcept { return get_string(wb_run_dir_path); }
+  /// The files directory (`run.dir`): media paths in rows are relative to it.
+  Result<String> try_files_dir() const noexcept { return get_string(wb_run_files_dir); }
+
+#if WB_CPP_EXCEPTIONS
+  static Run open(CStr root_dir, const RunOptions& opts = {}) { return try_open(root_dir, opts).value(); }
+  const Run& log(Dict& row, int64_t step = kNoStep, int32_t commit = kCommitDefault) const {
+    try_log(row, step, commit).value();
+    return *this;
+  }
+  const Run& summary_update(Dict& dict) const {
+    try_summary_update(dict).value();
+    return *this;
+  }
+  const Run& config_update(Dict& dict) const {
+    try_config_update(dict).value();
+    return *this;
+  }
+  const Run& config_update_json(CStr json) const {
+    try_config_update_json(json).value();
+    return *this;
+  }
+  void flush() const { try_flush().value(); }
+  void finish(int32_t exit_code = 0) const { try_finish(exit_code).value(); }
+  String id() const { return try_id().value(); }
+  String dir_path() const { return try_dir_path().value(); }
+  String files_dir() const { return try_files_dir().value(); }
+#endif
+
+  wb_run* get() const noexcept { return p_.get(); }
+  wb_run* release() noexcept { return p_.release(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(p_); }
+
+ private:
+  Result<String> get_string(wb_status (*f)(const wb_run*, char**, wb_error*)) const noexcept {
+    detail::CallError e;
+    char* out = nullptr;
+    if (f(p_.get(), &out, e.ptr()) != WB_OK) return e.error();
+    return String(out);
+  }
+  std::unique_ptr<wb_run, detail::RunFree> p_;
+};
+
 }  // namespace wb
 
 #endif  // WANDB_MEDIA_HPP

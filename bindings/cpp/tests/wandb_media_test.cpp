@@ -515,6 +515,39 @@ TEST(Media, AudioMatchesSdk) {
             R"({"au":{"caption":"beep","_type":"audio-file","sha256":"34869a9b7d1c3046e25c25d6f77bcd0ebbeb6964563f5314051431873885fcb3","size":52,"path":"media/audio/au_5_34869a9b7d1c3046e25c.wav"}})");
 }
 
+// ---- offline run writer ------------------------------------------------------------------
+
+TEST(Run, WritesAnOfflineRun) {
+  TempDir tmp;
+  const std::vector<uint8_t> px = fx_pixels();
+  wb::Run run = wb::Run::open(tmp.path(), wb::RunOptions().project("bindings").id("cpptest1").config_json(R"({"lr":0.5})"));
+  EXPECT_EQ(run.id().view(), "cpptest1");
+  const std::string dir = run.dir_path().str(), files = run.files_dir().str();
+  EXPECT_NE(dir.find("/wandb/offline-run-"), std::string::npos);
+  EXPECT_EQ(dir.substr(dir.size() - 9), "-cpptest1");
+  for (int step = 0; step < 3; ++step) {
+    wb::Row row;
+    row.set("loss", 1.0 / (step + 1)).set("img", wb::Image::from_u8(px.data(), 2, 3, 3));
+    run.log(row);
+  }
+  wb::Dict summary;
+  summary.set("best", 0.125);
+  run.summary_update(summary).config_update_json(R"({"epochs":3})");
+  run.finish();
+  wb::Row late;
+  late.set("x", 1);
+  EXPECT_EQ(run.try_log(late).code(), WB_ERR_STATE);
+  // Media are named with the local step, as run.log does.
+  for (int step = 0; step < 3; ++step)
+    EXPECT_TRUE(wbtest::file_exists(files + "/media/images/img_" + std::to_string(step) + "_4b2ef48a447ceee4ef90.png"));
+  std::vector<unsigned char> log;
+  ASSERT_TRUE(wbtest::read_file(dir + "/run-cpptest1.wandb", log));
+  const std::string text(log.begin(), log.end());
+  EXPECT_NE(text.find("4b2ef48a447ceee4ef9047e30ae734feaf9a2ff2bfc1c681e24111c8722db56d"), std::string::npos);
+  EXPECT_NE(text.find("media/images/img_2_4b2ef48a447ceee4ef90.png"), std::string::npos);
+  EXPECT_NE(text.find("0.125"), std::string::npos);
+}
+
 TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }
 
 }  // namespace

@@ -1,0 +1,194 @@
+package wandbmedia
+
+// #include "wbgo.h"
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// FsyncPolicy says when the run log is fsynced.
+type FsyncPolicy int32
+
+const (
+	FsyncOnFlush FsyncPolicy = C.WB_FSYNC_ON_FLUSH // Flush and Finish (default)
+	FsyncNever   FsyncPolicy = C.WB_FSYNC_NEVER
+	FsyncAlways  FsyncPolicy = C.WB_FSYNC_ALWAYS
+)
+
+// Step and commit values of Run.Log meaning "not given".
+const (
+	NoStep        int64 = C.WB_RUN_STEP_NONE
+	CommitDefault int32 = C.WB_RUN_COMMIT_DEFAULT
+)
+
+// RunOptions are the wandb.init arguments ("" = not set).
+type RunOptions struct {
+	Project, Entity, Name, ID string
+	ConfigJSON                string // a JSON object
+	TagsJSON                  string // a JSON array of strings
+	Group, JobType, Notes     string
+	Fsync                     FsyncPolicy
+	Async                     bool // records appended by a writer thread; Flush waits
+	QueueDepth                int  // async: calls that may wait before callers block (0 = 1024)
+}
+
+// Run is an offline run (<root>/wandb/offline-run-…/, uploadable with `wandb sync`). Log,
+// SummaryUpdate, ConfigUpdate* and Flush may be called from many goroutines at once;
+// Finish and Close after every other call returned.
+type Run struct {
+	p *C.wb_run
+}
+
+// OpenRun starts a new offline run under root/wandb/. opts may be nil.
+func OpenRun(root string, opts *RunOptions) (*Run, error) {
+	croot, err := cstring(root, "root_dir")
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(croot))
+	co := C.wb_run_options_default()
+	if opts != nil {
+		fields := []struct {
+			dst  **C.char
+			val  string
+			name string
+		}{
+			{&co.project, opts.Project, "project"}, {&co.entity, opts.Entity, "entity"},
+			{&co.name, opts.Name, "name"}, {&co.id, opts.ID, "id"},
+			{&co.config_json, opts.ConfigJSON, "config_json"}, {&co.tags_json, opts.TagsJSON, "tags_json"},
+			{&co.group, opts.Group, "group"}, {&co.job_type, opts.JobType, "job_type"},
+			{&co.notes, opts.Notes, "notes"},
+		}
+		for _, f := range fields { // C strings in C memory: co holds no Go pointers
+			cs, err := optCString(f.val, f.name)
+			if err != nil {
+				return nil, err
+			}
+			defer C.free(unsafe.Pointer(cs))
+			*f.dst = cs
+		}
+		co.fsync = uint32(opts.Fsync)
+		co.async_mode = C.bool(opts.Async)
+		co.queue_depth = C.size_t(opts.QueueDepth)
+	}
+	var out *C.wb_run
+	var e C.wb_error
+	if err := check(C.wb_run_open(croot, &co, &out, &e), &e); err != nil {
+		return nil, err
+	}
+	r := &Run{p: out}
+	runtime.SetFinalizer(r, func(r *Run) { C.wb_run_free(r.p) })
+	return r, nil
+}
+
+func (r *Run) ptr() *C.wb_run {
+	if r == nil {
+		return nil
+	}
+	return r.p
+}
+
+// Log is run.log(row, step=, commit=) for a dict value (e.g. Row.Value()); step NoStep or
+// ≥ 0; commit CommitDefault, 0 (false) or 1 (true).
+func (r *Run) Log(row *Value, step int64, commit int32) error {
+	var e C.wb_error
+	err := check(C.wb_run_log(r.ptr(), row.ptr(), C.int64_t(step), C.int32_t(commit), &e), &e)
+	runtime.KeepAlive(r)
+	runtime.KeepAlive(row)
+	return err
+}
+
+// LogRow is Log(row.Value(), NoStep, CommitDefault): the next step.
+func (r *Run) LogRow(row *Row) error {
+	if row.err != nil {
+		return row.err
+	}
+	return r.Log(row.dict, NoStep, CommitDefault)
+}
+
+// SummaryUpdate is run.summary.update(dict).
+func (r *Run) SummaryUpdate(dict *Value) error {
+	var e C.wb_error
+	err := check(C.wb_run_summary_update(r.ptr(), dict.ptr(), &e), &e)
+	runtime.KeepAlive(r)
+	runtime.KeepAlive(dict)
+	return err
+}
+
+// ConfigUpdate is run.config.update(dict) (plain values).
+func (r *Run) ConfigUpdate(dict *Value) error {
+	var e C.wb_error
+	err := check(C.wb_run_config_update(r.ptr(), dict.ptr(), &e), &e)
+	runtime.KeepAlive(r)
+	runtime.KeepAlive(dict)
+	return err
+}
+
+// ConfigUpdateJSON is run.config.update from a JSON object text.
+func (r *Run) ConfigUpdateJSON(json string) error {
+	cs, err := cstring(json, "json")
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(cs))
+	var e C.wb_error
+	err = check(C.wb_run_config_update_json(r.ptr(), cs, &e), &e)
+	runtime.KeepAlive(r)
+	return err
+}
+
+// Flush waits for queued records (async mode) and fsyncs per the policy.
+func (r *Run) Flush() error {
+	var e C.wb_error
+	err := check(C.wb_run_flush(r.ptr(), &e), &e)
+	runtime.KeepAlive(r)
+	return err
+}
+
+// Finish commits the pending row, writes the exit record and closes the log.
+func (r *Run) Finish(exitCode int32) error {
+	var e C.wb_error
+	err := check(C.wb_run_finish(r.ptr(), C.int32_t(exitCode), &e), &e)
+	runtime.KeepAlive(r)
+	return err
+}
+
+// Close releases the run, finishing it with exit code 0 if Finish was not called.
+// Idempotent.
+func (r *Run) Close() error {
+	if r == nil || r.p == nil {
+		return nil
+	}
+	runtime.SetFinalizer(r, nil)
+	C.wb_run_free(r.p)
+	r.p = nil
+	return nil
+}
+
+func (r *Run) getString(f func(*C.wb_run, **C.char, *C.wb_error) cstatus) (string, error) {
+	var out *C.char
+	var e C.wb_error
+	err := check(f(r.ptr(), &out, &e), &e)
+	runtime.KeepAlive(r)
+	if err != nil {
+		return "", err
+	}
+	return takeString(out), nil
+}
+
+// ID is the run id.
+func (r *Run) ID() (string, error) {
+	return r.getString(func(p *C.wb_run, o **C.char, e *C.wb_error) cstatus { return C.wb_run_id(p, o, e) })
+}
+
+// DirPath is <root>/wandb/offline-run-…-<id> (what `wandb sync` takes).
+func (r *Run) DirPath() (string, error) {
+	return r.getString(func(p *C.wb_run, o **C.char, e *C.wb_error) cstatus { return C.wb_run_dir_path(p, o, e) })
+}
+
+// FilesDir is the run's files directory (media paths in rows are relative to it).
+func (r *Run) FilesDir() (string, error) {
+	return r.getString(func(p *C.wb_run, o **C.char, e *C.wb_error) cstatus { return C.wb_run_files_dir(p, o, e) })
+}
