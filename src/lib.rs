@@ -10,16 +10,26 @@
 //!
 //! The Rust API is usable directly; the C ABI in [`ffi`] is a thin layer over it.
 
+/// cbindgen:ignore
 pub mod encode;
+/// cbindgen:ignore
 pub mod error;
 pub mod ffi;
+/// cbindgen:ignore
 pub mod json;
+/// cbindgen:ignore
 pub mod media;
+/// cbindgen:ignore
 pub mod row;
+/// cbindgen:ignore
 pub mod run;
+/// cbindgen:ignore
 pub mod run_dir;
+/// cbindgen:ignore
 pub mod stats;
+/// cbindgen:ignore
 pub mod tensor;
+/// cbindgen:ignore
 pub mod value;
 
 pub use error::{Error, ErrorKind, Result};
