@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build demo test test-rust test-c test-header test-compat test-video test-run lint bench clean deps-apt
+.PHONY: all build demo test test-rust test-c test-header test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples install lint bench clean deps-apt
 
 all: build
 
@@ -33,7 +33,7 @@ demo: build
 deps-apt:
 	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 
-test: lint test-rust test-header test-c test-compat test-video test-run
+test: lint test-rust test-header test-c test-compat test-video test-run test-bindings
 	@echo "make test: all suites passed"
 
 lint:
@@ -69,6 +69,23 @@ test-compat: $(COMPAT_VENV)/.ok
 # Offline runs read by the real wandb CLI, uploaded to a local openwandb server, stress + kill tests.
 test-run: build
 	tests/run/run.sh
+
+# C++ (GoogleTest, ASan/UBSan, -fno-exceptions, ODR), Go (-race, cgocheck2, Go compat driver),
+# install + CMake/pkg-config consumers, and the examples with their outputs checked.
+test-bindings: test-cpp test-go test-packaging test-examples
+test-cpp: build
+	tests/cpp/run.sh
+test-go: build
+	tests/go/run.sh
+test-packaging: build
+	tests/packaging/run.sh
+test-examples: build
+	tests/examples/run.sh
+
+# make install PREFIX=/usr/local: header, C++ header, .so (+SONAME links), .a, pkg-config, CMake package
+PREFIX ?= /usr/local
+install: build
+	scripts/install.sh $(PREFIX)
 
 # Real browser playback of our MP4s (installs Debian's chromium if missing).
 test-video: build
