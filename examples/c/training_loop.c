@@ -74,7 +74,10 @@ int main(int argc, char **argv) {
     char *path = NULL;
     CHECK(wb_run_dir_path(run, &path, &err));
     CHECK(wb_run_finish(run, 0, &err));
-    printf("run written to %s (upload: wandb sync %s)\n", path, path);
+    printf("offline run written to %s\n"
+           "  inspect it:  wandb leet inspect --summary %s\n"
+           "  upload it:   wandb sync %s\n",
+           path, path, path);
     wb_string_free(path);
     wb_string_free(files);
     wb_run_dir_free(dir);

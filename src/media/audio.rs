@@ -2,7 +2,6 @@
 //! as 16-bit PCM WAV with soundfile's conversions, or any file copied unchanged. Lists become
 //! the `audio` JSON of §15.2 (`sampleRates`, `durations`, `captions`).
 
-use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -180,22 +179,8 @@ impl Media for Audio {
         }
         Ok(Json::Object(m))
     }
-    fn caption(&self) -> Option<&Json> {
-        self.caption.as_ref()
-    }
-    fn set_caption(&mut self, caption: Json) -> Result<()> {
-        self.caption = Some(caption);
-        Ok(())
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_caption_methods!();
+    media_object_methods!();
 }
 
 #[cfg(test)]

@@ -1,9 +1,6 @@
 //! `wandb.Graph`, `Node`, `Edge` (§14): a graph is written on binding as `.graph.json`
 //! `{"format","nodes","edges"}` with serialiser A. Bare nodes and edges are plain JSON values.
 
-use std::any::Any;
-use std::sync::Arc;
-
 use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::media::{file_json, BindCtx, Media, MediaFile};
@@ -197,15 +194,7 @@ impl Media for Graph {
         let path = ctx.place("media/graph", &file)?;
         Ok(Json::Object(file_json(None, "graph-file", &file, path)))
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_object_methods!();
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! `wandb.Html` (§10): literal HTML or an `.html` file, with the SDK's stylesheet injection
 //! (case-sensitive substring search, then Python `str.strip()`).
 
-use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -129,15 +128,7 @@ impl Media for Html {
             ("html", Json::Array(jsons)),
         ]))
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_object_methods!();
 }
 
 #[cfg(test)]

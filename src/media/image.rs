@@ -1,7 +1,6 @@
 //! `wandb.Image` (§2): tensors (squeeze → mode guess → uint8 → Pillow mode conversion →
 //! PNG/JPEG/BMP) and image files (copied unchanged).
 
-use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -371,13 +370,7 @@ impl Media for Image {
         }
         Ok(Json::Object(m))
     }
-    fn caption(&self) -> Option<&Json> {
-        self.caption.as_ref()
-    }
-    fn set_caption(&mut self, caption: Json) -> Result<()> {
-        self.caption = Some(caption);
-        Ok(())
-    }
+    media_caption_methods!();
     /// `Image.to_json(artifact)` (§9.4): caption?, path (artifact entry), sha256, _type,
     /// format, width, height, grouping?, classes?, boxes? (raw box data), masks?.
     fn artifact_json(&self, files: &mut ArtifactFiles) -> Result<Json> {
@@ -442,15 +435,7 @@ impl Media for Image {
         }
         Ok(Json::Object(m))
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_object_methods!();
 }
 
 /// The SDK's `guess_mode` on the squeezed numpy shape (§2.3).

@@ -4,6 +4,34 @@
 //! sha256) from construction on, and are *bound* (file placed in the run, JSON built) by
 //! [`Media::to_json`] with a [`BindCtx`].
 
+/// The `as_any`, `as_any_mut` and `clone_arc` methods of a `Media` impl for a `Clone` type.
+macro_rules! media_object_methods {
+    () => {
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+            self
+        }
+        fn clone_arc(&self) -> std::sync::Arc<dyn $crate::media::Media> {
+            std::sync::Arc::new(self.clone())
+        }
+    };
+}
+
+/// `caption`/`set_caption` of a `Media` impl whose type has a `caption: Option<Json>` field.
+macro_rules! media_caption_methods {
+    () => {
+        fn caption(&self) -> Option<&$crate::json::Json> {
+            self.caption.as_ref()
+        }
+        fn set_caption(&mut self, caption: $crate::json::Json) -> $crate::error::Result<()> {
+            self.caption = Some(caption);
+            Ok(())
+        }
+    };
+}
+
 pub mod audio;
 pub mod boxes;
 pub mod classes;
@@ -168,6 +196,25 @@ pub trait Media: Send + Sync + fmt::Debug + 'static {
     fn as_any_mut(&mut self) -> &mut dyn Any;
     /// A copy (values are shared by `Arc`; setters copy on write).
     fn clone_arc(&self) -> Arc<dyn Media>;
+}
+
+/// The `captions` member of Video/Molecule lists (§15.2): `false` unless the first item has
+/// a caption, else every item's caption (`null` where missing).
+pub fn first_caption_rule(items: &[Arc<dyn Media>]) -> Json {
+    let first_has = items
+        .first()
+        .and_then(|m| m.caption())
+        .is_some_and(|c| *c != Json::Null);
+    if first_has {
+        Json::Array(
+            items
+                .iter()
+                .map(|m| m.caption().cloned().unwrap_or(Json::Null))
+                .collect(),
+        )
+    } else {
+        Json::Bool(false)
+    }
 }
 
 /// The common leading JSON fields of bound media (§1.4): caption?, _type, sha256, size, path.

@@ -1,13 +1,14 @@
 //! `wandb.Molecule` (§12): molecule files of the supported types, copied unchanged.
 //! Lists become `{"_type": "molecule", "filenames", "count", "captions"}` (§15.2).
 
-use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::json::Json;
-use crate::media::{downcast, file_json, path_extension, BindCtx, Media, MediaFile};
+use crate::media::{
+    downcast, file_json, first_caption_rule, path_extension, BindCtx, Media, MediaFile,
+};
 
 /// `Molecule.SUPPORTED_TYPES` (a Python set: the SDK's order in messages varies).
 pub const SUPPORTED_TYPES: [&str; 10] = [
@@ -75,43 +76,19 @@ impl Media for Molecule {
     /// item has a caption, then every caption with `null` for missing ones.
     fn list_to_json(&self, items: &[Arc<dyn Media>], ctx: &BindCtx<'_>) -> Result<Json> {
         let mut names = Vec::with_capacity(items.len());
-        let mut captions = Vec::with_capacity(items.len());
         for item in items {
             let m: &Molecule = downcast(item)?;
             names.push(Json::str(ctx.place("media/molecule", &m.file)?));
-            captions.push(m.caption.clone().unwrap_or(Json::Null));
         }
-        let first_has = captions.first().is_some_and(|c| *c != Json::Null);
         Ok(Json::object([
             ("_type", Json::str("molecule")),
             ("filenames", Json::Array(names)),
             ("count", Json::Int(items.len() as i64)),
-            (
-                "captions",
-                if first_has {
-                    Json::Array(captions)
-                } else {
-                    Json::Bool(false)
-                },
-            ),
+            ("captions", first_caption_rule(items)),
         ]))
     }
-    fn caption(&self) -> Option<&Json> {
-        self.caption.as_ref()
-    }
-    fn set_caption(&mut self, caption: Json) -> Result<()> {
-        self.caption = Some(caption);
-        Ok(())
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_caption_methods!();
+    media_object_methods!();
 }
 
 #[cfg(test)]

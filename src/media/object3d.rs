@@ -2,7 +2,6 @@
 //! point-cloud scenes (`lidar/beta` with boxes and vectors) written as `.pts.json` with
 //! serialiser A; 3-D files (obj, gltf, glb, babylon, stl, pts.json) copied.
 
-use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -318,22 +317,8 @@ impl Media for Object3D {
             ("objects", Json::Array(jsons)),
         ]))
     }
-    fn caption(&self) -> Option<&Json> {
-        self.caption.as_ref()
-    }
-    fn set_caption(&mut self, caption: Json) -> Result<()> {
-        self.caption = Some(caption);
-        Ok(())
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_caption_methods!();
+    media_object_methods!();
 }
 
 #[cfg(test)]

@@ -1,9 +1,6 @@
 //! `wandb.Plotly` (§13): a figure given as JSON (what plotly's `to_plotly_json()` returns)
 //! written as `.plotly.json` with serialiser A, keys in the given order. Not batched.
 
-use std::any::Any;
-use std::sync::Arc;
-
 use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::media::{file_json, BindCtx, Media, MediaFile};
@@ -46,15 +43,7 @@ impl Media for Plotly {
             path,
         )))
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_object_methods!();
 }
 
 #[cfg(test)]

@@ -37,7 +37,6 @@ pub mod digest;
 pub mod dtypes;
 pub mod pyrepr;
 
-use std::any::Any;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
@@ -683,15 +682,7 @@ impl Media for Table {
             ("log_mode", Json::str(self.log_mode.name())),
         ]))
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_object_methods!();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -804,15 +795,7 @@ impl Media for JoinedTable {
         *slot = Some((ctx.sink.files_dir().to_path_buf(), client_id, json.clone()));
         Ok(json)
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_object_methods!();
 }
 
 /// A 1-D array value (helper for tests and callers building embedding cells).
@@ -1193,15 +1176,7 @@ mod tests {
         fn to_json(&self, _ctx: &BindCtx<'_>) -> Result<Json> {
             Err(Error::state("a media cell must not be bound to the run"))
         }
-        fn as_any(&self) -> &dyn Any {
-            self
-        }
-        fn as_any_mut(&mut self) -> &mut dyn Any {
-            self
-        }
-        fn clone_arc(&self) -> Arc<dyn Media> {
-            Arc::new(self.clone())
-        }
+        media_object_methods!();
     }
 
     #[test]

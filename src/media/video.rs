@@ -16,7 +16,6 @@
 //! Thread safety: there is no global encoder state; every `Video`/`VideoWriter` owns its
 //! encoder, so any number of videos can be encoded on different threads at once.
 
-use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -25,7 +24,7 @@ use crate::encode::mp4::Mp4Encoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::Json;
 use crate::media::image::{legacy_to_u8, Convert};
-use crate::media::{downcast, file_json, BindCtx, Media, MediaFile};
+use crate::media::{downcast, file_json, first_caption_rule, BindCtx, Media, MediaFile};
 use crate::tensor::{DType, TensorView};
 
 /// The SDK's `Video.EXTS`, in its order (used in its error message).
@@ -663,46 +662,19 @@ impl Media for Video {
     /// then every caption with `null` for missing ones. No pruning.
     fn list_to_json(&self, items: &[Arc<dyn Media>], ctx: &BindCtx<'_>) -> Result<Json> {
         let mut videos = Vec::with_capacity(items.len());
-        let mut captions = Vec::with_capacity(items.len());
         for item in items {
             let v: &Video = downcast(item)?;
             videos.push(v.to_json(ctx)?);
-            captions.push(v.caption.clone().unwrap_or(Json::Null));
         }
-        let first_has_caption = items
-            .first()
-            .and_then(|m| m.caption())
-            .is_some_and(|c| *c != Json::Null);
-        Ok(Json::Object(vec![
-            ("_type".to_string(), Json::str("videos")),
-            ("count".to_string(), Json::Int(items.len() as i64)),
-            ("videos".to_string(), Json::Array(videos)),
-            (
-                "captions".to_string(),
-                if first_has_caption {
-                    Json::Array(captions)
-                } else {
-                    Json::Bool(false)
-                },
-            ),
+        Ok(Json::object([
+            ("_type", Json::str("videos")),
+            ("count", Json::Int(items.len() as i64)),
+            ("videos", Json::Array(videos)),
+            ("captions", first_caption_rule(items)),
         ]))
     }
-    fn caption(&self) -> Option<&Json> {
-        self.caption.as_ref()
-    }
-    fn set_caption(&mut self, caption: Json) -> Result<()> {
-        self.caption = Some(caption);
-        Ok(())
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-    fn clone_arc(&self) -> Arc<dyn Media> {
-        Arc::new(self.clone())
-    }
+    media_caption_methods!();
+    media_object_methods!();
 }
 
 #[cfg(test)]
