@@ -99,6 +99,15 @@ fn main() {
         bytes.len(),
         base("histogram_s"),
     );
+    let (s, _) = best(15, || {
+        wandb_media::stats::np_histogram(wandb_media::stats::HistData::F64(&randn), 64)
+    });
+    row(
+        "  numpy.histogram core only (no input copy)",
+        s,
+        bytes.len(),
+        None,
+    );
 
     let big: Vec<u8> = (0..64usize << 20).map(|i| (i * 31 % 251) as u8).collect();
     let (s, _) = best(5, || sha256_hex(&big));

@@ -222,6 +222,19 @@ impl<'a> TensorView<'a> {
         self.data.get(self.base..self.base + n * self.dtype.size())
     }
 
+    /// The elements as `&[f64]` without a copy, when the data is F64, C-contiguous and
+    /// 8-byte aligned (the usual case for caller arrays) on a little-endian host.
+    pub fn as_f64_slice(&self) -> Option<&'a [f64]> {
+        if self.dtype != DType::F64 || cfg!(target_endian = "big") {
+            return None;
+        }
+        let bytes = self.contiguous_bytes()?;
+        // SAFETY: every bit pattern is a valid f64, and `align_to` only yields the aligned
+        // middle part; we use it only when there is no unaligned prefix or suffix.
+        let (pre, mid, post) = unsafe { bytes.align_to::<f64>() };
+        (pre.is_empty() && post.is_empty()).then_some(mid)
+    }
+
     /// A view with a new shape/strides over the same memory (used by squeeze/permute).
     pub fn relayout(&self, shape: Vec<usize>, strides: Vec<isize>) -> TensorView<'a> {
         debug_assert_eq!(shape.len(), strides.len());

@@ -20,8 +20,9 @@ pub struct Histogram {
 
 /// numpy.histogram of a tensor (flattened) with `num_bins` bins, as counts and f64 edges.
 pub fn histogram_of(t: &TensorView<'_>, num_bins: usize) -> Result<(Vec<i64>, Vec<f64>)> {
-    let h = match t.dtype() {
-        DType::F32 => np_histogram(HistData::F32(&t.to_f32()), num_bins),
+    let h = match (t.dtype(), t.as_f64_slice()) {
+        (_, Some(direct)) => np_histogram(HistData::F64(direct), num_bins),
+        (DType::F32, _) => np_histogram(HistData::F32(&t.to_f32()), num_bins),
         _ => np_histogram(HistData::F64(&t.to_f64()), num_bins),
     }
     .map_err(Error::invalid)?;
