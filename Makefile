@@ -15,12 +15,12 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build demo test test-rust test-c test-header test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples install lint bench clean deps-apt
+.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples install lint bench clean deps-apt
 
 all: build
 
 # The cdylib carries SONAME libwandb_media.so.<major>: provide the link next to it.
-build:
+build: deps-build
 	$(CARGO) build --release --lib
 	ln -sf libwandb_media.so $(RELEASE)/libwandb_media.so.$(LIB_MAJOR)
 
@@ -33,14 +33,19 @@ demo: build
 deps-apt:
 	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 
+# nasm lets the bundled OpenH264 build its SIMD kernels (MP4 encoding ~2.3x faster, same
+# bytes); without it the build still works (plain C). Must be there before the first build.
+deps-build:
+	@command -v nasm >/dev/null || (apt-get update -qq && apt-get install -y -qq nasm) || echo "nasm not installed: OpenH264 builds without assembly"
+
 test: lint test-rust test-header test-c test-compat test-video test-run test-bindings
 	@echo "suites: 11 passed, 0 failed"
 
-lint:
+lint: deps-build
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --quiet -- -D warnings
 
-test-rust:
+test-rust: deps-build
 	$(CARGO) test --quiet
 
 # A fresh build must not change the committed header.
