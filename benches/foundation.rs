@@ -85,6 +85,25 @@ fn main() {
         base("image_s"),
     );
     println!("    size {} bytes", fast.file.size());
+    if let Ok(noise) = std::fs::read(format!("{dir}/noise.raw")) {
+        let nt = TensorView::new(&noise, DType::U8, &[1024, 1024, 3]).expect("noise tensor");
+        let (s, _) = best(5, || {
+            Image::from_tensor(&nt, &Default::default()).expect("png")
+        });
+        row(
+            "Image 1024x1024 uniform noise (byte-identical)",
+            s,
+            noise.len(),
+            base("noise_s"),
+        );
+        let (s, _) = best(9, || Image::from_tensor(&nt, &opts).expect("fast png"));
+        row(
+            "Image 1024x1024 uniform noise (WB_PNG_FAST)",
+            s,
+            noise.len(),
+            base("noise_s"),
+        );
+    }
     let (s, _) = best(7, || {
         encode_png(&image, 1024, 1024, 3, PngMode::Pillow).expect("png")
     });

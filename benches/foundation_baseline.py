@@ -17,6 +17,8 @@ y, x = np.mgrid[0:1024, 0:1024]
 img = np.stack([x // 4, y // 4, (x + y) // 8], axis=-1).astype(np.int32)
 img = np.clip(img + rng.integers(-8, 9, size=img.shape), 0, 255).astype(np.uint8)
 img.tofile(os.path.join(out, "image.raw"))
+noise = rng.integers(0, 256, size=(1024, 1024, 3), dtype=np.uint8)
+noise.tofile(os.path.join(out, "noise.raw"))
 data = rng.standard_normal(1_000_000)
 data.tofile(os.path.join(out, "randn.f64"))
 
@@ -36,6 +38,7 @@ try:
 
     res["wandb_version"] = wandb.__version__
     res["image_s"] = best(lambda: wandb.Image(img), 5)
+    res["noise_s"] = best(lambda: wandb.Image(noise), 5)
     res["histogram_s"] = best(lambda: wandb.Histogram(data), 5)
 except Exception as e:  # the bench still runs without wandb
     res["wandb_error"] = repr(e)
