@@ -6,6 +6,8 @@
 #   proto     every field number in src/run/proto.rs against the wheel's descriptors
 #   basic     C run → `wandb leet inspect --json/--summary`, side by side with the same rows
 #             logged by wandb 0.31 offline, `wandb sync --dry-run`
+#   basic-go  the same run written by the Go binding (bindings/go/cmd/run-writer) against
+#             the same Python run
 #   upload    `wandb sync` of the C run to `openwandb serve` on 127.0.0.1, checked over HTTP
 #   stress    16 threads × 1000 logs with an image each (sync and async mode)
 #   kill      SIGKILL of a writer mid-run; the log stays readable, media complete
@@ -37,6 +39,12 @@ bin="$target/run-tests"
 mkdir -p "$bin"
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/run_writer.c \
     -o "$bin/run_writer" "$target/debug/libwandb_media.a" -lstdc++ -lpthread -ldl -lm || exit 1
+# Go writer (bindings/go/cmd/run-writer): cgo against target/release, as tests/go/run.sh
+rm -f "$bin/run_writer_go"
+if command -v go >/dev/null; then
+    make -s build >/dev/null || exit 1
+    (cd bindings/go && CGO_ENABLED=1 go build -o "$bin/run_writer_go" ./cmd/run-writer) || exit 1
+fi
 
 work="$(mktemp -d /tmp/wbm-run-tests.XXXXXX)"
 export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \
@@ -44,7 +52,7 @@ export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-c
 pyv="$venv/bin/python"
 check="$here/tests/run/check_run.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic upload stress kill valgrind)
+[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-go upload stress kill valgrind)
 failed=()
 
 run_test() {  # name, command…
@@ -65,6 +73,11 @@ for t in "${tests[@]}"; do
     basic)
         if basic_dirs; then run_test basic "$pyv" "$check" basic "$c_dir" "$py_dir"
         else echo "-- basic: FAIL (writing the runs)"; failed+=(basic); fi ;;
+    basic-go)
+        if [ ! -x "$bin/run_writer_go" ]; then echo "== basic-go: go not installed, skipped"
+        elif { [ -n "${py_dir:-}" ] || basic_dirs; } && go_dir="$("$bin/run_writer_go" basic "$work/go")"; then
+            run_test basic-go "$pyv" "$check" basic "$go_dir" "$py_dir"
+        else echo "-- basic-go: FAIL (writing the runs)"; failed+=(basic-go); fi ;;
     upload)
         [ -n "${c_dir:-}" ] || c_dir="$("$bin/run_writer" basic "$work/c2")"
         run_test upload "$pyv" "$check" upload "$c_dir" ;;
