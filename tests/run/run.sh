@@ -6,6 +6,8 @@
 #   proto     every field number in src/run/proto.rs against the wheel's descriptors
 #   basic     C run → `wandb leet inspect --json/--summary`, side by side with the same rows
 #             logged by wandb 0.31 offline, `wandb sync --dry-run`
+#   basic-cpp the same check on the run written through the C++ wrapper
+#             (tests/run/cpp/run_writer.cpp) against the same Python run
 #   upload    `wandb sync` of the C run to `openwandb serve` on 127.0.0.1, checked over HTTP
 #   stress    16 threads × 1000 logs with an image each (sync and async mode)
 #   kill      SIGKILL of a writer mid-run; the log stays readable, media complete
@@ -37,6 +39,8 @@ bin="$target/run-tests"
 mkdir -p "$bin"
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/run_writer.c \
     -o "$bin/run_writer" "$target/debug/libwandb_media.a" -lstdc++ -lpthread -ldl -lm || exit 1
+c++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/run/cpp/run_writer.cpp \
+    -o "$bin/run_writer_cpp" "$target/debug/libwandb_media.a" -lpthread -ldl -lm || exit 1
 
 work="$(mktemp -d /tmp/wbm-run-tests.XXXXXX)"
 export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \
@@ -44,7 +48,7 @@ export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-c
 pyv="$venv/bin/python"
 check="$here/tests/run/check_run.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic upload stress kill valgrind)
+[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-cpp upload stress kill valgrind)
 failed=()
 
 run_test() {  # name, command…
@@ -65,6 +69,10 @@ for t in "${tests[@]}"; do
     basic)
         if basic_dirs; then run_test basic "$pyv" "$check" basic "$c_dir" "$py_dir"
         else echo "-- basic: FAIL (writing the runs)"; failed+=(basic); fi ;;
+    basic-cpp)
+        if { [ -n "${py_dir:-}" ] || basic_dirs; } && cpp_dir="$("$bin/run_writer_cpp" basic "$work/cpp")"
+        then run_test basic-cpp "$pyv" "$check" basic "$cpp_dir" "$py_dir"
+        else echo "-- basic-cpp: FAIL (writing the runs)"; failed+=(basic-cpp); fi ;;
     upload)
         [ -n "${c_dir:-}" ] || c_dir="$("$bin/run_writer" basic "$work/c2")"
         run_test upload "$pyv" "$check" upload "$c_dir" ;;
