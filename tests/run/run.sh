@@ -8,6 +8,8 @@
 #             logged by wandb 0.31 offline, `wandb sync --dry-run`
 #   basic-go  the same run written by the Go binding (bindings/go/cmd/run-writer) against
 #             the same Python run
+#   basic-cpp the same check on the run written through the C++ wrapper
+#             (tests/run/cpp/run_writer.cpp) against the same Python run
 #   upload    `wandb sync` of the C run to `openwandb serve` on 127.0.0.1, checked over HTTP
 #   stress    16 threads × 1000 logs with an image each (sync and async mode)
 #   kill      SIGKILL of a writer mid-run; the log stays readable, media complete
@@ -45,6 +47,8 @@ if command -v go >/dev/null; then
     make -s build >/dev/null || exit 1
     (cd bindings/go && CGO_ENABLED=1 go build -o "$bin/run_writer_go" ./cmd/run-writer) || exit 1
 fi
+c++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/run/cpp/run_writer.cpp \
+    -o "$bin/run_writer_cpp" "$target/debug/libwandb_media.a" -lpthread -ldl -lm || exit 1
 
 work="$(mktemp -d /tmp/wbm-run-tests.XXXXXX)"
 export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \
@@ -52,7 +56,7 @@ export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-c
 pyv="$venv/bin/python"
 check="$here/tests/run/check_run.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-go upload stress kill valgrind)
+[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-cpp basic-go upload stress kill valgrind)
 failed=()
 
 run_test() {  # name, command…
@@ -74,10 +78,14 @@ for t in "${tests[@]}"; do
         if basic_dirs; then run_test basic "$pyv" "$check" basic "$c_dir" "$py_dir"
         else echo "-- basic: FAIL (writing the runs)"; failed+=(basic); fi ;;
     basic-go)
-        if [ ! -x "$bin/run_writer_go" ]; then echo "== basic-go: go not installed, skipped"
+        if [ ! -x "$bin/run_writer_go" ]; then echo "-- basic-go: FAIL (go is not installed)"; failed+=(basic-go)
         elif { [ -n "${py_dir:-}" ] || basic_dirs; } && go_dir="$("$bin/run_writer_go" basic "$work/go")"; then
             run_test basic-go "$pyv" "$check" basic "$go_dir" "$py_dir"
         else echo "-- basic-go: FAIL (writing the runs)"; failed+=(basic-go); fi ;;
+    basic-cpp)
+        if { [ -n "${py_dir:-}" ] || basic_dirs; } && cpp_dir="$("$bin/run_writer_cpp" basic "$work/cpp")"
+        then run_test basic-cpp "$pyv" "$check" basic "$cpp_dir" "$py_dir"
+        else echo "-- basic-cpp: FAIL (writing the runs)"; failed+=(basic-cpp); fi ;;
     upload)
         [ -n "${c_dir:-}" ] || c_dir="$("$bin/run_writer" basic "$work/c2")"
         run_test upload "$pyv" "$check" upload "$c_dir" ;;
