@@ -1,13 +1,10 @@
 //! C ABI: images.
 
 use std::ffi::c_char;
-use std::mem::{offset_of, size_of};
+use std::mem::size_of;
 
 use super::value::{new_value, wb_value};
-use super::{
-    deref_mut, field_present, guard, read_enum, tensor_view, utf8_arg, wb_error, wb_status,
-    wb_tensor,
-};
+use super::{deref_mut, guard, tensor_view, utf8_arg, wb_error, wb_status, wb_tensor};
 use crate::encode::png::PngMode;
 use crate::error::{Error, Result};
 use crate::media::image::{Convert, FileType, Image, ImageMode, ImageOptions};
@@ -91,6 +88,20 @@ pub extern "C" fn wb_image_options_default() -> wb_image_options {
     }
 }
 
+/// A `wb_convert` value read as an integer.
+pub(crate) fn convert_of(v: i32) -> Result<Convert> {
+    Ok(match v {
+        0 => Convert::Auto,
+        1 => Convert::Cast,
+        2 => Convert::Legacy,
+        other => {
+            return Err(Error::invalid(format!(
+                "options.convert: unknown value {other}"
+            )))
+        }
+    })
+}
+
 unsafe fn read_options(p: *const wb_image_options) -> Result<ImageOptions> {
     let mut o = ImageOptions::default();
     if p.is_null() {
@@ -100,11 +111,7 @@ unsafe fn read_options(p: *const wb_image_options) -> Result<ImageOptions> {
     let size = unsafe { std::ptr::addr_of!((*p).struct_size).read() };
     macro_rules! field {
         ($f:ident) => {
-            if field_present(size, offset_of!(wb_image_options, $f), 4) {
-                Some(unsafe { read_enum(std::ptr::addr_of!((*p).$f)) })
-            } else {
-                None
-            }
+            versioned_enum_field!(p, size, wb_image_options, $f)
         };
     }
     if let Some(m) = field!(mode) {
@@ -127,16 +134,7 @@ unsafe fn read_options(p: *const wb_image_options) -> Result<ImageOptions> {
         };
     }
     if let Some(c) = field!(convert) {
-        o.convert = match c {
-            0 => Convert::Auto,
-            1 => Convert::Cast,
-            2 => Convert::Legacy,
-            v => {
-                return Err(Error::invalid(format!(
-                    "options.convert: unknown value {v}"
-                )))
-            }
-        };
+        o.convert = convert_of(c)?;
     }
     if let Some(m) = field!(png_mode) {
         o.png = match m {

@@ -7,6 +7,19 @@
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
+/// Reads the C enum field `$f` of a versioned options struct `$p` (of type `$ty`, whose caller
+/// declared `$size` bytes): `Some(raw int)` when the caller's struct has the field.
+macro_rules! versioned_enum_field {
+    ($p:expr, $size:expr, $ty:ty, $f:ident) => {
+        if $crate::ffi::field_present($size, std::mem::offset_of!($ty, $f), 4) {
+            // SAFETY: the field lies inside the caller's `$size` readable bytes.
+            Some(unsafe { $crate::ffi::read_enum(std::ptr::addr_of!((*$p).$f)) })
+        } else {
+            None
+        }
+    };
+}
+
 pub mod audio;
 pub mod boxes;
 pub mod histogram;

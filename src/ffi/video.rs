@@ -3,11 +3,11 @@
 use std::ffi::c_char;
 use std::mem::{offset_of, size_of};
 
-use super::image::wb_convert;
+use super::image::{convert_of, wb_convert};
 use super::value::{new_value, wb_value};
 use super::{
-    deref_mut, field_present, guard, guard_void, null_arg, read_enum, tensor_view, utf8_arg,
-    wb_error, wb_status, wb_tensor, write_out,
+    deref_mut, field_present, guard, guard_void, null_arg, tensor_view, utf8_arg, wb_error,
+    wb_status, wb_tensor, write_out,
 };
 use crate::error::{Error, Result};
 use crate::media::image::Convert;
@@ -91,19 +91,6 @@ fn format_of(v: i32, source: &str) -> Result<VideoFormat> {
     })
 }
 
-fn convert_of(v: i32) -> Result<Convert> {
-    Ok(match v {
-        0 => Convert::Auto,
-        1 => Convert::Cast,
-        2 => Convert::Legacy,
-        other => {
-            return Err(Error::invalid(format!(
-                "options.convert: unknown value {other}"
-            )))
-        }
-    })
-}
-
 /// Reads a caller's options: (fps, raw format value, layout, convert).
 unsafe fn read_options(p: *const wb_video_options) -> Result<(u32, i32, Layout, Convert)> {
     let d = VideoOptions::default();
@@ -118,11 +105,7 @@ unsafe fn read_options(p: *const wb_video_options) -> Result<(u32, i32, Layout, 
     }
     macro_rules! field {
         ($f:ident) => {
-            if field_present(size, offset_of!(wb_video_options, $f), 4) {
-                Some(unsafe { read_enum(std::ptr::addr_of!((*p).$f)) })
-            } else {
-                None
-            }
+            versioned_enum_field!(p, size, wb_video_options, $f)
         };
     }
     if let Some(f) = field!(format) {
