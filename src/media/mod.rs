@@ -32,6 +32,7 @@ macro_rules! media_caption_methods {
     };
 }
 
+pub mod artifact_path;
 pub mod audio;
 pub mod boxes;
 pub mod classes;
