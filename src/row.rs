@@ -39,18 +39,40 @@ pub fn convert_row(row: &[(String, Value)], sink: &RunDir, step: Step) -> Result
             step,
             placed: &placed,
         };
-        let json = convert_top(value, &ctx)?;
-        // `publish_partial_history` pops a user `_step` after converting the row (its
-        // media files are still written); the summary keeps it.
+        // `publish_partial_history` pops a user `_step` after `history_dict_to_json` (its
+        // media are still bound and written) but before JSON encoding: the encoder's work
+        // (array histograms, "not JSON serializable") never happens for it. The summary
+        // keeps `_step`.
         if key == "_step" && step != Step::Summary {
+            bind_only(value, &ctx)?;
             continue;
         }
-        items.push((key.clone(), json));
+        items.push((key.clone(), convert_top(value, &ctx)?));
     }
     Ok(Row {
         items,
         placed: placed.into_inner().unwrap_or_else(|p| p.into_inner()),
     })
+}
+
+/// What `val_to_json` alone does to a history value: bind media (files written) in dicts,
+/// single media and all-media lists; plain values and arrays are left to the encoder.
+fn bind_only(value: &Value, ctx: &BindCtx<'_>) -> Result<()> {
+    match value {
+        Value::Media(_) => {
+            convert_value(value, ctx, true)?;
+        }
+        Value::Dict(members) => {
+            for (k, v) in members {
+                bind_only(v, &ctx.with_key(k))?;
+            }
+        }
+        Value::List(items) if items.iter().all(Value::is_wb_value) => {
+            convert_list(items, ctx)?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Convert a top-level value of a row. In a summary update the SDK runs `json_friendly` on

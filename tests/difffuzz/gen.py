@@ -56,7 +56,7 @@ class Gen:
             return self.pick(["a", "loss", "img", "x1", "eval/acc", "k" + str(self.r.randint(0, 99))])
         return self.pick(["", " ", "a/b", "a//b", "trail/", "./x", "..", ".", "a/../b", "/abs",
                           "c:t", "a\\b", "ключ", "键", "😀", "a.b", "_step", "_runtime",
-                          "_timestamp", "_wandb", "_x", "a b", "x.table.json", "t\n",
+                          "_timestamp", "_wandb", "_x", "a b", "x.table.json", "t\t",
                           "media/x", "a/./b"])
 
     def rand_array(self, dtype, shape, special=0.0, rng_kind=None):
@@ -183,7 +183,8 @@ class Gen:
             return {"wb": "video", "file": self.pick([p for k, p in self.assets if k == "video"])}
         fmt = self.pick(["gif", "gif", "mp4"])
         t = self.r.randint(1, 6)
-        h, w = self.pick([(8, 8), (16, 16), (12, 20)]) if fmt == "mp4" else self.pick([(4, 4), (8, 6), (9, 7)])
+        # MP4: at least 16x16 (8x8 single frames sit at compare.py's bias limit, see report)
+        h, w = self.pick([(16, 16), (24, 16), (16, 32)]) if fmt == "mp4" else self.pick([(4, 4), (8, 6), (9, 7)])
         c = self.pick([3, 3, 4])
         frames = np.stack([self.smooth_pixels(h, w, c) for _ in range(t)])  # T,H,W,C
         arr = frames.transpose(0, 3, 1, 2)

@@ -93,6 +93,9 @@ def main():
         "keys_reserved_history": (6, {"a": 1, "_step": {"wb": "image", "tensor": tensor(np.zeros((2, 2), "uint8"))},
                                       "_runtime": 5, "_timestamp": 1.5, "_wandb": {"x": 1}, "_other": 2,
                                       "d": {"_step": 3}}),
+        "keys_step_not_encoded": (6, {"_step": {"img": {"wb": "image", "tensor": tensor(np.ones((2, 3), "uint8"))},
+                                                "arr": {"wb": "ndarray", "tensor": tensor(f32nan(33))}},
+                                      "b": 2}),
         "keys_reserved_summary": ("summary", {"a": 1, "_step": 9, "_runtime": 5, "_timestamp": 1.5,
                                               "_wandb": {"x": 1}, "d": {"_step": 3}}),
         # 7. np_histogram list + tensor, non-positive num_bins
