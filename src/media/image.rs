@@ -437,22 +437,15 @@ impl Media for Image {
 /// The SDK's `guess_mode` on the squeezed numpy shape (§2.3).
 /// Width and height of an image file the way `PIL.Image.open(path).size` reports them, for
 /// the formats Pillow 11.3 opens that the `image` crate reads (PNG, JPEG, GIF, WebP, BMP,
-/// TIFF, PPM/PGM/PBM, TGA, ICO, QOI) plus DDS: the format is found from the content like
+/// TIFF, PPM/PGM/PBM, TGA, ICO, QOI) plus DDS, PCX, SGI, MSP, JPEG 2000, XBM and IM
+/// (`image_header`): the format is found from the content like
 /// Pillow does; a file no signature matches is tried as TGA (TGA has no magic, and Pillow
 /// likewise tries its TGA plugin on anything). PAM (`P7`), which Pillow does not open, is
 /// rejected.
 fn file_dimensions(bytes: &[u8]) -> std::result::Result<(u32, u32), String> {
     use image::{ImageFormat, ImageReader};
-    // DDS: `image` 0.25 has no DDS decoder. The header is fixed: "DDS ", a 124-byte
-    // DDS_HEADER whose dwHeight/dwWidth sit at file offsets 12 and 16 (what Pillow's
-    // DdsImagePlugin reads for the size).
-    if bytes.len() >= 128 && bytes.starts_with(b"DDS ") {
-        let le =
-            |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
-        if le(4) != 124 {
-            return Err("unsupported DDS header size".into());
-        }
-        return Ok((le(16), le(12)));
+    if let Some(dims) = super::image_header::dimensions(bytes) {
+        return dims;
     }
     let reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()

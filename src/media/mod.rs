@@ -40,6 +40,7 @@ pub mod graph;
 pub mod histogram;
 pub mod html;
 pub mod image;
+pub mod image_header;
 pub mod mask;
 pub mod molecule;
 pub mod object3d;

@@ -394,6 +394,9 @@ def make_assets(cases_dir, shared):
         ("img.qoi", im, {}), ("img.webp", im, {"lossless": True}), ("img.bmp", im, {}),
         ("img.dds", im.convert("RGBA"), {}), ("tga_noext", im, {"format": "TGA"}),
         ("tif_noext", im, {"format": "TIFF"}), ("IMG.TIF", im, {"format": "TIFF"}),
+        ("img.pcx", im, {}), ("img.sgi", im.convert("L"), {}), ("img.msp", im.convert("1"), {}),
+        ("img.xbm", im.convert("1"), {}), ("img.im", im, {}), ("img.jp2", im, {}),
+        ("img.j2k", im.resize((5, 7)), {}),
     ]
     for name, img, kw in variants:
         img.save(os.path.join(dest, name), **kw)

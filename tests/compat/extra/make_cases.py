@@ -38,6 +38,10 @@ def main():
         "tga_noext": (im, {"format": "TGA"}), "img.ico": (im, {"sizes": [(13, 9)]}),
         "big.ico": (im.resize((40, 30)), {"sizes": [(16, 16), (40, 30)]}),
         "img.qoi": (im, {}), "img.dds": (im.convert("RGBA"), {}),
+        "img.pcx": (im, {}), "gray.pcx": (im.convert("L"), {}), "img.sgi": (im, {}),
+        "img.rgb": (im.convert("L"), {"format": "SGI"}), "img.msp": (im.convert("1"), {}),
+        "img.xbm": (im.convert("1"), {}), "img.im": (im, {}), "img.jp2": (im, {}),
+        "img.j2k": (im, {}),
     }
     for name, (img, kw) in files.items():
         img.save(os.path.join(assets, name), **kw)
