@@ -495,13 +495,13 @@ impl std::fmt::Debug for VideoWriter {
 }
 
 impl VideoWriter {
-    /// A writer for `width × height` frames of `channels` (3 = RGB, 4 = RGBA, alpha
-    /// dropped) at `fps` (0 → 4). `format` must be gif or mp4. `convert` applies to
+    /// A writer for `height × width` frames of `channels` (3 = RGB, 4 = RGBA, alpha
+    /// dropped; shape order, as everywhere in the API) at `fps` (0 → 4). `format` must be gif or mp4. `convert` applies to
     /// non-uint8 frames (per frame: with `Legacy`/`Auto` on float data the range is the
     /// frame's own).
     pub fn new(
-        width: usize,
         height: usize,
+        width: usize,
         channels: usize,
         fps: u32,
         format: VideoFormat,

@@ -632,6 +632,11 @@ impl Run {
         s.check_failed()
     }
 
+    /// Whether `finish` was called (successfully or not).
+    pub fn is_finished(&self) -> bool {
+        self.shared.finished.load(Ordering::SeqCst)
+    }
+
     /// `run.finish(exit_code)`: commits the pending row, writes the exit record, fsyncs
     /// (unless `Never`) and closes the log. Later calls fail with a state error.
     pub fn finish(&self, exit_code: i32) -> Result<()> {
@@ -1003,6 +1008,13 @@ impl Log {
                         self.core_step = st;
                     } else if st < self.core_step {
                         self.dropped_rows += 1;
+                        crate::diag::warn(&format!(
+                            "Tried to log to step {st} that is less than the current step {}. \
+                             Steps must be monotonically increasing, so this data will be \
+                             ignored. See https://wandb.me/define-metric to log data out of \
+                             order.",
+                            self.core_step
+                        ));
                         return;
                     }
                 }
