@@ -103,15 +103,6 @@ typedef enum wb_status {
 } wb_status;
 
 /**
- * A diagnostics callback: `level`, a NUL-terminated UTF-8 `message` (valid only during the
- * call; no `wandb:` prefix, no newline) and the `user_data` given to `wb_set_log_handler`.
- * It may be called from any thread, including the library's background threads, possibly
- * concurrently, and sometimes while the library holds a run's internal lock: it must be
- * thread-safe, return quickly, not throw/unwind, and not call `wb_run_*` functions.
- */
-typedef void (*wb_log_fn)(enum wb_log_level level, const char *message, void *user_data);
-
-/**
  * Optional error detail, owned by the caller (stack or heap; no free function needed).
  * Pass a pointer to one as the last argument of any fallible call, or NULL.
  * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
@@ -128,6 +119,15 @@ typedef struct wb_error {
    */
   char message[WB_ERROR_MESSAGE_SIZE];
 } wb_error;
+
+/**
+ * A diagnostics callback: `level`, a NUL-terminated UTF-8 `message` (valid only during the
+ * call; no `wandb:` prefix, no newline) and the `user_data` given to `wb_set_log_handler`.
+ * It may be called from any thread, including the library's background threads, possibly
+ * concurrently, and sometimes while the library holds a run's internal lock: it must be
+ * thread-safe, return quickly, not throw/unwind, and not call `wb_run_*` functions.
+ */
+typedef void (*wb_log_fn)(enum wb_log_level level, const char *message, void *user_data);
 
 /**
  * The library version as a static NUL-terminated string (`"major.minor.patch"`).
@@ -419,56 +419,6 @@ typedef struct wb_image_options {
 } wb_image_options;
 
 /**
- * Default image options (mode AUTO, PNG, convert AUTO, PNG byte-identical). Thread-safe.
- */
-struct wb_image_options wb_image_options_default(void);
-
-/**
- * Creates an image from packed 8-bit pixels, row-major, `channels` 1 (L), 3 (RGB) or 4
- * (RGBA): the common case, PNG byte-identical to `wandb.Image(np_array)`. The pixels are
- * read during the call only. Free with `wb_value_free`.
- */
-enum wb_status wb_image_new_u8(const uint8_t *pixels,
-                               size_t height,
-                               size_t width,
-                               size_t channels,
-                               struct wb_value **out,
-                               struct wb_error *err);
-
-/**
- * Creates an image from any tensor like `wandb.Image(np_array, mode=, file_type=)`: size-1
- * axes are squeezed when ndim > 2, the mode is guessed unless given, data is converted to
- * 8-bit per `options.convert`. HWC layout; pass strides to log CHW data without a copy.
- * `options` may be NULL (defaults). Free with `wb_value_free`.
- */
-enum wb_status wb_image_from_tensor(const struct wb_tensor *tensor,
-                                    const struct wb_image_options *options,
-                                    struct wb_value **out,
-                                    struct wb_error *err);
-
-/**
- * Creates an image from a channels-first (C,H,W) tensor, as the SDK treats torch tensors
- * (mode guessed from C; no copy: the view is permuted). `options` may be NULL.
- */
-enum wb_status wb_image_from_chw_tensor(const struct wb_tensor *tensor,
-                                        const struct wb_image_options *options,
-                                        struct wb_value **out,
-                                        struct wb_error *err);
-
-/**
- * Creates an image from a file (png, jpg, gif, webp, bmp, …): copied unchanged, `format`
- * = its extension as written (case kept), width/height read from the file. UTF-8 path.
- */
-enum wb_status wb_image_from_file(const char *path, struct wb_value **out, struct wb_error *err);
-
-/**
- * Sets an image's `grouping` (0 is dropped from the JSON, as in the SDK).
- */
-enum wb_status wb_image_set_grouping(struct wb_value *image,
-                                     int64_t grouping,
-                                     struct wb_error *err);
-
-/**
  * Attaches a bounding-box layer `layer_key` to an image, like
  * `wandb.Image(…, boxes={layer_key: {"box_data": …, "class_labels": …}})`.
  *
@@ -534,6 +484,56 @@ enum wb_status wb_image_add_mask_file(struct wb_value *image,
 enum wb_status wb_image_set_classes(struct wb_value *image,
                                     const char *classes_json,
                                     struct wb_error *err);
+
+/**
+ * Default image options (mode AUTO, PNG, convert AUTO, PNG byte-identical). Thread-safe.
+ */
+struct wb_image_options wb_image_options_default(void);
+
+/**
+ * Creates an image from packed 8-bit pixels, row-major, `channels` 1 (L), 3 (RGB) or 4
+ * (RGBA): the common case, PNG byte-identical to `wandb.Image(np_array)`. The pixels are
+ * read during the call only. Free with `wb_value_free`.
+ */
+enum wb_status wb_image_new_u8(const uint8_t *pixels,
+                               size_t height,
+                               size_t width,
+                               size_t channels,
+                               struct wb_value **out,
+                               struct wb_error *err);
+
+/**
+ * Creates an image from any tensor like `wandb.Image(np_array, mode=, file_type=)`: size-1
+ * axes are squeezed when ndim > 2, the mode is guessed unless given, data is converted to
+ * 8-bit per `options.convert`. HWC layout; pass strides to log CHW data without a copy.
+ * `options` may be NULL (defaults). Free with `wb_value_free`.
+ */
+enum wb_status wb_image_from_tensor(const struct wb_tensor *tensor,
+                                    const struct wb_image_options *options,
+                                    struct wb_value **out,
+                                    struct wb_error *err);
+
+/**
+ * Creates an image from a channels-first (C,H,W) tensor, as the SDK treats torch tensors
+ * (mode guessed from C; no copy: the view is permuted). `options` may be NULL.
+ */
+enum wb_status wb_image_from_chw_tensor(const struct wb_tensor *tensor,
+                                        const struct wb_image_options *options,
+                                        struct wb_value **out,
+                                        struct wb_error *err);
+
+/**
+ * Creates an image from a file (png, jpg, gif, webp, bmp, …): copied unchanged, `format`
+ * = its extension as written (case kept), width/height read from the file. UTF-8 path.
+ */
+enum wb_status wb_image_from_file(const char *path, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Sets an image's `grouping` (0 is dropped from the JSON, as in the SDK).
+ */
+enum wb_status wb_image_set_grouping(struct wb_value *image,
+                                     int64_t grouping,
+                                     struct wb_error *err);
 
 /* ============================================================================================
  * 5. Video
@@ -1070,7 +1070,7 @@ enum wb_status wb_graph_edge_value(const char *from_id_json,
  *
  *     wb_run_dir *dir; char *json;
  *     wb_run_dir_new("run/files", &dir, &err);
- *     wb_row_to_json(row, dir, /*step*/ 0, &json, &err);   // {"loss":0.25,...}
+ *     wb_row_to_json(row, dir, 0, &json, &err);   // step 0: {"loss":0.25,...}
  *     wb_string_free(json);
  * ============================================================================================ */
 
@@ -1157,7 +1157,7 @@ enum wb_status wb_row_to_summary_json(const struct wb_value *row,
  *     wb_run *run;
  *     wb_run_open(".", &o, &run, &err);
  *     wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, &err);
- *     wb_run_finish(run, /*exit code*/ 0, &err);
+ *     wb_run_finish(run, 0, &err);               // exit code 0
  *     wb_run_free(run, &err);
  * ============================================================================================ */
 

@@ -674,6 +674,23 @@ impl Media for Video {
         ]))
     }
     media_caption_methods!();
+    /// `Video.to_json(artifact)`: the file entry plus width/height when known.
+    fn artifact_json(&self, files: &mut crate::media::table::ArtifactFiles) -> Result<Json> {
+        let mut m = crate::media::file_artifact_json(
+            self.caption.as_ref(),
+            "media/videos",
+            "video-file",
+            &self.file,
+            files,
+        );
+        if let Some(w) = self.width {
+            m.push(("width".into(), Json::Int(w as i64)));
+        }
+        if let Some(h) = self.height {
+            m.push(("height".into(), Json::Int(h as i64)));
+        }
+        Ok(Json::Object(m))
+    }
     media_object_methods!();
 }
 

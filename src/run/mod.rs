@@ -321,7 +321,10 @@ impl Run {
     /// Opens a new offline run under `<root>/wandb/` (created if needed), writes the log's
     /// header, run and environment records and points `latest-run` at it.
     pub fn open(root: impl AsRef<Path>, opts: RunOptions) -> Result<Run> {
-        let root = root.as_ref();
+        // Every path written into the log (artifact manifests' local_path, …) is absolute, as
+        // the SDK writes them, so `wandb sync` works from any working directory.
+        let root = absolute_path(root.as_ref())?;
+        let root = root.as_path();
         let set_id = opts.id.is_some();
         let id = match opts.id {
             Some(id) => {
@@ -679,6 +682,24 @@ impl Run {
         }
         r
     }
+}
+
+/// `os.path.abspath`: joined with the working directory and normalised lexically (`.` and
+/// `..` components removed; symlinks are not resolved).
+pub fn absolute_path(p: &Path) -> Result<PathBuf> {
+    use std::path::Component;
+    let abs = std::path::absolute(p).map_err(|e| Error::io(p.display(), e))?;
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    Ok(out)
 }
 
 /// `dict.update`: existing keys keep their position.
