@@ -24,9 +24,9 @@
 
 /** Version of the library these declarations belong to (checked against wb_version()). */
 #define WB_VERSION_MAJOR 0
-#define WB_VERSION_MINOR 1
+#define WB_VERSION_MINOR 2
 #define WB_VERSION_PATCH 0
-#define WB_VERSION_STRING "0.1.0"
+#define WB_VERSION_STRING "0.2.0"
 
 #ifdef __cplusplus
 extern "C" {
