@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -376,9 +377,56 @@ func TestRunFinalizerWarns(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if !seen() {
+		mu.Lock()
+		defer mu.Unlock()
 		t.Fatalf("no finalizer warning; handler got %q", got)
 	}
 	if c := exitCode(t, log); c != 0 {
 		t.Fatalf("finalizer: exit code %d", c)
+	}
+}
+
+// Handlers may be swapped while goroutines log (and warnings are delivered) concurrently.
+func TestLogHandlerSwapWhileLogging(t *testing.T) {
+	defer catch(t)
+	defer SetLogHandler(nil, LogWarn)
+	run, _ := openTestRun(t, t.TempDir(), "goswap")
+	defer run.Close()
+	first := NewRow().Set("x", 1)
+	defer first.Close()
+	if err := run.Log(first.Value(), 1000, CommitDefault); err != nil {
+		t.Fatal(err)
+	}
+	var delivered atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			row := NewRow().Set("y", 2)
+			defer row.Close()
+			for i := 0; i < 50; i++ {
+				if err := run.Log(row.Value(), int64(i), CommitDefault); err != nil { // below 1000: warned
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 50; i++ {
+		if err := SetLogHandler(func(LogLevel, string) { delivered.Add(1) }, LogWarn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if err := SetLogHandler(func(LogLevel, string) { delivered.Add(1) }, LogWarn); err != nil {
+		t.Fatal(err)
+	}
+	before := delivered.Load()
+	if err := run.Log(first.Value(), 1, CommitDefault); err != nil {
+		t.Fatal(err)
+	}
+	if delivered.Load() != before+1 {
+		t.Fatalf("last handler: %d -> %d", before, delivered.Load())
 	}
 }

@@ -743,6 +743,36 @@ TEST(Log, HandlerReceivesDroppedStepWarning) {
   wb::set_log_handler(nullptr);
 }
 
+// Handlers may be replaced while other threads log and warnings are delivered: each
+// callable stays alive while a call into it is in flight.
+TEST(Log, SwapHandlerWhileLogging) {
+  TempDir tmp;
+  std::string log;
+  wb::Run run = open_run(tmp.path(), "swaphandler", log);
+  wb::Row first;
+  run.log(first.set("x", 1), 1000);
+  std::atomic<int> delivered{0};
+  std::vector<std::thread> threads;
+  for (int g = 0; g < 4; ++g) {
+    threads.emplace_back([&run] {
+      wb::Row row;
+      row.set("y", 2);
+      for (int i = 0; i < 50; ++i) EXPECT_TRUE(run.try_log(row, i).ok());  // below 1000: warned
+    });
+  }
+  for (int i = 0; i < 50; ++i) {
+    auto counter = std::make_shared<int>(i);  // state owned by the callable
+    wb::set_log_handler([&delivered, counter](wb::LogLevel, std::string_view msg) {
+      if (*counter >= 0 && msg.find("less than the current step 1000") != std::string_view::npos) ++delivered;
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int before = delivered.load();
+  run.log(first, 1);
+  EXPECT_EQ(delivered.load(), before + 1);
+  wb::set_log_handler(nullptr);
+}
+
 TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }
 
 }  // namespace
