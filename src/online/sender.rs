@@ -46,6 +46,9 @@ const Q_ARTIFACT_FILES: &str = "mutation CreateArtifactFiles($storageLayout: Art
 
 const Q_COMMIT_ARTIFACT: &str = "mutation CommitArtifact($artifactID: ID!) { commitArtifact(input: {artifactID: $artifactID}) { artifact { id digest } } }";
 
+/// Parallel PUTs per CreateRunFiles batch.
+const UPLOAD_THREADS: usize = 4;
+
 const HISTORY_FILE: &str = "wandb-history.jsonl";
 const SUMMARY_FILE: &str = "wandb-summary.json";
 const CONFIG_FILE: &str = "config.yaml";
@@ -143,6 +146,17 @@ pub struct Sender {
     /// Rows and files sent so far (diagnostics).
     pub rows_sent: usize,
     pub files_sent: usize,
+    /// Append-only record of what the server acknowledged (`h <history lines>` /
+    /// `f <path>`), so a later sync of an interrupted run sends only the rest.
+    progress: Option<std::fs::File>,
+    /// History records to skip (already acknowledged by the server).
+    skip_history: usize,
+    done_files: HashSet<String>,
+}
+
+/// The progress file of a run's upload (`<run dir>/logs/wandb-media-upload.txt`).
+pub fn progress_path(run_dir: &Path) -> PathBuf {
+    run_dir.join("logs").join("wandb-media-upload.txt")
 }
 
 impl Sender {
@@ -176,7 +190,42 @@ impl Sender {
             complete: false,
             rows_sent: 0,
             files_sent: 0,
+            progress: None,
+            skip_history: 0,
+            done_files: HashSet::new(),
         })
+    }
+
+    /// Resumes from (and then appends to) a progress file: rows and files the server
+    /// already acknowledged are not sent again.
+    pub fn use_progress(&mut self, path: &Path) {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            for line in text.lines() {
+                if let Some(n) = line.strip_prefix("h ") {
+                    if let Ok(n) = n.trim().parse::<usize>() {
+                        self.skip_history = self.skip_history.max(n);
+                    }
+                } else if let Some(f) = line.strip_prefix("f ") {
+                    self.done_files.insert(f.to_string());
+                }
+            }
+        }
+        self.history_offset = self.skip_history;
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        self.progress = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok();
+    }
+
+    fn note(&mut self, line: String) {
+        if let Some(f) = self.progress.as_mut() {
+            use std::io::Write;
+            let _ = f.write_all(line.as_bytes());
+        }
     }
 
     /// True while the uploader should stop reading the log (memory bound).
@@ -213,6 +262,7 @@ impl Sender {
                 }
             }
             Rec::Config { update, remove } => self.apply_config(&update, &remove),
+            Rec::History(_) if self.skip_history > 0 => self.skip_history -= 1,
             Rec::History(items) => {
                 let mut row = Json::Object(Vec::new());
                 for it in &items {
@@ -250,6 +300,9 @@ impl Sender {
     }
 
     fn queue_file(&mut self, p: String) {
+        if self.done_files.contains(&p) {
+            return;
+        }
         if self.queued.insert(p.clone()) {
             self.files.push_back(p);
         }
@@ -423,7 +476,7 @@ impl Sender {
     }
 
     /// Uploads queued files: `CreateRunFiles` for a batch, then one `PUT` each.
-    fn upload_files(&mut self, max: usize) -> Result<()> {
+    fn upload_files(&mut self, max: usize, all: bool) -> Result<()> {
         while !self.files.is_empty() {
             let batch: Vec<String> = self.files.iter().take(max.min(100)).cloned().collect();
             let vars = Json::object([
@@ -455,30 +508,80 @@ impl Sender {
                     .collect(),
                 _ => Vec::new(),
             };
-            for path in &batch {
-                let Some((_, url)) = urls.iter().find(|(n, _)| n == path) else {
-                    self.errors
-                        .push(format!("{path}: the server gave no upload URL"));
-                    continue;
-                };
-                let local = self.files_dir.join(path);
-                match std::fs::read(&local) {
-                    Ok(bytes) => {
-                        self.client.put(
-                            &format!("upload of {path}"),
-                            url,
-                            &headers,
-                            &bytes,
-                            &self.ctl,
-                        )?;
+            // PUTs of a batch run on up to UPLOAD_THREADS threads (as wandb-core's file
+            // transfer manager uploads in parallel); any give-up aborts the batch.
+            let jobs: Vec<(String, Option<String>)> = batch
+                .iter()
+                .map(|p| {
+                    (
+                        p.clone(),
+                        urls.iter().find(|(n, _)| n == p).map(|(_, u)| u.clone()),
+                    )
+                })
+                .collect();
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let results: Vec<(usize, Result<()>)> = std::thread::scope(|sc| {
+                let handles: Vec<_> = (0..UPLOAD_THREADS.min(jobs.len()))
+                    .map(|_| {
+                        sc.spawn(|| {
+                            let mut out = Vec::new();
+                            loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                let Some((path, url)) = jobs.get(i) else {
+                                    break;
+                                };
+                                let r = match url {
+                                    None => Err(Error::invalid(format!(
+                                        "{path}: the server gave no upload URL"
+                                    ))),
+                                    Some(url) => {
+                                        let local = self.files_dir.join(path);
+                                        match std::fs::read(&local) {
+                                            Ok(bytes) => self.client.put(
+                                                &format!("upload of {path}"),
+                                                url,
+                                                &headers,
+                                                &bytes,
+                                                &self.ctl,
+                                            ),
+                                            Err(e) => Err(Error::io(local.display(), e)),
+                                        }
+                                    }
+                                };
+                                out.push((i, r));
+                            }
+                            out
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            let mut results = results;
+            results.sort_by_key(|(i, _)| *i);
+            let mut give_up = None;
+            for (i, r) in results {
+                match r {
+                    Ok(()) => {
                         self.files_sent += 1;
-                        self.uploaded.push(path.clone());
+                        self.uploaded.push(jobs[i].0.clone());
+                        self.note(format!("f {}\n", jobs[i].0));
                     }
-                    Err(e) => self.errors.push(format!("{}: {e}", local.display())),
+                    Err(e) if crate::online::http::gave_up(&e) => give_up = Some(e),
+                    Err(e) => self.errors.push(e.message),
                 }
+            }
+            if let Some(e) = give_up {
+                // Keep the files for a later attempt (re-uploading an uploaded file is harmless).
+                return Err(e);
             }
             for _ in 0..batch.len() {
                 self.files.pop_front();
+            }
+            if !all {
+                break;
             }
         }
         Ok(())
@@ -561,6 +664,9 @@ impl Sender {
         }
         self.history_offset += n;
         self.rows_sent += n;
+        if n > 0 {
+            self.note(format!("h {}\n", self.history_offset));
+        }
         if send_summary {
             self.summary_dirty = false;
         }
@@ -596,7 +702,7 @@ impl Sender {
             self.config_dirty = false;
             self.last_config = Instant::now();
         }
-        self.upload_files(100)?;
+        self.upload_files(100, false)?;
         let due = self.last_fs.elapsed() >= self.settings.transmit_interval;
         let heartbeat = self.last_fs.elapsed() >= self.settings.heartbeat;
         let has_data = !self.history.is_empty() || self.summary_dirty || !self.uploaded.is_empty();
@@ -637,7 +743,7 @@ impl Sender {
             }
             self.artifacts.pop_front();
         }
-        self.upload_files(100)?;
+        self.upload_files(100, true)?;
         while !self.complete {
             self.send_stream(Some(code))?;
         }

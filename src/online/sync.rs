@@ -56,6 +56,8 @@ pub fn sync_dir(path: &Path, settings: Settings, timeout: Option<Duration>) -> R
     let ctl = Ctl::new();
     ctl.set_deadline(timeout.map(|t| Instant::now() + t));
     let mut sender = Sender::new(settings, &files, ctl.clone())?;
+    // An interrupted online run (or sync) continues where the server stopped acknowledging.
+    sender.use_progress(&crate::online::sender::progress_path(&dir));
     let out = drive(&log, &mut sender, &ctl, None);
     let out = out.into_result(&dir)?;
     std::fs::write(synced_marker(&log), b"").map_err(|e| Error::io(log.display(), e))?;

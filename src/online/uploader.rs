@@ -171,6 +171,9 @@ impl Uploader {
         let ctl = Ctl::new();
         let wake = Arc::new(Wake::default());
         let mut sender = Sender::new(settings, files_dir, ctl.clone())?;
+        if let Some(dir) = log.parent() {
+            sender.use_progress(&crate::online::sender::progress_path(dir));
+        }
         let (tx, rx) = mpsc::channel();
         let (c, w, l) = (ctl.clone(), wake.clone(), log.to_path_buf());
         let handle = std::thread::Builder::new()
