@@ -453,17 +453,18 @@ impl Sender {
         if self.upserted || self.run.is_none() {
             return Ok(());
         }
-        // The answer only tunes optional protocol features; an error is not fatal.
+        if self.settings.resume != Resume::Never {
+            self.resume()?;
+        }
+        self.upsert(true)?;
+        // As wandb-core, after the first upsert. The answer only tunes optional protocol
+        // features (none used here); an error is not fatal.
         let _ = self.client.graphql(
             "ServerFeaturesQuery",
             Q_FEATURES,
             Json::Object(Vec::new()),
             &self.ctl,
         );
-        if self.settings.resume != Resume::Never {
-            self.resume()?;
-        }
-        self.upsert(true)?;
         self.upserted = true;
         self.config_dirty = false;
         self.last_config = Instant::now();

@@ -13,6 +13,13 @@ test venv (wandb 0.31.0 + openwandb 0.5.25).
                                                       `wandb-media sync` completes it
   check_online.py down       ONLINE_WRITER            server down for the whole run: finish
                                                       reports pending, wb_run_sync uploads all
+  check_online.py traffic    RUN_WRITER SAME_ROWS    a recording proxy between client and
+                                                      server: our requests vs the real SDK's
+                                                      wandb.init(mode="online") for the same rows
+  check_online.py faults     ONLINE_WRITER            resets, 500s, 429+Retry-After, a 10 s
+                                                      stall and a server restart during a
+                                                      2000-step run with images: every row and
+                                                      file exactly once, p99 wb_run_log, RSS
   check_online.py disabled   ONLINE_WRITER            1M wb_run_log with an image: < 1 µs,
                                                       nothing written
 
@@ -156,9 +163,19 @@ def run_info(server, rid):
 MASK = {"_timestamp", "_runtime"}
 
 
+def video_key(path):
+    """GIF/MP4 bytes come from different encoders (moviepy in the SDK): compared tolerantly,
+    by the step-named prefix of the file (as tests/run does)."""
+    base = path.rsplit("/", 1)[-1]
+    return path.rsplit("/", 1)[0] + "/" + base.rsplit("_", 1)[0] + "_<hash>." + base.rsplit(".", 1)[-1]
+
+
 def norm(v):
-    """Artifact client ids are random per run: keep the reference's shape, drop the id."""
+    """Artifact client ids are random per run: keep the reference's shape, drop the id.
+    Video files: hash, size and the hash in the name masked (different encoders)."""
     if isinstance(v, dict):
+        if v.get("_type") == "video-file":
+            v = {k: (video_key(x) if k == "path" else x) for k, x in v.items() if k not in ("sha256", "size")}
         return {k: norm(x) for k, x in v.items()}
     if isinstance(v, list):
         return [norm(x) for x in v]
@@ -434,7 +451,192 @@ def cmd_disabled(online_writer):
     done("disabled")
 
 
+def graphql_ops(records):
+    return [r["json"].get("operationName") for r in records
+            if r["path"].startswith("/graphql") and isinstance(r.get("json"), dict)]
+
+
+def upsert_params(records):
+    """Merged UpsertBucket variables (later calls override) and the last config."""
+    merged = {}
+    for r in records:
+        j = r.get("json")
+        if isinstance(j, dict) and j.get("operationName") == "UpsertBucket":
+            v = j.get("variables") or {}
+            merged.update({k: x for k, x in v.items() if x is not None})
+    cfg = json.loads(merged.pop("config", "{}") or "{}")
+    cfg = {k: (x.get("value") if isinstance(x, dict) else x) for k, x in cfg.items() if k != "_wandb"}
+    for k in ("name", "id", "host", "program", "commit", "repo"):
+        merged.pop(k, None)
+    return merged, cfg
+
+
+def stream(records):
+    """file_stream content: history lines in offset order, last summary, completion."""
+    history, offsets_ok, summary, complete, uploaded = [], True, None, None, set()
+    for r in records:
+        if not r["path"].endswith("/file_stream") or not isinstance(r.get("json"), dict):
+            continue
+        j = r["json"]
+        files = j.get("files") or {}
+        h = files.get("wandb-history.jsonl")
+        if h:
+            offsets_ok &= h["offset"] == len(history)
+            history += [json.loads(x) for x in h["content"]]
+        sm = files.get("wandb-summary.json")
+        if sm:
+            summary = json.loads(sm["content"][-1])
+        uploaded |= set(j.get("uploaded") or [])
+        if j.get("complete"):
+            complete = (j.get("complete"), j.get("exitcode"))
+    return history, offsets_ok, summary, complete, uploaded
+
+
+def puts(records):
+    out = {}
+    for r in records:
+        if r["method"] == "PUT" and "/files/" in r["path"]:
+            name = r["path"].split("/", 5)[-1]
+            out[name] = r["sha256"]
+    return out
+
+
+def cmd_traffic(run_writer, same_rows):
+    work = tempfile.mkdtemp(prefix="wbm-traffic-")
+    s = Server(work, "server")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from proxy import Proxy
+    try:
+        s.start()
+        # the real SDK, online, through proxy 1 (same_rows.py with mode="online")
+        p1 = Proxy(s.port).start()
+        src = open(same_rows).read().replace('mode="offline"', 'mode="online"')
+        sdk_script = os.path.join(work, "same_rows_online.py")
+        open(sdk_script, "w").write(src)
+        env = s.env(WANDB_BASE_URL=f"http://127.0.0.1:{p1.port}")
+        env.pop("WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL")
+        q = subprocess.run([sys.executable, sdk_script, os.path.join(work, "py")], env=env, capture_output=True,
+                           text=True, timeout=900, cwd=work)
+        check(q.returncode == 0, f"SDK online run failed: {q.stderr[-800:]}")
+        p1.stop()
+        # this library, online, through proxy 2
+        p2 = Proxy(s.port).start()
+        env = s.env(WANDB_MODE="online", WANDB_BASE_URL=f"http://127.0.0.1:{p2.port}")
+        env.pop("WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL")
+        q = subprocess.run([run_writer, "basic", os.path.join(work, "c")], env=env, capture_output=True, text=True, timeout=900)
+        check(q.returncode == 0, f"our online run failed: {q.stderr[-800:]}")
+        p2.stop()
+        sdk, ours = p1.records, p2.records
+        json.dump({"sdk": sdk, "ours": ours}, open(os.path.join(work, "traffic.json"), "w"))
+        ops_sdk, ops_ours = graphql_ops(sdk), graphql_ops(ours)
+        dedup = lambda ops: [o for i, o in enumerate(ops) if i == 0 or ops[i - 1] != o]
+        print(f"  SDK GraphQL ops:  {dedup(ops_sdk)}")
+        print(f"  ours GraphQL ops: {dedup(ops_ours)}")
+        extra = sorted(set(ops_ours) - set(ops_sdk))
+        check(not extra, f"we send operations the SDK does not: {extra}")
+        for op in ("UpsertBucket", "CreateRunFiles"):
+            check(op in ops_ours and op in ops_sdk, f"{op} missing (SDK {op in ops_sdk}, ours {op in ops_ours})")
+        check(ops_ours.index("UpsertBucket") < ops_ours.index("CreateRunFiles"), "CreateRunFiles before UpsertBucket")
+        pa, ca = upsert_params(ours)
+        pb, cb = upsert_params(sdk)
+        check(pa == pb, f"UpsertBucket variables differ: ours {pa} SDK {pb}")
+        check(same(ca, cb), f"UpsertBucket config differs: ours {ca} SDK {cb}")
+        ha, oka, sa, ca_, ua = stream(ours)
+        hb, okb, sb, cb_, ub = stream(sdk)
+        check(oka and okb, f"file_stream offsets not contiguous (ours {oka}, SDK {okb})")
+        check(len(ha) == len(hb) == 102, f"file_stream rows: ours {len(ha)} SDK {len(hb)}")
+        bad = [i for i, (x, y) in enumerate(zip(ha, hb)) if not same(masked(x), masked(y))]
+        check(not bad, f"{len(bad)} file_stream rows differ, first {bad[:1]}: {json.dumps(masked(ha[bad[0]]))[:300] if bad else ''} vs {json.dumps(masked(hb[bad[0]]))[:300] if bad else ''}")
+        strip = lambda d: norm({k: v for k, v in (d or {}).items() if k not in ("_wandb", "_runtime", "_timestamp")})
+        check(sa is not None and same(strip(sa), strip(sb)), f"last summaries differ: {json.dumps(strip(sa))[:300]} vs {json.dumps(strip(sb))[:300]}")
+        check(ca_ == cb_ == (True, 0), f"completion: ours {ca_} SDK {cb_}")
+        ma = {k: v for k, v in puts(ours).items() if k.startswith("media/") and not k.startswith("media/videos/")}
+        mb = {k: v for k, v in puts(sdk).items() if k.startswith("media/") and not k.startswith("media/videos/")}
+        va = sorted(video_key(k) for k in puts(ours) if k.startswith("media/videos/"))
+        vb = sorted(video_key(k) for k in puts(sdk) if k.startswith("media/videos/"))
+        check(va == vb, f"uploaded videos differ: {va} vs {vb}")
+        check(ma == mb and ma, f"uploaded media differ: only ours {sorted(set(ma) - set(mb))[:3]}, only SDK {sorted(set(mb) - set(ma))[:3]}, different bytes {[k for k in ma if k in mb and ma[k] != mb[k]][:3]}")
+        check({k for k in ua if k.startswith("media/")} == {k for k in puts(ours) if k.startswith("media/")}, "file_stream 'uploaded' does not list our media uploads")
+        oth_a = sorted(k for k in puts(ours) if not k.startswith("media/"))
+        oth_b = sorted(k for k in puts(sdk) if not k.startswith("media/"))
+        print(f"  rows {len(ha)} value-equal; {len(ma)} media uploads byte-equal, {len(va)} videos by name; other files ours {oth_a} SDK {oth_b}")
+        print(f"  requests: ours {len(ours)} ({sum(1 for r in ours if r['path'].endswith('file_stream'))} file_stream), SDK {len(sdk)} ({sum(1 for r in sdk if r['path'].endswith('file_stream'))} file_stream)")
+    finally:
+        s.stop()
+    if not FAILS:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("  kept", work)
+    done("traffic")
+
+
+def cmd_faults(online_writer):
+    work = tempfile.mkdtemp(prefix="wbm-faults-")
+    s = Server(work, "server")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from proxy import Proxy
+    try:
+        s.start()
+        faults = {}
+        for n in range(3, 4000):
+            if n % 17 == 0:
+                faults[n] = "reset"
+            elif n % 19 == 0:
+                faults[n] = "500"
+            elif n % 23 == 0:
+                faults[n] = "429"
+        faults[41] = "stall"
+        px = Proxy(s.port, faults).start()
+        env = s.env(WANDB_MODE="online", WANDB_BASE_URL=f"http://127.0.0.1:{px.port}", WBM_FINISH_TIMEOUT_MS="300000")
+        t0 = time.time()
+        w = subprocess.Popen([online_writer, "rows", os.path.join(work, "r"), "2000", "10"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # restart the server while the run is uploading
+        time.sleep(4)
+        s.stop()
+        time.sleep(2)
+        s.start()
+        out, err = w.communicate(timeout=900)
+        check(w.returncode == 0, f"writer: {err[-500:]}")
+        res = json.loads(out.strip().splitlines()[-1])
+        rss_mb = res["maxrss_kb"] / 1024
+        check(res["finish"] == "WB_OK", f"finish: {res}")
+        rid = run_id_of(res["dir"])
+        run = run_info(s, rid)
+        rows = s.history(run) if run else []
+        steps = [r.get("_step") for r in rows]
+        check(steps == list(range(2000)), f"rows on the server: {len(steps)}, distinct {len(set(steps))}, in order {steps == sorted(steps)}")
+        check([r.get("i") for r in rows] == [float(i) for i in range(2000)] or [r.get("i") for r in rows] == list(range(2000)), "row contents")
+        files_dir = os.path.join(res["dir"], "files")
+        imgs = [r["img"]["path"] for r in rows if "img" in r]
+        st_files = s.files(rid)
+        check(len(imgs) == 200 and sorted(set(f for f in st_files if f.startswith("media/"))) == sorted(imgs), f"images: {len(imgs)} referenced, {len([f for f in st_files if f.startswith('media/')])} on the server")
+        check(len(st_files) == len(set(st_files)), "a file registered twice on the server")
+        bad = [p for p in imgs[:200] if s.file(run, p)[1] != open(os.path.join(files_dir, p), "rb").read()]
+        check(not bad, f"{len(bad)} images differ from the local files")
+        check(run is not None and run["state"] == "finished", "state")
+        kinds = {}
+        for _, k, _, _ in px.injected:
+            kinds[k] = kinds.get(k, 0) + 1
+        check(all(kinds.get(k) for k in ("reset", "500", "429", "stall")), f"faults injected: {kinds}")
+        check(res["p99_us"] < 5000, f"wb_run_log p99 {res['p99_us']} µs")
+        # documented bound of the uploader (src/online/mod.rs MEMORY_BOUND, 36 MiB) on top of
+        # the writer's own baseline (the same program offline: about 8 MiB)
+        check(rss_mb < 16 + 36, f"writer max RSS {rss_mb:.0f} MiB")
+        print(f"  faults injected {kinds} + a server restart; 2000 rows and 200 images exactly once, in order;"
+              f" wb_run_log p50 {res['p50_us']} µs p99 {res['p99_us']} µs max {res['max_us']} µs;"
+              f" writer max RSS {rss_mb:.0f} MiB; total {time.time() - t0:.0f} s (finish waited {res['finish_ms']:.0f} ms)")
+        px.stop()
+    finally:
+        s.stop()
+    if not FAILS:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("  kept", work)
+    done("faults")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"endstate": cmd_endstate, "pysync": cmd_pysync, "kill": cmd_kill, "down": cmd_down,
-     "disabled": cmd_disabled}[cmd](*args)
+     "disabled": cmd_disabled, "traffic": cmd_traffic, "faults": cmd_faults}[cmd](*args)

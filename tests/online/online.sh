@@ -11,6 +11,12 @@
 #             row once, in order; every referenced media file on the server)
 #   down      server down for a whole online run: finish reports what is pending within its
 #             timeout, wb_run_log p99 stays < 5 ms, then wb_run_sync uploads everything
+#   traffic   a recording reverse proxy: our request sequence vs the real SDK's
+#             wandb.init(mode="online") for the same rows (GraphQL operations and variables,
+#             file_stream rows/offsets/summary/completion, uploaded media bytes)
+#   faults    the proxy injects resets, 500s, 429+Retry-After, a 10 s stall, and the server is
+#             restarted, during a 2000-step run with images: every row and file exactly once,
+#             in order; wb_run_log p99 < 5 ms; writer RSS bounded
 #   disabled  WB_MODE_DISABLED: 1M wb_run_log calls with an image < 1 µs each, nothing written
 # Usage: tests/online/online.sh [test …]   (default: all)
 set -uo pipefail
@@ -50,7 +56,7 @@ unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_R
 pyv="$venv/bin/python"
 check="$here/tests/online/check_online.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync kill down disabled)
+[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down disabled)
 failed=()
 
 run_test() {  # name, command…
@@ -67,6 +73,8 @@ for t in "${tests[@]}"; do
     pysync) run_test pysync "$pyv" "$check" pysync "$cli" "$here/tests/run/same_rows.py" ;;
     kill) run_test kill "$pyv" "$check" kill "$bin/online_writer" "$cli" ;;
     down) run_test down "$pyv" "$check" down "$bin/online_writer" ;;
+    traffic) run_test traffic "$pyv" "$check" traffic "$bin/run_writer" "$here/tests/run/same_rows.py" ;;
+    faults) run_test faults "$pyv" "$check" faults "$bin/online_writer" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -112,9 +113,11 @@ static int rows(const char *root, long n, long every) {
         }
         msg[j] = 0;
     }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
     printf("{\"dir\":\"%s\",\"finish\":\"%s\",\"message\":\"%s\",\"p50_us\":%.1f,\"p99_us\":%.1f,"
-           "\"max_us\":%.1f,\"finish_ms\":%.1f,\"rows\":%ld}\n",
-           dir, wb_status_name(fst), msg, p50, p99, mx, fin_ms, n);
+           "\"max_us\":%.1f,\"finish_ms\":%.1f,\"rows\":%ld,\"maxrss_kb\":%ld}\n",
+           dir, wb_status_name(fst), msg, p50, p99, mx, fin_ms, n, ru.ru_maxrss);
     wb_string_free(dir);
     free(lat);
     return 0;
