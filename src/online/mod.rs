@@ -206,17 +206,10 @@ impl Settings {
     }
 }
 
-/// `WANDB_SILENT`: no warnings on stderr.
-pub fn silent() -> bool {
-    env("WANDB_SILENT")
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
-}
-
-/// A warning on stderr (unless `WANDB_SILENT`), prefixed like the SDK's.
+/// A warning through the library's diagnostics hook (`wb_set_log_handler`; stderr unless
+/// `WANDB_SILENT` by default).
 pub fn warn(msg: &str) {
-    if !silent() {
-        eprintln!("wandb: WARNING {msg}");
-    }
+    crate::diag::warn(msg);
 }
 
 #[cfg(test)]

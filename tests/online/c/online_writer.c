@@ -100,7 +100,7 @@ static int rows(const char *root, long n, long every) {
     double f0 = now_us();
     wb_status fst = wb_run_finish(run, 0, &ferr);
     double fin_ms = (now_us() - f0) / 1e3;
-    wb_run_free(run);
+    wb_run_free(run, NULL);
     qsort(lat, (size_t)n, sizeof(double), cmp_double);
     double p50 = lat[n / 2], p99 = lat[(size_t)((double)n * 0.99)], mx = lat[n - 1];
     /* message: JSON-escape quotes/backslashes crudely (messages are ASCII) */
@@ -138,7 +138,7 @@ static int disabled(const char *root, long n) {
     for (long i = 0; i < n; i++) CHECK(wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, E));
     double per_ns = (now_us() - t0) * 1e3 / (double)n;
     CHECK(wb_run_finish(run, 0, E));
-    wb_run_free(run);
+    wb_run_free(run, NULL);
     wb_value_free(row);
     char path[4096];
     snprintf(path, sizeof path, "%s/wandb", root);
@@ -177,7 +177,7 @@ static int killme(const char *root) {
         nanosleep(&ts, NULL);
     }
     CHECK(wb_run_finish(run, 0, E));
-    wb_run_free(run);
+    wb_run_free(run, NULL);
     return 0;
 }
 
