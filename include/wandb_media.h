@@ -1203,6 +1203,52 @@ typedef enum wb_fsync_policy {
 } wb_fsync_policy;
 
 /**
+ * `wandb.init(resume=…)` for online runs.
+ */
+typedef enum wb_resume {
+  /**
+   * `WANDB_RESUME` if set, else `WB_RESUME_NEVER`.
+   */
+  WB_RESUME_DEFAULT = 0,
+  /**
+   * Start the run as given (a run with the same id on the server is overwritten).
+   */
+  WB_RESUME_NEVER = 1,
+  /**
+   * Continue the run with this id if the server has it, else start it.
+   */
+  WB_RESUME_ALLOW = 2,
+  /**
+   * The run must exist on the server (else uploading fails).
+   */
+  WB_RESUME_MUST = 3,
+} wb_resume;
+
+/**
+ * `wandb.init(mode=…)`. The log `run-<id>.wandb` is written in offline and online mode.
+ */
+typedef enum wb_run_mode {
+  /**
+   * `WANDB_MODE` if set; else online when an API key is set (option or
+   * `WANDB_API_KEY`); else offline.
+   */
+  WB_MODE_AUTO = 0,
+  /**
+   * `<root>/wandb/offline-run-<date>_<time>-<id>/`, uploaded later with `wandb sync` or
+   * `wb_run_sync`.
+   */
+  WB_MODE_OFFLINE = 1,
+  /**
+   * `<root>/wandb/run-<date>_<time>-<id>/`, uploaded live by a background thread.
+   */
+  WB_MODE_ONLINE = 2,
+  /**
+   * Every call succeeds and does nothing (no files, no network).
+   */
+  WB_MODE_DISABLED = 3,
+} wb_run_mode;
+
+/**
  * An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
  * `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
  * reads.
@@ -1280,6 +1326,30 @@ typedef struct wb_run_options {
    * Async mode: how many calls may wait for the writer before callers block (0 = 1024).
    */
   size_t queue_depth;
+  /**
+   * Offline, online or disabled (default `WB_MODE_AUTO`: `WANDB_MODE`, else online when
+   * an API key is given here or in `WANDB_API_KEY`, else offline).
+   */
+  enum wb_run_mode mode;
+  /**
+   * Online: server URL. NULL = `WANDB_BASE_URL`, else `https://api.wandb.ai`.
+   */
+  const char *base_url;
+  /**
+   * Online: API key. NULL = `WANDB_API_KEY`, else the `~/.netrc` entry of the server's
+   * host (what `wandb login` writes).
+   */
+  const char *api_key;
+  /**
+   * Online: `resume=` (default `WB_RESUME_DEFAULT`: `WANDB_RESUME`, else never).
+   */
+  enum wb_resume resume;
+  /**
+   * Online: how long `wb_run_finish` (and `wb_run_sync`) wait for uploads, in
+   * milliseconds; 0 = default (10 minutes). When it passes, the call returns
+   * `WB_ERR_IO` naming what is pending; the run stays complete on disk for a later sync.
+   */
+  uint64_t finish_timeout_ms;
 } wb_run_options;
 
 /**
@@ -1288,9 +1358,24 @@ typedef struct wb_run_options {
 struct wb_run_options wb_run_options_default(void);
 
 /**
- * Opens a new offline run under `<root_dir>/wandb/` (created if needed):
- * `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb`, with
- * `<root_dir>/wandb/latest-run` pointing at it. `options` may be NULL (defaults). On
+ * Opens a new run under `<root_dir>/wandb/` (created if needed):
+ * `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb` (online
+ * mode: `run-<YYYYMMDD>_<HHMMSS>-<id>/`), with `<root_dir>/wandb/latest-run` pointing at
+ * it. `root_dir` NULL = `WANDB_DIR`, else the current directory.
+ *
+ * Settings: an explicit option wins; an unset option (NULL string, `WB_MODE_AUTO`, …) is
+ * taken from the environment as the SDK reads it — `WANDB_MODE`, `WANDB_API_KEY` (then
+ * `~/.netrc`), `WANDB_BASE_URL`, `WANDB_PROJECT`, `WANDB_ENTITY`, `WANDB_NAME`,
+ * `WANDB_NOTES`, `WANDB_TAGS` (comma-separated), `WANDB_RUN_GROUP`, `WANDB_JOB_TYPE`,
+ * `WANDB_RUN_ID`, `WANDB_RESUME`, `WANDB_DIR`, `WANDB_SILENT` (no warnings on stderr);
+ * else the default. Proxies: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY`.
+ * TLS: rustls with the system roots, or the PEM bundle in `REQUESTS_CA_BUNDLE` /
+ * `SSL_CERT_FILE`.
+ *
+ * Online mode: the calls write the log exactly as offline; a background thread reads it
+ * and uploads (no call waits for the network). If the server is unreachable, the run
+ * keeps going and uploads when it is back; `wb_run_finish` waits at most
+ * `finish_timeout_ms`. `options` may be NULL (defaults). On
  * success `*out` owns the run: finish it with `wb_run_finish`, release it with
  * `wb_run_free`.
  */
@@ -1385,6 +1470,19 @@ enum wb_status wb_run_dir_path(const struct wb_run *run, char **out, struct wb_e
  * is owned by the caller: free it with `wb_string_free`. Thread-safe.
  */
 enum wb_status wb_run_files_dir(const struct wb_run *run, char **out, struct wb_error *err);
+
+/**
+ * Uploads an existing run directory (`wandb/offline-run-…` or an interrupted online
+ * `wandb/run-…`, written by this library or the Python SDK) like `wandb sync`, then marks
+ * it synced (`run-<id>.wandb.synced`); a marked run is skipped (`WB_OK`, nothing sent).
+ * A log cut short (killed writer) is uploaded up to its last complete record and the run
+ * is finished with exit code 1. `options` may be NULL; only `base_url`, `api_key` and
+ * `finish_timeout_ms` (0 = no limit) are used, with the same environment fallbacks as
+ * `wb_run_open`. Blocks until done. Thread-safe.
+ */
+enum wb_status wb_run_sync(const char *run_dir,
+                           const struct wb_run_options *options,
+                           struct wb_error *err);
 
 #ifdef __cplusplus
 }  // extern "C"

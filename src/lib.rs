@@ -22,6 +22,8 @@ pub mod json;
 /// cbindgen:ignore
 pub mod media;
 /// cbindgen:ignore
+pub mod online;
+/// cbindgen:ignore
 pub mod row;
 /// cbindgen:ignore
 pub mod run;

@@ -19,6 +19,26 @@ const (
 	FsyncAlways  FsyncPolicy = C.WB_FSYNC_ALWAYS
 )
 
+// RunMode is wandb.init(mode=…).
+type RunMode int32
+
+const (
+	RunModeAuto     RunMode = C.WB_MODE_AUTO // WANDB_MODE, else online with an API key, else offline
+	RunModeOffline  RunMode = C.WB_MODE_OFFLINE
+	RunModeOnline   RunMode = C.WB_MODE_ONLINE
+	RunModeDisabled RunMode = C.WB_MODE_DISABLED
+)
+
+// Resume is wandb.init(resume=…) for online runs.
+type Resume int32
+
+const (
+	ResumeDefault Resume = C.WB_RESUME_DEFAULT // WANDB_RESUME, else never
+	ResumeNever   Resume = C.WB_RESUME_NEVER
+	ResumeAllow   Resume = C.WB_RESUME_ALLOW
+	ResumeMust    Resume = C.WB_RESUME_MUST
+)
+
 // Step and commit values of Run.Log. NoStep (-1) and CommitDefault (-2) differ on purpose:
 // passing one for the other is an error.
 const (
@@ -37,6 +57,10 @@ type RunOptions struct {
 	Fsync                     FsyncPolicy
 	Async                     bool // records appended by a writer thread; Flush waits
 	QueueDepth                int  // async: calls that may wait before callers block (0 = 1024)
+	Mode                      RunMode
+	BaseURL, APIKey           string // online ("" = WANDB_BASE_URL / WANDB_API_KEY, ~/.netrc)
+	Resume                    Resume
+	FinishTimeoutMs           uint64 // online: how long Finish waits for uploads (0 = 10 min)
 }
 
 // Run is an offline run (<root>/wandb/offline-run-…/, uploadable with `wandb sync`). Log,
@@ -82,6 +106,7 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 			{&co.config_json, opts.ConfigJSON, "config_json"}, {&co.tags_json, opts.TagsJSON, "tags_json"},
 			{&co.group, opts.Group, "group"}, {&co.job_type, opts.JobType, "job_type"},
 			{&co.notes, opts.Notes, "notes"},
+			{&co.base_url, opts.BaseURL, "base_url"}, {&co.api_key, opts.APIKey, "api_key"},
 		}
 		for _, f := range fields { // C strings in C memory: co holds no Go pointers
 			cs, err := optCString(f.val, f.name)
@@ -94,6 +119,9 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 		co.fsync = uint32(opts.Fsync)
 		co.async_mode = C.bool(opts.Async)
 		co.queue_depth = C.size_t(opts.QueueDepth)
+		co.mode = uint32(opts.Mode)
+		co.resume = uint32(opts.Resume)
+		co.finish_timeout_ms = C.uint64_t(opts.FinishTimeoutMs)
 	}
 	var out *C.wb_run
 	var e C.wb_error
@@ -242,4 +270,32 @@ func (r *Run) DirPath() (string, error) {
 // FilesDir is the run's files directory (media paths in rows are relative to it).
 func (r *Run) FilesDir() (string, error) {
 	return r.getString(func(p *C.wb_run, o **C.char, e *C.wb_error) cstatus { return C.wb_run_files_dir(p, o, e) })
+}
+
+// SyncRun uploads a run directory like `wandb sync` and marks it synced (a synced run is
+// skipped). Only BaseURL, APIKey and FinishTimeoutMs of opts are used; opts may be nil.
+func SyncRun(dir string, opts *RunOptions) error {
+	cdir, err := cstring(dir, "run_dir")
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(cdir))
+	co := C.wb_run_options_default()
+	if opts != nil {
+		for _, f := range []struct {
+			dst  **C.char
+			val  string
+			name string
+		}{{&co.base_url, opts.BaseURL, "base_url"}, {&co.api_key, opts.APIKey, "api_key"}} {
+			cs, err := optCString(f.val, f.name)
+			if err != nil {
+				return err
+			}
+			defer C.free(unsafe.Pointer(cs))
+			*f.dst = cs
+		}
+		co.finish_timeout_ms = C.uint64_t(opts.FinishTimeoutMs)
+	}
+	var e C.wb_error
+	return check(C.wb_run_sync(cdir, &co, &e), &e)
 }

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::online::{Mode, Resume};
 use crate::run::{FsyncPolicy, Run, RunOptions};
 use crate::value::Value;
 
@@ -79,6 +80,50 @@ pub struct wb_run_options {
     pub async_mode: bool,
     /// Async mode: how many calls may wait for the writer before callers block (0 = 1024).
     pub queue_depth: usize,
+    /// Offline, online or disabled (default `WB_MODE_AUTO`: `WANDB_MODE`, else online when
+    /// an API key is given here or in `WANDB_API_KEY`, else offline).
+    pub mode: wb_run_mode,
+    /// Online: server URL. NULL = `WANDB_BASE_URL`, else `https://api.wandb.ai`.
+    pub base_url: *const c_char,
+    /// Online: API key. NULL = `WANDB_API_KEY`, else the `~/.netrc` entry of the server's
+    /// host (what `wandb login` writes).
+    pub api_key: *const c_char,
+    /// Online: `resume=` (default `WB_RESUME_DEFAULT`: `WANDB_RESUME`, else never).
+    pub resume: wb_resume,
+    /// Online: how long `wb_run_finish` (and `wb_run_sync`) wait for uploads, in
+    /// milliseconds; 0 = default (10 minutes). When it passes, the call returns
+    /// `WB_ERR_IO` naming what is pending; the run stays complete on disk for a later sync.
+    pub finish_timeout_ms: u64,
+}
+
+/// `wandb.init(mode=…)`. The log `run-<id>.wandb` is written in offline and online mode.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_run_mode {
+    /// `WANDB_MODE` if set; else online when an API key is set (option or
+    /// `WANDB_API_KEY`); else offline.
+    WB_MODE_AUTO = 0,
+    /// `<root>/wandb/offline-run-<date>_<time>-<id>/`, uploaded later with `wandb sync` or
+    /// `wb_run_sync`.
+    WB_MODE_OFFLINE = 1,
+    /// `<root>/wandb/run-<date>_<time>-<id>/`, uploaded live by a background thread.
+    WB_MODE_ONLINE = 2,
+    /// Every call succeeds and does nothing (no files, no network).
+    WB_MODE_DISABLED = 3,
+}
+
+/// `wandb.init(resume=…)` for online runs.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_resume {
+    /// `WANDB_RESUME` if set, else `WB_RESUME_NEVER`.
+    WB_RESUME_DEFAULT = 0,
+    /// Start the run as given (a run with the same id on the server is overwritten).
+    WB_RESUME_NEVER = 1,
+    /// Continue the run with this id if the server has it, else start it.
+    WB_RESUME_ALLOW = 2,
+    /// The run must exist on the server (else uploading fails).
+    WB_RESUME_MUST = 3,
 }
 
 /// Default run options (everything unset, fsync on flush, synchronous). Thread-safe.
@@ -98,6 +143,11 @@ pub extern "C" fn wb_run_options_default() -> wb_run_options {
         fsync: wb_fsync_policy::WB_FSYNC_ON_FLUSH,
         async_mode: false,
         queue_depth: 0,
+        mode: wb_run_mode::WB_MODE_AUTO,
+        base_url: std::ptr::null(),
+        api_key: std::ptr::null(),
+        resume: wb_resume::WB_RESUME_DEFAULT,
+        finish_timeout_ms: 0,
     }
 }
 
@@ -193,12 +243,64 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
         }
         o.async_queue = Some(depth);
     }
+    if field_present(size, offset_of!(wb_run_options, mode), 4) {
+        o.mode = match unsafe { read_enum(std::ptr::addr_of!((*p).mode)) } {
+            0 => Mode::Auto,
+            1 => Mode::Offline,
+            2 => Mode::Online,
+            3 => Mode::Disabled,
+            v => return Err(Error::invalid(format!("options.mode: unknown value {v}"))),
+        };
+    }
+    o.base_url = string_field!(base_url);
+    o.api_key = string_field!(api_key);
+    if field_present(size, offset_of!(wb_run_options, resume), 4) {
+        o.resume = match unsafe { read_enum(std::ptr::addr_of!((*p).resume)) } {
+            0 => None,
+            1 => Some(Resume::Never),
+            2 => Some(Resume::Allow),
+            3 => Some(Resume::Must),
+            v => return Err(Error::invalid(format!("options.resume: unknown value {v}"))),
+        };
+    }
+    if field_present(size, offset_of!(wb_run_options, finish_timeout_ms), 8) {
+        let ms = unsafe { std::ptr::addr_of!((*p).finish_timeout_ms).read() };
+        if ms > 0 {
+            o.finish_timeout = Some(std::time::Duration::from_millis(ms));
+        }
+    }
     Ok(o)
 }
 
-/// Opens a new offline run under `<root_dir>/wandb/` (created if needed):
-/// `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb`, with
-/// `<root_dir>/wandb/latest-run` pointing at it. `options` may be NULL (defaults). On
+/// `root_dir` NULL: `WANDB_DIR`, else the current directory (as the SDK).
+unsafe fn root_arg(root_dir: *const c_char) -> Result<String> {
+    if root_dir.is_null() {
+        return Ok(std::env::var("WANDB_DIR")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| ".".into()));
+    }
+    Ok(unsafe { utf8_arg(root_dir, "root_dir") }?.to_string())
+}
+
+/// Opens a new run under `<root_dir>/wandb/` (created if needed):
+/// `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb` (online
+/// mode: `run-<YYYYMMDD>_<HHMMSS>-<id>/`), with `<root_dir>/wandb/latest-run` pointing at
+/// it. `root_dir` NULL = `WANDB_DIR`, else the current directory.
+///
+/// Settings: an explicit option wins; an unset option (NULL string, `WB_MODE_AUTO`, …) is
+/// taken from the environment as the SDK reads it — `WANDB_MODE`, `WANDB_API_KEY` (then
+/// `~/.netrc`), `WANDB_BASE_URL`, `WANDB_PROJECT`, `WANDB_ENTITY`, `WANDB_NAME`,
+/// `WANDB_NOTES`, `WANDB_TAGS` (comma-separated), `WANDB_RUN_GROUP`, `WANDB_JOB_TYPE`,
+/// `WANDB_RUN_ID`, `WANDB_RESUME`, `WANDB_DIR`, `WANDB_SILENT` (no warnings on stderr);
+/// else the default. Proxies: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY`.
+/// TLS: rustls with the system roots, or the PEM bundle in `REQUESTS_CA_BUNDLE` /
+/// `SSL_CERT_FILE`.
+///
+/// Online mode: the calls write the log exactly as offline; a background thread reads it
+/// and uploads (no call waits for the network). If the server is unreachable, the run
+/// keeps going and uploads when it is back; `wb_run_finish` waits at most
+/// `finish_timeout_ms`. `options` may be NULL (defaults). On
 /// success `*out` owns the run: finish it with `wb_run_finish`, release it with
 /// `wb_run_free`.
 #[no_mangle]
@@ -209,7 +311,7 @@ pub unsafe extern "C" fn wb_run_open(
     err: *mut wb_error,
 ) -> wb_status {
     guard(err, || {
-        let root = unsafe { utf8_arg(root_dir, "root_dir") }?;
+        let root = unsafe { root_arg(root_dir) }?;
         if out.is_null() {
             return Err(null_arg("out"));
         }
@@ -439,5 +541,31 @@ pub unsafe extern "C" fn wb_run_files_dir(
             return Err(null_arg("out"));
         }
         unsafe { write_string(out, path_string(run.inner.files_dir())?) }
+    })
+}
+
+/// Uploads an existing run directory (`wandb/offline-run-…` or an interrupted online
+/// `wandb/run-…`, written by this library or the Python SDK) like `wandb sync`, then marks
+/// it synced (`run-<id>.wandb.synced`); a marked run is skipped (`WB_OK`, nothing sent).
+/// A log cut short (killed writer) is uploaded up to its last complete record and the run
+/// is finished with exit code 1. `options` may be NULL; only `base_url`, `api_key` and
+/// `finish_timeout_ms` (0 = no limit) are used, with the same environment fallbacks as
+/// `wb_run_open`. Blocks until done. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_sync(
+    run_dir: *const c_char,
+    options: *const wb_run_options,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let dir = unsafe { utf8_arg(run_dir, "run_dir") }?;
+        let opts = unsafe { read_options(options) }?;
+        let settings = crate::online::Settings::resolve(
+            opts.base_url.as_deref(),
+            opts.api_key.as_deref(),
+            None,
+        )?;
+        crate::online::sync::sync_dir(std::path::Path::new(dir), settings, opts.finish_timeout)
+            .map(|_| ())
     })
 }

@@ -1405,6 +1405,26 @@ struct RunOptions {
     c.queue_depth = queue_depth;
     return *this;
   }
+  /// WB_MODE_AUTO (default: WANDB_MODE, else online with an API key), WB_MODE_OFFLINE,
+  /// WB_MODE_ONLINE or WB_MODE_DISABLED.
+  RunOptions& mode(wb_run_mode m) noexcept {
+    c.mode = m;
+    return *this;
+  }
+  /// Online: server URL (default WANDB_BASE_URL, else https://api.wandb.ai).
+  RunOptions& base_url(const char* v) noexcept { return set(c.base_url, v); }
+  /// Online: API key (default WANDB_API_KEY, else ~/.netrc).
+  RunOptions& api_key(const char* v) noexcept { return set(c.api_key, v); }
+  /// Online: resume=never/allow/must (default WANDB_RESUME, else never).
+  RunOptions& resume(wb_resume r) noexcept {
+    c.resume = r;
+    return *this;
+  }
+  /// Online: how long finish() waits for uploads (0 = 10 minutes).
+  RunOptions& finish_timeout_ms(uint64_t ms) noexcept {
+    c.finish_timeout_ms = ms;
+    return *this;
+  }
 
  private:
   RunOptions& set(const char*& field, const char* v) noexcept {
@@ -1412,6 +1432,16 @@ struct RunOptions {
     return *this;
   }
 };
+
+/// Uploads a run directory like `wandb sync` (then marks it synced; a synced run is
+/// skipped). Only base_url, api_key and finish_timeout_ms of `opts` are used.
+inline Result<void> try_sync_run(CStr run_dir, const RunOptions& opts = {}) noexcept {
+  detail::CallError e;
+  return detail::status(wb_run_sync(run_dir.c_str(), &opts.c, e.ptr()), e);
+}
+#if WB_CPP_EXCEPTIONS
+inline void sync_run(CStr run_dir, const RunOptions& opts = {}) { try_sync_run(run_dir, opts).value(); }
+#endif
 
 /// An offline run (`<root>/wandb/offline-run-…/`, uploadable with `wandb sync`). log,
 /// summary/config updates and flush may be called from many threads at once; finish(),
