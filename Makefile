@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-bindings test-cpp test-go test-packaging test-examples install lint bench clean deps-apt
+.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench clean deps-apt
 
 all: build
 
@@ -38,8 +38,8 @@ deps-apt:
 deps-build:
 	@command -v nasm >/dev/null || (apt-get update -qq && apt-get install -y -qq nasm) || echo "nasm not installed: OpenH264 builds without assembly"
 
-test: lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-bindings
-	@echo "suites: 12 passed, 0 failed"
+test: lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
+	@echo "suites: 13 passed, 0 failed"
 
 lint: deps-build
 	$(CARGO) fmt --check
@@ -92,6 +92,11 @@ fuzz-diff: $(COMPAT_VENV)/.difffuzz-ok
 # Offline runs read by the real wandb CLI, uploaded to a local openwandb server, stress + kill tests.
 test-run: build
 	tests/run/run.sh
+
+# Online mode and native sync against local openwandb servers (pinned test venv): online vs
+# offline + real `wandb sync` end state, Python-run sync, SIGKILL + sync, server down, disabled.
+test-online: build
+	tests/online/online.sh
 
 # C++ (GoogleTest, ASan/UBSan, -fno-exceptions, ODR), Go (-race, cgocheck2, Go compat driver),
 # install + CMake/pkg-config consumers, and the examples with their outputs checked.

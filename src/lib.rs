@@ -11,6 +11,8 @@
 //! The Rust API is usable directly; the C ABI in [`ffi`] is a thin layer over it.
 
 /// cbindgen:ignore
+pub mod diag;
+/// cbindgen:ignore
 pub mod encode;
 /// cbindgen:ignore
 pub mod error;
@@ -19,6 +21,8 @@ pub mod ffi;
 pub mod json;
 /// cbindgen:ignore
 pub mod media;
+/// cbindgen:ignore
+pub mod online;
 /// cbindgen:ignore
 pub mod row;
 /// cbindgen:ignore

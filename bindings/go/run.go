@@ -4,6 +4,8 @@ package wandbmedia
 import "C"
 
 import (
+	"fmt"
+	"math"
 	"runtime"
 	"unsafe"
 )
@@ -17,10 +19,33 @@ const (
 	FsyncAlways  FsyncPolicy = C.WB_FSYNC_ALWAYS
 )
 
-// Step and commit values of Run.Log meaning "not given".
+// RunMode is wandb.init(mode=…).
+type RunMode int32
+
 const (
-	NoStep        int64 = C.WB_RUN_STEP_NONE
-	CommitDefault int32 = C.WB_RUN_COMMIT_DEFAULT
+	RunModeAuto     RunMode = C.WB_MODE_AUTO // WANDB_MODE, else online with an API key, else offline
+	RunModeOffline  RunMode = C.WB_MODE_OFFLINE
+	RunModeOnline   RunMode = C.WB_MODE_ONLINE
+	RunModeDisabled RunMode = C.WB_MODE_DISABLED
+)
+
+// Resume is wandb.init(resume=…) for online runs.
+type Resume int32
+
+const (
+	ResumeDefault Resume = C.WB_RESUME_DEFAULT // WANDB_RESUME, else never
+	ResumeNever   Resume = C.WB_RESUME_NEVER
+	ResumeAllow   Resume = C.WB_RESUME_ALLOW
+	ResumeMust    Resume = C.WB_RESUME_MUST
+)
+
+// Step and commit values of Run.Log. NoStep (-1) and CommitDefault (-2) differ on purpose:
+// passing one for the other is an error.
+const (
+	NoStep        int64 = C.WB_RUN_STEP_NONE      // no explicit step: the next one
+	CommitDefault int32 = C.WB_RUN_COMMIT_DEFAULT // commit not given (the SDK's commit=None)
+	CommitFalse   int32 = C.WB_RUN_COMMIT_FALSE   // commit=False: merge into the pending row
+	CommitTrue    int32 = C.WB_RUN_COMMIT_TRUE    // commit=True
 )
 
 // RunOptions are the wandb.init arguments ("" = not set).
@@ -32,13 +57,34 @@ type RunOptions struct {
 	Fsync                     FsyncPolicy
 	Async                     bool // records appended by a writer thread; Flush waits
 	QueueDepth                int  // async: calls that may wait before callers block (0 = 1024)
+	Mode                      RunMode
+	BaseURL, APIKey           string // online ("" = WANDB_BASE_URL / WANDB_API_KEY, ~/.netrc)
+	Resume                    Resume
+	FinishTimeoutMs           uint64 // online: how long Finish waits for uploads (0 = 10 min)
 }
 
 // Run is an offline run (<root>/wandb/offline-run-…/, uploadable with `wandb sync`). Log,
 // SummaryUpdate, ConfigUpdate* and Flush may be called from many goroutines at once;
 // Finish and Close after every other call returned.
+//
+// End every run explicitly: Finish(exitCode) records how the program ended (non-zero is
+// shown as failed by W&B) and Close releases the run; both return the error if the exit
+// record could not be written. A typical pattern:
+//
+//	run, err := wandbmedia.OpenRun(".", opts)
+//	...
+//	defer func() {
+//		if err := run.Close(); err != nil { log.Printf("wandb run: %v", err) }
+//	}()
+//	// on a failure path: run.Finish(1)
+//
+// A Run that is garbage-collected without Close is finished (exit code 0) and freed by a
+// finalizer, which cannot return errors: it reports a warning, and any failure, through
+// the log handler (SetLogHandler; default stderr). Do not rely on it.
 type Run struct {
-	p *C.wb_run
+	p        *C.wb_run
+	finished bool
+	id       string
 }
 
 // OpenRun starts a new offline run under root/wandb/. opts may be nil.
@@ -60,6 +106,7 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 			{&co.config_json, opts.ConfigJSON, "config_json"}, {&co.tags_json, opts.TagsJSON, "tags_json"},
 			{&co.group, opts.Group, "group"}, {&co.job_type, opts.JobType, "job_type"},
 			{&co.notes, opts.Notes, "notes"},
+			{&co.base_url, opts.BaseURL, "base_url"}, {&co.api_key, opts.APIKey, "api_key"},
 		}
 		for _, f := range fields { // C strings in C memory: co holds no Go pointers
 			cs, err := optCString(f.val, f.name)
@@ -72,6 +119,9 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 		co.fsync = uint32(opts.Fsync)
 		co.async_mode = C.bool(opts.Async)
 		co.queue_depth = C.size_t(opts.QueueDepth)
+		co.mode = uint32(opts.Mode)
+		co.resume = uint32(opts.Resume)
+		co.finish_timeout_ms = C.uint64_t(opts.FinishTimeoutMs)
 	}
 	var out *C.wb_run
 	var e C.wb_error
@@ -79,8 +129,25 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 		return nil, err
 	}
 	r := &Run{p: out}
-	runtime.SetFinalizer(r, func(r *Run) { C.wb_run_free(r.p) })
+	r.id, _ = r.ID()
+	runtime.SetFinalizer(r, (*Run).finalize)
 	return r, nil
+}
+
+// finalize frees a run the program forgot to Close, saying so through the log handler
+// (the library itself reports a failed finish there too).
+func (r *Run) finalize() {
+	if r.p == nil {
+		return
+	}
+	if !r.finished {
+		report(LogWarn, fmt.Sprintf("run %s was garbage-collected without Run.Close or Run.Finish: "+
+			"finishing it with exit code 0 in a finalizer; call Close (and Finish(code) on failure) "+
+			"to control and check the end of a run", r.id))
+	}
+	var e C.wb_error
+	C.wb_run_free(r.p, &e)
+	r.p = nil
 }
 
 func (r *Run) ptr() *C.wb_run {
@@ -91,7 +158,8 @@ func (r *Run) ptr() *C.wb_run {
 }
 
 // Log is run.log(row, step=, commit=) for a dict value (e.g. Row.Value()); step NoStep or
-// ≥ 0; commit CommitDefault, 0 (false) or 1 (true).
+// ≥ 0; commit CommitDefault, CommitFalse or CommitTrue. As in the SDK, a step below the
+// current one is dropped with a warning through the log handler (SetLogHandler).
 func (r *Run) Log(row *Value, step int64, commit int32) error {
 	var e C.wb_error
 	err := check(C.wb_run_log(r.ptr(), row.ptr(), C.int64_t(step), C.int32_t(commit), &e), &e)
@@ -147,24 +215,35 @@ func (r *Run) Flush() error {
 	return err
 }
 
-// Finish commits the pending row, writes the exit record and closes the log.
-func (r *Run) Finish(exitCode int32) error {
+// Finish is run.finish(exit_code): commits the pending row, writes the exit record (a
+// non-zero code marks the run failed) and closes the log. Once only; Close is still needed
+// to release the run. The error says whether the exit record was written.
+func (r *Run) Finish(exitCode int) error {
+	if exitCode < math.MinInt32 || exitCode > math.MaxInt32 {
+		return newError(StatusInvalidArgument, "exit code out of the int32 range")
+	}
 	var e C.wb_error
 	err := check(C.wb_run_finish(r.ptr(), C.int32_t(exitCode), &e), &e)
+	if r != nil && r.p != nil {
+		r.finished = true // also after a failed write: the library does not retry
+	}
 	runtime.KeepAlive(r)
 	return err
 }
 
-// Close releases the run, finishing it with exit code 0 if Finish was not called.
-// Idempotent.
+// Close finishes the run with exit code 0 if Finish was not called, releases it, and
+// returns the error of that finish (nil if Finish had been called). Idempotent: later calls
+// return nil.
 func (r *Run) Close() error {
 	if r == nil || r.p == nil {
 		return nil
 	}
 	runtime.SetFinalizer(r, nil)
-	C.wb_run_free(r.p)
+	var e C.wb_error
+	err := check(C.wb_run_free(r.p, &e), &e)
 	r.p = nil
-	return nil
+	r.finished = true
+	return err
 }
 
 func (r *Run) getString(f func(*C.wb_run, **C.char, *C.wb_error) cstatus) (string, error) {
@@ -191,4 +270,32 @@ func (r *Run) DirPath() (string, error) {
 // FilesDir is the run's files directory (media paths in rows are relative to it).
 func (r *Run) FilesDir() (string, error) {
 	return r.getString(func(p *C.wb_run, o **C.char, e *C.wb_error) cstatus { return C.wb_run_files_dir(p, o, e) })
+}
+
+// SyncRun uploads a run directory like `wandb sync` and marks it synced (a synced run is
+// skipped). Only BaseURL, APIKey and FinishTimeoutMs of opts are used; opts may be nil.
+func SyncRun(dir string, opts *RunOptions) error {
+	cdir, err := cstring(dir, "run_dir")
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(cdir))
+	co := C.wb_run_options_default()
+	if opts != nil {
+		for _, f := range []struct {
+			dst  **C.char
+			val  string
+			name string
+		}{{&co.base_url, opts.BaseURL, "base_url"}, {&co.api_key, opts.APIKey, "api_key"}} {
+			cs, err := optCString(f.val, f.name)
+			if err != nil {
+				return err
+			}
+			defer C.free(unsafe.Pointer(cs))
+			*f.dst = cs
+		}
+		co.finish_timeout_ms = C.uint64_t(opts.FinishTimeoutMs)
+	}
+	var e C.wb_error
+	return check(C.wb_run_sync(cdir, &co, &e), &e)
 }

@@ -5,11 +5,12 @@ use std::mem::{offset_of, size_of};
 
 use super::value::wb_value;
 use super::{
-    deref, field_present, guard, guard_void, null_arg, read_enum, utf8_arg, wb_error, wb_status,
-    write_out, write_string,
+    deref, field_present, guard, null_arg, read_enum, utf8_arg, wb_error, wb_status, write_out,
+    write_string,
 };
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::online::{Mode, Resume};
 use crate::run::{FsyncPolicy, Run, RunOptions};
 use crate::value::Value;
 
@@ -79,6 +80,50 @@ pub struct wb_run_options {
     pub async_mode: bool,
     /// Async mode: how many calls may wait for the writer before callers block (0 = 1024).
     pub queue_depth: usize,
+    /// Offline, online or disabled (default `WB_MODE_AUTO`: `WANDB_MODE`, else online when
+    /// an API key is given here or in `WANDB_API_KEY`, else offline).
+    pub mode: wb_run_mode,
+    /// Online: server URL. NULL = `WANDB_BASE_URL`, else `https://api.wandb.ai`.
+    pub base_url: *const c_char,
+    /// Online: API key. NULL = `WANDB_API_KEY`, else the `~/.netrc` entry of the server's
+    /// host (what `wandb login` writes).
+    pub api_key: *const c_char,
+    /// Online: `resume=` (default `WB_RESUME_DEFAULT`: `WANDB_RESUME`, else never).
+    pub resume: wb_resume,
+    /// Online: how long `wb_run_finish` (and `wb_run_sync`) wait for uploads, in
+    /// milliseconds; 0 = default (10 minutes). When it passes, the call returns
+    /// `WB_ERR_IO` naming what is pending; the run stays complete on disk for a later sync.
+    pub finish_timeout_ms: u64,
+}
+
+/// `wandb.init(mode=…)`. The log `run-<id>.wandb` is written in offline and online mode.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_run_mode {
+    /// `WANDB_MODE` if set; else online when an API key is set (option or
+    /// `WANDB_API_KEY`); else offline.
+    WB_MODE_AUTO = 0,
+    /// `<root>/wandb/offline-run-<date>_<time>-<id>/`, uploaded later with `wandb sync` or
+    /// `wb_run_sync`.
+    WB_MODE_OFFLINE = 1,
+    /// `<root>/wandb/run-<date>_<time>-<id>/`, uploaded live by a background thread.
+    WB_MODE_ONLINE = 2,
+    /// Every call succeeds and does nothing (no files, no network).
+    WB_MODE_DISABLED = 3,
+}
+
+/// `wandb.init(resume=…)` for online runs.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_resume {
+    /// `WANDB_RESUME` if set, else `WB_RESUME_NEVER`.
+    WB_RESUME_DEFAULT = 0,
+    /// Start the run as given (a run with the same id on the server is overwritten).
+    WB_RESUME_NEVER = 1,
+    /// Continue the run with this id if the server has it, else start it.
+    WB_RESUME_ALLOW = 2,
+    /// The run must exist on the server (else uploading fails).
+    WB_RESUME_MUST = 3,
 }
 
 /// Default run options (everything unset, fsync on flush, synchronous). Thread-safe.
@@ -98,6 +143,11 @@ pub extern "C" fn wb_run_options_default() -> wb_run_options {
         fsync: wb_fsync_policy::WB_FSYNC_ON_FLUSH,
         async_mode: false,
         queue_depth: 0,
+        mode: wb_run_mode::WB_MODE_AUTO,
+        base_url: std::ptr::null(),
+        api_key: std::ptr::null(),
+        resume: wb_resume::WB_RESUME_DEFAULT,
+        finish_timeout_ms: 0,
     }
 }
 
@@ -107,7 +157,13 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
         return Ok(o);
     }
     // SAFETY: non-NULL options pointer to at least `struct_size` readable bytes.
-    let size = unsafe { std::ptr::addr_of!((*p).struct_size).read() };
+    let size = unsafe {
+        super::versioned_size::<wb_run_options>(
+            std::ptr::addr_of!((*p).struct_size),
+            offset_of!(wb_run_options, queue_depth) + size_of::<usize>(),
+            "options",
+        )
+    }?;
     macro_rules! string_field {
         ($f:ident) => {{
             if field_present(
@@ -187,12 +243,64 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
         }
         o.async_queue = Some(depth);
     }
+    if field_present(size, offset_of!(wb_run_options, mode), 4) {
+        o.mode = match unsafe { read_enum(std::ptr::addr_of!((*p).mode)) } {
+            0 => Mode::Auto,
+            1 => Mode::Offline,
+            2 => Mode::Online,
+            3 => Mode::Disabled,
+            v => return Err(Error::invalid(format!("options.mode: unknown value {v}"))),
+        };
+    }
+    o.base_url = string_field!(base_url);
+    o.api_key = string_field!(api_key);
+    if field_present(size, offset_of!(wb_run_options, resume), 4) {
+        o.resume = match unsafe { read_enum(std::ptr::addr_of!((*p).resume)) } {
+            0 => None,
+            1 => Some(Resume::Never),
+            2 => Some(Resume::Allow),
+            3 => Some(Resume::Must),
+            v => return Err(Error::invalid(format!("options.resume: unknown value {v}"))),
+        };
+    }
+    if field_present(size, offset_of!(wb_run_options, finish_timeout_ms), 8) {
+        let ms = unsafe { std::ptr::addr_of!((*p).finish_timeout_ms).read() };
+        if ms > 0 {
+            o.finish_timeout = Some(std::time::Duration::from_millis(ms));
+        }
+    }
     Ok(o)
 }
 
-/// Opens a new offline run under `<root_dir>/wandb/` (created if needed):
-/// `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb`, with
-/// `<root_dir>/wandb/latest-run` pointing at it. `options` may be NULL (defaults). On
+/// `root_dir` NULL: `WANDB_DIR`, else the current directory (as the SDK).
+unsafe fn root_arg(root_dir: *const c_char) -> Result<String> {
+    if root_dir.is_null() {
+        return Ok(std::env::var("WANDB_DIR")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| ".".into()));
+    }
+    Ok(unsafe { utf8_arg(root_dir, "root_dir") }?.to_string())
+}
+
+/// Opens a new run under `<root_dir>/wandb/` (created if needed):
+/// `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb` (online
+/// mode: `run-<YYYYMMDD>_<HHMMSS>-<id>/`), with `<root_dir>/wandb/latest-run` pointing at
+/// it. `root_dir` NULL = `WANDB_DIR`, else the current directory.
+///
+/// Settings: an explicit option wins; an unset option (NULL string, `WB_MODE_AUTO`, …) is
+/// taken from the environment as the SDK reads it — `WANDB_MODE`, `WANDB_API_KEY` (then
+/// `~/.netrc`), `WANDB_BASE_URL`, `WANDB_PROJECT`, `WANDB_ENTITY`, `WANDB_NAME`,
+/// `WANDB_NOTES`, `WANDB_TAGS` (comma-separated), `WANDB_RUN_GROUP`, `WANDB_JOB_TYPE`,
+/// `WANDB_RUN_ID`, `WANDB_RESUME`, `WANDB_DIR`, `WANDB_SILENT` (no warnings on stderr);
+/// else the default. Proxies: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY`.
+/// TLS: rustls with the system roots, or the PEM bundle in `REQUESTS_CA_BUNDLE` /
+/// `SSL_CERT_FILE`.
+///
+/// Online mode: the calls write the log exactly as offline; a background thread reads it
+/// and uploads (no call waits for the network). If the server is unreachable, the run
+/// keeps going and uploads when it is back; `wb_run_finish` waits at most
+/// `finish_timeout_ms`. `options` may be NULL (defaults). On
 /// success `*out` owns the run: finish it with `wb_run_finish`, release it with
 /// `wb_run_free`.
 #[no_mangle]
@@ -203,7 +311,7 @@ pub unsafe extern "C" fn wb_run_open(
     err: *mut wb_error,
 ) -> wb_status {
     guard(err, || {
-        let root = unsafe { utf8_arg(root_dir, "root_dir") }?;
+        let root = unsafe { root_arg(root_dir) }?;
         if out.is_null() {
             return Err(null_arg("out"));
         }
@@ -225,25 +333,31 @@ fn dict_members<'a>(v: &'a wb_value, name: &str) -> Result<&'a [(String, Value)]
 
 /// Pass as `step` of `wb_run_log` for "no explicit step".
 pub const WB_RUN_STEP_NONE: i64 = -1;
-/// Pass as `commit` of `wb_run_log` for "not given" (the SDK's `commit=None`).
-pub const WB_RUN_COMMIT_DEFAULT: i32 = -1;
+/// Pass as `commit` of `wb_run_log` for "not given" (the SDK's `commit=None`). Its value
+/// differs from `WB_RUN_STEP_NONE` on purpose: swapping the two arguments is an error.
+pub const WB_RUN_COMMIT_DEFAULT: i32 = -2;
+/// `commit=False`: merge into the pending row.
+pub const WB_RUN_COMMIT_FALSE: i32 = 0;
+/// `commit=True`.
+pub const WB_RUN_COMMIT_TRUE: i32 = 1;
 
 /// `run.log(row, step=, commit=)`. `row` is a dict value (keys in order; values scalars,
 /// lists, dicts, arrays, histograms, media). `step`: `WB_RUN_STEP_NONE` (-1) or an explicit
-/// step ≥ 0. `commit`: `WB_RUN_COMMIT_DEFAULT` (-1), 0 (false: merge into the pending row)
-/// or 1 (true).
+/// step ≥ 0. `commit`: `WB_RUN_COMMIT_DEFAULT` (-2), `WB_RUN_COMMIT_FALSE` (0: merge into
+/// the pending row) or `WB_RUN_COMMIT_TRUE` (1); any other value is an error.
 ///
 /// As in the SDK: media files are named with the local step before this call; without a
 /// step and commit the row is committed as the next `_step`; `commit=0` merges into the
 /// pending row; an explicit step above the current one commits the pending row first; a
-/// step below it is dropped (its media are still written). Media are encoded in the calling
+/// step below it is dropped (its media are still written) with a warning through the log
+/// handler (`wb_set_log_handler`), as the SDK warns. Media are encoded in the calling
 /// thread. In synchronous mode this call's records (its `files` records, and the history
 /// row if the call committed one) are in the log file before it returns; in async mode
 /// after the next `wb_run_flush`.
 /// `row` is only read. Thread-safe (see `wb_run`).
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_log(
-    run: *const wb_run,
+    run: *mut wb_run,
     row: *const wb_value,
     step: i64,
     commit: i32,
@@ -258,17 +372,18 @@ pub unsafe extern "C" fn wb_run_log(
             s if s >= 0 => Some(s),
             s => {
                 return Err(Error::invalid(format!(
-                    "step = {s}: must be >= 0 or WB_RUN_STEP_NONE"
+                    "step = {s}: must be >= 0 or WB_RUN_STEP_NONE (-1)"
                 )))
             }
         };
         let commit = match commit {
-            -1 => None,
-            0 => Some(false),
-            1 => Some(true),
+            WB_RUN_COMMIT_DEFAULT => None,
+            WB_RUN_COMMIT_FALSE => Some(false),
+            WB_RUN_COMMIT_TRUE => Some(true),
             c => {
                 return Err(Error::invalid(format!(
-                    "commit = {c}: must be -1 (default), 0 or 1"
+                    "commit = {c}: must be WB_RUN_COMMIT_DEFAULT (-2), WB_RUN_COMMIT_FALSE (0) \
+                     or WB_RUN_COMMIT_TRUE (1)"
                 )))
             }
         };
@@ -280,7 +395,7 @@ pub unsafe extern "C" fn wb_run_log(
 /// `<dotted key>_summary_<hash>`). `dict` is only read. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_summary_update(
-    run: *const wb_run,
+    run: *mut wb_run,
     dict: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
@@ -294,7 +409,7 @@ pub unsafe extern "C" fn wb_run_summary_update(
 /// `run.config.update(dict)` with a dict value of plain values (no media). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_config_update(
-    run: *const wb_run,
+    run: *mut wb_run,
     dict: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
@@ -308,7 +423,7 @@ pub unsafe extern "C" fn wb_run_config_update(
 /// `run.config.update(...)` from a JSON object text, e.g. `{"epochs":10}`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_config_update_json(
-    run: *const wb_run,
+    run: *mut wb_run,
     json: *const c_char,
     err: *mut wb_error,
 ) -> wb_status {
@@ -323,7 +438,7 @@ pub unsafe extern "C" fn wb_run_config_update_json(
 /// (async mode), then fsyncs the log unless the policy is `WB_FSYNC_NEVER`. A pending
 /// `commit=0` row stays pending. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn wb_run_flush(run: *const wb_run, err: *mut wb_error) -> wb_status {
+pub unsafe extern "C" fn wb_run_flush(run: *mut wb_run, err: *mut wb_error) -> wb_status {
     guard(err, || unsafe { deref(run, "run") }?.inner.flush())
 }
 
@@ -333,7 +448,7 @@ pub unsafe extern "C" fn wb_run_flush(run: *const wb_run, err: *mut wb_error) ->
 /// `WB_ERR_STATE`. The handle must still be released with `wb_run_free`.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_finish(
-    run: *const wb_run,
+    run: *mut wb_run,
     exit_code: i32,
     err: *mut wb_error,
 ) -> wb_status {
@@ -342,15 +457,34 @@ pub unsafe extern "C" fn wb_run_finish(
     })
 }
 
-/// Releases a run handle, finishing the run with exit code 0 first if `wb_run_finish` was
-/// not called. NULL is a no-op. Call once, after every other call on the run returned.
+/// Releases a run handle. If `wb_run_finish` was not called, the run is finished first with
+/// exit code 0 and the result of that is returned (a failure is also reported through the log
+/// handler); otherwise returns `WB_OK`. The handle is freed in every case. NULL is a no-op
+/// (`WB_OK`). Call once, after every other call on the run returned. A host that is failing
+/// (an exception, a signal) should call `wb_run_finish(run, 1, …)` first so the run is
+/// recorded as failed.
 #[no_mangle]
-pub unsafe extern "C" fn wb_run_free(run: *mut wb_run) {
+pub unsafe extern "C" fn wb_run_free(run: *mut wb_run, err: *mut wb_error) -> wb_status {
     if run.is_null() {
-        return;
+        return super::report(err, Ok(()));
     }
-    // SAFETY: `run` came from Box::into_raw in wb_run_open and is freed once.
-    guard_void(|| drop(unsafe { Box::from_raw(run) }));
+    guard(err, || {
+        // SAFETY: `run` came from Box::into_raw in wb_run_open and is freed once.
+        let run = unsafe { Box::from_raw(run) };
+        let r = if run.inner.is_finished() {
+            Ok(())
+        } else {
+            run.inner.finish(0)
+        };
+        if let Err(e) = &r {
+            crate::diag::log(
+                crate::diag::Level::Error,
+                &format!("finishing the run in wb_run_free failed: {}", e.message),
+            );
+        }
+        drop(run);
+        r
+    })
 }
 
 /// The run id. `*out` is owned by the caller: free it with `wb_string_free`. Thread-safe.
@@ -407,5 +541,31 @@ pub unsafe extern "C" fn wb_run_files_dir(
             return Err(null_arg("out"));
         }
         unsafe { write_string(out, path_string(run.inner.files_dir())?) }
+    })
+}
+
+/// Uploads an existing run directory (`wandb/offline-run-…` or an interrupted online
+/// `wandb/run-…`, written by this library or the Python SDK) like `wandb sync`, then marks
+/// it synced (`run-<id>.wandb.synced`); a marked run is skipped (`WB_OK`, nothing sent).
+/// A log cut short (killed writer) is uploaded up to its last complete record and the run
+/// is finished with exit code 1. `options` may be NULL; only `base_url`, `api_key` and
+/// `finish_timeout_ms` (0 = no limit) are used, with the same environment fallbacks as
+/// `wb_run_open`. Blocks until done. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_sync(
+    run_dir: *const c_char,
+    options: *const wb_run_options,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let dir = unsafe { utf8_arg(run_dir, "run_dir") }?;
+        let opts = unsafe { read_options(options) }?;
+        let settings = crate::online::Settings::resolve(
+            opts.base_url.as_deref(),
+            opts.api_key.as_deref(),
+            None,
+        )?;
+        crate::online::sync::sync_dir(std::path::Path::new(dir), settings, opts.finish_timeout)
+            .map(|_| ())
     })
 }

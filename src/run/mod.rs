@@ -72,6 +72,59 @@ pub enum FsyncPolicy {
 /// Default depth of the async queue (calls waiting for the writer thread).
 pub const DEFAULT_QUEUE_DEPTH: usize = 1024;
 
+/// Online mode: how long `finish` waits for uploads by default.
+pub const DEFAULT_FINISH_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn env_opt(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Fills unset options from the environment as the SDK reads it (`WANDB_PROJECT`,
+/// `WANDB_ENTITY`, `WANDB_NAME`, `WANDB_NOTES`, `WANDB_TAGS` (comma-separated),
+/// `WANDB_RUN_GROUP`, `WANDB_JOB_TYPE`, `WANDB_RUN_ID`) and resolves the mode
+/// (`WANDB_MODE`; `Auto` without it: online when an API key is given, else offline).
+fn apply_env(o: &mut RunOptions) -> Result<crate::online::Mode> {
+    use crate::online::Mode;
+    for (slot, var) in [
+        (&mut o.project, "WANDB_PROJECT"),
+        (&mut o.entity, "WANDB_ENTITY"),
+        (&mut o.name, "WANDB_NAME"),
+        (&mut o.notes, "WANDB_NOTES"),
+        (&mut o.group, "WANDB_RUN_GROUP"),
+        (&mut o.job_type, "WANDB_JOB_TYPE"),
+        (&mut o.id, "WANDB_RUN_ID"),
+    ] {
+        if slot.is_none() {
+            *slot = env_opt(var);
+        }
+    }
+    if o.tags.is_empty() {
+        if let Some(t) = env_opt("WANDB_TAGS") {
+            o.tags = t
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+    }
+    Ok(match o.mode {
+        Mode::Auto => match env_opt("WANDB_MODE") {
+            Some(m) => match Mode::parse(&m) {
+                Some(Mode::Auto) | None => {
+                    return Err(Error::invalid(format!(
+                        "WANDB_MODE={m:?}: use online, offline or disabled"
+                    )))
+                }
+                Some(m) => m,
+            },
+            None if o.api_key.is_some() || env_opt("WANDB_API_KEY").is_some() => Mode::Online,
+            None => Mode::Offline,
+        },
+        m => m,
+    })
+}
+
 /// How to open a run (`wandb.init` arguments a native program can give).
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -92,6 +145,17 @@ pub struct RunOptions {
     /// of `depth` calls (0 = default); `log` returns once media are written and the row is
     /// queued. `None`: synchronous appends.
     pub async_queue: Option<usize>,
+    /// Offline / online / disabled (`Auto`: `WANDB_MODE`, else online when an API key is
+    /// given as option or `WANDB_API_KEY`, else offline).
+    pub mode: crate::online::Mode,
+    /// Online: server URL (else `WANDB_BASE_URL`, else `https://api.wandb.ai`).
+    pub base_url: Option<String>,
+    /// Online: API key (else `WANDB_API_KEY`, else `~/.netrc`).
+    pub api_key: Option<String>,
+    /// Online: `resume=` (else `WANDB_RESUME`, else never).
+    pub resume: Option<crate::online::Resume>,
+    /// Online: how long `finish` waits for uploads (`None`: 10 minutes).
+    pub finish_timeout: Option<Duration>,
 }
 
 /// A committed, queued or applied unit of work for the log.
@@ -138,6 +202,8 @@ struct Log {
     /// Rows dropped because their explicit step was below the current one (as core does).
     dropped_rows: u64,
     buf: Vec<u8>,
+    /// Online mode: pokes the uploader after every write.
+    wake: Option<Arc<crate::online::uploader::Wake>>,
 }
 
 struct QueueState {
@@ -182,6 +248,11 @@ struct Shared {
 pub struct Run {
     shared: Arc<Shared>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// Online mode: the background uploader (taken by `finish`).
+    uploader: Mutex<Option<crate::online::uploader::Uploader>>,
+    finish_timeout: Duration,
+    /// Disabled mode: every call succeeds and does nothing.
+    disabled: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -321,7 +392,23 @@ impl Run {
     /// Opens a new offline run under `<root>/wandb/` (created if needed), writes the log's
     /// header, run and environment records and points `latest-run` at it.
     pub fn open(root: impl AsRef<Path>, opts: RunOptions) -> Result<Run> {
-        let root = root.as_ref();
+        // Every path written into the log (artifact manifests' local_path, …) is absolute, as
+        // the SDK writes them, so `wandb sync` works from any working directory.
+        let mut opts = opts;
+        let mode = apply_env(&mut opts)?;
+        if mode == crate::online::Mode::Disabled {
+            return Run::disabled(opts);
+        }
+        let online = match mode {
+            crate::online::Mode::Online => Some(crate::online::Settings::resolve(
+                opts.base_url.as_deref(),
+                opts.api_key.as_deref(),
+                opts.resume,
+            )?),
+            _ => None,
+        };
+        let root = absolute_path(root.as_ref())?;
+        let root = root.as_path();
         let set_id = opts.id.is_some();
         let id = match opts.id {
             Some(id) => {
@@ -338,7 +425,12 @@ impl Run {
         let wall = SystemTime::now();
         let start = Instant::now();
         let start_unix = wall.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let name = format!("offline-run-{}-{id}", local_stamp(wall));
+        let prefix = if online.is_some() {
+            "run"
+        } else {
+            "offline-run"
+        };
+        let name = format!("{prefix}-{}-{id}", local_stamp(wall));
         let wandb_dir = root.join("wandb");
         let run_dir = wandb_dir.join(&name);
         for sub in ["files", "logs", "tmp"] {
@@ -408,6 +500,7 @@ impl Run {
             config: config.clone(),
             dropped_rows: 0,
             buf: Vec::new(),
+            wake: None,
         };
         log.append(
             proto::record::HEADER,
@@ -424,6 +517,19 @@ impl Run {
         );
         log.write(&buf, opts.fsync != FsyncPolicy::Never)?;
         link_latest(&wandb_dir, &name)?;
+        // Online: the uploader tails the log (started after the first records are in it).
+        let uploader = match online {
+            Some(settings) => {
+                let u = crate::online::uploader::Uploader::start(
+                    &log_path,
+                    &run_dir.join("files"),
+                    settings,
+                )?;
+                log.wake = Some(u.wake());
+                Some(u)
+            }
+            None => None,
+        };
 
         let queue = opts.async_queue.map(|d| Queue {
             state: Mutex::new(QueueState {
@@ -471,7 +577,58 @@ impl Run {
         Ok(Run {
             shared,
             writer: Mutex::new(writer),
+            uploader: Mutex::new(uploader),
+            finish_timeout: opts.finish_timeout.unwrap_or(DEFAULT_FINISH_TIMEOUT),
+            disabled: false,
         })
+    }
+
+    /// A disabled run (`mode=disabled`): nothing is written, every call returns Ok.
+    fn disabled(opts: RunOptions) -> Result<Run> {
+        let id = opts.id.unwrap_or_else(random_run_id);
+        let shared = Arc::new(Shared {
+            id,
+            project: opts.project.unwrap_or_default(),
+            entity: opts.entity.unwrap_or_default(),
+            run_dir: PathBuf::new(),
+            files: RunDir::new("")?,
+            staging: RunDir::new("")?,
+            start: Instant::now(),
+            fsync: FsyncPolicy::Never,
+            steps: Mutex::new(SdkSteps {
+                local_step: 0,
+                next_ticket: 0,
+            }),
+            turn: Mutex::new(0),
+            turn_cv: Condvar::new(),
+            log: Mutex::new(Log {
+                file: None,
+                framer: Framer::new_file(&mut Vec::new()),
+                num: 0,
+                core_step: 0,
+                pending: Vec::new(),
+                wandb_config: String::new(),
+                config: Vec::new(),
+                dropped_rows: 0,
+                buf: Vec::new(),
+                wake: None,
+            }),
+            queue: None,
+            failed: Mutex::new(None),
+            finished: AtomicBool::new(false),
+        });
+        Ok(Run {
+            shared,
+            writer: Mutex::new(None),
+            uploader: Mutex::new(None),
+            finish_timeout: Duration::ZERO,
+            disabled: true,
+        })
+    }
+
+    /// True in disabled mode.
+    pub fn is_disabled(&self) -> bool {
+        self.disabled
     }
 
     /// The run id.
@@ -516,6 +673,9 @@ impl Run {
         step: Option<i64>,
         commit: Option<bool>,
     ) -> Result<()> {
+        if self.disabled {
+            return Ok(());
+        }
         let s = &self.shared;
         s.check_open()?;
         if let Some(st) = step {
@@ -573,6 +733,9 @@ impl Run {
 
     /// `run.summary.update(dict)` (§15.5): media named `<dotted key>_summary_<hash>`.
     pub fn summary_update(&self, dict: &[(String, Value)]) -> Result<()> {
+        if self.disabled {
+            return Ok(());
+        }
         let s = &self.shared;
         s.check_open()?;
         let tables = tables::find(dict, &s.files, true);
@@ -588,6 +751,9 @@ impl Run {
     /// `run.config.update(dict)`: plain values only (numbers, strings, bools, null, lists,
     /// dicts, arrays as nested lists).
     pub fn config_update(&self, dict: &[(String, Value)]) -> Result<()> {
+        if self.disabled {
+            return Ok(());
+        }
         let s = &self.shared;
         s.check_open()?;
         let mut items = Vec::with_capacity(dict.len());
@@ -619,6 +785,9 @@ impl Run {
     /// Waits until everything submitted so far is in the log file (async mode), then
     /// fsyncs it unless the policy is `Never`. The pending (uncommitted) row stays pending.
     pub fn flush(&self) -> Result<()> {
+        if self.disabled {
+            return Ok(());
+        }
         let s = &self.shared;
         s.check_open()?;
         s.wait_queue_drained();
@@ -632,12 +801,20 @@ impl Run {
         s.check_failed()
     }
 
+    /// Whether `finish` was called (successfully or not).
+    pub fn is_finished(&self) -> bool {
+        self.shared.finished.load(Ordering::SeqCst)
+    }
+
     /// `run.finish(exit_code)`: commits the pending row, writes the exit record, fsyncs
     /// (unless `Never`) and closes the log. Later calls fail with a state error.
     pub fn finish(&self, exit_code: i32) -> Result<()> {
         let s = &self.shared;
         if s.finished.swap(true, Ordering::SeqCst) {
             return Err(Error::state("the run is already finished"));
+        }
+        if self.disabled {
+            return Ok(());
         }
         if let Some(q) = &s.queue {
             s.wait_queue_drained();
@@ -669,11 +846,35 @@ impl Run {
         let r = log.write(&buf, s.fsync != FsyncPolicy::Never);
         log.file = None;
         log.buf = buf;
+        drop(log);
         if let Err(e) = &r {
             *lock(&s.failed) = Some(e.clone());
         }
-        r
+        r?;
+        // Online: wait (bounded) for the uploader to send everything up to the exit record.
+        if let Some(u) = lock(&self.uploader).take() {
+            u.finish(self.finish_timeout)?;
+        }
+        Ok(())
     }
+}
+
+/// `os.path.abspath`: joined with the working directory and normalised lexically (`.` and
+/// `..` components removed; symlinks are not resolved).
+pub fn absolute_path(p: &Path) -> Result<PathBuf> {
+    use std::path::Component;
+    let abs = std::path::absolute(p).map_err(|e| Error::io(p.display(), e))?;
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    Ok(out)
 }
 
 /// `dict.update`: existing keys keep their position.
@@ -910,6 +1111,9 @@ impl Log {
             f.sync_data()
                 .map_err(|e| Error::io("fsync of the run log", e))?;
         }
+        if let Some(w) = &self.wake {
+            w.notify();
+        }
         Ok(())
     }
 
@@ -1003,6 +1207,13 @@ impl Log {
                         self.core_step = st;
                     } else if st < self.core_step {
                         self.dropped_rows += 1;
+                        crate::diag::warn(&format!(
+                            "Tried to log to step {st} that is less than the current step {}. \
+                             Steps must be monotonically increasing, so this data will be \
+                             ignored. See https://wandb.me/define-metric to log data out of \
+                             order.",
+                            self.core_step
+                        ));
                         return;
                     }
                 }

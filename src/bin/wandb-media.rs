@@ -1,0 +1,130 @@
+//! `wandb-media`: upload run directories without Python.
+//!
+//! ```text
+//! wandb-media sync [--base-url URL] [--api-key KEY] [--timeout SECONDS] DIR…
+//! wandb-media --help | --version
+//! ```
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use wandb_media::online::sync::{sync_dir, SyncResult};
+use wandb_media::online::Settings;
+
+const HELP: &str = "wandb-media — Weights & Biases runs from native code, without Python
+
+Usage:
+  wandb-media sync [OPTIONS] DIR...   upload run directories (wandb/offline-run-…, or an
+                                      interrupted online wandb/run-…; written by this
+                                      library or the Python SDK), like `wandb sync`
+  wandb-media --help                  this text
+  wandb-media --version               the library version
+
+Options of sync:
+  --base-url URL      server (default: WANDB_BASE_URL, else https://api.wandb.ai)
+  --api-key KEY       API key (default: WANDB_API_KEY, else ~/.netrc as `wandb login` writes it)
+  --timeout SECONDS   give up after this long per run (default: no limit)
+
+A synced run gets a `run-<id>.wandb.synced` marker and is skipped by later syncs. A log
+cut short by a killed program is uploaded up to its last complete record and finished with
+exit code 1. Proxies: HTTPS_PROXY / NO_PROXY. Private CA: SSL_CERT_FILE or REQUESTS_CA_BUNDLE.
+Exit status: 0 when every directory was uploaded (or already synced), 1 otherwise.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("--help") | Some("-h") | Some("help") => {
+            println!("{HELP}");
+            if args.is_empty() {
+                return ExitCode::from(2);
+            }
+            ExitCode::SUCCESS
+        }
+        Some("--version") | Some("-V") => {
+            println!("wandb-media {}", wandb_media::VERSION);
+            ExitCode::SUCCESS
+        }
+        Some("sync") => sync(&args[1..]),
+        Some(other) => {
+            eprintln!("wandb-media: unknown command {other:?} (try --help)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn sync(args: &[String]) -> ExitCode {
+    let mut base_url = None;
+    let mut api_key = None;
+    let mut timeout = None;
+    let mut dirs = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        let mut value = |name: &str| -> Option<String> {
+            i += 1;
+            let v = args.get(i).cloned();
+            if v.is_none() {
+                eprintln!("wandb-media: {name} needs a value");
+            }
+            v
+        };
+        match a.as_str() {
+            "--help" | "-h" => {
+                println!("{HELP}");
+                return ExitCode::SUCCESS;
+            }
+            "--base-url" => match value("--base-url") {
+                Some(v) => base_url = Some(v),
+                None => return ExitCode::from(2),
+            },
+            "--api-key" => match value("--api-key") {
+                Some(v) => api_key = Some(v),
+                None => return ExitCode::from(2),
+            },
+            "--timeout" => match value("--timeout").and_then(|v| v.parse::<f64>().ok()) {
+                Some(s) if s.is_finite() && s > 0.0 => timeout = Some(Duration::from_secs_f64(s)),
+                _ => {
+                    eprintln!("wandb-media: --timeout needs a positive number of seconds");
+                    return ExitCode::from(2);
+                }
+            },
+            s if s.starts_with('-') => {
+                eprintln!("wandb-media: unknown option {s:?} (try --help)");
+                return ExitCode::from(2);
+            }
+            _ => dirs.push(a.clone()),
+        }
+        i += 1;
+    }
+    if dirs.is_empty() {
+        eprintln!("wandb-media sync: give at least one run directory (try --help)");
+        return ExitCode::from(2);
+    }
+    let settings = match Settings::resolve(base_url.as_deref(), api_key.as_deref(), None) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("wandb-media: {}", e.message);
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = 0;
+    for d in &dirs {
+        match sync_dir(Path::new(d), settings.clone(), timeout) {
+            Ok(SyncResult::AlreadySynced) => println!("{d}: already synced, skipped"),
+            Ok(SyncResult::Uploaded(o)) => println!(
+                "{d}: synced {}/{} ({} rows, {} files)",
+                settings.base_url, o.run_path, o.rows_sent, o.files_sent
+            ),
+            Err(e) => {
+                eprintln!("{d}: sync failed: {}", e.message);
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

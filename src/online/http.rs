@@ -1,0 +1,262 @@
+//! HTTP for the sender: `ureq` (rustls, no OpenSSL; proxies from `HTTPS_PROXY`/`NO_PROXY`),
+//! Basic auth `api:<key>`, retries with exponential backoff + jitter on connection errors,
+//! 5xx and 429 (honouring `Retry-After`), bounded by the caller's deadline. A 4xx other than
+//! 429 is a permanent error.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::Json;
+use crate::online::Settings;
+
+/// Stop conditions shared between the host thread and the uploader.
+#[derive(Debug, Default)]
+pub struct Ctl {
+    /// Set: give up waiting/retrying at this instant (finish timeout).
+    pub deadline: Mutex<Option<Instant>>,
+    /// Give up now (host dropping the run without waiting).
+    pub abort: AtomicBool,
+}
+
+impl Ctl {
+    pub fn new() -> Arc<Ctl> {
+        Arc::new(Ctl::default())
+    }
+    fn deadline(&self) -> Option<Instant> {
+        *self.deadline.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    pub fn set_deadline(&self, d: Option<Instant>) {
+        *self.deadline.lock().unwrap_or_else(|p| p.into_inner()) = d;
+    }
+    pub fn aborted(&self) -> bool {
+        self.abort.load(Ordering::SeqCst)
+    }
+    /// Sleeps up to `d`; false if the deadline or an abort came first.
+    pub fn sleep(&self, d: Duration) -> bool {
+        let end = Instant::now() + d;
+        if let Some(dl) = self.deadline() {
+            if dl < end {
+                return false;
+            }
+        }
+        while Instant::now() < end {
+            if self.aborted() {
+                return false;
+            }
+            std::thread::sleep((end - Instant::now()).min(Duration::from_millis(50)));
+        }
+        true
+    }
+}
+
+/// A message that a call gave up (deadline/abort) rather than failed.
+pub const GAVE_UP: &str = "gave up waiting for the server";
+
+pub fn gave_up(e: &Error) -> bool {
+    e.message.contains(GAVE_UP)
+}
+
+pub struct Client {
+    agent: ureq::Agent,
+    pub base_url: String,
+    auth: String,
+    retry_min: Duration,
+    retry_max: Duration,
+    /// Requests sent (attempts), for tests and diagnostics.
+    pub attempts: std::sync::atomic::AtomicU64,
+}
+
+/// Root certificates: `SSL_CERT_FILE` or `REQUESTS_CA_BUNDLE` (a PEM bundle, as Python's
+/// `requests` reads them) replace the defaults; otherwise the platform's verifier (system
+/// roots).
+fn tls_config() -> Result<ureq::tls::TlsConfig> {
+    let file = ["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()));
+    let roots = match file {
+        Some(path) => {
+            let pem = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if certs.is_empty() {
+                return Err(Error::invalid(format!("{path}: no PEM certificates found")));
+            }
+            ureq::tls::RootCerts::new_with_certs(&certs)
+        }
+        None => ureq::tls::RootCerts::PlatformVerifier,
+    };
+    Ok(ureq::tls::TlsConfig::builder().root_certs(roots).build())
+}
+
+fn jitter(d: Duration) -> Duration {
+    let mut b = [0u8; 2];
+    let r = if getrandom::fill(&mut b).is_ok() {
+        f64::from(u16::from_le_bytes(b)) / 65535.0
+    } else {
+        0.5
+    };
+    // Uniform in [d/2, d].
+    d.mul_f64(0.5 + 0.5 * r)
+}
+
+fn retry_after(resp: &ureq::http::Response<ureq::Body>) -> Option<Duration> {
+    let v = resp.headers().get("retry-after")?.to_str().ok()?;
+    let secs: f64 = v.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+}
+
+fn net_err(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Io, msg)
+}
+
+impl Client {
+    pub fn new(s: &Settings) -> Result<Client> {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(20)))
+            .timeout_global(Some(Duration::from_secs(180)))
+            .proxy(ureq::Proxy::try_from_env())
+            .tls_config(tls_config()?)
+            .user_agent(format!("wandb-media/{}", crate::VERSION))
+            .build();
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("api:{}", s.api_key));
+        Ok(Client {
+            agent: config.into(),
+            base_url: s.base_url.clone(),
+            auth: format!("Basic {token}"),
+            retry_min: s.retry_min,
+            retry_max: s.retry_max,
+            attempts: Default::default(),
+        })
+    }
+
+    /// One request with retries. `send` performs one attempt.
+    fn retrying(
+        &self,
+        what: &str,
+        ctl: &Ctl,
+        send: &dyn Fn() -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Vec<u8>> {
+        let mut wait = self.retry_min;
+        let mut attempt = 0u32;
+        loop {
+            if ctl.aborted() {
+                return Err(net_err(format!("{what}: {GAVE_UP} (aborted)")));
+            }
+            attempt += 1;
+            self.attempts.fetch_add(1, Ordering::Relaxed);
+            let (delay, why) = match send() {
+                Ok(mut resp) => {
+                    let status = resp.status().as_u16();
+                    if (200..300).contains(&status) {
+                        return resp
+                            .body_mut()
+                            .with_config()
+                            .limit(64 << 20)
+                            .read_to_vec()
+                            .map_err(|e| net_err(format!("{what}: reading the response: {e}")));
+                    }
+                    let after = retry_after(&resp);
+                    let body = resp.body_mut().read_to_string().unwrap_or_default();
+                    if status == 429 || status >= 500 {
+                        (
+                            after.unwrap_or_else(|| jitter(wait)),
+                            format!("HTTP {status}"),
+                        )
+                    } else {
+                        let body: String = body.chars().take(300).collect();
+                        return Err(net_err(format!("{what}: HTTP {status}: {body}")));
+                    }
+                }
+                Err(e) => (jitter(wait), e.to_string()),
+            };
+            if attempt == 1 || attempt % 10 == 0 {
+                crate::online::warn(&format!("{what} failed ({why}); retrying in {delay:.1?}"));
+            }
+            if !ctl.sleep(delay) {
+                return Err(net_err(format!("{what}: {GAVE_UP} (last error: {why})")));
+            }
+            wait = (wait * 2).min(self.retry_max);
+        }
+    }
+
+    /// `POST <base>/graphql`: returns `data`; GraphQL `errors` are permanent errors.
+    pub fn graphql(&self, op: &str, query: &str, variables: Json, ctl: &Ctl) -> Result<Json> {
+        let body = Json::object([
+            ("query", Json::str(query)),
+            ("variables", variables),
+            ("operationName", Json::str(op)),
+        ])
+        .to_compact();
+        let url = format!("{}/graphql", self.base_url);
+        let bytes = self.retrying(op, ctl, &|| {
+            self.agent
+                .post(&url)
+                .header("Authorization", &self.auth)
+                .header("Content-Type", "application/json")
+                .send(body.as_bytes())
+        })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let v = Json::parse(&text)
+            .map_err(|e| net_err(format!("{op}: bad response: {}", e.message)))?;
+        if let Some(Json::Array(errs)) = v.get("errors") {
+            if !errs.is_empty() {
+                return Err(net_err(format!(
+                    "{op}: {}",
+                    Json::Array(errs.clone())
+                        .to_compact()
+                        .chars()
+                        .take(400)
+                        .collect::<String>()
+                )));
+            }
+        }
+        Ok(v.get("data").cloned().unwrap_or(Json::Null))
+    }
+
+    /// `POST <base><path>` with a JSON body (file_stream).
+    pub fn post_json(&self, what: &str, path: &str, body: &[u8], ctl: &Ctl) -> Result<Vec<u8>> {
+        let url = format!("{}{path}", self.base_url);
+        self.retrying(what, ctl, &|| {
+            self.agent
+                .post(&url)
+                .header("Authorization", &self.auth)
+                .header("Content-Type", "application/json")
+                .send(body)
+        })
+    }
+
+    /// `PUT <url>` of a file's bytes with the server's upload headers (`Name:Value`).
+    pub fn put(
+        &self,
+        what: &str,
+        url: &str,
+        headers: &[String],
+        body: &[u8],
+        ctl: &Ctl,
+    ) -> Result<()> {
+        // Upload URLs on the API host carry our auth; pre-signed storage URLs must not.
+        let same_host = url.starts_with(&self.base_url);
+        self.retrying(what, ctl, &|| {
+            let mut req = self.agent.put(url);
+            if same_host {
+                req = req.header("Authorization", &self.auth);
+            }
+            for h in headers {
+                if let Some((k, v)) = h.split_once(':') {
+                    req = req.header(k.trim(), v.trim());
+                }
+            }
+            req.send(body)
+        })
+        .map(|_| ())
+    }
+}

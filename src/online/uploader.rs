@@ -1,0 +1,236 @@
+//! The online-mode uploader: a background thread that tails the run's `.wandb` log and
+//! feeds its records to a [`Sender`]. The host's calls only append to the log and poke
+//! [`Wake`]; they never wait for this thread or the network.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::online::http::{gave_up, Ctl};
+use crate::online::reader::{decode, LogTail, TailState};
+use crate::online::sender::Sender;
+use crate::online::{Settings, READ_CHUNK};
+
+/// Wakes the uploader when the log grew (a counter + condvar; never blocks the writer).
+#[derive(Debug, Default)]
+pub struct Wake {
+    seq: Mutex<u64>,
+    cv: Condvar,
+}
+
+impl Wake {
+    pub fn notify(&self) {
+        *self.seq.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.cv.notify_one();
+    }
+    fn wait(&self, seen: &mut u64, timeout: Duration) {
+        let g = self.seq.lock().unwrap_or_else(|p| p.into_inner());
+        let (g, _) = self
+            .cv
+            .wait_timeout_while(g, timeout, |s| *s == *seen)
+            .unwrap_or_else(|p| p.into_inner());
+        *seen = *g;
+    }
+}
+
+/// How an upload ended.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub complete: bool,
+    pub rows_sent: usize,
+    pub files_sent: usize,
+    pub rows_pending: usize,
+    pub files_pending: usize,
+    pub errors: Vec<String>,
+    pub run_path: String,
+}
+
+impl Outcome {
+    /// Ok when everything arrived; else an error naming what is pending.
+    pub fn into_result(self, dir: &Path) -> Result<Outcome> {
+        if self.complete && self.errors.is_empty() {
+            return Ok(self);
+        }
+        let mut msg = if self.complete {
+            format!("the run was uploaded to {} with errors", self.run_path)
+        } else {
+            format!(
+                "the upload is incomplete ({} rows and {} files pending); the run is complete on disk: upload it later with `wandb-media sync {}`",
+                self.rows_pending,
+                self.files_pending,
+                dir.display()
+            )
+        };
+        for e in self.errors.iter().take(5) {
+            msg.push_str("; ");
+            msg.push_str(e);
+        }
+        Err(Error::new(ErrorKind::Io, msg))
+    }
+}
+
+/// The `.synced` marker `wandb sync` writes next to a synced log.
+pub fn synced_marker(log: &Path) -> PathBuf {
+    let mut s = log.as_os_str().to_owned();
+    s.push(".synced");
+    PathBuf::from(s)
+}
+
+/// Feeds the records of `log` to `sender` until the exit record is handled (`follow`: wait
+/// for more records while the writer is alive) or the log ends (sync). Returns the outcome.
+pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) -> Outcome {
+    let mut errors = Vec::new();
+    let mut seen = 0u64;
+    let result: Result<()> = (|| {
+        let mut tail = LogTail::open(log)?;
+        let mut recs = Vec::new();
+        let mut corrupt_since: Option<Instant> = None;
+        loop {
+            if ctl.aborted() {
+                return Ok(());
+            }
+            let mut state = TailState::UpToDate;
+            if !sender.backpressured() && !sender.exited() {
+                recs.clear();
+                state = tail.poll(READ_CHUNK, &mut recs)?;
+                for r in recs.drain(..) {
+                    sender.handle(decode(&r));
+                    if sender.exited() {
+                        break;
+                    }
+                }
+            }
+            if let TailState::Corrupt(off, why) = &state {
+                // While following, a record being written can look torn for a moment.
+                let since = *corrupt_since.get_or_insert_with(Instant::now);
+                if wake.is_none() || since.elapsed() > Duration::from_secs(10) {
+                    errors.push(format!(
+                        "the log is unreadable at byte {off} ({why}); uploaded what precedes it"
+                    ));
+                    if wake.is_none() {
+                        // Sync of a log cut short (e.g. a killed writer): finish what we have.
+                        sender.handle(crate::online::reader::Rec::Exit { code: 1 });
+                    } else {
+                        return Ok(());
+                    }
+                }
+            } else {
+                corrupt_since = None;
+            }
+            if sender.exited() {
+                return sender.finish();
+            }
+            let end_of_sync = wake.is_none() && state == TailState::UpToDate;
+            if end_of_sync {
+                // An interrupted run (no exit record): complete it as failed.
+                sender.handle(crate::online::reader::Rec::Exit { code: 1 });
+                return sender.finish();
+            }
+            sender.pump(false)?;
+            if state == TailState::More {
+                continue;
+            }
+            if let Some(w) = wake {
+                w.wait(&mut seen, Duration::from_millis(250));
+            }
+        }
+    })();
+    if let Err(e) = result {
+        if !gave_up(&e) {
+            errors.push(e.message.clone());
+        }
+    }
+    let mut all = std::mem::take(&mut sender.errors);
+    all.extend(errors);
+    let (rows_pending, files_pending) = sender.pending();
+    Outcome {
+        complete: sender.complete,
+        rows_sent: sender.rows_sent,
+        files_sent: sender.files_sent,
+        rows_pending,
+        files_pending,
+        errors: all,
+        run_path: sender.run_path(),
+    }
+}
+
+/// The background uploader of an online run.
+pub struct Uploader {
+    ctl: Arc<Ctl>,
+    wake: Arc<Wake>,
+    done: mpsc::Receiver<Outcome>,
+    handle: Option<JoinHandle<()>>,
+    log: PathBuf,
+}
+
+impl Uploader {
+    pub fn start(log: &Path, files_dir: &Path, settings: Settings) -> Result<Uploader> {
+        let ctl = Ctl::new();
+        let wake = Arc::new(Wake::default());
+        let mut sender = Sender::new(settings, files_dir, ctl.clone())?;
+        if let Some(dir) = log.parent() {
+            sender.use_progress(&crate::online::sender::progress_path(dir));
+        }
+        let (tx, rx) = mpsc::channel();
+        let (c, w, l) = (ctl.clone(), wake.clone(), log.to_path_buf());
+        let handle = std::thread::Builder::new()
+            .name("wandb-media-uploader".into())
+            .spawn(move || {
+                let out = drive(&l, &mut sender, &c, Some(&w));
+                if out.complete && out.errors.is_empty() {
+                    let _ = std::fs::write(synced_marker(&l), b"");
+                }
+                let _ = tx.send(out);
+            })
+            .map_err(|e| Error::io("starting the uploader thread", e))?;
+        Ok(Uploader {
+            ctl,
+            wake,
+            done: rx,
+            handle: Some(handle),
+            log: log.to_path_buf(),
+        })
+    }
+
+    pub fn wake(&self) -> Arc<Wake> {
+        self.wake.clone()
+    }
+
+    /// Waits (at most `timeout`) for the uploader to send everything up to the exit record.
+    pub fn finish(mut self, timeout: Duration) -> Result<Outcome> {
+        self.ctl.set_deadline(Some(Instant::now() + timeout));
+        self.wake.notify();
+        let out = match self.done.recv_timeout(timeout + Duration::from_secs(5)) {
+            Ok(o) => {
+                if let Some(h) = self.handle.take() {
+                    let _ = h.join();
+                }
+                o
+            }
+            Err(_) => {
+                // A request still in flight past the deadline: abandon it.
+                self.ctl
+                    .abort
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                Outcome {
+                    errors: vec!["the uploader did not stop in time".into()],
+                    ..Outcome::default()
+                }
+            }
+        };
+        let dir = self.log.parent().unwrap_or(Path::new(".")).to_path_buf();
+        out.into_result(&dir)
+    }
+}
+
+impl Drop for Uploader {
+    fn drop(&mut self) {
+        self.ctl
+            .abort
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify();
+    }
+}

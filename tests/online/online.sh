@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Online-mode and native-sync tests (issue 10). Every server is `openwandb serve` (test-only,
+# from PyPI, pinned by tests/online/constraints.txt; never vendored or shipped) on
+# 127.0.0.1:<free port> with a fresh --data-dir; the checks read what it stored.
+#   rust      unit tests of src/online (log tailing, record decoding, history lines, YAML)
+#   endstate  tests/run's C run uploaded online vs offline + real `wandb sync` vs offline +
+#             `wandb-media sync`: history rows, summary, config, tags, state, file list and
+#             media bytes equal; re-sync is a no-op; `wandb-media --help`
+#   pysync    a Python-SDK offline run: `wandb-media sync` vs `wandb sync`
+#   kill      SIGKILL of an online writer mid-run; `wandb-media sync` completes it (every
+#             row once, in order; every referenced media file on the server)
+#   down      server down for a whole online run: finish reports what is pending within its
+#             timeout, wb_run_log p99 stays < 5 ms, then wb_run_sync uploads everything
+#   traffic   a recording reverse proxy: our request sequence vs the real SDK's
+#             wandb.init(mode="online") for the same rows (GraphQL operations and variables,
+#             file_stream rows/offsets/summary/completion, uploaded media bytes)
+#   faults    the proxy injects resets, 500s, 429+Retry-After, a 10 s stall, and the server is
+#             restarted, during a 2000-step run with images: every row and file exactly once,
+#             in order; wb_run_log p99 < 5 ms; writer RSS bounded
+#   disabled  WB_MODE_DISABLED: 1M wb_run_log calls with an image < 1 µs each, nothing written
+# Usage: tests/online/online.sh [test …]   (default: all)
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$here"
+venv="${WBM_RUN_VENV:-$here/.venv-run}"
+req="$here/tests/run/requirements.txt"
+cons="$here/tests/online/constraints.txt"
+py="${PYTHON:-python3}"
+
+# --- test venv (shared with tests/run; created once, pinned) ---
+stamp="$venv/.wbm-online-$(cat "$req" "$cons" | sha256sum | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+    echo "== preparing $venv"
+    [ -x "$venv/bin/python" ] || "$py" -m venv "$venv" || exit 1
+    timeout 900 "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" -c "$cons" || exit 1
+    touch "$stamp"
+fi
+
+# --- build ---
+echo "== building"
+cargo build --quiet --lib --bin wandb-media || exit 1
+target="${CARGO_TARGET_DIR:-$here/target}"
+bin="$target/online-tests"
+mkdir -p "$bin"
+lib="$target/debug/libwandb_media.a"
+cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/run_writer.c \
+    -o "$bin/run_writer" "$lib" -lstdc++ -lpthread -ldl -lm || exit 1
+cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/online_writer.c \
+    -o "$bin/online_writer" "$lib" -lstdc++ -lpthread -ldl -lm || exit 1
+cli="$target/debug/wandb-media"
+
+work="$(mktemp -d /tmp/wbm-online-tests.XXXXXX)"
+export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \
+    WANDB_DATA_DIR="$work/wandb-data" WANDB_CACHE_DIR="$work/wandb-cache"
+unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_RUN_ID WANDB_RESUME
+pyv="$venv/bin/python"
+check="$here/tests/online/check_online.py"
+tests=("$@")
+[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down disabled)
+failed=()
+
+run_test() {  # name, command…
+    local name="$1"; shift
+    echo "== $name"
+    local t0=$SECONDS
+    if timeout 900 "$@"; then echo "-- $name: PASS ($((SECONDS - t0)) s)"; else echo "-- $name: FAIL"; failed+=("$name"); fi
+}
+
+for t in "${tests[@]}"; do
+    case "$t" in
+    rust) run_test rust cargo test --quiet --lib online:: ;;
+    endstate) run_test endstate "$pyv" "$check" endstate "$bin/run_writer" "$cli" ;;
+    pysync) run_test pysync "$pyv" "$check" pysync "$cli" "$here/tests/run/same_rows.py" ;;
+    kill) run_test kill "$pyv" "$check" kill "$bin/online_writer" "$cli" ;;
+    down) run_test down "$pyv" "$check" down "$bin/online_writer" ;;
+    traffic) run_test traffic "$pyv" "$check" traffic "$bin/run_writer" "$here/tests/run/same_rows.py" ;;
+    faults) run_test faults "$pyv" "$check" faults "$bin/online_writer" ;;
+    disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
+    *) echo "unknown test $t"; failed+=("$t") ;;
+    esac
+done
+
+if [ ${#failed[@]} -eq 0 ]; then
+    rm -rf "$work"
+    echo "tests/online: all passed"
+else
+    echo "tests/online: FAILED: ${failed[*]}"
+    exit 1
+fi
