@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench clean deps-apt
+.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench clean deps-apt
 
 all: build
 
@@ -38,8 +38,8 @@ deps-apt:
 deps-build:
 	@command -v nasm >/dev/null || (apt-get update -qq && apt-get install -y -qq nasm) || echo "nasm not installed: OpenH264 builds without assembly"
 
-test: lint test-rust test-header test-c test-compat test-video test-run test-online test-bindings
-	@echo "suites: 12 passed, 0 failed"
+test: lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
+	@echo "suites: 13 passed, 0 failed"
 
 lint: deps-build
 	$(CARGO) fmt --check
@@ -70,6 +70,24 @@ test-compat: $(COMPAT_VENV)/.ok
 	rm -rf target/compat-out
 	tests/compat/driver $(SHARED)/compat/cases target/compat-out
 	$(COMPAT_VENV)/bin/python $(SHARED)/compat/compare.py $(SHARED)/compat/expected target/compat-out
+	rm -rf target/compat-extra-out
+	tests/compat/driver tests/compat/extra/cases target/compat-extra-out
+	$(COMPAT_VENV)/bin/python $(SHARED)/compat/compare.py tests/compat/extra/expected target/compat-extra-out
+
+# Differential fuzzer (tests/difffuzz): seeded random compat cases through wandb 0.31 and
+# through tests/compat/driver, compared with compare.py; failing cases are shrunk and printed.
+# The SDK side needs the reference environment in the same venv (wandb, moviepy, soundfile).
+$(COMPAT_VENV)/.difffuzz-ok: tests/difffuzz/requirements.txt $(COMPAT_VENV)/.ok
+	$(COMPAT_VENV)/bin/pip install --quiet -r tests/difffuzz/requirements.txt
+	touch $@
+
+test-difffuzz: $(COMPAT_VENV)/.difffuzz-ok
+	$(COMPAT_VENV)/bin/python tests/difffuzz/difffuzz.py --seed 1 --n 300 --shared $(SHARED)
+
+SEED ?= 2
+N    ?= 1000
+fuzz-diff: $(COMPAT_VENV)/.difffuzz-ok
+	$(COMPAT_VENV)/bin/python tests/difffuzz/difffuzz.py --seed $(SEED) --n $(N) --shared $(SHARED)
 
 # Offline runs read by the real wandb CLI, uploaded to a local openwandb server, stress + kill tests.
 test-run: build

@@ -751,9 +751,9 @@ enum wb_status wb_histogram_from_tensor(const struct wb_tensor *tensor,
                                         struct wb_error *err);
 
 /**
- * Creates `wandb.Histogram(np_histogram=(values, edges))` from two 1-D tensors (integer
- * tensors stay integers in the JSON, like `.tolist()`). Needs `len(edges) == len(values)+1`
- * and at most 512 values. Free with `wb_value_free`.
+ * Creates `wandb.Histogram(np_histogram=(values, edges))` from two tensors taken as
+ * `.tolist()` (integer tensors stay integers; a 2-D tensor stays a nested list, as in the
+ * SDK). Needs `len(edges) == len(values)+1` (first axis) and at most 512 values. Free with `wb_value_free`.
  */
 enum wb_status wb_histogram_from_np(const struct wb_tensor *values,
                                     const struct wb_tensor *edges,
@@ -761,8 +761,8 @@ enum wb_status wb_histogram_from_np(const struct wb_tensor *values,
                                     struct wb_error *err);
 
 /**
- * Like `wb_histogram_from_np`, from two JSON arrays of numbers kept verbatim (`[0,1,2]`
- * stays integers, `[0, 0.5]` keeps its mixed types).
+ * Like `wb_histogram_from_np`, from two JSON arrays kept verbatim (`[0,1,2]` stays
+ * integers, `[0, 0.5]` keeps its mixed types, nested arrays stay nested like the SDK's).
  */
 enum wb_status wb_histogram_from_np_json(const char *values_json,
                                          const char *edges_json,

@@ -39,12 +39,58 @@ pub fn convert_row(row: &[(String, Value)], sink: &RunDir, step: Step) -> Result
             step,
             placed: &placed,
         };
-        items.push((key.clone(), convert_value(value, &ctx, true)?));
+        // `publish_partial_history` pops a user `_step` after `history_dict_to_json` (its
+        // media are still bound and written) but before JSON encoding: the encoder's work
+        // (array histograms, "not JSON serializable") never happens for it. The summary
+        // keeps `_step`.
+        if key == "_step" && step != Step::Summary {
+            bind_only(value, &ctx)?;
+            continue;
+        }
+        items.push((key.clone(), convert_top(value, &ctx)?));
     }
     Ok(Row {
         items,
         placed: placed.into_inner().unwrap_or_else(|p| p.into_inner()),
     })
+}
+
+/// What `val_to_json` alone does to a history value: bind media (files written) in dicts,
+/// single media and all-media lists; plain values and arrays are left to the encoder.
+fn bind_only(value: &Value, ctx: &BindCtx<'_>) -> Result<()> {
+    match value {
+        Value::Media(_) => {
+            convert_value(value, ctx, true)?;
+        }
+        Value::Dict(members) => {
+            for (k, v) in members {
+                bind_only(v, &ctx.with_key(k))?;
+            }
+        }
+        Value::List(items) if items.iter().all(Value::is_wb_value) => {
+            convert_list(items, ctx)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Convert a top-level value of a row. In a summary update the SDK runs `json_friendly` on
+/// top-level values a second time, which turns a numpy *scalar* NaN (a size-1 array of any
+/// float dtype) into `null`; nested, only float32 scalars become `null` (float64 ones are
+/// Python floats to the JSON encoder and stay `NaN`).
+pub fn convert_top(value: &Value, ctx: &BindCtx<'_>) -> Result<Json> {
+    if let Value::Array(a) = value {
+        let nan = match a.data.first() {
+            Some(Scalar::F64(v)) => v.is_nan(),
+            Some(Scalar::F32(v)) => v.is_nan(),
+            _ => false,
+        };
+        if ctx.step == Step::Summary && a.data.len() == 1 && nan {
+            return Ok(Json::Null);
+        }
+    }
+    convert_value(value, ctx, true)
 }
 
 /// Convert one value bound under `key` (nested dicts use their own keys, §1.2).
@@ -147,7 +193,7 @@ fn scalar_json(s: Scalar) -> Json {
     }
 }
 
-fn nested_list(shape: &[usize], data: &[Scalar]) -> Json {
+pub fn nested_list(shape: &[usize], data: &[Scalar]) -> Json {
     match shape.split_first() {
         None => data.first().map(|&s| scalar_json(s)).unwrap_or(Json::Null),
         Some((&n, rest)) => {
@@ -166,6 +212,13 @@ fn nested_list(shape: &[usize], data: &[Scalar]) -> Json {
 pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
     let n = a.data.len();
     if n == 1 {
+        // Summary: a float32 numpy scalar reaches the JSON encoder's `default`, whose
+        // `json_friendly` turns NaN into None (float64 scalars are floats and stay NaN).
+        if let (true, Scalar::F32(v)) = (summary, a.data[0]) {
+            if v.is_nan() {
+                return Ok(Json::Null);
+            }
+        }
         return Ok(scalar_json(a.data[0]));
     }
     if n <= 32 {
@@ -291,16 +344,25 @@ fn array_statistics(a: &NdArray) -> Result<Json> {
         }
     };
     let st = try_array_stats(data).map_err(Error::invalid)?;
+    // `np.percentile` of a float32 array is a float32 numpy scalar: the encoder's
+    // `json_friendly` writes its NaN as null. float64 percentiles are floats: NaN.
+    let pct = |v: f64| {
+        if a.dtype == DType::F32 && v.is_nan() {
+            Json::Null
+        } else {
+            Json::Float(v)
+        }
+    };
     Ok(Json::object([
         ("_type", Json::str("numpy.ndarray")),
         ("var", Json::Float(st.var)),
         ("mean", Json::Float(st.mean)),
         ("min", stat_json(st.min_value)),
         ("max", stat_json(st.max_value)),
-        ("10%", Json::Float(st.p10)),
-        ("25%", Json::Float(st.p25)),
-        ("75%", Json::Float(st.p75)),
-        ("90%", Json::Float(st.p90)),
+        ("10%", pct(st.p10)),
+        ("25%", pct(st.p25)),
+        ("75%", pct(st.p75)),
+        ("90%", pct(st.p90)),
         ("size", Json::Int(st.size as i64)),
     ]))
 }

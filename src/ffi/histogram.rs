@@ -7,7 +7,7 @@ use super::{guard, tensor_view, utf8_arg, wb_error, wb_status, wb_tensor};
 use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::media::histogram::{Histogram, DEFAULT_BINS};
-use crate::row::ndarray_json;
+use crate::row::nested_list;
 use crate::value::{NdArray, Value};
 
 /// Creates `wandb.Histogram(data, num_bins=num_bins)`: numpy.histogram semantics (any NaN
@@ -33,24 +33,25 @@ pub unsafe extern "C" fn wb_histogram_from_tensor(
     })
 }
 
+/// `array.tolist()` as the SDK's `Histogram(np_histogram=...)` takes it: a plain (maybe
+/// nested) list whatever its length — never the >32-element history-array rule. A 0-d
+/// array has no `len()` in Python, which is the SDK's error too.
 fn tensor_list(t: &crate::tensor::TensorView<'_>, name: &str) -> Result<Vec<Json>> {
-    if t.ndim() != 1 {
-        return Err(Error::invalid(format!("{name} must be 1-D")));
+    if t.ndim() == 0 {
+        return Err(Error::invalid(format!(
+            "object of type 'int' has no len() ({name} is a 0-d array)"
+        )));
     }
-    // `.tolist()` semantics: int tensors give ints, float tensors floats.
-    match ndarray_json(&NdArray::from_tensor(t), false)? {
-        Json::Array(items) if t.numel() > 1 => Ok(items),
-        single => Ok(if t.numel() == 1 {
-            vec![single]
-        } else {
-            Vec::new()
-        }),
+    let a = NdArray::from_tensor(t);
+    match nested_list(&a.shape, &a.data) {
+        Json::Array(items) => Ok(items),
+        _ => Ok(Vec::new()),
     }
 }
 
-/// Creates `wandb.Histogram(np_histogram=(values, edges))` from two 1-D tensors (integer
-/// tensors stay integers in the JSON, like `.tolist()`). Needs `len(edges) == len(values)+1`
-/// and at most 512 values. Free with `wb_value_free`.
+/// Creates `wandb.Histogram(np_histogram=(values, edges))` from two tensors taken as
+/// `.tolist()` (integer tensors stay integers; a 2-D tensor stays a nested list, as in the
+/// SDK). Needs `len(edges) == len(values)+1` (first axis) and at most 512 values. Free with `wb_value_free`.
 #[no_mangle]
 pub unsafe extern "C" fn wb_histogram_from_np(
     values: *const wb_tensor,
@@ -65,8 +66,8 @@ pub unsafe extern "C" fn wb_histogram_from_np(
     })
 }
 
-/// Like `wb_histogram_from_np`, from two JSON arrays of numbers kept verbatim (`[0,1,2]`
-/// stays integers, `[0, 0.5]` keeps its mixed types).
+/// Like `wb_histogram_from_np`, from two JSON arrays kept verbatim (`[0,1,2]` stays
+/// integers, `[0, 0.5]` keeps its mixed types, nested arrays stay nested like the SDK's).
 #[no_mangle]
 pub unsafe extern "C" fn wb_histogram_from_np_json(
     values_json: *const c_char,
@@ -77,10 +78,8 @@ pub unsafe extern "C" fn wb_histogram_from_np_json(
     guard(err, || {
         let parse = |p: *const c_char, name: &str| -> Result<Vec<Json>> {
             match Json::parse(unsafe { utf8_arg(p, name) }?)? {
-                Json::Array(a) if a.iter().all(Json::is_number) => Ok(a),
-                _ => Err(Error::invalid(format!(
-                    "{name} must be a JSON array of numbers"
-                ))),
+                Json::Array(a) => Ok(a),
+                _ => Err(Error::invalid(format!("{name} must be a JSON array"))),
             }
         };
         let v = parse(values_json, "values_json")?;

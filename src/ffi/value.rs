@@ -8,7 +8,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::json::Json;
-use crate::row::{convert_row, convert_value};
+use crate::row::{convert_row, convert_top};
 use crate::run_dir::{RunDir, Step};
 use crate::value::{NdArray, Value};
 
@@ -299,7 +299,7 @@ fn value_json(
         step,
         placed: &placed,
     };
-    let j = convert_value(&v.inner, &ctx, true)?;
+    let j = convert_top(&v.inner, &ctx)?;
     unsafe { write_string(json_out, j.to_compact()) }
 }
 

@@ -211,16 +211,12 @@ impl Image {
     /// `wandb.Image(path)`: the file is kept byte-for-byte; its size is read from the header.
     pub fn from_file(path: &Path) -> Result<Image> {
         let file = MediaFile::from_path(path)?;
-        let (width, height) = image::ImageReader::new(std::io::Cursor::new(file.bytes.as_slice()))
-            .with_guessed_format()
-            .map_err(|e| Error::io(path.display(), e))?
-            .into_dimensions()
-            .map_err(|e| {
-                Error::invalid(format!(
-                    "cannot identify image file {}: {e}",
-                    path.display()
-                ))
-            })?;
+        let (width, height) = file_dimensions(&file.bytes).map_err(|e| {
+            Error::invalid(format!(
+                "cannot identify image file {}: {e}",
+                path.display()
+            ))
+        })?;
         let format = file.ext.trim_start_matches('.').to_string();
         let source = path.file_name().map(|n| n.to_string_lossy().into_owned());
         Ok(Image {
@@ -439,6 +435,35 @@ impl Media for Image {
 }
 
 /// The SDK's `guess_mode` on the squeezed numpy shape (§2.3).
+/// Width and height of an image file the way `PIL.Image.open(path).size` reports them, for
+/// the formats Pillow 11.3 opens that the `image` crate reads (PNG, JPEG, GIF, WebP, BMP,
+/// TIFF, PPM/PGM/PBM, TGA, ICO, QOI) plus DDS, PCX, SGI, MSP, JPEG 2000, XBM and IM
+/// (`image_header`): the format is found from the content like
+/// Pillow does; a file no signature matches is tried as TGA (TGA has no magic, and Pillow
+/// likewise tries its TGA plugin on anything). PAM (`P7`), which Pillow does not open, is
+/// rejected.
+fn file_dimensions(bytes: &[u8]) -> std::result::Result<(u32, u32), String> {
+    use image::{ImageFormat, ImageReader};
+    if let Some(dims) = super::image_header::dimensions(bytes) {
+        return dims;
+    }
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let reader = match reader.format() {
+        Some(ImageFormat::Pnm) if bytes.starts_with(b"P7") => {
+            return Err("PAM (P7) is not a format Pillow opens".into())
+        }
+        Some(_) => reader,
+        None => {
+            let mut r = ImageReader::new(std::io::Cursor::new(bytes));
+            r.set_format(ImageFormat::Tga);
+            r
+        }
+    };
+    reader.into_dimensions().map_err(|e| e.to_string())
+}
+
 fn guess_mode(shape: &[usize], file_type: FileType) -> Result<ImageMode> {
     let Some(&channels) = shape.last() else {
         return Err(Error::invalid(

@@ -32,6 +32,7 @@ macro_rules! media_caption_methods {
     };
 }
 
+pub mod artifact_path;
 pub mod audio;
 pub mod boxes;
 pub mod classes;
@@ -39,6 +40,7 @@ pub mod graph;
 pub mod histogram;
 pub mod html;
 pub mod image;
+pub mod image_header;
 pub mod mask;
 pub mod molecule;
 pub mod object3d;

@@ -93,7 +93,9 @@ impl Object3D {
     }
 
     /// `wandb.Object3D(path)`: the path must end with one of [`SUPPORTED_TYPES`]; the file is
-    /// copied unchanged with the extension `.` + that type.
+    /// copied unchanged with the extension `.` + that type. A name that ends in the type
+    /// without the dot (`meshobj`) passes the SDK's type check but fails its `_set_file`
+    /// assertion that the path ends with the extension: an error here too.
     pub fn from_file(path: &Path) -> Result<Object3D> {
         let s = path.to_string_lossy();
         let ty = Object3D::file_type_of(&s).ok_or_else(|| {
@@ -102,6 +104,11 @@ impl Object3D {
                 SUPPORTED_TYPES.join(", ")
             ))
         })?;
+        if !s.ends_with(&format!(".{ty}")) {
+            return Err(Error::invalid(format!(
+                "Media file extension \".{ty}\" must occur at the end of path \"{s}\"."
+            )));
+        }
         let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
         Ok(Object3D::new(
             MediaFile::new(bytes, format!(".{ty}")).with_source(path),

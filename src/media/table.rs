@@ -637,10 +637,10 @@ impl Media for Table {
                 return Ok(b.json.clone());
             }
         }
+        let entry_name = crate::media::artifact_path::entry_name(ctx.key, "table")?;
         let bytes = self.run_copy_json()?.to_compact().into_bytes();
         let file = MediaFile::new(bytes, ".table.json");
         let path = ctx.place("media/table", &file)?;
-        let entry_name = format!("{}.table.json", ctx.key);
         let client_id = random_id(128);
         let sequence_client_id = random_id(128);
         let json = Json::object([
@@ -773,7 +773,7 @@ impl JoinedTable {
             ("join_key", self.join_key.to_json()),
         ]);
         files.add_bytes(
-            format!("{key}.joined-table.json"),
+            crate::media::artifact_path::entry_name(key, "joined-table")?,
             Arc::new(joined.to_artifact().into_bytes()),
         );
         Ok(files)
@@ -791,15 +791,13 @@ impl Media for JoinedTable {
                 return Ok(json.clone());
             }
         }
+        let entry_name = crate::media::artifact_path::entry_name(ctx.key, "joined-table")?;
         let client_id = random_id(128);
         let json = Json::object([
             ("_type", Json::str("joined-table")),
             (
                 "artifact_path",
-                Json::str(format!(
-                    "wandb-client-artifact://{client_id}/{}.joined-table.json",
-                    ctx.key
-                )),
+                Json::str(format!("wandb-client-artifact://{client_id}/{entry_name}")),
             ),
         ]);
         *slot = Some((ctx.sink.files_dir().to_path_buf(), client_id, json.clone()));

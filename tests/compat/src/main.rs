@@ -90,12 +90,31 @@ fn run_case(ctx: &Ctx, case_path: &Path, dir: &Path) -> Result<String, String> {
     let rd = Handle::new(rd, |p| unsafe { wb_run_dir_free(p) });
     let row = build_value(ctx, &case["row"])?;
     let mut out = ptr::null_mut();
-    check(|e| unsafe {
-        match step {
-            Some(step) => wb_row_to_json(row.ptr(), rd.ptr(), step, &mut out, e),
-            None => wb_row_to_summary_json(row.ptr(), rd.ptr(), &mut out, e),
-        }
-    })?;
+    let to_json = |row: &Handle<wb_value>, out: &mut *mut std::ffi::c_char| {
+        check(|e| unsafe {
+            match step {
+                Some(step) => wb_row_to_json(row.ptr(), rd.ptr(), step, out, e),
+                None => wb_row_to_summary_json(row.ptr(), rd.ptr(), out, e),
+            }
+        })
+    };
+    to_json(&row, &mut out)?;
+    let text = string_from_c(out);
+    // Contract §2.1: row.json leaves out `_step`, `_runtime` and `_timestamp` (their values
+    // are still converted above, so their media files exist). Serialise the row again
+    // without them: same files, same bytes.
+    const RESERVED: [&str; 3] = ["_step", "_runtime", "_timestamp"];
+    let Some(members) = case["row"].as_object() else {
+        return Ok(text);
+    };
+    if !members.keys().any(|k| RESERVED.contains(&k.as_str())) {
+        return Ok(text);
+    }
+    let mut rest = members.clone();
+    rest.retain(|k, _| !RESERVED.contains(&k.as_str()));
+    let row = build_value(ctx, &J::Object(rest))?;
+    let mut out = ptr::null_mut();
+    to_json(&row, &mut out)?;
     Ok(string_from_c(out))
 }
 
@@ -232,25 +251,35 @@ fn build_histogram(ctx: &Ctx, spec: &J) -> Result<Handle<wb_value>, String> {
         let parts = np.as_array().filter(|a| a.len() == 2).ok_or(
             "Expected np_histogram to be a tuple of (values, bin_edges) or sequence to be specified",
         )?;
-        if parts.iter().all(J::is_array) {
-            let v = c(&parts[0].to_string());
-            let b = c(&parts[1].to_string());
-            check(|e| unsafe { wb_histogram_from_np_json(v.as_ptr(), b.as_ptr(), &mut out, e) })?;
-        } else if parts.iter().all(J::is_object) {
+        if parts.iter().all(J::is_object) {
             let v = Tensor::from_spec(ctx, &parts[0])?;
             let b = Tensor::from_spec(ctx, &parts[1])?;
             check(|e| unsafe { wb_histogram_from_np(v.desc(), b.desc(), &mut out, e) })?;
         } else {
-            return Err(
-                "np_histogram mixes lists and tensors (not supported by this driver)".into(),
-            );
+            // A list and a tensor (or two lists): what a C caller holding one part as
+            // numbers and the other as an array does — turn the array into its
+            // `.tolist()` JSON and pass both as JSON arrays.
+            let part = |p: &J| -> Result<String, String> {
+                if p.is_object() {
+                    Ok(Tensor::from_spec(ctx, p)?.tolist_json()?)
+                } else {
+                    Ok(p.to_string())
+                }
+            };
+            let v = c(&part(&parts[0])?);
+            let b = c(&part(&parts[1])?);
+            check(|e| unsafe { wb_histogram_from_np_json(v.as_ptr(), b.as_ptr(), &mut out, e) })?;
         }
     } else {
         let t = Tensor::from_spec(ctx, &spec["tensor"])?;
-        let bins = spec.get("num_bins").and_then(J::as_u64).unwrap_or(64) as usize;
-        if bins == 0 {
-            return Err("`bins` must be positive, when an integer".into());
-        }
+        // numpy.histogram(bins=n): n <= 0 is an error; absent means the SDK default (0 here).
+        let bins = match spec.get("num_bins") {
+            None => 0,
+            Some(n) => match n.as_i64() {
+                Some(n) if n > 0 => n as usize,
+                _ => return Err("`bins` must be positive, when an integer".into()),
+            },
+        };
         check(|e| unsafe { wb_histogram_from_tensor(t.desc(), bins, &mut out, e) })?;
     }
     Ok(wrap(out))

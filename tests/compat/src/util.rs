@@ -142,4 +142,56 @@ impl Tensor {
     pub fn desc(&self) -> *const wb_tensor {
         &*self.desc
     }
+
+    /// `array.tolist()` as JSON text (nested by shape; a 0-d array is its scalar).
+    /// Non-finite floats have no JSON form: an error here, never a silent `null`.
+    pub fn tolist_json(&self) -> Result<String, String> {
+        let size = match self.dtype_name.as_str() {
+            "uint8" | "int8" | "bool" => 1,
+            "uint16" | "int16" => 2,
+            "int32" | "float32" => 4,
+            _ => 8,
+        };
+        let items: Vec<J> = self
+            .bytes
+            .chunks_exact(size)
+            .map(|b| -> Result<J, String> {
+                Ok(match self.dtype_name.as_str() {
+                    "uint8" => J::from(b[0]),
+                    "int8" => J::from(b[0] as i8),
+                    "bool" => J::from(b[0] != 0),
+                    "uint16" => J::from(u16::from_le_bytes([b[0], b[1]])),
+                    "int16" => J::from(i16::from_le_bytes([b[0], b[1]])),
+                    "int32" => J::from(i32::from_le_bytes(b.try_into().unwrap())),
+                    "int64" => J::from(i64::from_le_bytes(b.try_into().unwrap())),
+                    "float32" | "float64" => {
+                        let v = if size == 4 {
+                            f32::from_le_bytes(b.try_into().unwrap()) as f64
+                        } else {
+                            f64::from_le_bytes(b.try_into().unwrap())
+                        };
+                        J::from(
+                            serde_json::Number::from_f64(v)
+                                .ok_or("non-finite value in a tensor passed as JSON")?,
+                        )
+                    }
+                    other => return Err(format!("unknown dtype {other}")),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        fn nest(shape: &[i64], items: &[J]) -> J {
+            match shape.split_first() {
+                None => items.first().cloned().unwrap_or(J::Null),
+                Some((&n, rest)) => {
+                    let stride: usize = rest.iter().map(|&d| d as usize).product();
+                    J::Array(
+                        (0..n as usize)
+                            .map(|i| nest(rest, &items[i * stride..(i + 1) * stride]))
+                            .collect(),
+                    )
+                }
+            }
+        }
+        Ok(nest(&self.shape, &items).to_string())
+    }
 }
