@@ -491,7 +491,7 @@ fn to_intp(f: f64) -> i64 {
 // Integer abstraction
 // ---------------------------------------------------------------------------------------------
 
-trait NpInt: Copy {
+trait NpInt: Copy + Ord {
     /// Bit width of the numpy dtype (bool → 8, as uint8).
     const BITS: u32;
     const SIGNED: bool;
@@ -545,6 +545,30 @@ impl NpInt for bool {
     fn stat_value(self) -> StatValue {
         StatValue::Bool(self)
     }
+}
+
+/// `(min, max)` of non-empty integer data: 16 independent lanes in the native type, so the
+/// pass vectorises (packed integer min/max).
+#[inline(always)]
+fn int_min_max<I: NpInt>(x: &[I]) -> (I, I) {
+    const N: usize = 16;
+    let mut mn = [x[0]; N];
+    let mut mx = [x[0]; N];
+    let chunks = x.chunks_exact(N);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..N {
+            mn[j] = mn[j].min(c[j]);
+            mx[j] = mx[j].max(c[j]);
+        }
+    }
+    let mut lo = mn.iter().copied().min().unwrap_or(x[0]);
+    let mut hi = mx.iter().copied().max().unwrap_or(x[0]);
+    for &v in rest {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    (lo, hi)
 }
 
 /// `b - a` computed in the integer dtype (wrapping like numpy), as a mathematical integer.
@@ -1059,16 +1083,7 @@ fn hist_int<I: NpInt>(x: &[I], n: usize) -> Result<NpHistogram, String> {
     if x.is_empty() {
         return hist_empty::<f64>(n);
     }
-    let mut mn = x[0];
-    let mut mx = x[0];
-    for &v in x {
-        if v.to_i128() < mn.to_i128() {
-            mn = v;
-        }
-        if v.to_i128() > mx.to_i128() {
-            mx = v;
-        }
-    }
+    let (mn, mx) = int_min_max(x);
     let (first, last, denom) = if mn.to_i128() == mx.to_i128() {
         let first = mn.to_f64() - 0.5;
         let last = mx.to_f64() + 0.5;
@@ -1511,16 +1526,7 @@ fn stats_int<I: NpInt>(x: &[I]) -> ArrayStats {
         d * d
     });
     let var = sq / nf;
-    let mut mn = x[0];
-    let mut mx = x[0];
-    for &v in x {
-        if v.to_i128() < mn.to_i128() {
-            mn = v;
-        }
-        if v.to_i128() > mx.to_i128() {
-            mx = v;
-        }
-    }
+    let (mn, mx) = int_min_max(x);
     let idx: Vec<(i64, i64, f64)> = QS.iter().map(|&q| quantile_indices(n, q)).collect();
     let positions: Vec<usize> = idx
         .iter()
