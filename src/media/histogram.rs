@@ -156,4 +156,36 @@ mod tests {
             "only {compared} successful histograms compared"
         );
     }
+
+    #[test]
+    fn small_integer_tables_match_the_generic_path() {
+        let mut next = rng(7);
+        for round in 0..60 {
+            let dt = [DType::U8, DType::I8, DType::U16, DType::I16, DType::Bool][round % 5];
+            let n = if dt.size() == 2 {
+                70_000
+            } else {
+                300 + (next() % 5000) as usize
+            };
+            let mut data = random_data(&mut next, dt, n);
+            let narrow = round % 3;
+            for c in data.chunks_exact_mut(dt.size()) {
+                if dt == DType::Bool {
+                    c[0] %= 2;
+                } else if narrow == 1 {
+                    // a narrow range, so many values sit exactly on bin edges
+                    c[0] %= 13;
+                    if c.len() == 2 {
+                        c[1] = 0;
+                    }
+                }
+            }
+            let v = TensorView::new(&data, dt, &[n]).unwrap();
+            for bins in [1, 7, 64, 512] {
+                let got = histogram_of(&v, bins).map_err(|e| e.message);
+                let want = reference(&v, bins).map(|h| (h.counts, h.edges));
+                assert_eq!(format!("{got:?}"), format!("{want:?}"), "{dt:?} {bins}");
+            }
+        }
+    }
 }
