@@ -18,6 +18,12 @@ pub enum DType {
     F32,
     F64,
     Bool,
+    U32,
+    U64,
+    /// IEEE binary16 (numpy float16).
+    F16,
+    /// bfloat16 (torch), treated as the float32 values `tensor.float()` gives.
+    BF16,
 }
 
 impl DType {
@@ -25,9 +31,9 @@ impl DType {
     pub fn size(self) -> usize {
         match self {
             DType::U8 | DType::I8 | DType::Bool => 1,
-            DType::U16 | DType::I16 => 2,
-            DType::I32 | DType::F32 => 4,
-            DType::I64 | DType::F64 => 8,
+            DType::U16 | DType::I16 | DType::F16 | DType::BF16 => 2,
+            DType::I32 | DType::F32 | DType::U32 => 4,
+            DType::I64 | DType::F64 | DType::U64 => 8,
         }
     }
     /// numpy's name for the dtype (used in error messages, as the SDK prints them).
@@ -42,6 +48,10 @@ impl DType {
             DType::F32 => "float32",
             DType::F64 => "float64",
             DType::Bool => "bool",
+            DType::U32 => "uint32",
+            DType::U64 => "uint64",
+            DType::F16 => "float16",
+            DType::BF16 => "bfloat16",
         }
     }
     /// Parse numpy's dtype name.
@@ -56,11 +66,15 @@ impl DType {
             "float32" => DType::F32,
             "float64" => DType::F64,
             "bool" => DType::Bool,
+            "uint32" => DType::U32,
+            "uint64" => DType::U64,
+            "float16" => DType::F16,
+            "bfloat16" => DType::BF16,
             _ => return None,
         })
     }
     pub fn is_float(self) -> bool {
-        matches!(self, DType::F32 | DType::F64)
+        matches!(self, DType::F32 | DType::F64 | DType::F16 | DType::BF16)
     }
 }
 
@@ -68,6 +82,8 @@ impl DType {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scalar {
     Int(i64),
+    /// uint64 values above `i64::MAX` (smaller ones are `Int`).
+    UInt(u64),
     F32(f32),
     F64(f64),
     Bool(bool),
@@ -77,6 +93,7 @@ impl Scalar {
     pub fn as_f64(self) -> f64 {
         match self {
             Scalar::Int(v) => v as f64,
+            Scalar::UInt(v) => v as f64,
             Scalar::F32(v) => v as f64,
             Scalar::F64(v) => v,
             Scalar::Bool(b) => b as u8 as f64,
@@ -339,6 +356,10 @@ impl<'a> TensorView<'a> {
             DType::I64 => Scalar::Int(i64::from_le_bytes(self.bytes_at(off))),
             DType::F32 => Scalar::F32(f32::from_le_bytes(self.bytes_at(off))),
             DType::F64 => Scalar::F64(f64::from_le_bytes(self.bytes_at(off))),
+            DType::U32 => Scalar::Int(u32::from_le_bytes(self.bytes_at(off)) as i64),
+            DType::U64 => uint_scalar(u64::from_le_bytes(self.bytes_at(off))),
+            DType::F16 => Scalar::F32(half::f16::from_bits(u16::from_le_bytes(self.bytes_at(off))).to_f32()),
+            DType::BF16 => Scalar::F32(half::bf16::from_bits(u16::from_le_bytes(self.bytes_at(off))).to_f32()),
         }
     }
 
@@ -354,6 +375,10 @@ impl<'a> TensorView<'a> {
             DType::I64 => self.map_elems(|v: i64| Scalar::Int(v)),
             DType::F32 => self.map_elems(|v: f32| Scalar::F32(v)),
             DType::F64 => self.map_elems(|v: f64| Scalar::F64(v)),
+            DType::U32 => self.map_elems(|v: u32| Scalar::Int(v as i64)),
+            DType::U64 => self.map_elems(uint_scalar),
+            DType::F16 => self.map_elems(|v: u16| Scalar::F32(f16_to_f32(v))),
+            DType::BF16 => self.map_elems(|v: u16| Scalar::F32(bf16_to_f32(v))),
         }
     }
 
@@ -362,6 +387,9 @@ impl<'a> TensorView<'a> {
         match self.dtype {
             DType::F64 => self.map_elems(|v: f64| v),
             DType::F32 => self.map_elems(|v: f32| v as f64),
+            DType::F16 => self.map_elems(|v: u16| f16_to_f32(v) as f64),
+            DType::BF16 => self.map_elems(|v: u16| bf16_to_f32(v) as f64),
+            DType::U64 => self.map_elems(|v: u64| v as f64),
             DType::Bool => self.map_elems(|v: u8| (v != 0) as u8 as f64),
             _ => self.to_i64_vec().into_iter().map(|v| v as f64).collect(),
         }
@@ -371,6 +399,8 @@ impl<'a> TensorView<'a> {
     pub fn to_f32(&self) -> Vec<f32> {
         match self.dtype {
             DType::F32 => self.map_elems(|v: f32| v),
+            DType::F16 => self.map_elems(f16_to_f32),
+            DType::BF16 => self.map_elems(bf16_to_f32),
             _ => self.to_f64().into_iter().map(|v| v as f32).collect(),
         }
     }
@@ -382,9 +412,12 @@ impl<'a> TensorView<'a> {
         match self.dtype {
             DType::U8 | DType::I8 | DType::Bool => self.map_elems(|v: u8| v),
             DType::U16 | DType::I16 => self.map_elems(|v: u16| v as u8),
-            DType::I32 => self.map_elems(|v: u32| v as u8),
-            DType::I64 => self.map_elems(|v: u64| v as u8),
+            DType::I32 | DType::U32 => self.map_elems(|v: u32| v as u8),
+            DType::I64 | DType::U64 => self.map_elems(|v: u64| v as u8),
             DType::F32 => self.map_elems(|v: f32| cast_f64_u8(v as f64)),
+            // numpy converts half to float, then casts like float32
+            DType::F16 => self.map_elems(|v: u16| cast_f64_u8(f16_to_f32(v) as f64)),
+            DType::BF16 => self.map_elems(|v: u16| cast_f64_u8(bf16_to_f32(v) as f64)),
             DType::F64 => self.map_elems(cast_f64_u8),
         }
     }
@@ -409,6 +442,13 @@ macro_rules! elem {
     )*};
 }
 elem!(u8, i8, u16, i16, u32, i32, u64, i64, f32, f64);
+
+impl Elem for half::f16 {
+    #[inline(always)]
+    fn from_le(b: &[u8]) -> Self {
+        half::f16::from_bits(<u16 as Elem>::from_le(b))
+    }
+}
 
 impl<'a> TensorView<'a> {
     /// The elements as `&[T]` without a copy: C-contiguous, `T` of the element size, aligned
@@ -528,10 +568,37 @@ impl<'a> TensorView<'a> {
             DType::I16 => self.map_elems(|v: i16| v as i64),
             DType::I32 => self.map_elems(|v: i32| v as i64),
             DType::I64 => self.map_elems(|v: i64| v),
+            DType::U32 => self.map_elems(|v: u32| v as i64),
+            // wraps above i64::MAX
+            DType::U64 => self.map_elems(|v: u64| v as i64),
             DType::F32 => self.map_elems(|v: f32| v as i64),
             DType::F64 => self.map_elems(|v: f64| v as i64),
+            DType::F16 => self.map_elems(|v: u16| f16_to_f32(v) as i64),
+            DType::BF16 => self.map_elems(|v: u16| bf16_to_f32(v) as i64),
         }
     }
+}
+
+/// uint64 as a scalar: `Int` when it fits, else `UInt`.
+#[inline]
+fn uint_scalar(v: u64) -> Scalar {
+    if v <= i64::MAX as u64 {
+        Scalar::Int(v as i64)
+    } else {
+        Scalar::UInt(v)
+    }
+}
+
+/// IEEE half bits → f32 (exact).
+#[inline(always)]
+pub fn f16_to_f32(bits: u16) -> f32 {
+    half::f16::from_bits(bits).to_f32()
+}
+
+/// bfloat16 bits → f32 (exact: the high half of the float32).
+#[inline(always)]
+pub fn bf16_to_f32(bits: u16) -> f32 {
+    f32::from_bits((bits as u32) << 16)
 }
 
 /// C-order strides (in elements) for a shape.
@@ -557,6 +624,7 @@ pub fn cast_f64_u8(v: f64) -> u8 {
 pub fn cast_u8(s: Scalar) -> u8 {
     match s {
         Scalar::Int(v) => v as u8,
+        Scalar::UInt(v) => v as u8,
         Scalar::Bool(b) => b as u8,
         Scalar::F32(v) => cast_f64_u8(v as f64),
         Scalar::F64(v) => cast_f64_u8(v),

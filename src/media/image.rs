@@ -632,6 +632,27 @@ impl LegacyFloat for f64 {
     }
 }
 
+impl LegacyFloat for half::f16 {
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        self.to_f64()
+    }
+    fn from_f64(v: f64) -> Self {
+        half::f16::from_f64(v)
+    }
+    fn sub(self, o: Self) -> Self {
+        self - o
+    }
+    #[inline(always)]
+    fn norm(self, lowest: Self, ptp: Self) -> Self {
+        (self - lowest) / ptp
+    }
+    #[inline(always)]
+    fn times_255(self) -> f64 {
+        (self * half::f16::from_f32(255.0)).to_f64()
+    }
+}
+
 /// The float branch of `Image.to_uint8`: one min/max pass, then one mapping pass (the
 /// normalisation and the final test are fused; numbers computed exactly as numpy does).
 fn legacy_float<T: LegacyFloat>(d: &[T]) -> Vec<u8> {
@@ -700,10 +721,16 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
     match t.dtype() {
         DType::F32 => legacy_float(&t.elems::<f32>()),
         DType::F64 => legacy_float(&t.elems::<f64>()),
+        DType::F16 => legacy_float(&t.elems::<half::f16>()),
+        // torch `.float()` first
+        DType::BF16 => legacy_float(&t.map_elems(crate::tensor::bf16_to_f32)),
         dt => {
             // Integer arithmetic wraps in the input dtype; true division gives float64.
             let bits = (dt.size() * 8) as u32;
-            let signed = !matches!(dt, DType::U8 | DType::U16 | DType::Bool);
+            let signed = !matches!(
+                dt,
+                DType::U8 | DType::U16 | DType::U32 | DType::U64 | DType::Bool
+            );
             let wrap = |v: i64| -> i64 {
                 if bits == 64 {
                     v
