@@ -292,6 +292,16 @@ typedef enum wb_dtype {
    * One byte per element, 0 = false, anything else = true.
    */
   WB_DTYPE_BOOL = 8,
+  /**
+   * IEEE half (numpy float16); computed in float16 like numpy where the SDK would.
+   */
+  WB_DTYPE_F16 = 9,
+  /**
+   * bfloat16 (torch.bfloat16): read as the float32 values `tensor.float()` gives.
+   */
+  WB_DTYPE_BF16 = 10,
+  WB_DTYPE_U32 = 11,
+  WB_DTYPE_U64 = 12,
 } wb_dtype;
 
 /**

@@ -187,6 +187,7 @@ fn not_serialisable(class: &str) -> Error {
 fn scalar_json(s: Scalar) -> Json {
     match s {
         Scalar::Int(i) => Json::Int(i),
+        Scalar::UInt(u) => Json::UInt(u),
         Scalar::F32(v) => Json::Float(v as f64),
         Scalar::F64(v) => Json::Float(v),
         Scalar::Bool(b) => Json::Bool(b),
@@ -245,7 +246,15 @@ pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
 
 /// Flat little-endian bytes of an NdArray (f32 kept as f32, everything else f64).
 fn scalars_to_bytes(a: &NdArray) -> (Vec<u8>, DType) {
-    if a.dtype == DType::F32 {
+    if a.dtype == DType::F16 {
+        let b = a
+            .data
+            .iter()
+            .flat_map(|s| half::f16::from_f64(s.as_f64()).to_le_bytes())
+            .collect();
+        return (b, DType::F16);
+    }
+    if matches!(a.dtype, DType::F32 | DType::BF16) {
         let b = a
             .data
             .iter()
@@ -297,6 +306,8 @@ fn array_statistics(a: &NdArray) -> Result<Json> {
     let i64s: Vec<i64>;
     let u8s: Vec<u8>;
     let u16s: Vec<u16>;
+    let u32s: Vec<u32>;
+    let u64s: Vec<u64>;
     let data = match a.dtype {
         DType::F64 => {
             floats64 = a.data.iter().map(|s| s.as_f64()).collect();
@@ -336,6 +347,49 @@ fn array_statistics(a: &NdArray) -> Result<Json> {
         DType::U16 => {
             u16s = ints(a);
             HistData::U16(&u16s)
+        }
+        DType::U32 => {
+            u32s = ints(a);
+            HistData::U32(&u32s)
+        }
+        DType::U64 => {
+            u64s = a
+                .data
+                .iter()
+                .filter_map(|s| match *s {
+                    Scalar::Int(i) => u64::try_from(i).ok(),
+                    Scalar::UInt(u) => Some(u),
+                    _ => None,
+                })
+                .collect();
+            HistData::U64(&u64s)
+        }
+        DType::BF16 => {
+            // torch `.float()` first: the float32 statistics
+            floats32 = a.data.iter().map(|s| s.as_f64() as f32).collect();
+            HistData::F32(&floats32)
+        }
+        DType::F16 => {
+            // numpy reduces float16 in float32 (mean/var accumulate in float32) and returns
+            // float16 results: the float32 statistics rounded to float16.
+            // Percentiles: the float32 ones rounded to float16 (checked against numpy).
+            floats32 = a.data.iter().map(|s| s.as_f64() as f32).collect();
+            let st = try_array_stats(HistData::F32(&floats32)).map_err(Error::invalid)?;
+            let h = |v: f64| half::f16::from_f64(v).to_f64();
+            let halves: Vec<half::f16> = floats32.iter().map(|&v| half::f16::from_f32(v)).collect();
+            let (var, mean, mn, mx) = crate::stats::f16_var_mean_min_max(&halves);
+            return Ok(Json::object([
+                ("_type", Json::str("numpy.ndarray")),
+                ("var", Json::Float(var)),
+                ("mean", Json::Float(mean)),
+                ("min", Json::Float(mn)),
+                ("max", Json::Float(mx)),
+                ("10%", Json::Float(h(st.p10))),
+                ("25%", Json::Float(h(st.p25))),
+                ("75%", Json::Float(h(st.p75))),
+                ("90%", Json::Float(h(st.p90))),
+                ("size", Json::Int(st.size as i64)),
+            ]));
         }
         DType::Bool => {
             return Err(Error::invalid(

@@ -76,6 +76,9 @@ pub enum HistData<'a> {
     U64(&'a [u64]),
     /// numpy bool (histogram: converted to uint8, as numpy does with a RuntimeWarning)
     Bool(&'a [bool]),
+    /// numpy float16 (histogram computed in float16, like numpy; summary statistics: not
+    /// supported, an error)
+    F16(&'a [half::f16]),
 }
 
 impl HistData<'_> {
@@ -93,6 +96,7 @@ impl HistData<'_> {
             HistData::U32(v) => v.len(),
             HistData::U64(v) => v.len(),
             HistData::Bool(v) => v.len(),
+            HistData::F16(v) => v.len(),
         }
     }
 
@@ -163,6 +167,7 @@ fn np_histogram_impl(data: HistData<'_>, num_bins: usize) -> Result<NpHistogram,
         HistData::U32(v) => hist_int(v, num_bins),
         HistData::U64(v) => hist_int(v, num_bins),
         HistData::Bool(v) => hist_int(v, num_bins),
+        HistData::F16(v) => hist_f16(v, num_bins),
     }
 }
 
@@ -262,6 +267,11 @@ pub fn try_array_stats(data: HistData<'_>) -> Result<ArrayStats, String> {
         HistData::U16(v) => Ok(stats_int(v)),
         HistData::U32(v) => Ok(stats_int(v)),
         HistData::U64(v) => Ok(stats_int(v)),
+        HistData::F16(_) => Err(
+            "summary statistics of float16 arrays are not supported (numpy computes them in \
+             float16); convert to float32"
+                .to_string(),
+        ),
         HistData::Bool(_) => Err(
             "numpy boolean subtract, the `-` operator, is not supported, \
                                   use the bitwise_xor, the `^` operator, or the logical_xor \
@@ -398,6 +408,199 @@ impl NpFloat for f32 {
     }
 }
 
+impl NpFloat for half::f16 {
+    // numpy has no SIMD min/max kernel for float16 (the scalar loop keeps the first of equal
+    // values); `simd_reduce` is not used for it (see `hist_f16`).
+    const LANES: usize = 1;
+    const UNIT_ROUNDOFF: f64 = 1.0 / 2048.0;
+    const TINY: f64 = 5.960_464_477_539_063e-8;
+    const ZERO: Self = half::f16::ZERO;
+    const NEG_ZERO: Self = half::f16::NEG_ZERO;
+    const HALF: Self = half::f16::from_bits(0x3800);
+    const NAN: Self = half::f16::NAN;
+    fn from_usize(n: usize) -> Self {
+        half::f16::from_f64(n as f64)
+    }
+    fn from_f64(x: f64) -> Self {
+        half::f16::from_f64(x)
+    }
+    fn to_f64(self) -> f64 {
+        half::f16::to_f64(self)
+    }
+    fn is_nan(self) -> bool {
+        half::f16::is_nan(self)
+    }
+    fn is_finite(self) -> bool {
+        half::f16::is_finite(self)
+    }
+    fn np_str(self) -> String {
+        // numpy prints the shortest float16 digits; only reached for ±inf in error messages
+        py_float_repr(half::f16::to_f64(self))
+    }
+    fn fast_min(self, other: Self) -> Self {
+        if other < self {
+            other
+        } else {
+            self
+        }
+    }
+    fn fast_max(self, other: Self) -> Self {
+        if other > self {
+            other
+        } else {
+            self
+        }
+    }
+    fn min_max_pass(x: &[Self]) -> (Self, Self) {
+        min_max_lanes::<half::f16, 1>(x)
+    }
+}
+
+/// `(np.var(a), np.mean(a), np.amin(a), np.amax(a))` of a non-empty float16 array, as numpy
+/// computes them (widened to f64):
+/// * mean: `umr_sum(a, dtype=float32)` (buffered cast: pairwise sums of 8192-element chunks
+///   accumulated in float32), divided by the intp count in float64, rounded to float32 and
+///   then to float16;
+/// * var: the mean of `_var` is a float16 sum (float16 add.reduce = one float32 pairwise sum
+///   rounded to float16) divided in float64 and rounded to float16; `x = a - mean` and `x*x`
+///   in float16 (squares overflow to inf above 65504), their float16 sum, divided likewise;
+/// * min/max: numpy's scalar loop keeps the first of equal values (sign of a zero result).
+pub fn f16_var_mean_min_max(x: &[half::f16]) -> (f64, f64, f64, f64) {
+    use half::f16;
+    let n = x.len() as f64;
+    let to32 = |v: f16| v.to_f32();
+    let mut acc = 0.0f32;
+    for chunk in x.chunks(NPY_BUFSIZE) {
+        acc += pairwise(chunk, &to32);
+    }
+    let mean = f16::from_f32((acc as f64 / n) as f32);
+    let sum16 = f16::from_f32(0.0f32 + pairwise(x, &to32));
+    let arrmean = f16::from_f64(sum16.to_f64() / n);
+    let sq: Vec<f16> = x
+        .iter()
+        .map(|&v| {
+            let d = v - arrmean;
+            d * d
+        })
+        .collect();
+    let ssum = f16::from_f32(0.0f32 + pairwise(&sq, &to32));
+    let var = f16::from_f64(ssum.to_f64() / n);
+    let mut mn = x[0];
+    let mut mx = x[0];
+    for &v in &x[1..] {
+        if !(mn <= v || mn.is_nan()) {
+            mn = v;
+        }
+        if !(mx >= v || mx.is_nan()) {
+            mx = v;
+        }
+    }
+    (var.to_f64(), mean.to_f64(), mn.to_f64(), mx.to_f64())
+}
+
+/// `numpy.histogram` of float16 data, computed in float16 like numpy (every operation is
+/// done in float32 and rounded to float16, as numpy's half loops and the `half` crate do).
+/// float16 has only 65 536 values, so the data are reduced to a count per bit pattern and
+/// every distinct value is binned once with numpy's exact per-element formula.
+fn hist_f16(x: &[half::f16], n: usize) -> Result<NpHistogram, String> {
+    use half::f16;
+    if x.is_empty() {
+        return hist_empty::<f16>(n);
+    }
+    let mut t = vec![0u64; 4 << 16];
+    let (t0, rest) = t.split_at_mut(1 << 16);
+    let (t1, rest) = rest.split_at_mut(1 << 16);
+    let (t2, t3) = rest.split_at_mut(1 << 16);
+    let quads = x.chunks_exact(4);
+    for &v in quads.remainder() {
+        t0[v.to_bits() as usize] += 1;
+    }
+    for q in quads {
+        t0[q[0].to_bits() as usize] += 1;
+        t1[q[1].to_bits() as usize] += 1;
+        t2[q[2].to_bits() as usize] += 1;
+        t3[q[3].to_bits() as usize] += 1;
+    }
+    let present: Vec<(f16, u64)> = (0..1usize << 16)
+        .filter_map(|b| {
+            let c = t0[b] + t1[b] + t2[b] + t3[b];
+            (c > 0).then(|| (f16::from_bits(b as u16), c))
+        })
+        .collect();
+    if present.iter().any(|(v, _)| v.is_nan()) {
+        return Err(NAN_RANGE.to_string());
+    }
+    let mut mn = present[0].0;
+    let mut mx = present[0].0;
+    for &(v, _) in &present {
+        if v < mn {
+            mn = v;
+        }
+        if v > mx {
+            mx = v;
+        }
+    }
+    // numpy's scalar reduction keeps the first of equal values: the sign of a zero result is
+    // that of the first zero in the data.
+    if mn == f16::ZERO || mx == f16::ZERO {
+        let z = x.iter().copied().find(|v| *v == f16::ZERO).unwrap_or(f16::ZERO);
+        if mn == f16::ZERO {
+            mn = z;
+        }
+        if mx == f16::ZERO {
+            mx = z;
+        }
+    }
+    if !(mn.is_finite() && mx.is_finite()) {
+        return Err(format!(
+            "autodetected range of [{}, {}] is not finite",
+            mn.np_str(),
+            mx.np_str()
+        ));
+    }
+    let (first, last) = if mn == mx {
+        (mn - f16::HALF, mx + f16::HALF)
+    } else {
+        (mn, mx)
+    };
+    let edges = linspace(first, last, n);
+    check_edges(&edges, n)?;
+    let denom = last - first;
+    let nt = f16::from_usize(n);
+    let last_bin = n - 1;
+    let mut counts = vec![0i64; n];
+    for &(v, c) in &present {
+        let ki = to_intp((((v - first) / denom) * nt).to_f64());
+        if ki < 0 || ki as u64 > n as u64 {
+            // degenerate range: numpy's literal block loop decides (errors included)
+            let all: Vec<f16> = x.to_vec();
+            let counts = assign_exact(&all, &|v: f16| v, first, denom, &edges, n)?;
+            return Ok(NpHistogram {
+                counts,
+                edges: edges.iter().map(|e| e.to_f64()).collect(),
+            });
+        }
+        let mut k = (ki as usize).min(last_bin);
+        if v < edges[k] {
+            if k == 0 {
+                let counts = assign_exact(x, &|v: f16| v, first, denom, &edges, n)?;
+                return Ok(NpHistogram {
+                    counts,
+                    edges: edges.iter().map(|e| e.to_f64()).collect(),
+                });
+            }
+            k -= 1;
+        } else if k != last_bin && v >= edges[k + 1] {
+            k += 1;
+        }
+        counts[k] += c as i64;
+    }
+    Ok(NpHistogram {
+        counts,
+        edges: edges.iter().map(|e| e.to_f64()).collect(),
+    })
+}
+
 /// Python's `repr(float)` (what numpy scalars give in an f-string): shortest round-trip digits,
 /// positional when `x == 0` or `1e-4 <= |x| < 1e16`, otherwise scientific with an at least
 /// two-digit exponent (`1e+16`, `1.5e-05`).
@@ -491,7 +694,7 @@ fn to_intp(f: f64) -> i64 {
 // Integer abstraction
 // ---------------------------------------------------------------------------------------------
 
-trait NpInt: Copy {
+trait NpInt: Copy + Ord {
     /// Bit width of the numpy dtype (bool → 8, as uint8).
     const BITS: u32;
     const SIGNED: bool;
@@ -545,6 +748,30 @@ impl NpInt for bool {
     fn stat_value(self) -> StatValue {
         StatValue::Bool(self)
     }
+}
+
+/// `(min, max)` of non-empty integer data: 16 independent lanes in the native type, so the
+/// pass vectorises (packed integer min/max).
+#[inline(always)]
+fn int_min_max<I: NpInt>(x: &[I]) -> (I, I) {
+    const N: usize = 16;
+    let mut mn = [x[0]; N];
+    let mut mx = [x[0]; N];
+    let chunks = x.chunks_exact(N);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..N {
+            mn[j] = mn[j].min(c[j]);
+            mx[j] = mx[j].max(c[j]);
+        }
+    }
+    let mut lo = mn.iter().copied().min().unwrap_or(x[0]);
+    let mut hi = mx.iter().copied().max().unwrap_or(x[0]);
+    for &v in rest {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    (lo, hi)
 }
 
 /// `b - a` computed in the integer dtype (wrapping like numpy), as a mathematical integer.
@@ -1055,20 +1282,12 @@ fn hist_float<T: NpFloat>(x: &[T], n: usize) -> Result<NpHistogram, String> {
     })
 }
 
+#[inline(always)]
 fn hist_int<I: NpInt>(x: &[I], n: usize) -> Result<NpHistogram, String> {
     if x.is_empty() {
         return hist_empty::<f64>(n);
     }
-    let mut mn = x[0];
-    let mut mx = x[0];
-    for &v in x {
-        if v.to_i128() < mn.to_i128() {
-            mn = v;
-        }
-        if v.to_i128() > mx.to_i128() {
-            mx = v;
-        }
-    }
+    let (mn, mx) = int_min_max(x);
     let (first, last, denom) = if mn.to_i128() == mx.to_i128() {
         let first = mn.to_f64() - 0.5;
         let last = mx.to_f64() + 0.5;
@@ -1080,8 +1299,72 @@ fn hist_int<I: NpInt>(x: &[I], n: usize) -> Result<NpHistogram, String> {
     };
     let edges = linspace(first, last, n);
     check_edges(&edges, n)?;
+    if I::BITS <= 16 && x.len() >= 1 << I::BITS {
+        if let Some(counts) = small_int_counts(x, mn, mx, first, denom, &edges, n) {
+            return Ok(NpHistogram { counts, edges });
+        }
+    }
     let counts = assign(x, |v: I| v.to_f64(), first, last, denom, &edges, n)?;
     Ok(NpHistogram { counts, edges })
+}
+
+/// Histogram of ≤16-bit integer data through a table of value counts: every distinct value
+/// is binned once with numpy's exact per-element formula (index, then the ±1 edge
+/// corrections), so the result is the same as binning every element. `None` if an index
+/// leaves `0..=n` (cannot happen for a finite integer range; the general path then decides).
+#[inline(always)]
+fn small_int_counts<I: NpInt>(
+    x: &[I],
+    mn: I,
+    mx: I,
+    first: f64,
+    denom: f64,
+    edges: &[f64],
+    n: usize,
+) -> Option<Vec<i64>> {
+    let lo = mn.to_i128();
+    let span = (mx.to_i128() - lo) as usize + 1;
+    // four tables so runs of equal values do not serialise on one counter
+    let mut t = vec![0u64; 4 * span];
+    let (t0, rest) = t.split_at_mut(span);
+    let (t1, rest) = rest.split_at_mut(span);
+    let (t2, t3) = rest.split_at_mut(span);
+    let idx = |v: I| (v.to_i128() - lo) as usize;
+    let quads = x.chunks_exact(4);
+    for &v in quads.remainder() {
+        t0[idx(v)] += 1;
+    }
+    for q in quads {
+        t0[idx(q[0])] += 1;
+        t1[idx(q[1])] += 1;
+        t2[idx(q[2])] += 1;
+        t3[idx(q[3])] += 1;
+    }
+    let nt = n as f64;
+    let last_bin = n - 1;
+    let mut counts = vec![0i64; n];
+    for j in 0..span {
+        let c = t0[j] + t1[j] + t2[j] + t3[j];
+        if c == 0 {
+            continue;
+        }
+        let v = i128_to_f64(lo + j as i128);
+        let ki = to_intp(((v - first) / denom) * nt);
+        if ki < 0 || ki as u64 > n as u64 {
+            return None;
+        }
+        let mut k = (ki as usize).min(last_bin);
+        if v < edges[k] {
+            if k == 0 {
+                return None;
+            }
+            k -= 1;
+        } else if k != last_bin && v >= edges[k + 1] {
+            k += 1;
+        }
+        counts[k] += c as i64;
+    }
+    Some(counts)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1511,16 +1794,7 @@ fn stats_int<I: NpInt>(x: &[I]) -> ArrayStats {
         d * d
     });
     let var = sq / nf;
-    let mut mn = x[0];
-    let mut mx = x[0];
-    for &v in x {
-        if v.to_i128() < mn.to_i128() {
-            mn = v;
-        }
-        if v.to_i128() > mx.to_i128() {
-            mx = v;
-        }
-    }
+    let (mn, mx) = int_min_max(x);
     let idx: Vec<(i64, i64, f64)> = QS.iter().map(|&q| quantile_indices(n, q)).collect();
     let positions: Vec<usize> = idx
         .iter()

@@ -18,6 +18,12 @@ pub enum DType {
     F32,
     F64,
     Bool,
+    U32,
+    U64,
+    /// IEEE binary16 (numpy float16).
+    F16,
+    /// bfloat16 (torch), treated as the float32 values `tensor.float()` gives.
+    BF16,
 }
 
 impl DType {
@@ -25,9 +31,9 @@ impl DType {
     pub fn size(self) -> usize {
         match self {
             DType::U8 | DType::I8 | DType::Bool => 1,
-            DType::U16 | DType::I16 => 2,
-            DType::I32 | DType::F32 => 4,
-            DType::I64 | DType::F64 => 8,
+            DType::U16 | DType::I16 | DType::F16 | DType::BF16 => 2,
+            DType::I32 | DType::F32 | DType::U32 => 4,
+            DType::I64 | DType::F64 | DType::U64 => 8,
         }
     }
     /// numpy's name for the dtype (used in error messages, as the SDK prints them).
@@ -42,6 +48,10 @@ impl DType {
             DType::F32 => "float32",
             DType::F64 => "float64",
             DType::Bool => "bool",
+            DType::U32 => "uint32",
+            DType::U64 => "uint64",
+            DType::F16 => "float16",
+            DType::BF16 => "bfloat16",
         }
     }
     /// Parse numpy's dtype name.
@@ -56,11 +66,15 @@ impl DType {
             "float32" => DType::F32,
             "float64" => DType::F64,
             "bool" => DType::Bool,
+            "uint32" => DType::U32,
+            "uint64" => DType::U64,
+            "float16" => DType::F16,
+            "bfloat16" => DType::BF16,
             _ => return None,
         })
     }
     pub fn is_float(self) -> bool {
-        matches!(self, DType::F32 | DType::F64)
+        matches!(self, DType::F32 | DType::F64 | DType::F16 | DType::BF16)
     }
 }
 
@@ -68,6 +82,8 @@ impl DType {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scalar {
     Int(i64),
+    /// uint64 values above `i64::MAX` (smaller ones are `Int`).
+    UInt(u64),
     F32(f32),
     F64(f64),
     Bool(bool),
@@ -77,6 +93,7 @@ impl Scalar {
     pub fn as_f64(self) -> f64 {
         match self {
             Scalar::Int(v) => v as f64,
+            Scalar::UInt(v) => v as f64,
             Scalar::F32(v) => v as f64,
             Scalar::F64(v) => v,
             Scalar::Bool(b) => b as u8 as f64,
@@ -339,55 +356,249 @@ impl<'a> TensorView<'a> {
             DType::I64 => Scalar::Int(i64::from_le_bytes(self.bytes_at(off))),
             DType::F32 => Scalar::F32(f32::from_le_bytes(self.bytes_at(off))),
             DType::F64 => Scalar::F64(f64::from_le_bytes(self.bytes_at(off))),
+            DType::U32 => Scalar::Int(u32::from_le_bytes(self.bytes_at(off)) as i64),
+            DType::U64 => uint_scalar(u64::from_le_bytes(self.bytes_at(off))),
+            DType::F16 => Scalar::F32(half::f16::from_bits(u16::from_le_bytes(self.bytes_at(off))).to_f32()),
+            DType::BF16 => Scalar::F32(half::bf16::from_bits(u16::from_le_bytes(self.bytes_at(off))).to_f32()),
         }
     }
 
     /// All elements in logical order.
     pub fn to_scalars(&self) -> Vec<Scalar> {
-        let mut out = Vec::with_capacity(self.numel());
-        self.for_each_offset(|o| out.push(self.scalar_at(o)));
-        out
+        match self.dtype {
+            DType::U8 => self.map_elems(|v: u8| Scalar::Int(v as i64)),
+            DType::I8 => self.map_elems(|v: i8| Scalar::Int(v as i64)),
+            DType::Bool => self.map_elems(|v: u8| Scalar::Bool(v != 0)),
+            DType::U16 => self.map_elems(|v: u16| Scalar::Int(v as i64)),
+            DType::I16 => self.map_elems(|v: i16| Scalar::Int(v as i64)),
+            DType::I32 => self.map_elems(|v: i32| Scalar::Int(v as i64)),
+            DType::I64 => self.map_elems(|v: i64| Scalar::Int(v)),
+            DType::F32 => self.map_elems(|v: f32| Scalar::F32(v)),
+            DType::F64 => self.map_elems(|v: f64| Scalar::F64(v)),
+            DType::U32 => self.map_elems(|v: u32| Scalar::Int(v as i64)),
+            DType::U64 => self.map_elems(uint_scalar),
+            DType::F16 => self.map_elems(|v: u16| Scalar::F32(f16_to_f32(v))),
+            DType::BF16 => self.map_elems(|v: u16| Scalar::F32(bf16_to_f32(v))),
+        }
     }
 
     /// All elements as f64, logical order (exact for every dtype but i64 beyond 2^53).
     pub fn to_f64(&self) -> Vec<f64> {
-        let mut out = Vec::with_capacity(self.numel());
-        match (self.dtype, self.contiguous_bytes()) {
-            (DType::F64, Some(b)) => out.extend(
-                b.chunks_exact(8)
-                    .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
-            ),
-            _ => self.for_each_offset(|o| out.push(self.scalar_at(o).as_f64())),
+        match self.dtype {
+            DType::F64 => self.map_elems(|v: f64| v),
+            DType::F32 => self.map_elems(|v: f32| v as f64),
+            DType::F16 => self.map_elems(|v: u16| f16_to_f32(v) as f64),
+            DType::BF16 => self.map_elems(|v: u16| bf16_to_f32(v) as f64),
+            DType::U64 => self.map_elems(|v: u64| v as f64),
+            DType::Bool => self.map_elems(|v: u8| (v != 0) as u8 as f64),
+            _ => self.to_i64_vec().into_iter().map(|v| v as f64).collect(),
         }
-        out
     }
 
     /// All elements as f32 (only meaningful for F32 data).
     pub fn to_f32(&self) -> Vec<f32> {
-        let mut out = Vec::with_capacity(self.numel());
-        self.for_each_offset(|o| {
-            out.push(match self.scalar_at(o) {
-                Scalar::F32(v) => v,
-                s => s.as_f64() as f32,
-            })
-        });
-        out
+        match self.dtype {
+            DType::F32 => self.map_elems(|v: f32| v),
+            DType::F16 => self.map_elems(f16_to_f32),
+            DType::BF16 => self.map_elems(bf16_to_f32),
+            _ => self.to_f64().into_iter().map(|v| v as f32).collect(),
+        }
     }
 
     /// numpy `astype(uint8)` as on x86-64: integers wrap mod 256, floats truncate toward zero
     /// and then wrap; NaN, ±inf and values outside the int32 range become 0 (cvttsd2si
     /// returns 0x80000000 for them). This is what wandb 0.31 does to image/video data (§2.2).
     pub fn to_u8_cast(&self) -> Vec<u8> {
-        if let (DType::U8, Some(b)) = (self.dtype, self.contiguous_bytes()) {
-            return b.to_vec();
-        }
-        let mut out = Vec::with_capacity(self.numel());
         match self.dtype {
-            DType::U8 | DType::I8 | DType::Bool => self.for_each_offset(|o| out.push(self.data[o])),
-            _ => self.for_each_offset(|o| out.push(cast_u8(self.scalar_at(o)))),
+            DType::U8 | DType::I8 | DType::Bool => self.map_elems(|v: u8| v),
+            DType::U16 | DType::I16 => self.map_elems(|v: u16| v as u8),
+            DType::I32 | DType::U32 => self.map_elems(|v: u32| v as u8),
+            DType::I64 | DType::U64 => self.map_elems(|v: u64| v as u8),
+            DType::F32 => self.map_elems(|v: f32| cast_f64_u8(v as f64)),
+            // numpy converts half to float, then casts like float32
+            DType::F16 => self.map_elems(|v: u16| cast_f64_u8(f16_to_f32(v) as f64)),
+            DType::BF16 => self.map_elems(|v: u16| cast_f64_u8(bf16_to_f32(v) as f64)),
+            DType::F64 => self.map_elems(cast_f64_u8),
         }
+    }
+}
+
+/// A plain numeric element type readable from little-endian bytes (every bit pattern valid).
+pub trait Elem: Copy + Send + Sync + 'static {
+    /// Reads one element from the first `size_of::<Self>()` bytes of `b`.
+    fn from_le(b: &[u8]) -> Self;
+}
+
+macro_rules! elem {
+    ($($t:ty),*) => {$(
+        impl Elem for $t {
+            #[inline(always)]
+            fn from_le(b: &[u8]) -> Self {
+                let mut a = [0u8; std::mem::size_of::<$t>()];
+                a.copy_from_slice(&b[..std::mem::size_of::<$t>()]);
+                <$t>::from_le_bytes(a)
+            }
+        }
+    )*};
+}
+elem!(u8, i8, u16, i16, u32, i32, u64, i64, f32, f64);
+
+impl Elem for half::f16 {
+    #[inline(always)]
+    fn from_le(b: &[u8]) -> Self {
+        half::f16::from_bits(<u16 as Elem>::from_le(b))
+    }
+}
+
+impl<'a> TensorView<'a> {
+    /// The elements as `&[T]` without a copy: C-contiguous, `T` of the element size, aligned
+    /// for `T`, little-endian host. The caller picks the `T` matching `dtype()` (bool as u8).
+    pub fn as_slice<T: Elem>(&self) -> Option<&'a [T]> {
+        if std::mem::size_of::<T>() != self.dtype.size() || cfg!(target_endian = "big") {
+            return None;
+        }
+        let bytes = self.contiguous_bytes()?;
+        // SAFETY: `Elem` types are plain numbers for which every bit pattern is valid; only
+        // the aligned middle part is used and only when there is no unaligned prefix/suffix.
+        let (pre, mid, post) = unsafe { bytes.align_to::<T>() };
+        (pre.is_empty() && post.is_empty()).then_some(mid)
+    }
+
+    /// The elements as `T` (borrowed when possible, else gathered in logical order).
+    pub fn elems<T: Elem>(&self) -> std::borrow::Cow<'a, [T]> {
+        match self.as_slice::<T>() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(self.map_elems(|v: T| v)),
+        }
+    }
+
+    /// `f` applied to every element (read as `T`, the type of `dtype()`), in logical (C) order.
+    ///
+    /// Fast paths: contiguous data is mapped as one slice (vectorisable); strided data walks
+    /// the two innermost axes with constant byte steps, so the per-element cost is one load.
+    #[inline]
+    pub fn map_elems<T: Elem, U>(&self, f: impl Fn(T) -> U) -> Vec<U> {
+        let size = std::mem::size_of::<T>();
+        assert_eq!(
+            size,
+            self.dtype.size(),
+            "map_elems: element type size mismatch"
+        );
+        let n = self.numel();
+        let mut out = Vec::with_capacity(n);
+        if n == 0 {
+            return out;
+        }
+        if let Some(s) = self.as_slice::<T>() {
+            out.extend(s.iter().map(|&v| f(v)));
+            return out;
+        }
+        if let Some(b) = self.contiguous_bytes() {
+            out.extend(b.chunks_exact(size).map(|c| f(T::from_le(c))));
+            return out;
+        }
+        self.for_each_run(|start, len, step| {
+            if step == size as isize {
+                let b = &self.data[start..start + len * size];
+                out.extend(b.chunks_exact(size).map(|c| f(T::from_le(c))));
+            } else {
+                let mut o = start as isize;
+                for _ in 0..len {
+                    out.push(f(T::from_le(&self.data[o as usize..])));
+                    o += step;
+                }
+            }
+        });
         out
     }
+
+    /// Calls `f(start_byte, len, step_bytes)` for each run of the innermost axis (after
+    /// merging axes that are contiguous with each other), in logical order.
+    fn for_each_run(&self, mut f: impl FnMut(usize, usize, isize)) {
+        let item = self.dtype.size() as isize;
+        // Drop size-1 axes and merge axis pairs where the outer stride = inner stride × len.
+        let mut dims: Vec<(usize, isize)> = Vec::with_capacity(self.shape.len());
+        for (&d, &s) in self.shape.iter().zip(&self.strides) {
+            if d == 1 {
+                continue;
+            }
+            match dims.last_mut() {
+                Some(last) if last.1 == s * d as isize => {
+                    last.0 *= d;
+                    last.1 = s;
+                }
+                _ => dims.push((d, s)),
+            }
+        }
+        let Some(&(inner_len, inner_stride)) = dims.last() else {
+            f(self.base, 1, item);
+            return;
+        };
+        let outer = &dims[..dims.len() - 1];
+        let nd = outer.len();
+        let mut idx = vec![0usize; nd];
+        let mut off = self.base as isize;
+        loop {
+            f(off as usize, inner_len, inner_stride * item);
+            let mut ax = nd;
+            loop {
+                if ax == 0 {
+                    return;
+                }
+                ax -= 1;
+                idx[ax] += 1;
+                off += outer[ax].1 * item;
+                if idx[ax] < outer[ax].0 {
+                    break;
+                }
+                off -= outer[ax].1 * item * outer[ax].0 as isize;
+                idx[ax] = 0;
+            }
+        }
+    }
+
+    /// Every element widened to i64 (integers and bool exactly, u64 wrapping, floats truncated
+    /// like a C cast): the integer paths of the conversions.
+    pub fn to_i64_vec(&self) -> Vec<i64> {
+        match self.dtype {
+            DType::U8 => self.map_elems(|v: u8| v as i64),
+            DType::Bool => self.map_elems(|v: u8| (v != 0) as i64),
+            DType::I8 => self.map_elems(|v: i8| v as i64),
+            DType::U16 => self.map_elems(|v: u16| v as i64),
+            DType::I16 => self.map_elems(|v: i16| v as i64),
+            DType::I32 => self.map_elems(|v: i32| v as i64),
+            DType::I64 => self.map_elems(|v: i64| v),
+            DType::U32 => self.map_elems(|v: u32| v as i64),
+            // wraps above i64::MAX
+            DType::U64 => self.map_elems(|v: u64| v as i64),
+            DType::F32 => self.map_elems(|v: f32| v as i64),
+            DType::F64 => self.map_elems(|v: f64| v as i64),
+            DType::F16 => self.map_elems(|v: u16| f16_to_f32(v) as i64),
+            DType::BF16 => self.map_elems(|v: u16| bf16_to_f32(v) as i64),
+        }
+    }
+}
+
+/// uint64 as a scalar: `Int` when it fits, else `UInt`.
+#[inline]
+fn uint_scalar(v: u64) -> Scalar {
+    if v <= i64::MAX as u64 {
+        Scalar::Int(v as i64)
+    } else {
+        Scalar::UInt(v)
+    }
+}
+
+/// IEEE half bits → f32 (exact).
+#[inline(always)]
+pub fn f16_to_f32(bits: u16) -> f32 {
+    half::f16::from_bits(bits).to_f32()
+}
+
+/// bfloat16 bits → f32 (exact: the high half of the float32).
+#[inline(always)]
+pub fn bf16_to_f32(bits: u16) -> f32 {
+    f32::from_bits((bits as u32) << 16)
 }
 
 /// C-order strides (in elements) for a shape.
@@ -404,17 +615,16 @@ pub fn c_strides(shape: &[usize]) -> Vec<isize> {
 /// numpy's float→uint8 cast on x86-64 (via a 32-bit truncating conversion).
 #[inline]
 pub fn cast_f64_u8(v: f64) -> u8 {
-    if v.is_nan() || v <= -2147483649.0 || v >= 2147483648.0 {
-        0
-    } else {
-        (v as i32) as u8
-    }
+    // Branch-free so that conversion loops vectorise: `as i32` truncates in range (NaN → 0).
+    let in_range = v > -2147483649.0 && v < 2147483648.0;
+    ((v as i32) as u8) * (in_range as u8)
 }
 
 #[inline]
 pub fn cast_u8(s: Scalar) -> u8 {
     match s {
         Scalar::Int(v) => v as u8,
+        Scalar::UInt(v) => v as u8,
         Scalar::Bool(b) => b as u8,
         Scalar::F32(v) => cast_f64_u8(v as f64),
         Scalar::F64(v) => cast_f64_u8(v),
@@ -422,7 +632,7 @@ pub fn cast_u8(s: Scalar) -> u8 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -467,5 +677,203 @@ mod tests {
         assert_eq!(cast_u8(Scalar::Int(-1)), 255);
         assert_eq!(cast_u8(Scalar::Int(65535)), 255);
         assert_eq!(cast_u8(Scalar::Int(257)), 1);
+    }
+
+    pub(crate) fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut st = seed | 1;
+        move || {
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            st
+        }
+    }
+
+    const ALL: [DType; 9] = [
+        DType::U8,
+        DType::I8,
+        DType::U16,
+        DType::I16,
+        DType::I32,
+        DType::I64,
+        DType::F32,
+        DType::F64,
+        DType::Bool,
+    ];
+
+    /// Random bytes with NaN/±inf/extremes sprinkled into float data.
+    pub(crate) fn random_data(next: &mut impl FnMut() -> u64, dt: DType, n: usize) -> Vec<u8> {
+        let mut data = vec![0u8; n * dt.size()];
+        for c in data.chunks_exact_mut(dt.size()) {
+            let r = next();
+            let b = r.to_le_bytes();
+            c.copy_from_slice(&b[..c.len()]);
+            match (dt, r % 16) {
+                (DType::F64, 0) => c.copy_from_slice(&f64::NAN.to_le_bytes()),
+                (DType::F64, 1) => c.copy_from_slice(&f64::NEG_INFINITY.to_le_bytes()),
+                (DType::F64, 2) => {
+                    c.copy_from_slice(&((r >> 20) as f64 / 4096.0 - 3e5).to_le_bytes())
+                }
+                (DType::F64, 3) => c.copy_from_slice(&2147483648.0f64.to_le_bytes()),
+                (DType::F64, 4) => c.copy_from_slice(&(-2147483648.9f64).to_le_bytes()),
+                (DType::F32, 0) => c.copy_from_slice(&f32::NAN.to_le_bytes()),
+                (DType::F32, 1) => c.copy_from_slice(&f32::INFINITY.to_le_bytes()),
+                (DType::F32, 2) => {
+                    c.copy_from_slice(&((r >> 40) as f32 / 64.0 - 9e4).to_le_bytes())
+                }
+                (DType::F32, 3) => c.copy_from_slice(&f32::MAX.to_le_bytes()),
+                (DType::F32, 4) => c.copy_from_slice(&(-0.0f32).to_le_bytes()),
+                _ => {}
+            }
+        }
+        data
+    }
+
+    /// A random view over `data`: 1–4 axes, permuted, sliced with steps, possibly reversed.
+    pub(crate) fn random_view<'a>(
+        next: &mut impl FnMut() -> u64,
+        data: &'a [u8],
+        dt: DType,
+    ) -> TensorView<'a> {
+        let n = data.len() / dt.size();
+        let nd = 1 + (next() % 4) as usize;
+        // C-contiguous base shape that fits in n
+        let mut shape = vec![1usize; nd];
+        let mut total = 1usize;
+        for d in shape.iter_mut() {
+            let want = 1 + (next() % 7) as usize;
+            if total * want <= n {
+                *d = want;
+                total *= want;
+            }
+        }
+        let base = TensorView::new(&data[..total * dt.size()], dt, &shape).unwrap();
+        let mut v = base.clone();
+        match next() % 4 {
+            0 => {}
+            1 => {
+                // permute axes
+                let mut perm: Vec<usize> = (0..nd).collect();
+                for i in (1..nd).rev() {
+                    perm.swap(i, (next() % (i as u64 + 1)) as usize);
+                }
+                v = v.permuted(&perm);
+            }
+            2 => {
+                // reverse the last axis
+                let last = nd - 1;
+                let mut strides = v.strides().to_vec();
+                let off = (shape[last] - 1) as isize * strides[last] * dt.size() as isize;
+                strides[last] = -strides[last];
+                v = TensorView::strided(data, off as usize, dt, &shape, Some(&strides)).unwrap();
+            }
+            _ => {
+                // every other element of axis 0
+                let mut sh = shape.clone();
+                sh[0] = shape[0].div_ceil(2);
+                let mut strides = v.strides().to_vec();
+                strides[0] *= 2;
+                v = TensorView::strided(data, 0, dt, &sh, Some(&strides)).unwrap();
+            }
+        }
+        v
+    }
+
+    fn reference_scalars(v: &TensorView<'_>) -> Vec<Scalar> {
+        let mut out = Vec::new();
+        v.for_each_offset(|o| out.push(v.scalar_at(o)));
+        out
+    }
+
+    fn reference_cast_u8(s: Scalar) -> u8 {
+        match s {
+            Scalar::Int(v) => v as u8,
+            Scalar::Bool(b) => b as u8,
+            Scalar::F32(v) => reference_f64_u8(v as f64),
+            Scalar::F64(v) => reference_f64_u8(v),
+        }
+    }
+
+    fn reference_f64_u8(v: f64) -> u8 {
+        if v.is_nan() || v <= -2147483649.0 || v >= 2147483648.0 {
+            0
+        } else {
+            (v as i32) as u8
+        }
+    }
+
+    fn same_bits(a: &[Scalar], b: &[Scalar]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| match (x, y) {
+                (Scalar::F32(p), Scalar::F32(q)) => p.to_bits() == q.to_bits(),
+                (Scalar::F64(p), Scalar::F64(q)) => p.to_bits() == q.to_bits(),
+                _ => x == y,
+            })
+    }
+
+    #[test]
+    fn fast_paths_match_the_generic_iterator() {
+        let mut next = rng(2024);
+        for round in 0..3000 {
+            let dt = ALL[round % ALL.len()];
+            let n = 1 + (next() % 400) as usize;
+            let mut data = random_data(&mut next, dt, n);
+            if dt == DType::Bool {
+                // bool bytes other than 0/1 are read as True (any nonzero)
+                data.iter_mut().for_each(|b| *b %= 3);
+            }
+            let v = random_view(&mut next, &data, dt);
+            let refs = reference_scalars(&v);
+            assert!(
+                same_bits(&v.to_scalars(), &refs),
+                "{dt:?} {:?} {:?}",
+                v.shape(),
+                v.strides()
+            );
+            let u8s: Vec<u8> = if dt == DType::Bool {
+                let mut raw = Vec::new();
+                v.for_each_offset(|o| raw.push(data[o]));
+                raw
+            } else {
+                refs.iter().map(|&s| reference_cast_u8(s)).collect()
+            };
+            assert_eq!(v.to_u8_cast(), u8s, "{dt:?}");
+            let f: Vec<u64> = v.to_f64().iter().map(|x| x.to_bits()).collect();
+            let g: Vec<u64> = refs.iter().map(|s| s.as_f64().to_bits()).collect();
+            assert_eq!(f, g, "{dt:?}");
+            if !dt.is_float() {
+                let i: Vec<i64> = refs
+                    .iter()
+                    .map(|s| match *s {
+                        Scalar::Int(i) => i,
+                        Scalar::Bool(b) => b as i64,
+                        _ => unreachable!(),
+                    })
+                    .collect();
+                assert_eq!(v.to_i64_vec(), i);
+            }
+        }
+    }
+
+    #[test]
+    fn u8_cast_is_branch_free_equivalent() {
+        let mut next = rng(5);
+        let mut vals = vec![
+            -2147483649.0,
+            -2147483648.999,
+            -2147483648.0,
+            2147483647.999,
+            2147483648.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+        ];
+        for _ in 0..1_000_000 {
+            vals.push(f64::from_bits(next()));
+            vals.push(f32::from_bits(next() as u32) as f64);
+            vals.push((next() >> 11) as f64 / 1024.0 - 4e12);
+        }
+        for &x in &vals {
+            assert_eq!(cast_f64_u8(x), reference_f64_u8(x), "{x:e}");
+        }
     }
 }

@@ -24,6 +24,12 @@ const (
 	DTypeF32  DType = C.WB_DTYPE_F32
 	DTypeF64  DType = C.WB_DTYPE_F64
 	DTypeBool DType = C.WB_DTYPE_BOOL
+	// DTypeF16 is IEEE float16 (numpy semantics); pass the bits with RawTensor.
+	DTypeF16 DType = C.WB_DTYPE_F16
+	// DTypeBF16 is bfloat16 (read as the float32 values torch's .float() gives); RawTensor.
+	DTypeBF16 DType = C.WB_DTYPE_BF16
+	DTypeU32  DType = C.WB_DTYPE_U32
+	DTypeU64  DType = C.WB_DTYPE_U64
 )
 
 // Size is the element size in bytes.
@@ -31,11 +37,11 @@ func (d DType) Size() int {
 	switch d {
 	case DTypeU8, DTypeI8, DTypeBool:
 		return 1
-	case DTypeU16, DTypeI16:
+	case DTypeU16, DTypeI16, DTypeF16, DTypeBF16:
 		return 2
-	case DTypeI32, DTypeF32:
+	case DTypeI32, DTypeF32, DTypeU32:
 		return 4
-	case DTypeI64, DTypeF64:
+	case DTypeI64, DTypeF64, DTypeU64:
 		return 8
 	}
 	return 0
@@ -46,7 +52,7 @@ const MaxNDim = C.WB_TENSOR_MAX_NDIM
 
 // Element is a Go type that maps to a DType.
 type Element interface {
-	~uint8 | ~int8 | ~uint16 | ~int16 | ~int32 | ~int64 | ~float32 | ~float64 | ~bool
+	~uint8 | ~int8 | ~uint16 | ~int16 | ~int32 | ~int64 | ~uint32 | ~uint64 | ~float32 | ~float64 | ~bool
 }
 
 // Tensor describes array data in a Go slice, passed to C without copying: a shape, optional
@@ -80,6 +86,10 @@ func TensorOf[T Element](data []T, shape ...int64) Tensor {
 		dt = DTypeI32
 	case reflect.Int64:
 		dt = DTypeI64
+	case reflect.Uint32:
+		dt = DTypeU32
+	case reflect.Uint64:
+		dt = DTypeU64
 	case reflect.Float32:
 		dt = DTypeF32
 	case reflect.Float64:

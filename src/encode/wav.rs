@@ -96,26 +96,49 @@ pub fn encode_wav(
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_bytes.to_le_bytes());
 
+    // Samples are written into the pre-sized buffer (one vectorisable pass per dtype).
+    let start = out.len();
+    out.resize(total, 0);
+    let pcm = out[start..].chunks_exact_mut(2);
     match samples {
-        Samples::F64(v) => v.iter().for_each(|&x| push(&mut out, float_to_i16(x))),
-        Samples::F32(v) => v
-            .iter()
-            .for_each(|&x| push(&mut out, float_to_i16(x as f64))),
-        Samples::I16(v) => v.iter().for_each(|&x| push(&mut out, x)),
-        Samples::I32(v) => v.iter().for_each(|&x| push(&mut out, (x >> 16) as i16)),
+        Samples::F64(v) => pcm
+            .zip(v)
+            .for_each(|(o, &x)| o.copy_from_slice(&float_to_i16(x).to_le_bytes())),
+        Samples::F32(v) => pcm
+            .zip(v)
+            .for_each(|(o, &x)| o.copy_from_slice(&float_to_i16(x as f64).to_le_bytes())),
+        Samples::I16(v) => pcm
+            .zip(v)
+            .for_each(|(o, &x)| o.copy_from_slice(&x.to_le_bytes())),
+        Samples::I32(v) => pcm
+            .zip(v)
+            .for_each(|(o, &x)| o.copy_from_slice(&((x >> 16) as i16).to_le_bytes())),
     }
     Ok(out)
 }
 
-#[inline]
-fn push(out: &mut Vec<u8>, s: i16) {
-    out.extend_from_slice(&s.to_le_bytes());
-}
-
 /// libsndfile's float → PCM16 path: normalised `lrint(x · 2^31)` with clipping, then `>> 16`.
 /// (float32 input is exact in double, so one function serves both.)
-#[inline]
+///
+/// Branch-free so the conversion loop vectorises: clamping to [-2^31, 2^31 - 1] first
+/// (NaN → -2^31, as `f64::max` drops NaN) and rounding half-to-even with the 1.5·2^52 trick
+/// gives the same `>> 16` result as libsndfile's clip-then-`lrint` (the only difference,
+/// -2^31 + 1 instead of -2^31 just above the negative clip level, vanishes in the shift).
+#[inline(always)]
 pub fn float_to_i16(x: f64) -> i16 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
+    #[allow(clippy::manual_clamp)] // NaN must become -2^31 (clamp would keep NaN)
+    let c = (x * 2_147_483_648.0)
+        .max(-2_147_483_648.0)
+        .min(2_147_483_647.0);
+    // low 32 mantissa bits of (c + 1.5·2^52) = round_ties_even(c) in two's complement
+    let i = (c + MAGIC).to_bits() as u32 as i32;
+    (i >> 16) as i16
+}
+
+/// libsndfile's conversion as written (reference for the property test).
+#[cfg(test)]
+fn float_to_i16_reference(x: f64) -> i16 {
     let v = x * 2_147_483_648.0;
     let i: i32 = if v > 2_147_483_647.0 {
         i32::MAX
@@ -206,6 +229,65 @@ mod tests {
             .map(|c| i16::from_le_bytes([c[0], c[1]]))
             .collect();
         assert_eq!(s, vec![0, 16383, -32768, -32768]);
+    }
+
+    #[test]
+    fn float_to_i16_matches_reference() {
+        let mut st = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            st
+        };
+        let mut vals = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.0,
+            -2.0,
+            f64::NAN,
+            f64::INFINITY,
+            -f64::INFINITY,
+            f64::MAX,
+            f64::MIN,
+            5e-324,
+            -5e-324,
+            0.49999997,
+            -0.9999999995343387,
+            -1.0000000004656613,
+            0.9999999995343387,
+            1.0000000004656613,
+        ];
+        for k in -40..=40 {
+            // values on and around the rounding ties of x·2^31 (multiples of 2^-32)
+            let t = (k as f64 + 0.5) / 2_147_483_648.0;
+            vals.extend([
+                t,
+                -t,
+                f64::from_bits(t.to_bits() + 1),
+                f64::from_bits(t.to_bits() - 1),
+            ]);
+            let h = (k as f64 * 65536.0 + 0.5) / 2_147_483_648.0;
+            vals.extend([h, -h, 1.0 - h, h - 1.0]);
+        }
+        for _ in 0..2_000_000 {
+            let r = next();
+            vals.push(match r % 4 {
+                0 => f64::from_bits(next()),
+                1 => (r >> 11) as f64 / (1u64 << 52) as f64 * 2.0 - 1.0,
+                2 => f32::from_bits(next() as u32) as f64,
+                _ => ((r >> 11) as f64 / (1u64 << 53) as f64 * 4.0 - 2.0) as f32 as f64,
+            });
+        }
+        for &v in &vals {
+            assert_eq!(float_to_i16(v), float_to_i16_reference(v), "{v:e}");
+        }
     }
 
     #[test]

@@ -226,6 +226,12 @@ pub enum wb_dtype {
     WB_DTYPE_F64 = 7,
     /// One byte per element, 0 = false, anything else = true.
     WB_DTYPE_BOOL = 8,
+    /// IEEE half (numpy float16); computed in float16 like numpy where the SDK would.
+    WB_DTYPE_F16 = 9,
+    /// bfloat16 (torch.bfloat16): read as the float32 values `tensor.float()` gives.
+    WB_DTYPE_BF16 = 10,
+    WB_DTYPE_U32 = 11,
+    WB_DTYPE_U64 = 12,
 }
 
 /// Maximum `ndim` of a `wb_tensor`.
@@ -274,6 +280,10 @@ pub(crate) unsafe fn tensor_view<'a>(t: *const wb_tensor, name: &str) -> Result<
         6 => DType::F32,
         7 => DType::F64,
         8 => DType::Bool,
+        9 => DType::F16,
+        10 => DType::BF16,
+        11 => DType::U32,
+        12 => DType::U64,
         other => {
             return Err(Error::invalid(format!(
                 "{name}.dtype: unknown dtype value {other}"

@@ -9,7 +9,7 @@ use crate::encode::wav::{encode_wav, Samples};
 use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::media::{downcast, file_json, BindCtx, Media, MediaFile};
-use crate::tensor::{DType, Scalar, TensorView};
+use crate::tensor::{DType, TensorView};
 
 /// libsndfile's channel limit for WAV (`SF_MAX_CHANNELS`).
 pub const MAX_CHANNELS: usize = 1024;
@@ -62,26 +62,16 @@ impl Audio {
             )));
         }
         let bytes = match t.dtype() {
-            DType::F32 => encode_wav(Samples::F32(&t.to_f32()), channels as u16, sr),
-            DType::F64 => encode_wav(Samples::F64(&t.to_f64()), channels as u16, sr),
-            DType::I16 => {
-                let v: Vec<i16> = t
-                    .to_scalars()
-                    .into_iter()
-                    .map(int_of)
-                    .map(|v| v as i16)
-                    .collect();
-                encode_wav(Samples::I16(&v), channels as u16, sr)
-            }
-            DType::I32 => {
-                let v: Vec<i32> = t
-                    .to_scalars()
-                    .into_iter()
-                    .map(int_of)
-                    .map(|v| v as i32)
-                    .collect();
-                encode_wav(Samples::I32(&v), channels as u16, sr)
-            }
+            DType::F32 => encode_wav(Samples::F32(&t.elems::<f32>()), channels as u16, sr),
+            DType::F64 => encode_wav(Samples::F64(&t.elems::<f64>()), channels as u16, sr),
+            // torch `.float()` first (a float16 numpy array is soundfile's dtype error below)
+            DType::BF16 => encode_wav(
+                Samples::F32(&t.map_elems(crate::tensor::bf16_to_f32)),
+                channels as u16,
+                sr,
+            ),
+            DType::I16 => encode_wav(Samples::I16(&t.elems::<i16>()), channels as u16, sr),
+            DType::I32 => encode_wav(Samples::I32(&t.elems::<i32>()), channels as u16, sr),
             other => {
                 return Err(Error::invalid(format!(
                     "dtype must be one of ['float32', 'float64', 'int16', 'int32'] and not '{}'",
@@ -108,13 +98,6 @@ impl Audio {
             duration: None,
             caption: None,
         })
-    }
-}
-
-fn int_of(s: Scalar) -> i64 {
-    match s {
-        Scalar::Int(i) => i,
-        other => other.as_f64() as i64,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::media::classes::Classes;
 use crate::media::mask::ImageMask;
 use crate::media::table::ArtifactFiles;
 use crate::media::{downcast, file_json, BindCtx, Media, MediaFile};
-use crate::tensor::{DType, Scalar, TensorView};
+use crate::tensor::{DType, TensorView};
 
 /// `Image.MAX_ITEMS`: lists are pruned to this many images.
 pub const MAX_ITEMS: usize = 108;
@@ -587,59 +587,178 @@ pub fn convert_mode(data: Vec<u8>, from: ImageMode, to: ImageMode) -> Vec<u8> {
     out
 }
 
-/// float → int32 as numpy on x86-64 (NaN/out of range → INT32_MIN).
+/// float → int32 as numpy on x86-64 (NaN/out of range → INT32_MIN). Branch-free.
+#[inline(always)]
 fn trunc_i32(v: f64) -> i64 {
-    if v.is_nan() || v <= -2147483649.0 || v >= 2147483648.0 {
-        i32::MIN as i64
-    } else {
+    let in_range = v > -2147483649.0 && v < 2147483648.0;
+    if in_range {
         v as i32 as i64
+    } else {
+        i32::MIN as i64
     }
 }
 
+#[inline(always)]
 fn clip_u8_f(v: f64) -> u8 {
     // np.clip keeps NaN, and the uint8 cast makes it 0.
     crate::tensor::cast_f64_u8(v.clamp(0.0, 255.0))
 }
 
+#[inline(always)]
 fn clip_u8_i(v: i64) -> u8 {
     v.clamp(0, 255) as u8
+}
+
+/// Float data in its own precision (numpy arithmetic of the input dtype).
+trait LegacyFloat: crate::tensor::Elem + Copy {
+    fn f64(self) -> f64;
+    fn from_f64(v: f64) -> Self;
+    fn sub(self, o: Self) -> Self;
+    /// `(x - lowest) / ptp` in the dtype.
+    fn norm(self, lowest: Self, ptp: Self) -> Self;
+    /// `x * 255` in the dtype, widened.
+    fn times_255(self) -> f64;
+}
+impl LegacyFloat for f32 {
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        self as f64
+    }
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn sub(self, o: Self) -> Self {
+        self - o
+    }
+    #[inline(always)]
+    fn norm(self, lowest: Self, ptp: Self) -> Self {
+        (self - lowest) / ptp
+    }
+    #[inline(always)]
+    fn times_255(self) -> f64 {
+        (self * 255.0) as f64
+    }
+}
+impl LegacyFloat for f64 {
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        self
+    }
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn sub(self, o: Self) -> Self {
+        self - o
+    }
+    #[inline(always)]
+    fn norm(self, lowest: Self, ptp: Self) -> Self {
+        (self - lowest) / ptp
+    }
+    #[inline(always)]
+    fn times_255(self) -> f64 {
+        self * 255.0
+    }
+}
+
+impl LegacyFloat for half::f16 {
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        self.to_f64()
+    }
+    fn from_f64(v: f64) -> Self {
+        half::f16::from_f64(v)
+    }
+    fn sub(self, o: Self) -> Self {
+        self - o
+    }
+    #[inline(always)]
+    fn norm(self, lowest: Self, ptp: Self) -> Self {
+        (self - lowest) / ptp
+    }
+    #[inline(always)]
+    fn times_255(self) -> f64 {
+        (self * half::f16::from_f32(255.0)).to_f64()
+    }
+}
+
+/// The float branch of `Image.to_uint8`: one min/max pass, then one mapping pass (the
+/// normalisation and the final test are fused; numbers computed exactly as numpy does).
+fn legacy_float<T: LegacyFloat>(d: &[T]) -> Vec<u8> {
+    let (lowest, highest) = nan_min_max(d);
+    if lowest < 0.0 {
+        let lo = T::from_f64(lowest);
+        // numpy: ptp = max - lowest in the dtype
+        let ptp = T::from_f64(highest).sub(lo);
+        let normed = |v: T| v.norm(lo, ptp);
+        let (_, nmax) = nan_min_max_map(d, normed);
+        if nmax <= 1.0 {
+            d.iter()
+                .map(|&v| clip_u8_i(trunc_i32(normed(v).times_255())))
+                .collect()
+        } else {
+            d.iter().map(|&v| clip_u8_f(normed(v).f64())).collect()
+        }
+    } else if highest <= 1.0 {
+        d.iter()
+            .map(|&v| clip_u8_i(trunc_i32(v.times_255())))
+            .collect()
+    } else {
+        d.iter().map(|&v| clip_u8_f(v.f64())).collect()
+    }
+}
+
+/// numpy `(min, max)`: NaN if any element is NaN (vectorisable single pass).
+fn nan_min_max<T: LegacyFloat>(d: &[T]) -> (f64, f64) {
+    nan_min_max_map(d, |v| v)
+}
+
+#[inline(always)]
+fn nan_min_max_map<T: LegacyFloat>(d: &[T], f: impl Fn(T) -> T) -> (f64, f64) {
+    const N: usize = 8;
+    let mut mn = [f64::INFINITY; N];
+    let mut mx = [f64::NEG_INFINITY; N];
+    let mut nan = [false; N];
+    let chunks = d.chunks_exact(N);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..N {
+            let v = f(c[j]).f64();
+            nan[j] |= v.is_nan();
+            mn[j] = if v < mn[j] { v } else { mn[j] };
+            mx[j] = if v > mx[j] { v } else { mx[j] };
+        }
+    }
+    let mut any_nan = nan.iter().any(|&b| b);
+    let mut lo = mn.iter().fold(f64::INFINITY, |a, &b| a.min(b));
+    let mut hi = mx.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    for &v in rest {
+        let v = f(v).f64();
+        any_nan |= v.is_nan();
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if any_nan {
+        (f64::NAN, f64::NAN)
+    } else {
+        (lo, hi)
+    }
 }
 
 /// wandb ≤ 0.18 `Image.to_uint8` in numpy arithmetic of the input dtype (compat README §1.3).
 pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
     match t.dtype() {
-        DType::F32 => {
-            let mut d = t.to_f32();
-            let lowest = nan_min(d.iter().map(|&v| v as f64)) as f32;
-            if lowest < 0.0 {
-                let ptp = nan_max(d.iter().map(|&v| v as f64)) as f32 - lowest;
-                d.iter_mut().for_each(|v| *v = (*v - lowest) / ptp);
-            }
-            if nan_max(d.iter().map(|&v| v as f64)) <= 1.0 {
-                d.iter()
-                    .map(|&v| clip_u8_i(trunc_i32((v * 255.0) as f64)))
-                    .collect()
-            } else {
-                d.iter().map(|&v| clip_u8_f(v as f64)).collect()
-            }
-        }
-        DType::F64 => {
-            let mut d = t.to_f64();
-            let lowest = nan_min(d.iter().copied());
-            if lowest < 0.0 {
-                let ptp = nan_max(d.iter().copied()) - lowest;
-                d.iter_mut().for_each(|v| *v = (*v - lowest) / ptp);
-            }
-            if nan_max(d.iter().copied()) <= 1.0 {
-                d.iter().map(|&v| clip_u8_i(trunc_i32(v * 255.0))).collect()
-            } else {
-                d.iter().map(|&v| clip_u8_f(v)).collect()
-            }
-        }
+        DType::F32 => legacy_float(&t.elems::<f32>()),
+        DType::F64 => legacy_float(&t.elems::<f64>()),
+        DType::F16 => legacy_float(&t.elems::<half::f16>()),
+        // torch `.float()` first
+        DType::BF16 => legacy_float(&t.map_elems(crate::tensor::bf16_to_f32)),
         dt => {
             // Integer arithmetic wraps in the input dtype; true division gives float64.
             let bits = (dt.size() * 8) as u32;
-            let signed = !matches!(dt, DType::U8 | DType::U16 | DType::Bool);
+            let signed = !matches!(
+                dt,
+                DType::U8 | DType::U16 | DType::U32 | DType::U64 | DType::Bool
+            );
             let wrap = |v: i64| -> i64 {
                 if bits == 64 {
                     v
@@ -649,15 +768,7 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
                     v & ((1i64 << bits) - 1)
                 }
             };
-            let vals: Vec<i64> = t
-                .to_scalars()
-                .into_iter()
-                .map(|s| match s {
-                    Scalar::Int(i) => i,
-                    Scalar::Bool(b) => b as i64,
-                    other => other.as_f64() as i64,
-                })
-                .collect();
+            let vals: Vec<i64> = t.to_i64_vec();
             let lowest = vals.iter().copied().min().unwrap_or(0);
             let highest = vals.iter().copied().max().unwrap_or(0);
             if lowest < 0 {
@@ -666,7 +777,7 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
                     .iter()
                     .map(|&v| wrap(v.wrapping_sub(lowest)) as f64 / ptp)
                     .collect();
-                if nan_max(d.iter().copied()) <= 1.0 {
+                if nan_min_max(&d).1 <= 1.0 {
                     d.iter().map(|&v| clip_u8_i(trunc_i32(v * 255.0))).collect()
                 } else {
                     d.iter().map(|&v| clip_u8_f(v)).collect()
@@ -692,32 +803,224 @@ fn wrap_i32(v: i64) -> i64 {
     v as i32 as i64
 }
 
-/// numpy min/max: NaN if any element is NaN.
-fn nan_min(it: impl Iterator<Item = f64>) -> f64 {
-    let mut m = f64::INFINITY;
-    for v in it {
-        if v.is_nan() {
-            return f64::NAN;
-        }
-        m = m.min(v);
-    }
-    m
-}
-
-fn nan_max(it: impl Iterator<Item = f64>) -> f64 {
-    let mut m = f64::NEG_INFINITY;
-    for v in it {
-        if v.is_nan() {
-            return f64::NAN;
-        }
-        m = m.max(v);
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pre-fast-path implementation, kept verbatim as the reference.
+    mod reference {
+        use crate::tensor::{DType, Scalar, TensorView};
+        /// float → int32 as numpy on x86-64 (NaN/out of range → INT32_MIN).
+        fn trunc_i32(v: f64) -> i64 {
+            if v.is_nan() || v <= -2147483649.0 || v >= 2147483648.0 {
+                i32::MIN as i64
+            } else {
+                v as i32 as i64
+            }
+        }
+
+        fn clip_u8_f(v: f64) -> u8 {
+            // np.clip keeps NaN, and the uint8 cast makes it 0.
+            crate::tensor::cast_f64_u8(v.clamp(0.0, 255.0))
+        }
+
+        fn clip_u8_i(v: i64) -> u8 {
+            v.clamp(0, 255) as u8
+        }
+
+        /// wandb ≤ 0.18 `Image.to_uint8` in numpy arithmetic of the input dtype (compat README §1.3).
+        pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
+            match t.dtype() {
+                DType::F32 => {
+                    let mut d = t.to_f32();
+                    let lowest = nan_min(d.iter().map(|&v| v as f64)) as f32;
+                    if lowest < 0.0 {
+                        let ptp = nan_max(d.iter().map(|&v| v as f64)) as f32 - lowest;
+                        d.iter_mut().for_each(|v| *v = (*v - lowest) / ptp);
+                    }
+                    if nan_max(d.iter().map(|&v| v as f64)) <= 1.0 {
+                        d.iter()
+                            .map(|&v| clip_u8_i(trunc_i32((v * 255.0) as f64)))
+                            .collect()
+                    } else {
+                        d.iter().map(|&v| clip_u8_f(v as f64)).collect()
+                    }
+                }
+                DType::F64 => {
+                    let mut d = t.to_f64();
+                    let lowest = nan_min(d.iter().copied());
+                    if lowest < 0.0 {
+                        let ptp = nan_max(d.iter().copied()) - lowest;
+                        d.iter_mut().for_each(|v| *v = (*v - lowest) / ptp);
+                    }
+                    if nan_max(d.iter().copied()) <= 1.0 {
+                        d.iter().map(|&v| clip_u8_i(trunc_i32(v * 255.0))).collect()
+                    } else {
+                        d.iter().map(|&v| clip_u8_f(v)).collect()
+                    }
+                }
+                dt => {
+                    // Integer arithmetic wraps in the input dtype; true division gives float64.
+                    let bits = (dt.size() * 8) as u32;
+                    let signed = !matches!(dt, DType::U8 | DType::U16 | DType::Bool);
+                    let wrap = |v: i64| -> i64 {
+                        if bits == 64 {
+                            v
+                        } else if signed {
+                            (v << (64 - bits)) >> (64 - bits)
+                        } else {
+                            v & ((1i64 << bits) - 1)
+                        }
+                    };
+                    let vals: Vec<i64> = t
+                        .to_scalars()
+                        .into_iter()
+                        .map(|s| match s {
+                            Scalar::Int(i) => i,
+                            Scalar::Bool(b) => b as i64,
+                            other => other.as_f64() as i64,
+                        })
+                        .collect();
+                    let lowest = vals.iter().copied().min().unwrap_or(0);
+                    let highest = vals.iter().copied().max().unwrap_or(0);
+                    if lowest < 0 {
+                        let ptp = wrap(highest.wrapping_sub(lowest)) as f64;
+                        let d: Vec<f64> = vals
+                            .iter()
+                            .map(|&v| wrap(v.wrapping_sub(lowest)) as f64 / ptp)
+                            .collect();
+                        if nan_max(d.iter().copied()) <= 1.0 {
+                            d.iter().map(|&v| clip_u8_i(trunc_i32(v * 255.0))).collect()
+                        } else {
+                            d.iter().map(|&v| clip_u8_f(v)).collect()
+                        }
+                    } else if highest <= 1 {
+                        // bool * 255 promotes to int64; other ints multiply in their own width.
+                        let mul = |v: i64| {
+                            if dt == DType::Bool {
+                                v * 255
+                            } else {
+                                wrap(v.wrapping_mul(255))
+                            }
+                        };
+                        vals.iter().map(|&v| clip_u8_i(wrap_i32(mul(v)))).collect()
+                    } else {
+                        vals.iter().map(|&v| clip_u8_i(v)).collect()
+                    }
+                }
+            }
+        }
+
+        fn wrap_i32(v: i64) -> i64 {
+            v as i32 as i64
+        }
+
+        /// numpy min/max: NaN if any element is NaN.
+        fn nan_min(it: impl Iterator<Item = f64>) -> f64 {
+            let mut m = f64::INFINITY;
+            for v in it {
+                if v.is_nan() {
+                    return f64::NAN;
+                }
+                m = m.min(v);
+            }
+            m
+        }
+
+        fn nan_max(it: impl Iterator<Item = f64>) -> f64 {
+            let mut m = f64::NEG_INFINITY;
+            for v in it {
+                if v.is_nan() {
+                    return f64::NAN;
+                }
+                m = m.max(v);
+            }
+            m
+        }
+    }
+
+    // --- fast paths vs the previous generic implementation -----------------------------------
+
+    pub(crate) fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut st = seed | 1;
+        move || {
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            st
+        }
+    }
+
+    #[test]
+    fn legacy_conversion_matches_reference() {
+        let mut next = rng(77);
+        let dtypes = [
+            DType::U8,
+            DType::I8,
+            DType::U16,
+            DType::I16,
+            DType::I32,
+            DType::I64,
+            DType::F32,
+            DType::F64,
+            DType::Bool,
+        ];
+        for round in 0..600 {
+            let dt = dtypes[round % dtypes.len()];
+            let n = 1 + (next() % 300) as usize;
+            let mut data = vec![0u8; n * dt.size()];
+            let style = next() % 6;
+            for c in data.chunks_exact_mut(dt.size()) {
+                let r = next();
+                match (dt, style) {
+                    (DType::F32, 0) => {
+                        c.copy_from_slice(&((r % 1000) as f32 / 999.0).to_le_bytes())
+                    }
+                    (DType::F32, 1) => {
+                        c.copy_from_slice(&((r % 1000) as f32 / 3.0 - 100.0).to_le_bytes())
+                    }
+                    (DType::F32, 2) if r % 50 == 0 => c.copy_from_slice(&f32::NAN.to_le_bytes()),
+                    (DType::F64, 0) => {
+                        c.copy_from_slice(&((r % 1000) as f64 / 999.0).to_le_bytes())
+                    }
+                    (DType::F64, 1) => {
+                        c.copy_from_slice(&((r % 1000) as f64 / 7.0 - 30.0).to_le_bytes())
+                    }
+                    (DType::F64, 2) if r % 50 == 0 => {
+                        c.copy_from_slice(&f64::INFINITY.to_le_bytes())
+                    }
+                    (DType::Bool, _) => c[0] = (r % 2) as u8,
+                    (_, 3) => c.fill(0),
+                    (_, 4) => {
+                        let b = r.to_le_bytes();
+                        c.copy_from_slice(&b[..c.len()]);
+                        c[c.len() - 1] &= 0x3f;
+                        if c.len() == 1 {
+                            c[0] %= 2;
+                        }
+                    }
+                    _ => {
+                        let b = r.to_le_bytes();
+                        c.copy_from_slice(&b[..c.len()]);
+                    }
+                }
+            }
+            // contiguous, and a reversed strided view of the same data
+            let t = TensorView::new(&data, dt, &[n]).unwrap();
+            assert_eq!(
+                legacy_to_u8(&t),
+                reference::legacy_to_u8(&t),
+                "{dt:?} style {style}"
+            );
+            let rev =
+                TensorView::strided(&data, (n - 1) * dt.size(), dt, &[n], Some(&[-1])).unwrap();
+            assert_eq!(
+                legacy_to_u8(&rev),
+                reference::legacy_to_u8(&rev),
+                "{dt:?} reversed"
+            );
+        }
+    }
 
     fn px(shape: &[usize], data: &[u8], mode: Option<ImageMode>) -> Result<Pixels> {
         let t = TensorView::new(data, DType::U8, shape).unwrap();

@@ -51,6 +51,7 @@ pub fn tolist(t: &TensorView<'_>) -> Json {
     fn scalar(s: Scalar) -> Json {
         match s {
             Scalar::Int(i) => Json::Int(i),
+            Scalar::UInt(u) => Json::UInt(u),
             Scalar::F32(v) => Json::Float(v as f64),
             Scalar::F64(v) => Json::Float(v),
             Scalar::Bool(b) => Json::Bool(b),

@@ -258,6 +258,7 @@ fn contains_histogram(v: &Value) -> bool {
 fn scalar_json(s: Scalar, nan_to_null: bool) -> Json {
     match s {
         Scalar::Int(i) => Json::Int(i),
+        Scalar::UInt(u) => Json::UInt(u),
         Scalar::Bool(b) => Json::Bool(b),
         Scalar::F32(f) if nan_to_null && f.is_nan() => Json::Null,
         Scalar::F64(f) if nan_to_null && f.is_nan() => Json::Null,

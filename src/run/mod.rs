@@ -919,6 +919,7 @@ fn config_json(key: &str, v: &Value) -> Result<Json> {
                 match shape.split_first() {
                     None => match data.first() {
                         Some(Scalar::Int(i)) => Json::Int(*i),
+                        Some(Scalar::UInt(u)) => Json::UInt(*u),
                         Some(Scalar::F32(f)) => Json::Float(f64::from(*f)),
                         Some(Scalar::F64(f)) => Json::Float(*f),
                         Some(Scalar::Bool(b)) => Json::Bool(*b),

@@ -354,7 +354,7 @@ inline void set_log_handler(LogHandler handler, LogLevel min = LogLevel::Warn) {
 // ------------------------------------------------------------------------------------------
 
 /// The wb_dtype of a C++ element type (uint8_t, int8_t, uint16_t, int16_t, int32_t, int64_t,
-/// float, double, bool).
+/// uint32_t, uint64_t, float, double, bool, f16_bits, bf16_bits).
 template <class T>
 struct dtype_of;
 template <> struct dtype_of<uint8_t> { static constexpr wb_dtype value = WB_DTYPE_U8; };
@@ -366,6 +366,19 @@ template <> struct dtype_of<int64_t> { static constexpr wb_dtype value = WB_DTYP
 template <> struct dtype_of<float> { static constexpr wb_dtype value = WB_DTYPE_F32; };
 template <> struct dtype_of<double> { static constexpr wb_dtype value = WB_DTYPE_F64; };
 template <> struct dtype_of<bool> { static constexpr wb_dtype value = WB_DTYPE_BOOL; };
+template <> struct dtype_of<uint32_t> { static constexpr wb_dtype value = WB_DTYPE_U32; };
+template <> struct dtype_of<uint64_t> { static constexpr wb_dtype value = WB_DTYPE_U64; };
+
+/// float16 / bfloat16 elements as raw bits (C++17 has no such types). libtorch data
+/// (`c10::Half`, `c10::BFloat16`) can also be passed untyped: `TensorRef(ptr, WB_DTYPE_F16, …)`.
+struct f16_bits {
+  uint16_t bits;
+};
+struct bf16_bits {
+  uint16_t bits;
+};
+template <> struct dtype_of<f16_bits> { static constexpr wb_dtype value = WB_DTYPE_F16; };
+template <> struct dtype_of<bf16_bits> { static constexpr wb_dtype value = WB_DTYPE_BF16; };
 
 namespace detail {
 template <class T, class = void>

@@ -870,6 +870,7 @@ pub fn value_repr(v: &Value) -> String {
         ),
         Value::Array(a) if a.shape.is_empty() => match a.data.first() {
             Some(Scalar::Int(i)) => i.to_string(),
+            Some(Scalar::UInt(u)) => u.to_string(),
             Some(Scalar::F32(f)) => float_repr(*f as f64),
             Some(Scalar::F64(f)) => float_repr(*f),
             Some(Scalar::Bool(b)) => if *b { "True" } else { "False" }.into(),

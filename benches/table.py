@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""The issue-11 benchmark table (not a test; nothing here asserts a timing).
+
+Ours (libwandb_media through its C ABI, via ctypes) and wandb 0.31 are timed in the same
+process on the same numpy arrays, in interleaved rounds; each cell is the median. The
+"limit" column is one streaming read of the input buffer (numpy int64 sum over the same bytes),
+i.e. the memory-bandwidth bound for a one-pass conversion.
+
+usage: table.py LIBPATH [--quick] [--markdown]
+"""
+import ctypes as C
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+LIB = sys.argv[1]
+QUICK = "--quick" in sys.argv
+lib = C.CDLL(LIB)
+
+DT = {np.dtype("uint8"): 0, np.dtype("int8"): 1, np.dtype("uint16"): 2, np.dtype("int16"): 3,
+      np.dtype("int32"): 4, np.dtype("int64"): 5, np.dtype("float32"): 6,
+      np.dtype("float64"): 7, np.dtype("bool"): 8}
+WB_DTYPE_F16, WB_DTYPE_BF16 = 9, 10
+
+
+class Tensor(C.Structure):
+    _fields_ = [("data", C.c_void_p), ("dtype", C.c_int), ("ndim", C.c_size_t),
+                ("shape", C.POINTER(C.c_int64)), ("strides", C.POINTER(C.c_int64))]
+
+
+class Err(C.Structure):
+    _fields_ = [("code", C.c_int), ("message", C.c_char * 512)]
+
+
+class ImageOptions(C.Structure):
+    _fields_ = [("struct_size", C.c_size_t), ("mode", C.c_int), ("file_type", C.c_int),
+                ("convert", C.c_int), ("png_mode", C.c_int)]
+
+
+class VideoOptions(C.Structure):
+    _fields_ = [("struct_size", C.c_size_t), ("fps", C.c_uint32), ("format", C.c_int),
+                ("layout", C.c_int), ("convert", C.c_int)]
+
+
+lib.wb_value_free.argtypes = [C.c_void_p]
+lib.wb_image_options_default.restype = ImageOptions
+lib.wb_video_options_default.restype = VideoOptions
+
+
+def tensor(a, dtype_code=None, shape=None, strides=None):
+    shape = a.shape if shape is None else shape
+    sh = (C.c_int64 * max(1, len(shape)))(*shape)
+    st = None
+    if strides is not None:
+        st = (C.c_int64 * len(strides))(*strides)
+    code = DT[a.dtype] if dtype_code is None else dtype_code
+    t = Tensor(a.ctypes.data, code, len(shape), sh, st)
+    t._keep = (a, sh, st)
+    return t
+
+
+def call(fn, *args):
+    out = C.c_void_p()
+    err = Err()
+    st = fn(*args, C.byref(out), C.byref(err))
+    if st != 0:
+        raise RuntimeError(f"{fn.__name__}: {st} {err.message.decode()}")
+    lib.wb_value_free(out)
+
+
+def bandwidth(a):
+    b = np.frombuffer(a.tobytes() if not a.flags.c_contiguous else a, dtype=np.uint8)
+    n8 = b.size // 8 * 8
+    v = b[:n8].view(np.int64)
+    return lambda: v.sum()
+
+
+ROUNDS = 3 if QUICK else 7
+rows = []
+
+
+def bench(name, ours, sdk=None, limit=None, rounds=ROUNDS):
+    to, ts, tl = [], [], []
+    ours()  # warm-up
+    if sdk:
+        sdk()
+    for _ in range(rounds):
+        t0 = time.perf_counter(); ours(); to.append(time.perf_counter() - t0)
+        if sdk:
+            t0 = time.perf_counter(); sdk(); ts.append(time.perf_counter() - t0)
+        if limit:
+            t0 = time.perf_counter(); limit(); tl.append(time.perf_counter() - t0)
+    o = statistics.median(to)
+    s = statistics.median(ts) if ts else None
+    lim = statistics.median(tl) if tl else None
+    rows.append((name, o, s, lim))
+    print(f"  {name}: ours {fmt(o)}  sdk {fmt(s)}  limit {fmt(lim)}", file=sys.stderr, flush=True)
+
+
+def fmt(t):
+    if t is None:
+        return "—"
+    if t >= 1:
+        return f"{t:.2f} s"
+    if t >= 1e-3:
+        return f"{t * 1e3:.1f} ms"
+    return f"{t * 1e6:.1f} µs"
+
+
+def main():
+    import wandb  # noqa: E402  (imported late: its import takes a second)
+
+    tmp = tempfile.mkdtemp(prefix="wb-bench-")
+    os.environ.setdefault("WANDB_SILENT", "true")
+    rng = np.random.default_rng(0)
+    sizes = [1_000_000, 10_000_000] + ([] if QUICK else [100_000_000])
+    lib.wb_histogram_from_tensor.argtypes = [C.POINTER(Tensor), C.c_size_t, C.c_void_p, C.c_void_p]
+    for n in sizes:
+        base = rng.standard_normal(n)
+        label = {1_000_000: "1M", 10_000_000: "10M", 100_000_000: "100M"}[n]
+        variants = [
+            ("f64", base, None),
+            ("f32", base.astype(np.float32), None),
+            ("f16", base.astype(np.float16), WB_DTYPE_F16),
+            ("bf16", base.astype(np.float32), WB_DTYPE_BF16),
+            ("i64", (base * 1000).astype(np.int64), None),
+            ("i32", (base * 1000).astype(np.int32), None),
+            ("u8", (base * 40 + 128).clip(0, 255).astype(np.uint8), None),
+        ]
+        for tag, arr, code in variants:
+            if tag == "bf16":
+                # bf16 bits: top half of the float32 (truncated), as torch stores them
+                bits = (arr.view(np.uint32) >> 16).astype(np.uint16)
+                ours_arr, sdk_arr = bits, (bits.astype(np.uint32) << 16).view(np.float32)
+            else:
+                ours_arr, sdk_arr = arr, arr
+            t = tensor(ours_arr, code)
+            rounds = 3 if n >= 100_000_000 else ROUNDS
+            try:
+                call(lib.wb_histogram_from_tensor, C.byref(t), 64)
+            except RuntimeError as e:
+                print(f"  histogram {label} {tag}: skipped ({e})", file=sys.stderr)
+                continue
+            bench(f"histogram {label} {tag}",
+                  lambda: call(lib.wb_histogram_from_tensor, C.byref(t), 64),
+                  lambda: wandb.Histogram(sdk_arr, num_bins=64),
+                  bandwidth(ours_arr), rounds)
+        del variants, base
+
+    # images
+    lib.wb_image_from_tensor.argtypes = [C.POINTER(Tensor), C.POINTER(ImageOptions), C.c_void_p, C.c_void_p]
+    img = rng.integers(0, 256, (1024, 1024, 3), dtype=np.uint8)
+    t = tensor(img)
+    bench("image 1024² RGB u8 → PNG", lambda: call(lib.wb_image_from_tensor, C.byref(t), None),
+          lambda: wandb.Image(img))
+    chw = rng.random((3, 512, 512), dtype=np.float32)
+    for conv, cname in ((1, "CAST"), (2, "LEGACY")):
+        opts = lib.wb_image_options_default()
+        opts.convert = conv
+        # HWC view of the CHW buffer through strides (no copy), as torch would hand it over
+        tv = tensor(chw, shape=(512, 512, 3), strides=(512, 1, 512 * 512))
+        sdk = (lambda: wandb.Image(chw.transpose(1, 2, 0))) if conv == 1 else None
+        bench(f"image 512² f32 CHW {cname} → PNG",
+              lambda tv=tv, opts=opts: call(lib.wb_image_from_tensor, C.byref(tv), C.byref(opts)),
+              sdk, bandwidth(chw))
+    bf = (rng.random((1024, 1024, 3), dtype=np.float32).view(np.uint32) >> 16).astype(np.uint16)
+    tb = tensor(bf, WB_DTYPE_BF16)
+    opts = lib.wb_image_options_default()
+    opts.convert = 2
+    try:
+        call(lib.wb_image_from_tensor, C.byref(tb), C.byref(opts))
+        bench("image 1024² bf16 LEGACY → PNG",
+              lambda: call(lib.wb_image_from_tensor, C.byref(tb), C.byref(opts)), None, bandwidth(bf))
+    except RuntimeError as e:
+        print(f"  image bf16: skipped ({e})", file=sys.stderr)
+
+    # audio
+    lib.wb_audio_from_tensor.argtypes = [C.POINTER(Tensor), C.c_uint32, C.c_void_p, C.c_void_p]
+    au = (rng.standard_normal(160_000) * 0.2).astype(np.float32)
+    ta = tensor(au)
+    bench("audio 10 s 16 kHz f32 → WAV",
+          lambda: call(lib.wb_audio_from_tensor, C.byref(ta), 16000),
+          lambda: wandb.Audio(au, sample_rate=16000), bandwidth(au))
+
+    # video (T, C, H, W) uint8, smooth moving content
+    lib.wb_video_from_tensor.argtypes = [C.POINTER(Tensor), C.POINTER(VideoOptions), C.c_void_p, C.c_void_p]
+    vids = [("GIF", 64, 256, 256), ("MP4", 64, 256, 256), ("MP4", 150, 360, 640)]
+    if not QUICK:
+        vids += [("MP4", 300, 720, 1280), ("MP4", 120, 1080, 1920)]
+    for fmt_name, T, H, W in vids:
+        yy, xx = np.mgrid[0:H, 0:W]
+        frames = np.empty((T, 3, H, W), dtype=np.uint8)
+        for i in range(T):
+            frames[i, 0] = (xx + 3 * i) % 256
+            frames[i, 1] = (yy + 2 * i) % 256
+            frames[i, 2] = ((xx + yy) // 2 + i) % 256
+        tv = tensor(frames)
+        vo = lib.wb_video_options_default()
+        vo.format = 1 if fmt_name == "GIF" else 2
+        fmt_l = fmt_name.lower()
+        bench(f"video {fmt_name} {T}×{H}×{W}",
+              lambda tv=tv, vo=vo: call(lib.wb_video_from_tensor, C.byref(tv), C.byref(vo)),
+              lambda frames=frames, fmt_l=fmt_l: wandb.Video(frames, fps=4, format=fmt_l),
+              None, 1 if T * H * W >= 100 * 720 * 1280 else 3)
+        del frames
+
+    # row of 10 floats → JSON
+    if hasattr(lib, "wb_row_to_json"):
+        pass
+
+    print_table()
+
+
+def print_table():
+    md = "--markdown" in sys.argv
+    print("| work | ours | wandb 0.31 | ratio | memory-bandwidth limit | ours / limit |")
+    print("|---|---|---|---|---|---|")
+    for name, o, s, lim in rows:
+        ratio = f"{s / o:.1f}×" if s else "—"
+        rl = f"{o / lim:.1f}×" if lim else "—"
+        print(f"| {name} | {fmt(o)} | {fmt(s)} | {ratio} | {fmt(lim)} | {rl} |")
+    _ = md
+
+
+if __name__ == "__main__":
+    main()
