@@ -354,8 +354,7 @@ pub fn sanitize_artifact_name(name: &str) -> String {
     if kept == name {
         return kept;
     }
-    // SAFETY: zlib only reads the buffer.
-    let crc = unsafe { libz_sys::crc32(0, name.as_ptr(), name.len() as libz_sys::uInt) } as u32;
+    let crc = crc32fast::hash(name.as_bytes());
     const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let v = u64::from(crc) << 16; // 32 bits → six 6-bit digits (the last padded with zeros)
     let suffix: String = (0..6)
