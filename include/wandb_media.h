@@ -40,6 +40,36 @@
 #define WB_TENSOR_MAX_NDIM 32
 
 /**
+ * `summary="min"` (flag of `wb_metric_options.summary`; combine with `|`).
+ */
+#define WB_METRIC_SUMMARY_MIN 1
+
+/**
+ * `summary="max"`.
+ */
+#define WB_METRIC_SUMMARY_MAX 2
+
+/**
+ * `summary="mean"`.
+ */
+#define WB_METRIC_SUMMARY_MEAN 4
+
+/**
+ * `summary="last"`.
+ */
+#define WB_METRIC_SUMMARY_LAST 8
+
+/**
+ * `summary="first"`.
+ */
+#define WB_METRIC_SUMMARY_FIRST 16
+
+/**
+ * `summary="none"`: the metric is left out of the run summary.
+ */
+#define WB_METRIC_SUMMARY_NONE 32
+
+/**
  * Pass as `step` of `wb_run_log` for "no explicit step".
  */
 #define WB_RUN_STEP_NONE -1
@@ -150,6 +180,17 @@ typedef enum wb_image_mode {
   WB_IMAGE_MODE_RGB = 3,
   WB_IMAGE_MODE_RGBA = 4,
 } wb_image_mode;
+
+/**
+ * `MetricRecord.goal`. wandb 0.31's Python `define_metric` no longer takes `goal=`; the
+ * field is still part of the protocol (older SDKs wrote it). Leave it UNSET to write exactly
+ * what wandb 0.31 writes.
+ */
+typedef enum wb_metric_goal {
+  WB_METRIC_GOAL_UNSET = 0,
+  WB_METRIC_GOAL_MINIMIZE = 1,
+  WB_METRIC_GOAL_MAXIMIZE = 2,
+} wb_metric_goal;
 
 /**
  * PNG encoder choice.
@@ -366,6 +407,45 @@ typedef struct wb_image_options {
   enum wb_convert convert;
   enum wb_png_mode png_mode;
 } wb_image_options;
+
+/**
+ * Options of `wb_run_define_metric` (the keyword arguments of `run.define_metric`). Always
+ * start from `wb_metric_options_default()`. Strings are UTF-8, may be NULL (= not given)
+ * and are only read during the call.
+ */
+typedef struct wb_metric_options {
+  /**
+   * `sizeof(wb_metric_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * `step_metric=`: the key this metric is charted against (e.g. "epoch", "env_step").
+   */
+  const char *step_metric;
+  /**
+   * `summary=`: `WB_METRIC_SUMMARY_*` flags or'ed together (0 = not given: the summary
+   * keeps the latest value).
+   */
+  uint32_t summary;
+  /**
+   * `step_sync=`: -1 = default (true when `step_metric` is set), 0 = false, 1 = true.
+   * With step sync, rows that log this metric without the step metric get its latest
+   * value inserted.
+   */
+  int32_t step_sync;
+  /**
+   * `hidden=`: hide the metric from automatic charts.
+   */
+  bool hidden;
+  /**
+   * `overwrite=`: replace an earlier definition of the same name instead of merging.
+   */
+  bool overwrite;
+  /**
+   * See `wb_metric_goal` (default UNSET).
+   */
+  enum wb_metric_goal goal;
+} wb_metric_options;
 
 /**
  * Options of `wb_run_open` (the `wandb.init` arguments). Always start from
@@ -841,6 +921,24 @@ enum wb_status wb_graph_edge_value(const char *from_id_json,
                                    const char *to_id_json,
                                    struct wb_value **out,
                                    struct wb_error *err);
+
+/**
+ * Default metric options (nothing given). Thread-safe.
+ */
+struct wb_metric_options wb_metric_options_default(void);
+
+/**
+ * `run.define_metric(name, step_metric=, summary=, step_sync=, hidden=, overwrite=)`:
+ * appends the SDK's metric record; rows committed afterwards get the step metric's latest
+ * value inserted (step sync) and the summary aggregates (`"loss": {"min": …}`) that
+ * wandb-core computes. `name` may end with `*` to match every key with that prefix
+ * (`"train/"` + `*`); a `*` elsewhere is an error, as in the SDK. `options` may be NULL
+ * (defaults). Thread-safe (ordered with the other calls like `wb_run_summary_update`).
+ */
+enum wb_status wb_run_define_metric(struct wb_run *run,
+                                    const char *name,
+                                    const struct wb_metric_options *options,
+                                    struct wb_error *err);
 
 /**
  * Default run options (everything unset, fsync on flush, synchronous). Thread-safe.

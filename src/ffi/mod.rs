@@ -25,6 +25,7 @@ pub mod boxes;
 pub mod histogram;
 pub mod image;
 pub mod media;
+pub mod metric;
 pub mod run;
 pub mod table;
 pub mod value;

@@ -32,7 +32,9 @@
 //! it returns, so a killed process leaves a log that readers accept up to the last complete
 //! record. `FsyncPolicy` decides when the file is also forced to disk.
 
+pub mod artifact;
 pub mod framing;
+pub mod metric;
 pub mod proto;
 pub mod record;
 pub mod tables;
@@ -113,6 +115,15 @@ enum Job {
     Config {
         items: Vec<(String, Json)>,
     },
+    Metric {
+        name: String,
+        opts: metric::MetricOptions,
+    },
+    /// A ready record body (`run.save` files, generic artifacts, system stats).
+    Record {
+        field: u32,
+        body: proto::Msg,
+    },
 }
 
 /// The SDK-side counters (`run._local_step`) and the ticket dispenser.
@@ -137,6 +148,8 @@ struct Log {
     config: Vec<(String, Json)>,
     /// Rows dropped because their explicit step was below the current one (as core does).
     dropped_rows: u64,
+    /// Defined metrics and per-key summary state (`define_metric`).
+    metrics: metric::Metrics,
     buf: Vec<u8>,
 }
 
@@ -407,6 +420,7 @@ impl Run {
             wandb_config: "{}".into(),
             config: config.clone(),
             dropped_rows: 0,
+            metrics: metric::Metrics::default(),
             buf: Vec::new(),
         };
         log.append(
@@ -614,6 +628,57 @@ impl Run {
             }
             _ => Err(Error::invalid("config JSON must be an object")),
         }
+    }
+
+    /// `run.define_metric(name, step_metric=, step_sync=, hidden=, summary=, overwrite=)`:
+    /// writes the SDK's `MetricRecord`; rows committed afterwards get the step metric
+    /// inserted and summary aggregates as wandb-core computes them (see [`metric`]).
+    /// `name` may end with `*` (a glob over keys with that prefix).
+    pub fn define_metric(&self, name: &str, opts: &metric::MetricOptions) -> Result<()> {
+        let s = &self.shared;
+        s.check_open()?;
+        metric::validate(name, opts)?;
+        s.submit(Job::Metric {
+            name: name.to_string(),
+            opts: opts.clone(),
+        })
+    }
+
+    /// `run.save(glob, base_path=, policy=)`: links every match into the files directory
+    /// (see [`artifact::save`]) and appends one `files` record; returns the saved paths
+    /// (relative to the files directory). No match: nothing is written.
+    pub fn save(
+        &self,
+        glob: &str,
+        base_path: Option<&str>,
+        policy: artifact::SavePolicy,
+    ) -> Result<Vec<String>> {
+        let s = &self.shared;
+        s.check_open()?;
+        let saved = artifact::save(s.files.files_dir(), glob, base_path, policy)?;
+        if saved.is_empty() {
+            return Ok(Vec::new());
+        }
+        s.submit(Job::Record {
+            field: proto::record::FILES,
+            body: artifact::files_record(&saved),
+        })?;
+        Ok(saved.into_iter().map(|x| x.path).collect())
+    }
+
+    /// `run.log_artifact(artifact, aliases=)`: stages the artifact's files under
+    /// `<run dir>/tmp/artifacts/` and appends its `artifact` record (`wandb sync` uploads
+    /// it). The artifact can be logged again (a new version if its files changed).
+    pub fn log_artifact(&self, a: &artifact::Artifact, aliases: &[String]) -> Result<()> {
+        let s = &self.shared;
+        s.check_open()?;
+        let root = std::path::absolute(s.staging.files_dir())
+            .map_err(|e| Error::io(s.staging.files_dir().display(), e))?;
+        let logged = artifact::stage(a, aliases, &root)?;
+        s.submit(Job::Record {
+            field: proto::record::ARTIFACT,
+            body: artifact::record(&s.id, &s.project, &s.entity, &logged),
+        })
     }
 
     /// Waits until everything submitted so far is in the log file (async mode), then
@@ -932,9 +997,11 @@ impl Log {
             Json::Float(rt.as_secs_f64()),
         );
         record::merge_leaf(&mut leaves, vec!["_step".into()], Json::Int(self.core_step));
+        self.metrics.prepare_row(&mut leaves);
+        let summary = self.metrics.summary_items(&leaves);
         self.append(
             proto::record::SUMMARY,
-            &record::summary_mirror(&leaves),
+            &record::summary_items(&summary),
             None,
             out,
         );
@@ -1030,6 +1097,17 @@ impl Log {
                 self.announce_files(&files, artifacts, s, out);
                 let body = record::update(&record::key_items(&items));
                 self.append(proto::record::SUMMARY, &body, Some(&s.id), out);
+                for (k, _) in &items {
+                    self.metrics.explicit_summary(k);
+                }
+            }
+            Job::Record { field, body } => {
+                self.append(field, &body, Some(&s.id), out);
+            }
+            Job::Metric { name, opts } => {
+                let body = metric::record(&name, &opts);
+                self.append(proto::record::METRIC, &body, Some(&s.id), out);
+                self.metrics.define(&name, &opts);
             }
             Job::Config { items } => {
                 let body = record::update(&record::key_items(&items));

@@ -16,6 +16,9 @@
 #   errors    argument/state errors of the C API (NULLs, bad options, finished runs)
 #   valgrind  errors, basic and small stress runs (sync + async) under valgrind (skipped
 #             with a note if valgrind is not installed)
+#   features  run features (tests/run/features): define_metric written by C, C++ and Go
+#             against wandb 0.31's run for the same calls (records, rows, summaries),
+#             uploaded with `wandb sync` to openwandb next to the SDK's run; argument errors
 # Usage: tests/run/run.sh [test …]   (default: all)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -49,6 +52,15 @@ if command -v go >/dev/null; then
 fi
 c++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/run/cpp/run_writer.cpp \
     -o "$bin/run_writer_cpp" "$target/debug/libwandb_media.a" -lpthread -ldl -lm || exit 1
+# run features (define_metric, save/artifacts, system metrics): C, C++ and Go writers
+cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/features.c \
+    -o "$bin/features" "$target/debug/libwandb_media.a" -lstdc++ -lpthread -ldl -lm || exit 1
+c++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/run/cpp/features.cpp \
+    -o "$bin/features_cpp" "$target/debug/libwandb_media.a" -lpthread -ldl -lm || exit 1
+rm -f "$bin/features_go"
+if [ -x "$bin/run_writer_go" ]; then
+    (cd bindings/go && CGO_ENABLED=1 go build -o "$bin/features_go" ./cmd/run-features) || exit 1
+fi
 
 work="$(mktemp -d /tmp/wbm-run-tests.XXXXXX)"
 export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \
@@ -56,7 +68,7 @@ export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-c
 pyv="$venv/bin/python"
 check="$here/tests/run/check_run.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-cpp basic-go upload stress kill valgrind)
+[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-cpp basic-go upload stress kill valgrind features)
 failed=()
 
 run_test() {  # name, command…
@@ -107,6 +119,23 @@ for t in "${tests[@]}"; do
         else
             echo "== valgrind: not installed, skipped (apt-get install valgrind)"
         fi ;;
+    features)
+        feat="$here/tests/run/features"
+        for f in metric; do
+            if ! fpy="$(cd "$work" && "$pyv" "$feat/features.py" "$f" "$work/fpy-$f" 2>/dev/null | tail -1)"; then
+                echo "-- features-$f: FAIL (the SDK run)"; failed+=("features-$f"); continue
+            fi
+            for w in features features_cpp features_go; do
+                if [ ! -x "$bin/$w" ]; then echo "-- $w $f: FAIL (not built: go missing?)"; failed+=("$w-$f"); continue; fi
+                if d="$("$bin/$w" "$f" "$work/$w-$f")"; then
+                    run_test "$w-$f" "$pyv" "$feat/check_features.py" "$f" "$d" "$fpy"
+                else echo "-- $w-$f: FAIL (writing the run)"; failed+=("$w-$f"); fi
+            done
+            d="$("$bin/features" "$f" "$work/up-$f")" && fpy2="$(cd "$work" && "$pyv" "$feat/features.py" "$f" "$work/fpy2-$f" 2>/dev/null | tail -1)" \
+                && run_test "features-$f-upload" "$pyv" "$feat/check_features.py" "$f-upload" "$d" "$fpy2" \
+                || { echo "-- features-$f-upload: FAIL"; failed+=("features-$f-upload"); }
+        done
+        run_test features-metric-errors "$bin/features" metric-errors "$work/ferr" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac
 done

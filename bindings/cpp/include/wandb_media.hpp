@@ -1271,6 +1271,46 @@ struct RunFree {
 /// An offline run (`<root>/wandb/offline-run-…/`, uploadable with `wandb sync`). log,
 /// summary/config updates and flush may be called from many threads at once; finish() and
 /// the destructor (which finishes with exit code 0) after all other calls returned.
+/// The keyword arguments of `run.define_metric` (builder; strings must outlive the call).
+struct MetricOptions {
+  wb_metric_options c = wb_metric_options_default();
+  /// `summary=` flags.
+  enum Summary : uint32_t {
+    kMin = WB_METRIC_SUMMARY_MIN,
+    kMax = WB_METRIC_SUMMARY_MAX,
+    kMean = WB_METRIC_SUMMARY_MEAN,
+    kLast = WB_METRIC_SUMMARY_LAST,
+    kFirst = WB_METRIC_SUMMARY_FIRST,
+    kNone = WB_METRIC_SUMMARY_NONE,
+  };
+  /// `step_metric=`: the x-axis key (e.g. "epoch", "frame", "env_step").
+  MetricOptions& step_metric(const char* v) noexcept {
+    c.step_metric = v;
+    return *this;
+  }
+  /// `summary=`: e.g. `MetricOptions::kMin | MetricOptions::kMax`.
+  MetricOptions& summary(uint32_t flags) noexcept {
+    c.summary = flags;
+    return *this;
+  }
+  MetricOptions& step_sync(bool v) noexcept {
+    c.step_sync = v ? 1 : 0;
+    return *this;
+  }
+  MetricOptions& hidden(bool v = true) noexcept {
+    c.hidden = v;
+    return *this;
+  }
+  MetricOptions& overwrite(bool v = true) noexcept {
+    c.overwrite = v;
+    return *this;
+  }
+  MetricOptions& goal(wb_metric_goal g) noexcept {
+    c.goal = g;
+    return *this;
+  }
+};
+
 class Run {
  public:
   /// `run.log` step/commit defaults.
@@ -1317,6 +1357,11 @@ class Run {
     detail::CallError e;
     return detail::status(wb_run_finish(p_.get(), exit_code, e.ptr()), e);
   }
+  /// `run.define_metric(name, …)`; `name` may end with `*` (a prefix glob).
+  Result<void> try_define_metric(CStr name, const MetricOptions& opts = {}) noexcept {
+    detail::CallError e;
+    return detail::status(wb_run_define_metric(p_.get(), name.c_str(), &opts.c, e.ptr()), e);
+  }
   Result<String> try_id() const noexcept { return get_string(wb_run_id); }
   /// `<root>/wandb/offline-run-…-<id>` (what `wandb sync` takes).
   Result<String> try_dir_path() const noexcept { return get_string(wb_run_dir_path); }
@@ -1339,6 +1384,10 @@ class Run {
   }
   const Run& config_update_json(CStr json) const {
     try_config_update_json(json).value();
+    return *this;
+  }
+  Run& define_metric(CStr name, const MetricOptions& opts = {}) {
+    try_define_metric(name, opts).value();
     return *this;
   }
   void flush() const { try_flush().value(); }
