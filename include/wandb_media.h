@@ -207,6 +207,24 @@ typedef enum wb_png_mode {
 } wb_png_mode;
 
 /**
+ * `run.save(policy=)`: when the saved file is uploaded.
+ */
+typedef enum wb_save_policy {
+  /**
+   * As it changes (the SDK's default).
+   */
+  WB_SAVE_LIVE = 0,
+  /**
+   * Once, now.
+   */
+  WB_SAVE_NOW = 1,
+  /**
+   * At the end of the run.
+   */
+  WB_SAVE_END = 2,
+} wb_save_policy;
+
+/**
  * Result of every fallible call. `WB_OK` is 0; anything else is an error and the optional
  * `wb_error` says what went wrong.
  */
@@ -309,6 +327,17 @@ typedef enum wb_video_layout {
 } wb_video_layout;
 
 /**
+ * A generic artifact being built (`wandb.Artifact(name, type)`): files and directories
+ * with their names in the artifact, a description and metadata; logged with
+ * `wb_run_log_artifact`. Files are read when the artifact is logged.
+ *
+ * Ownership: created by `wb_artifact_new`, released by `wb_artifact_free`.
+ * Thread-safety: not synchronised — mutate from one thread at a time; a finished artifact
+ * may be logged from several threads at once.
+ */
+typedef struct wb_artifact wb_artifact;
+
+/**
  * An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
  * `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
  * reads.
@@ -357,6 +386,24 @@ typedef struct wb_value wb_value;
 typedef struct wb_video_writer wb_video_writer;
 
 /**
+ * Optional error detail, owned by the caller (stack or heap; no free function needed).
+ * Pass a pointer to one as the last argument of any fallible call, or NULL.
+ * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
+ * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
+ * Thread-safety: one struct per call in flight; never shared between concurrent calls.
+ */
+typedef struct wb_error {
+  /**
+   * The status of the call that filled this struct.
+   */
+  enum wb_status code;
+  /**
+   * NUL-terminated UTF-8 message naming the bad argument.
+   */
+  char message[WB_ERROR_MESSAGE_SIZE];
+} wb_error;
+
+/**
  * Describes caller-owned array data (DLPack-like, so libtorch's `data_ptr()`, `sizes()` and
  * `strides()` can be passed directly). Little-endian elements.
  *
@@ -374,24 +421,6 @@ typedef struct wb_tensor {
   const int64_t *shape;
   const int64_t *strides;
 } wb_tensor;
-
-/**
- * Optional error detail, owned by the caller (stack or heap; no free function needed).
- * Pass a pointer to one as the last argument of any fallible call, or NULL.
- * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
- * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
- * Thread-safety: one struct per call in flight; never shared between concurrent calls.
- */
-typedef struct wb_error {
-  /**
-   * The status of the call that filled this struct.
-   */
-  enum wb_status code;
-  /**
-   * NUL-terminated UTF-8 message naming the bad argument.
-   */
-  char message[WB_ERROR_MESSAGE_SIZE];
-} wb_error;
 
 /**
  * Options that change the encoded bytes. Always start from `wb_image_options_default()`
@@ -509,6 +538,16 @@ typedef struct wb_run_options {
    * Async mode: how many calls may wait for the writer before callers block (0 = 1024).
    */
   size_t queue_depth;
+  /**
+   * true: no system-metrics sampler (the SDK's `x_disable_stats`). false (default): a
+   * thread writes the SDK's `stats` records (CPU, memory, disk, network, NVIDIA GPUs
+   * through NVML when present) every `stats_interval_ms`, until the run finishes.
+   */
+  bool disable_stats;
+  /**
+   * Sampling interval in milliseconds (0 = 15000, the SDK's default; minimum 100).
+   */
+  uint32_t stats_interval_ms;
 } wb_run_options;
 
 /**
@@ -574,6 +613,82 @@ void wb_string_free(char *s);
  * `"WB_ERR_UNKNOWN"` for other numbers). Never NULL; do not free. Thread-safe.
  */
 const char *wb_status_name(int32_t status);
+
+/**
+ * `run.save(glob_str, base_path=, policy=)`: every file matching `glob` (a path or a Unix
+ * glob; relative paths are relative to the current directory) is symlinked into the run's
+ * files directory under its path relative to `base_path`, and one `files` record announces
+ * them, so `wandb sync` uploads them. `base_path` NULL: the current directory for a relative
+ * `glob`, the grandparent directory for an absolute one (as the SDK). A glob matching
+ * nothing is not an error. If `count` is not NULL it receives the number of saved files.
+ * Thread-safe.
+ */
+enum wb_status wb_run_save(struct wb_run *run,
+                           const char *glob,
+                           const char *base_path,
+                           enum wb_save_policy policy,
+                           size_t *count,
+                           struct wb_error *err);
+
+/**
+ * `wandb.Artifact(name, type)`: `name` at most 128 characters without `/`; `type` (e.g.
+ * "model", "dataset") without `/` `:`, not a reserved type. On success `*out` owns the
+ * artifact (`wb_artifact_free`).
+ */
+enum wb_status wb_artifact_new(const char *name,
+                               const char *type_,
+                               struct wb_artifact **out,
+                               struct wb_error *err);
+
+/**
+ * Releases an artifact. NULL is a no-op.
+ */
+void wb_artifact_free(struct wb_artifact *artifact);
+
+/**
+ * `description=`.
+ */
+enum wb_status wb_artifact_set_description(struct wb_artifact *artifact,
+                                           const char *description,
+                                           struct wb_error *err);
+
+/**
+ * `metadata=` as a JSON object text, e.g. `{"epoch":3,"acc":0.9}`.
+ */
+enum wb_status wb_artifact_set_metadata_json(struct wb_artifact *artifact,
+                                             const char *json,
+                                             struct wb_error *err);
+
+/**
+ * `artifact.add_file(path, name=)`: `name` (NULL = the file name) is the entry's path in
+ * the artifact, e.g. "weights/model.bin". The file must exist; it is read at log time.
+ */
+enum wb_status wb_artifact_add_file(struct wb_artifact *artifact,
+                                    const char *path,
+                                    const char *name,
+                                    struct wb_error *err);
+
+/**
+ * `artifact.add_dir(path, name=)`: every file below the directory, as entries
+ * `<name>/<relative path>` (`name` NULL or "": at the artifact's root).
+ */
+enum wb_status wb_artifact_add_dir(struct wb_artifact *artifact,
+                                   const char *path,
+                                   const char *name,
+                                   struct wb_error *err);
+
+/**
+ * `run.log_artifact(artifact, aliases=)`: copies the artifact's files (MD5 computed while
+ * copying) to `<run dir>/tmp/artifacts/` and appends the SDK's artifact record (manifest
+ * with base64-MD5 digests, aliases "latest" + `aliases`), which `wandb sync` uploads.
+ * `aliases` may be NULL when `n_aliases` is 0; aliases must not contain `/` or `:`.
+ * Thread-safe.
+ */
+enum wb_status wb_run_log_artifact(struct wb_run *run,
+                                   const struct wb_artifact *artifact,
+                                   const char *const *aliases,
+                                   size_t n_aliases,
+                                   struct wb_error *err);
 
 /**
  * Creates `wandb.Audio(array, sample_rate=sample_rate)`: a 1-D tensor is mono, a 2-D tensor

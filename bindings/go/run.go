@@ -32,6 +32,8 @@ type RunOptions struct {
 	Fsync                     FsyncPolicy
 	Async                     bool // records appended by a writer thread; Flush waits
 	QueueDepth                int  // async: calls that may wait before callers block (0 = 1024)
+	DisableStats              bool // no system-metrics sampler thread
+	StatsIntervalMs           int  // system-metrics interval (0 = 15000, minimum 100)
 }
 
 // Run is an offline run (<root>/wandb/offline-run-…/, uploadable with `wandb sync`). Log,
@@ -72,6 +74,8 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 		co.fsync = uint32(opts.Fsync)
 		co.async_mode = C.bool(opts.Async)
 		co.queue_depth = C.size_t(opts.QueueDepth)
+		co.disable_stats = C.bool(opts.DisableStats)
+		co.stats_interval_ms = C.uint32_t(opts.StatsIntervalMs)
 	}
 	var out *C.wb_run
 	var e C.wb_error

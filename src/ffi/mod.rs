@@ -20,6 +20,7 @@ macro_rules! versioned_enum_field {
     };
 }
 
+pub mod artifact;
 pub mod audio;
 pub mod boxes;
 pub mod histogram;

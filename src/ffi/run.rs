@@ -79,6 +79,12 @@ pub struct wb_run_options {
     pub async_mode: bool,
     /// Async mode: how many calls may wait for the writer before callers block (0 = 1024).
     pub queue_depth: usize,
+    /// true: no system-metrics sampler (the SDK's `x_disable_stats`). false (default): a
+    /// thread writes the SDK's `stats` records (CPU, memory, disk, network, NVIDIA GPUs
+    /// through NVML when present) every `stats_interval_ms`, until the run finishes.
+    pub disable_stats: bool,
+    /// Sampling interval in milliseconds (0 = 15000, the SDK's default; minimum 100).
+    pub stats_interval_ms: u32,
 }
 
 /// Default run options (everything unset, fsync on flush, synchronous). Thread-safe.
@@ -98,6 +104,8 @@ pub extern "C" fn wb_run_options_default() -> wb_run_options {
         fsync: wb_fsync_policy::WB_FSYNC_ON_FLUSH,
         async_mode: false,
         queue_depth: 0,
+        disable_stats: false,
+        stats_interval_ms: 0,
     }
 }
 
@@ -186,6 +194,14 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
             )));
         }
         o.async_queue = Some(depth);
+    }
+    o.disable_stats = field_present(size, offset_of!(wb_run_options, disable_stats), 1)
+        && unsafe { (std::ptr::addr_of!((*p).disable_stats) as *const u8).read() } != 0;
+    if field_present(size, offset_of!(wb_run_options, stats_interval_ms), 4) {
+        let ms = unsafe { std::ptr::addr_of!((*p).stats_interval_ms).read() };
+        if ms != 0 {
+            o.stats_interval = Some(std::time::Duration::from_millis(u64::from(ms)));
+        }
     }
     Ok(o)
 }

@@ -37,6 +37,7 @@ pub mod framing;
 pub mod metric;
 pub mod proto;
 pub mod record;
+pub mod system;
 pub mod tables;
 
 use std::collections::VecDeque;
@@ -94,6 +95,11 @@ pub struct RunOptions {
     /// of `depth` calls (0 = default); `log` returns once media are written and the row is
     /// queued. `None`: synchronous appends.
     pub async_queue: Option<usize>,
+    /// No system-metrics sampler thread (the SDK's `x_disable_stats`).
+    pub disable_stats: bool,
+    /// Sampling interval of the system metrics (`None` = 15 s, the SDK's default; at
+    /// least 100 ms).
+    pub stats_interval: Option<Duration>,
 }
 
 /// A committed, queued or applied unit of work for the log.
@@ -123,6 +129,8 @@ enum Job {
     Record {
         field: u32,
         body: proto::Msg,
+        /// With the `_info.stream_id` the SDK's client records carry (not on stats).
+        stream: bool,
     },
 }
 
@@ -195,6 +203,8 @@ struct Shared {
 pub struct Run {
     shared: Arc<Shared>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// The system-metrics sampler (stopped by `finish`).
+    stats: Mutex<Option<system::Sampler>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -335,6 +345,15 @@ impl Run {
     /// header, run and environment records and points `latest-run` at it.
     pub fn open(root: impl AsRef<Path>, opts: RunOptions) -> Result<Run> {
         let root = root.as_ref();
+        if let Some(i) = opts.stats_interval.filter(|_| !opts.disable_stats) {
+            if i < system::MIN_INTERVAL {
+                return Err(Error::invalid(format!(
+                    "stats interval {} ms: must be at least {} ms",
+                    i.as_millis(),
+                    system::MIN_INTERVAL.as_millis()
+                )));
+            }
+        }
         let set_id = opts.id.is_some();
         let id = match opts.id {
             Some(id) => {
@@ -482,9 +501,28 @@ impl Run {
         } else {
             None
         };
+        let stats = if opts.disable_stats {
+            None
+        } else {
+            // A weak reference: the sampler never keeps a dropped run alive.
+            let weak = Arc::downgrade(&shared);
+            let emit = move |body: proto::Msg| match weak.upgrade() {
+                Some(s) if !s.finished.load(Ordering::SeqCst) => s
+                    .submit(Job::Record {
+                        field: proto::record::STATS,
+                        body,
+                        stream: false,
+                    })
+                    .is_ok(),
+                _ => false,
+            };
+            let interval = opts.stats_interval.unwrap_or(system::DEFAULT_INTERVAL);
+            Some(system::Sampler::start(interval, Box::new(emit))?)
+        };
         Ok(Run {
             shared,
             writer: Mutex::new(writer),
+            stats: Mutex::new(stats),
         })
     }
 
@@ -662,6 +700,7 @@ impl Run {
         s.submit(Job::Record {
             field: proto::record::FILES,
             body: artifact::files_record(&saved),
+            stream: true,
         })?;
         Ok(saved.into_iter().map(|x| x.path).collect())
     }
@@ -678,6 +717,7 @@ impl Run {
         s.submit(Job::Record {
             field: proto::record::ARTIFACT,
             body: artifact::record(&s.id, &s.project, &s.entity, &logged),
+            stream: true,
         })
     }
 
@@ -703,6 +743,9 @@ impl Run {
         let s = &self.shared;
         if s.finished.swap(true, Ordering::SeqCst) {
             return Err(Error::state("the run is already finished"));
+        }
+        if let Some(mut sampler) = lock(&self.stats).take() {
+            sampler.stop();
         }
         if let Some(q) = &s.queue {
             s.wait_queue_drained();
@@ -1101,8 +1144,13 @@ impl Log {
                     self.metrics.explicit_summary(k);
                 }
             }
-            Job::Record { field, body } => {
-                self.append(field, &body, Some(&s.id), out);
+            Job::Record {
+                field,
+                body,
+                stream,
+            } => {
+                let id = stream.then_some(s.id.as_str());
+                self.append(field, &body, id, out);
             }
             Job::Metric { name, opts } => {
                 let body = metric::record(&name, &opts);

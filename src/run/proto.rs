@@ -149,6 +149,16 @@ pub mod artifact {
     }
 }
 
+/// `wandb_internal.StatsRecord` and `StatsItem`.
+pub mod stats {
+    pub const TIMESTAMP: u32 = 2; // google.protobuf.Timestamp
+    pub const ITEM: u32 = 3; // repeated StatsItem
+    pub mod item {
+        pub const KEY: u32 = 1; // string
+        pub const VALUE_JSON: u32 = 16; // string
+    }
+}
+
 /// `wandb_internal.MetricRecord` and its `MetricOptions`, `MetricSummary`, `MetricControl`.
 pub mod metric {
     pub const NAME: u32 = 1; // string

@@ -32,6 +32,8 @@ MODULES = {
     "artifact::manifest": ["wandb_internal.ArtifactManifest"],
     "artifact::entry": ["wandb_internal.ArtifactManifestEntry"],
     "metric": ["wandb_internal.MetricRecord"],
+    "stats": ["wandb_internal.StatsRecord"],
+    "stats::item": ["wandb_internal.StatsItem"],
     "metric::options": ["wandb_internal.MetricOptions"],
     "metric::summary": ["wandb_internal.MetricSummary"],
     "metric::control": ["wandb_internal.MetricControl"],

@@ -16,9 +16,13 @@
 #   errors    argument/state errors of the C API (NULLs, bad options, finished runs)
 #   valgrind  errors, basic and small stress runs (sync + async) under valgrind (skipped
 #             with a note if valgrind is not installed)
-#   features  run features (tests/run/features): define_metric written by C, C++ and Go
-#             against wandb 0.31's run for the same calls (records, rows, summaries),
-#             uploaded with `wandb sync` to openwandb next to the SDK's run; argument errors
+#   features  run features (tests/run/features), each written by C, C++ and Go against
+#             wandb 0.31's run for the same calls: define_metric (records, rows, summaries;
+#             uploaded with `wandb sync` to openwandb next to the SDK's run), run.save +
+#             artifacts (files records, links, artifact records and staged copies; the C
+#             run uploaded), system metrics (keys, value format, timing against the SDK's
+#             stats records; the sampler thread stops at finish; none when disabled);
+#             argument errors
 # Usage: tests/run/run.sh [test …]   (default: all)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -121,7 +125,7 @@ for t in "${tests[@]}"; do
         fi ;;
     features)
         feat="$here/tests/run/features"
-        for f in metric; do
+        for f in metric artifact; do
             if ! fpy="$(cd "$work" && "$pyv" "$feat/features.py" "$f" "$work/fpy-$f" 2>/dev/null | tail -1)"; then
                 echo "-- features-$f: FAIL (the SDK run)"; failed+=("features-$f"); continue
             fi
@@ -131,11 +135,20 @@ for t in "${tests[@]}"; do
                     run_test "$w-$f" "$pyv" "$feat/check_features.py" "$f" "$d" "$fpy"
                 else echo "-- $w-$f: FAIL (writing the run)"; failed+=("$w-$f"); fi
             done
+            [ "$f" = metric ] || continue  # (artifact: the check uploads the native run itself)
             d="$("$bin/features" "$f" "$work/up-$f")" && fpy2="$(cd "$work" && "$pyv" "$feat/features.py" "$f" "$work/fpy2-$f" 2>/dev/null | tail -1)" \
                 && run_test "features-$f-upload" "$pyv" "$feat/check_features.py" "$f-upload" "$d" "$fpy2" \
                 || { echo "-- features-$f-upload: FAIL"; failed+=("features-$f-upload"); }
         done
-        run_test features-metric-errors "$bin/features" metric-errors "$work/ferr" ;;
+        if fst="$(cd "$work" && "$pyv" "$feat/features.py" stats "$work/fpy-stats" 2>/dev/null | tail -1)" \
+            && off="$("$bin/features" stats-off "$work/stats-off")"; then
+            for w in features features_cpp; do
+                d="$("$bin/$w" stats "$work/$w-stats")" && run_test "$w-stats" "$pyv" "$feat/check_features.py" stats "$d" "$off" "$fst" \
+                    || { echo "-- $w-stats: FAIL"; failed+=("$w-stats"); }
+            done
+        else echo "-- features-stats: FAIL (writing the runs)"; failed+=(features-stats); fi
+        run_test features-metric-errors "$bin/features" metric-errors "$work/ferr"
+        run_test features-artifact-errors "$bin/features" artifact-errors "$work/ferr2" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac
 done

@@ -4,6 +4,11 @@
  *
  *   features metric ROOT     wb_run_define_metric: globs, step metrics, summaries
  *   features metric-errors ROOT   argument errors of wb_run_define_metric
+ *   features artifact ROOT   wb_run_save and a generic artifact (file + directory, aliases)
+ *   features artifact-errors ROOT   argument errors of wb_run_save / wb_artifact_*
+ *   features stats ROOT      system metrics every 300 ms (the sampler thread exists while
+ *                            the run is open and is gone after finish)
+ *   features stats-off ROOT  disable_stats: no thread, no stats records
  *
  * Prints the run directory. Every call is checked; on failure it prints the error and exits 2.
  */
@@ -11,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <time.h>
 
 #include "wandb_media.h"
 
@@ -163,9 +170,184 @@ static int metric_errors(const char *root) {
     return 0;
 }
 
+/* The files both sides save and put into artifacts (same bytes as features.py). */
+static void write_file(const char *path, const unsigned char *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
+        fprintf(stderr, "features: cannot write %s\n", path);
+        exit(2);
+    }
+}
+
+static void make_sources(const char *src) {
+    char p[4096];
+    snprintf(p, sizeof p, "mkdir -p '%s/ckpt/sub'", src);
+    if (system(p) != 0) exit(2);
+    snprintf(p, sizeof p, "%s/notes.txt", src);
+    write_file(p, (const unsigned char *)"checkpoint notes\n", 17);
+    snprintf(p, sizeof p, "%s/live.log", src);
+    write_file(p, (const unsigned char *)"epoch 1\n", 8);
+    unsigned char model[5000];
+    for (int i = 0; i < 5000; i++) model[i] = (unsigned char)((i * 7 + 3) % 256);
+    snprintf(p, sizeof p, "%s/ckpt/model.bin", src);
+    write_file(p, model, sizeof model);
+    snprintf(p, sizeof p, "%s/ckpt/config.json", src);
+    write_file(p, (const unsigned char *)"{\"layers\": [64, 64]}", 20);
+    unsigned char x[100];
+    memset(x, 'x', sizeof x);
+    snprintf(p, sizeof p, "%s/ckpt/sub/extra.txt", src);
+    write_file(p, x, sizeof x);
+}
+
+static int artifact(const char *root) {
+    char src[2048], p[4096];
+    char *abs_root = NULL;
+    wb_run *run = open_run(root);
+    abs_root = realpath(root, NULL);
+    snprintf(src, sizeof src, "%s/src", abs_root);
+    free(abs_root);
+    make_sources(src);
+    wb_value *r = dict();
+    set(r, "x", i64v(1));
+    log_row(run, r);
+    size_t n = 0;
+    snprintf(p, sizeof p, "%s/notes.txt", src);
+    CHECK(wb_run_save(run, p, src, WB_SAVE_NOW, &n, E));
+    snprintf(p, sizeof p, "%s/ckpt/*.*", src);
+    CHECK(wb_run_save(run, p, src, WB_SAVE_END, &n, E));
+    if (n != 2) {
+        fprintf(stderr, "features: glob saved %zu files, want 2\n", n);
+        return 3;
+    }
+    snprintf(p, sizeof p, "%s/live.log", src);
+    CHECK(wb_run_save(run, p, src, WB_SAVE_LIVE, NULL, E));
+
+    wb_artifact *a = NULL;
+    CHECK(wb_artifact_new("model-ckpt", "model", &a, E));
+    CHECK(wb_artifact_set_description(a, "a checkpoint", E));
+    CHECK(wb_artifact_set_metadata_json(a, "{\"epoch\": 3, \"acc\": 0.9, \"tags\": [\"a\", \"b\"]}", E));
+    snprintf(p, sizeof p, "%s/notes.txt", src);
+    CHECK(wb_artifact_add_file(a, p, "docs/notes.txt", E));
+    snprintf(p, sizeof p, "%s/ckpt", src);
+    CHECK(wb_artifact_add_dir(a, p, "weights", E));
+    const char *aliases[] = {"best", "epoch-3"};
+    CHECK(wb_run_log_artifact(run, a, aliases, 2, E));
+    wb_artifact_free(a);
+    wb_artifact *b = NULL;
+    CHECK(wb_artifact_new("raw-data", "dataset", &b, E));
+    snprintf(p, sizeof p, "%s/live.log", src);
+    CHECK(wb_artifact_add_file(b, p, NULL, E));
+    CHECK(wb_run_log_artifact(run, b, NULL, 0, E));
+    wb_artifact_free(b);
+    r = dict();
+    set(r, "x", i64v(2));
+    log_row(run, r);
+    return finish(run);
+}
+
+static int artifact_errors(const char *root) {
+    wb_error err;
+    wb_run *run = open_run(root);
+    wb_artifact *a = NULL;
+    expect("slash in name", wb_artifact_new("a/b", "model", &a, &err), WB_ERR_INVALID_ARGUMENT, &err, "'/'");
+    expect("reserved type", wb_artifact_new("a", "wandb-history", &a, &err), WB_ERR_INVALID_ARGUMENT, &err, "reserved");
+    expect("NULL out", wb_artifact_new("a", "model", NULL, &err), WB_ERR_NULL_ARGUMENT, &err, "out");
+    if (a != NULL) exit(3);
+    expect("new", wb_artifact_new("a", "model", &a, &err), WB_OK, &err, NULL);
+    expect("missing file", wb_artifact_add_file(a, "/nonexistent/x", NULL, &err), WB_ERR_INVALID_ARGUMENT, &err, "not a file");
+    expect("missing dir", wb_artifact_add_dir(a, "/nonexistent", NULL, &err), WB_ERR_INVALID_ARGUMENT, &err, "not a directory");
+    expect("metadata not an object", wb_artifact_set_metadata_json(a, "[1]", &err), WB_ERR_INVALID_ARGUMENT, &err, "object");
+    expect("bad entry name", wb_artifact_add_file(a, "/etc/hostname", "../x", &err), WB_ERR_INVALID_ARGUMENT, &err, "..");
+    expect("add", wb_artifact_add_file(a, "/etc/hostname", "h", &err), WB_OK, &err, NULL);
+    expect("duplicate", wb_artifact_add_file(a, "/etc/hostname", "h", &err), WB_ERR_INVALID_ARGUMENT, &err, "already");
+    const char *bad[] = {"a:b"};
+    expect("bad alias", wb_run_log_artifact(run, a, bad, 1, &err), WB_ERR_INVALID_ARGUMENT, &err, "alias");
+    expect("NULL aliases", wb_run_log_artifact(run, a, NULL, 1, &err), WB_ERR_NULL_ARGUMENT, &err, "aliases");
+    expect("above base", wb_run_save(run, "/etc/hostname", "/usr", WB_SAVE_NOW, NULL, &err), WB_ERR_INVALID_ARGUMENT, &err, "above");
+    expect("same as base", wb_run_save(run, "/etc", "/etc", WB_SAVE_NOW, NULL, &err), WB_ERR_INVALID_ARGUMENT, &err, "same");
+    expect("star first", wb_run_save(run, "/etc/*", "/etc", WB_SAVE_NOW, NULL, &err), WB_ERR_INVALID_ARGUMENT, &err, "'*'");
+    wb_save_policy bogus;
+    int seven = 7;
+    memcpy(&bogus, &seven, sizeof bogus);
+    expect("bad policy", wb_run_save(run, "/etc/hostname", "/", bogus, NULL, &err), WB_ERR_INVALID_ARGUMENT, &err, "policy");
+    size_t n = 99;
+    expect("no match", wb_run_save(run, "/nonexistent-dir/*.x", "/", WB_SAVE_NOW, &n, &err), WB_OK, &err, NULL);
+    if (n != 0) exit(3);
+    CHECK(wb_run_finish(run, 0, E));
+    expect("log after finish", wb_run_log_artifact(run, a, NULL, 0, &err), WB_ERR_STATE, &err, "finished");
+    expect("save after finish", wb_run_save(run, "/etc/hostname", "/", WB_SAVE_NOW, NULL, &err), WB_ERR_STATE, &err, "finished");
+    wb_artifact_free(a);
+    wb_artifact_free(NULL);
+    wb_run_free(run);
+    printf("artifact-errors: ok\n");
+    return 0;
+}
+
+static int count_threads(void) {
+    DIR *d = opendir("/proc/self/task");
+    if (!d) return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int stats_run(const char *root, bool off) {
+    int base = count_threads();
+    wb_run_options o = wb_run_options_default();
+    o.project = "wbm-test";
+    o.entity = "wbm";
+    o.name = "features";
+    o.disable_stats = off;
+    o.stats_interval_ms = 300;
+    wb_run *run = NULL;
+    CHECK(wb_run_open(root, &o, &run, E));
+    int during = count_threads();
+    if (during != base + (off ? 0 : 1)) {
+        fprintf(stderr, "features: %d threads while the run is open, %d before (stats %s)\n", during, base,
+                off ? "off" : "on");
+        return 3;
+    }
+    for (int i = 0; i < 7; i++) {
+        wb_value *r = dict();
+        set(r, "x", i64v(i));
+        log_row(run, r);
+        sleep_ms(150);
+    }
+    char *dir = NULL;
+    CHECK(wb_run_dir_path(run, &dir, E));
+    CHECK(wb_run_finish(run, 0, E));
+    int after = count_threads();
+    if (after != base) {
+        fprintf(stderr, "features: %d threads after finish, %d before\n", after, base);
+        return 3;
+    }
+    wb_run_free(run);
+    printf("%s\n", dir);
+    wb_string_free(dir);
+    /* a too short interval is refused before anything is created */
+    wb_error err;
+    o.disable_stats = false;
+    o.stats_interval_ms = 10;
+    run = NULL;
+    expect("short interval", wb_run_open(root, &o, &run, &err), WB_ERR_INVALID_ARGUMENT, &err, "interval");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "metric") == 0) return metric(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "metric-errors") == 0) return metric_errors(argv[2]);
-    fprintf(stderr, "usage: features metric|metric-errors ROOT\n");
+    if (argc >= 3 && strcmp(argv[1], "artifact") == 0) return artifact(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "artifact-errors") == 0) return artifact_errors(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "stats") == 0) return stats_run(argv[2], false);
+    if (argc >= 3 && strcmp(argv[1], "stats-off") == 0) return stats_run(argv[2], true);
+    fprintf(stderr, "usage: features metric|metric-errors|artifact|artifact-errors|stats|stats-off ROOT\n");
     return 64;
 }

@@ -1,14 +1,21 @@
 // features_cpp: the run features of tests/run/c/features.c through the C++17 wrapper
 // (tests/run/run.sh compares the result with the SDK's run of tests/run/features/features.py).
 //
-//   features_cpp metric ROOT   define_metric: globs, step metrics, summaries
+//   features_cpp metric ROOT     define_metric: globs, step metrics, summaries
+//   features_cpp artifact ROOT   run.save and generic artifacts
+//   features_cpp stats ROOT      system metrics every 300 ms
 //
 // Prints the run directory. A wb::Error is printed and the program exits with 2.
 #include <wandb_media.hpp>
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
+#include <ctime>
+#include <vector>
 
 namespace {
 
@@ -69,15 +76,78 @@ int metric(const char* root) {
   return finish(run);
 }
 
+void write_file(const std::string& path, const std::string& data) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!f) {
+    std::fprintf(stderr, "features_cpp: cannot write %s\n", path.c_str());
+    std::exit(2);
+  }
+}
+
+int artifact(const char* root) {
+  wb::Run run = open_run(root);
+  char* abs_root = realpath(root, nullptr);
+  const std::string src = std::string(abs_root) + "/src";
+  std::free(abs_root);
+  if (std::system(("mkdir -p '" + src + "/ckpt/sub'").c_str()) != 0) return 2;
+  std::string model(5000, '\0');
+  for (int i = 0; i < 5000; i++) model[i] = static_cast<char>((i * 7 + 3) % 256);
+  write_file(src + "/notes.txt", "checkpoint notes\n");
+  write_file(src + "/live.log", "epoch 1\n");
+  write_file(src + "/ckpt/model.bin", model);
+  write_file(src + "/ckpt/config.json", "{\"layers\": [64, 64]}");
+  write_file(src + "/ckpt/sub/extra.txt", std::string(100, 'x'));
+  {
+    wb::Row r;
+    r.set("x", int64_t{1});
+    run.log(r);
+  }
+  run.save(src + "/notes.txt", src.c_str(), WB_SAVE_NOW);
+  if (run.save(src + "/ckpt/*.*", src.c_str(), WB_SAVE_END) != 2) return 3;
+  run.save(src + "/live.log", src.c_str());  // live (the default)
+  run.log_artifact(wb::Artifact::create("model-ckpt", "model")
+                       .description("a checkpoint")
+                       .metadata_json("{\"epoch\":3,\"acc\":0.9,\"tags\":[\"a\",\"b\"]}")
+                       .add_file(src + "/notes.txt", "docs/notes.txt")
+                       .add_dir(src + "/ckpt", "weights"),
+                   {"best", "epoch-3"});
+  wb::Artifact raw = wb::Artifact::create("raw-data", "dataset");
+  raw.add_file(src + "/live.log");
+  run.log_artifact(raw);
+  if (wb::Artifact::try_create("a/b", "model").ok()) return 3;
+  {
+    wb::Row r;
+    r.set("x", int64_t{2});
+    run.log(r);
+  }
+  return finish(run);
+}
+
+int stats(const char* root) {
+  wb::Run run = wb::Run::open(
+      root, wb::RunOptions().project("wbm-test").entity("wbm").name("features").stats_interval_ms(300));
+  for (int i = 0; i < 7; i++) {
+    wb::Row r;
+    r.set("x", int64_t{i});
+    run.log(r);
+    struct timespec ts = {0, 150 * 1000000L};
+    nanosleep(&ts, nullptr);
+  }
+  return finish(run);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     if (argc >= 3 && std::strcmp(argv[1], "metric") == 0) return metric(argv[2]);
+    if (argc >= 3 && std::strcmp(argv[1], "artifact") == 0) return artifact(argv[2]);
+    if (argc >= 3 && std::strcmp(argv[1], "stats") == 0) return stats(argv[2]);
   } catch (const wb::Error& e) {
     std::fprintf(stderr, "features_cpp: %s: %s\n", e.code_name(), e.message());
     return 2;
   }
-  std::fprintf(stderr, "usage: features_cpp metric ROOT\n");
+  std::fprintf(stderr, "usage: features_cpp metric|artifact|stats ROOT\n");
   return 64;
 }

@@ -3,10 +3,14 @@ runs written through the C/C++/Go APIs against the SDK's offline run for the sam
 
 usage:
   check_features.py metric NATIVE_RUN_DIR PY_RUN_DIR
+  check_features.py metric-upload NATIVE_RUN_DIR PY_RUN_DIR   both synced to openwandb
+  check_features.py artifact NATIVE_RUN_DIR PY_RUN_DIR   run.save + artifacts, then upload
+  check_features.py stats NATIVE_RUN_DIR OFF_RUN_DIR PY_RUN_DIR   system metrics
 """
 
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -109,9 +113,119 @@ def cmd_metric_upload(n_dir, py_dir):
     done("metric-upload")
 
 
+def sorted_aliases(leet):
+    for r in leet:
+        if r["type"] == "artifact":
+            r["artifact"]["aliases"] = sorted(r["artifact"].get("aliases", []))
+    return leet
+
+
+def cmd_artifact(n_dir, py_dir):
+    import base64
+    import hashlib
+
+    n_leet, py_leet = sorted_aliases(cr.leet_json(n_dir)), sorted_aliases(cr.leet_json(py_dir))
+    side_by_side(n_leet, py_leet, "artifact")
+    n_files = [f for r in typed(n_leet, "files") for f in r.get("files", []) if f.get("type") != "WANDB"]
+    py_files = [f for r in typed(py_leet, "files") for f in r.get("files", []) if f.get("type") != "WANDB"]
+    check(n_files == py_files and len(n_files) == 4, f"saved files {n_files} vs SDK {py_files}")
+    for f in n_files:
+        p = os.path.join(n_dir, "files", f["path"])
+        q = os.path.join(py_dir, "files", f["path"])
+        check(os.path.islink(p) and os.path.isabs(os.readlink(p)), f"{p} is not an absolute symlink (the SDK links)")
+        check(os.path.isfile(p) and open(p, "rb").read() == open(q, "rb").read(), f"{f['path']}: bytes differ from the SDK's")
+    n_art, py_art = typed(n_leet, "artifact"), typed(py_leet, "artifact")
+    check(len(n_art) == len(py_art) == 2, f"{len(n_art)} / {len(py_art)} artifact records")
+    staged = 0
+    for a in n_art:
+        check(len(a.get("client_id", "")) == 128 and len(a.get("sequence_client_id", "")) == 128, "client ids")
+        for e in a["manifest"]["contents"]:
+            lp = e.get("local_path", "")
+            ok = os.path.isabs(lp) and os.path.isfile(lp)
+            check(ok, f"staged copy {lp!r} missing or relative")
+            if ok:
+                data = open(lp, "rb").read()
+                check(base64.b64encode(hashlib.md5(data).digest()).decode() == e["digest"] and len(data) == int(e["size"]), f"{e['path']}: staged copy does not match its digest/size")
+                staged += 1
+    check(staged == 5, f"{staged} staged copies checked (want 5)")
+
+    def inspect(base, entity, project, rid):
+        st, body = cr.http_get(f"{base}/api/v2/runs/{rid}/artifacts")
+        arts = json.loads(body).get("artifacts", [])
+        names = sorted(str(x.get("name")) for x in arts)
+        check(any(n.startswith("model-ckpt") for n in names) and any(n.startswith("raw-data") for n in names), f"server artifacts {names} {json.dumps(arts)[:600]}")
+        for f in n_files:
+            st, data = cr.http_get(f"{base}/files/{entity}/{project}/{rid}/{f['path']}")
+            check(data == open(os.path.join(n_dir, "files", f["path"]), "rb").read(), f"server copy of {f['path']} differs")
+        print(f"uploaded: artifacts {names}, {len(n_files)} saved files on the server")
+
+    out = upload(n_dir, inspect)
+    check("error" not in out.lower() or "0 errors" in out.lower(), f"sync output: {out[-400:]}")
+    print(f"artifact: {len(n_files)} saved files, {len(n_art)} artifacts ({staged} staged files) match the SDK's records")
+    done("artifact")
+
+
+PY_FLOAT = re.compile(r"^-?(\d+\.\d+(e[+-]\d+)?|\de[+-]\d+|inf|nan)$")
+
+
+def stats_records(run_dir):
+    recs, _ = cr.raw_records(cr.wandb_file(run_dir))
+    out = []
+    for i, r in enumerate(recs):
+        if r.WhichOneof("record_type") == "stats":
+            out.append((i, r))
+    return recs, out
+
+
+def cmd_stats(n_dir, off_dir, py_dir, interval="0.3"):
+    interval = float(interval)
+    n_recs, n_stats = stats_records(n_dir)
+    _, py_stats = stats_records(py_dir)
+    _, off_stats = stats_records(off_dir)
+    check(len(off_stats) == 0, f"disabled stats: {len(off_stats)} stats records")
+    check(len(py_stats) >= 2, f"the SDK wrote {len(py_stats)} stats records")
+    check(2 <= len(n_stats) <= 6, f"{len(n_stats)} stats records in ~1.05 s at {interval} s")
+    py_keys = [set(i.key for i in r.stats.item) for _, r in py_stats]
+    sdk_keys = set().union(*py_keys) if py_keys else set()
+    sdk_first = py_keys[0] if py_keys else set()
+    check("cpu" not in sdk_first and "cpu" in sdk_keys, f"SDK cpu key pattern {py_keys}")
+    exit_at = max(i for i, r in enumerate(n_recs) if r.WhichOneof("record_type") == "exit")
+    start = next(r.run.start_time for r in n_recs if r.WhichOneof("record_type") == "run")
+    t_prev = start.seconds + start.nanos / 1e9
+    for k, (i, r) in enumerate(n_stats):
+        keys = [it.key for it in r.stats.item]
+        want = sdk_first if k == 0 else sdk_keys
+        check(set(keys) == want, f"stats record {k}: keys {sorted(keys)} != SDK's {sorted(want)}")
+        check(len(keys) == len(set(keys)), f"duplicate keys {keys}")
+        check(not r.HasField("_info") and r.stats.stats_type == 0, "stats record layout differs from the SDK's (no _info, SYSTEM)")
+        check(i < exit_at, "a stats record after the exit record")
+        for it in r.stats.item:
+            check(bool(PY_FLOAT.match(it.value_json)), f"{it.key}: value {it.value_json!r} is not a Python float repr (SDK writes e.g. '4.0')")
+        t = r.stats.timestamp.seconds + r.stats.timestamp.nanos / 1e9
+        gap = t - t_prev
+        lo, hi = (0.5 * interval, 3 * interval) if k else (0.5 * interval, 3 * interval + 0.5)
+        check(lo <= gap <= hi, f"stats record {k}: {gap:.3f} s after the previous (interval {interval})")
+        t_prev = t
+    # values are plausible next to the SDK's on the same machine
+    def val(r, key):
+        return next((json.loads(i.value_json) for i in r.stats.item if i.key == key), None)
+    if n_stats and py_stats:
+        a, b = n_stats[-1][1], py_stats[-1][1]
+        for key, tol in (("memory_percent", 15), ("disk./.usagePercent", 5)):
+            va, vb = val(a, key), val(b, key)
+            check(va is not None and vb is not None and abs(va - vb) <= tol, f"{key}: {va} vs SDK {vb}")
+        check(0 < val(a, "proc.memory.rssMB") < 1000 and val(a, "proc.cpu.threads") >= 2, "rss / threads")
+    n_leet = cr.leet_json(n_dir)
+    check(len(typed(n_leet, "stats")) == len(n_stats), "leet inspect does not show every stats record")
+    print(f"stats: {len(n_stats)} records with the SDK's keys {sorted(sdk_keys)}; disabled run: none")
+    done("stats")
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"metric": cmd_metric, "metric-upload": cmd_metric_upload}[cmd](*args)
+    if cmd == "stats":
+        return cmd_stats(*args)
+    {"metric": cmd_metric, "metric-upload": cmd_metric_upload, "artifact": cmd_artifact}[cmd](*args)
 
 
 

@@ -1,7 +1,7 @@
 """The SDK side of tests/run/features: the same calls as tests/run/c/features.c, made with
 wandb 0.31 in offline mode. Prints the run directory.
 
-usage: python features.py metric ROOT
+usage: python features.py metric|artifact|stats ROOT
 """
 
 import sys
@@ -68,7 +68,7 @@ def artifact(root):
     run = wandb.init(mode="offline", dir=root, project="wbm-test", entity="wbm", name="features")
     run.log({"x": 1})
     run.save(os.path.join(src, "notes.txt"), base_path=src, policy="now")
-    run.save(os.path.join(src, "ckpt", "*.json"), base_path=src, policy="end")
+    run.save(os.path.join(src, "ckpt", "*.*"), base_path=src, policy="end")
     run.save(os.path.join(src, "live.log"), base_path=src, policy="live")
     art = wandb.Artifact("model-ckpt", type="model", description="a checkpoint", metadata={"epoch": 3, "acc": 0.9, "tags": ["a", "b"]})
     art.add_file(os.path.join(src, "notes.txt"), name="docs/notes.txt")
@@ -82,9 +82,23 @@ def artifact(root):
     return run
 
 
+def stats(root):
+    import time
+
+    run = wandb.init(
+        mode="offline", dir=root, project="wbm-test", entity="wbm", name="features",
+        settings=wandb.Settings(x_stats_sampling_interval=1.0),
+    )
+    for i in range(7):
+        run.log({"x": i})
+        time.sleep(0.5)
+    run.finish()
+    return run
+
+
 def main():
     mode, root = sys.argv[1], sys.argv[2]
-    run = {"metric": metric, "artifact": artifact}[mode](root)
+    run = {"metric": metric, "artifact": artifact, "stats": stats}[mode](root)
     d = run.dir
     print(d[: -len("/files")] if d.endswith("/files") else d)
 

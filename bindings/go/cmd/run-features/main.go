@@ -1,7 +1,8 @@
 // Command run-features writes the run-feature scenarios of tests/run/c/features.c through
 // package wandbmedia only (tests/run/run.sh compares them with the SDK's runs):
 //
-//	run-features metric ROOT   define_metric: globs, step metrics, summaries
+//	run-features metric ROOT     define_metric: globs, step metrics, summaries
+//	run-features artifact ROOT   run.save and generic artifacts
 //
 // Prints the run directory. On failure it prints the error and exits with 2.
 package main
@@ -9,6 +10,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	wm "github.com/wandb-media/wandb-media/bindings/go"
 )
@@ -87,11 +90,61 @@ func metric(root string) {
 	finish(run)
 }
 
+func artifact(root string) {
+	run := openRun(root)
+	abs, err := filepath.Abs(root)
+	must("Abs", err)
+	src := filepath.Join(abs, "src")
+	must("MkdirAll", os.MkdirAll(filepath.Join(src, "ckpt", "sub"), 0o755))
+	model := make([]byte, 5000)
+	for i := range model {
+		model[i] = byte((i*7 + 3) % 256)
+	}
+	for rel, data := range map[string][]byte{
+		"notes.txt":          []byte("checkpoint notes\n"),
+		"live.log":           []byte("epoch 1\n"),
+		"ckpt/model.bin":     model,
+		"ckpt/config.json":   []byte(`{"layers": [64, 64]}`),
+		"ckpt/sub/extra.txt": []byte(strings.Repeat("x", 100)),
+	} {
+		must("WriteFile", os.WriteFile(filepath.Join(src, rel), data, 0o644))
+	}
+	logRow(run, wm.NewRow().Set("x", int64(1)))
+	_, err = run.Save(filepath.Join(src, "notes.txt"), src, wm.SaveNow)
+	must("Save", err)
+	n, err := run.Save(filepath.Join(src, "ckpt", "*.*"), src, wm.SaveEnd)
+	must("Save", err)
+	if n != 2 {
+		must("Save", fmt.Errorf("glob saved %d files, want 2", n))
+	}
+	_, err = run.Save(filepath.Join(src, "live.log"), src, wm.SaveLive)
+	must("Save", err)
+	a, err := wm.NewArtifact("model-ckpt", "model")
+	must("NewArtifact", err)
+	must("SetDescription", a.SetDescription("a checkpoint"))
+	must("SetMetadataJSON", a.SetMetadataJSON(`{"epoch":3,"acc":0.9,"tags":["a","b"]}`))
+	must("AddFile", a.AddFile(filepath.Join(src, "notes.txt"), "docs/notes.txt"))
+	must("AddDir", a.AddDir(filepath.Join(src, "ckpt"), "weights"))
+	must("LogArtifact", run.LogArtifact(a, "best", "epoch-3"))
+	a.Close()
+	b, err := wm.NewArtifact("raw-data", "dataset")
+	must("NewArtifact", err)
+	must("AddFile", b.AddFile(filepath.Join(src, "live.log"), ""))
+	must("LogArtifact", run.LogArtifact(b))
+	b.Close()
+	logRow(run, wm.NewRow().Set("x", int64(2)))
+	finish(run)
+}
+
 func main() {
 	if len(os.Args) >= 3 && os.Args[1] == "metric" {
 		metric(os.Args[2])
 		return
 	}
-	fmt.Fprintln(os.Stderr, "usage: run-features metric ROOT")
+	if len(os.Args) >= 3 && os.Args[1] == "artifact" {
+		artifact(os.Args[2])
+		return
+	}
+	fmt.Fprintln(os.Stderr, "usage: run-features metric|artifact ROOT")
 	os.Exit(64)
 }
