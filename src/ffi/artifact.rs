@@ -5,9 +5,7 @@ use std::ffi::c_char;
 use std::path::Path;
 
 use super::run::wb_run;
-use super::{
-    deref, deref_mut, guard, null_arg, read_enum, utf8_arg, wb_error, wb_status, write_out,
-};
+use super::{deref, deref_mut, guard, null_arg, utf8_arg, wb_error, wb_status, write_out};
 use crate::error::{Error, Result};
 use crate::run::artifact::{Artifact, SavePolicy};
 
@@ -35,7 +33,7 @@ pub unsafe extern "C" fn wb_run_save(
     run: *mut wb_run,
     glob: *const c_char,
     base_path: *const c_char,
-    policy: wb_save_policy,
+    policy: i32, // wb_save_policy in the header (any int is defined behaviour here)
     count: *mut usize,
     err: *mut wb_error,
 ) -> wb_status {
@@ -47,7 +45,7 @@ pub unsafe extern "C" fn wb_run_save(
         } else {
             Some(unsafe { utf8_arg(base_path, "base_path") }?)
         };
-        let policy = match unsafe { read_enum(&policy) } {
+        let policy = match policy {
             0 => SavePolicy::Live,
             1 => SavePolicy::Now,
             2 => SavePolicy::End,

@@ -72,7 +72,7 @@ static int finish(wb_run *run) {
     char *dir = NULL;
     CHECK(wb_run_dir_path(run, &dir, E));
     CHECK(wb_run_finish(run, 0, E));
-    wb_run_free(run);
+    CHECK(wb_run_free(run, E));
     printf("%s\n", dir);
     wb_string_free(dir);
     return 0;
@@ -165,7 +165,7 @@ static int metric_errors(const char *root) {
     expect("goal", wb_run_define_metric(run, "c", &m, &err), WB_OK, &err, NULL);
     CHECK(wb_run_finish(run, 0, E));
     expect("after finish", wb_run_define_metric(run, "a", NULL, &err), WB_ERR_STATE, &err, "finished");
-    wb_run_free(run);
+    CHECK(wb_run_free(run, E));
     printf("metric-errors: ok\n");
     return 0;
 }
@@ -278,7 +278,7 @@ static int artifact_errors(const char *root) {
     expect("save after finish", wb_run_save(run, "/etc/hostname", "/", WB_SAVE_NOW, NULL, &err), WB_ERR_STATE, &err, "finished");
     wb_artifact_free(a);
     wb_artifact_free(NULL);
-    wb_run_free(run);
+    CHECK(wb_run_free(run, E));
     printf("artifact-errors: ok\n");
     return 0;
 }
@@ -329,7 +329,7 @@ static int stats_run(const char *root, bool off) {
         fprintf(stderr, "features: %d threads after finish, %d before\n", after, base);
         return 3;
     }
-    wb_run_free(run);
+    CHECK(wb_run_free(run, E));
     printf("%s\n", dir);
     wb_string_free(dir);
     /* a too short interval is refused before anything is created */
