@@ -1506,24 +1506,6 @@ enum wb_status wb_run_dir_path(const struct wb_run *run, char **out, struct wb_e
 enum wb_status wb_run_files_dir(const struct wb_run *run, char **out, struct wb_error *err);
 
 /**
- * Default metric options (nothing given). Thread-safe.
- */
-struct wb_metric_options wb_metric_options_default(void);
-
-/**
- * `run.define_metric(name, step_metric=, summary=, step_sync=, hidden=, overwrite=)`:
- * appends the SDK's metric record; rows committed afterwards get the step metric's latest
- * value inserted (step sync) and the summary aggregates (`"loss": {"min": …}`) that
- * wandb-core computes. `name` may end with `*` to match every key with that prefix
- * (`"train/"` + `*`); a `*` elsewhere is an error, as in the SDK. `options` may be NULL
- * (defaults). Thread-safe (ordered with the other calls like `wb_run_summary_update`).
- */
-enum wb_status wb_run_define_metric(struct wb_run *run,
-                                    const char *name,
-                                    const struct wb_metric_options *options,
-                                    struct wb_error *err);
-
-/**
  * `run.save(glob_str, base_path=, policy=)`: every file matching `glob` (a path or a Unix
  * glob; relative paths are relative to the current directory) is symlinked into the run's
  * files directory under its path relative to `base_path`, and one `files` record announces
@@ -1598,6 +1580,24 @@ enum wb_status wb_run_log_artifact(struct wb_run *run,
                                    const char *const *aliases,
                                    size_t n_aliases,
                                    struct wb_error *err);
+
+/**
+ * Default metric options (nothing given). Thread-safe.
+ */
+struct wb_metric_options wb_metric_options_default(void);
+
+/**
+ * `run.define_metric(name, step_metric=, summary=, step_sync=, hidden=, overwrite=)`:
+ * appends the SDK's metric record; rows committed afterwards get the step metric's latest
+ * value inserted (step sync) and the summary aggregates (`"loss": {"min": …}`) that
+ * wandb-core computes. `name` may end with `*` to match every key with that prefix
+ * (`"train/"` + `*`); a `*` elsewhere is an error, as in the SDK. `options` may be NULL
+ * (defaults). Thread-safe (ordered with the other calls like `wb_run_summary_update`).
+ */
+enum wb_status wb_run_define_metric(struct wb_run *run,
+                                    const char *name,
+                                    const struct wb_metric_options *options,
+                                    struct wb_error *err);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -92,7 +92,7 @@ int artifact(const char* root) {
   std::free(abs_root);
   if (std::system(("mkdir -p '" + src + "/ckpt/sub'").c_str()) != 0) return 2;
   std::string model(5000, '\0');
-  for (int i = 0; i < 5000; i++) model[i] = static_cast<char>((i * 7 + 3) % 256);
+  for (int i = 0; i < 5000; i++) model[static_cast<std::size_t>(i)] = static_cast<char>((i * 7 + 3) % 256);
   write_file(src + "/notes.txt", "checkpoint notes\n");
   write_file(src + "/live.log", "epoch 1\n");
   write_file(src + "/ckpt/model.bin", model);
