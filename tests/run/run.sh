@@ -19,9 +19,10 @@
 #   features  run features (tests/run/features), each written by C, C++ and Go against
 #             wandb 0.31's run for the same calls: define_metric (records, rows, summaries;
 #             uploaded with `wandb sync` to openwandb next to the SDK's run), run.save +
-#             artifacts (files records, links, artifact records and staged copies; the C
+#             artifacts (files records, links, artifact records and staged copies; each
 #             run uploaded), system metrics (keys, value format, timing against the SDK's
-#             stats records; the sampler thread stops at finish; none when disabled);
+#             stats records, and on openwandb after upload; the sampler thread stops at
+#             finish; none when disabled);
 #             argument errors
 # Usage: tests/run/run.sh [test …]   (default: all)
 set -uo pipefail

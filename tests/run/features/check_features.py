@@ -217,6 +217,18 @@ def cmd_stats(n_dir, off_dir, py_dir, interval="0.3"):
         check(0 < val(a, "proc.memory.rssMB") < 1000 and val(a, "proc.cpu.threads") >= 2, "rss / threads")
     n_leet = cr.leet_json(n_dir)
     check(len(typed(n_leet, "stats")) == len(n_stats), "leet inspect does not show every stats record")
+    # uploaded: the server's system metrics are the records' values under "system.<key>"
+    def inspect(base, entity, project, rid):
+        st, body = cr.http_get(f"{base}/api/v2/runs/{rid}/system_metrics")
+        sm = json.loads(body).get("system_metrics", {})
+        for _, r in n_stats[:1]:
+            for it in r.stats.item:
+                pts = sm.get("system." + it.key, [])
+                check(len(pts) >= 1 and pts[0]["value"] == json.loads(it.value_json), f"server system.{it.key}: {pts[:1]} vs {it.value_json}")
+        check(len(sm.get("system.memory_percent", [])) == len(n_stats), f"server has {len(sm.get('system.memory_percent', []))} samples, log {len(n_stats)}")
+        print(f"uploaded: {len(sm)} system metric series on the server")
+
+    upload(n_dir, inspect)
     print(f"stats: {len(n_stats)} records with the SDK's keys {sorted(sdk_keys)}; disabled run: none")
     done("stats")
 
