@@ -311,13 +311,10 @@ pub fn runtime_summary(whole_seconds: i64) -> Msg {
     ])
 }
 
-/// The summary mirror of a committed row: every non-null leaf, nested keys.
-pub fn summary_mirror(leaves: &Leaves) -> Msg {
-    let items: Vec<Msg> = leaves
-        .iter()
-        .filter(|(_, v)| !matches!(v, Json::Null))
-        .map(|(p, v)| item(p, &core_json(v), true))
-        .collect();
+/// A summary record of `(nested_key path, value_json)` items (core's summary update of a
+/// committed row, see `metric::Metrics::summary_items`).
+pub fn summary_items(items: &[(Vec<String>, String)]) -> Msg {
+    let items: Vec<Msg> = items.iter().map(|(p, v)| item(p, v, true)).collect();
     update(&items)
 }
 
