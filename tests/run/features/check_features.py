@@ -219,8 +219,15 @@ def cmd_stats(n_dir, off_dir, py_dir, interval="0.3"):
     check(len(typed(n_leet, "stats")) == len(n_stats), "leet inspect does not show every stats record")
     # uploaded: the server's system metrics are the records' values under "system.<key>"
     def inspect(base, entity, project, rid):
-        st, body = cr.http_get(f"{base}/api/v2/runs/{rid}/system_metrics")
-        sm = json.loads(body).get("system_metrics", {})
+        import time
+
+        # the server stores file_stream events asynchronously: wait (bounded) for them
+        for _ in range(40):
+            st, body = cr.http_get(f"{base}/api/v2/runs/{rid}/system_metrics")
+            sm = json.loads(body).get("system_metrics", {})
+            if len(sm.get("system.memory_percent", [])) >= len(n_stats):
+                break
+            time.sleep(0.25)
         for _, r in n_stats[:1]:
             for it in r.stats.item:
                 pts = sm.get("system." + it.key, [])
