@@ -422,7 +422,21 @@ static int errors(const char *root) {
     wb_error err;
     wb_run *run = NULL;
     wb_run_options o = wb_run_options_default();
-    expect("NULL root", wb_run_open(NULL, &o, &run, &err), WB_ERR_NULL_ARGUMENT, &err, "root_dir");
+    /* NULL root: WANDB_DIR (else the current directory), as the SDK's dir=None */
+    setenv("WANDB_DIR", root, 1);
+    expect("NULL root = WANDB_DIR", wb_run_open(NULL, &o, &run, &err), WB_OK, &err, NULL);
+    unsetenv("WANDB_DIR");
+    {
+        char *p = NULL;
+        expect("dir of NULL-root run", wb_run_dir_path(run, &p, &err), WB_OK, &err, NULL);
+        if (strncmp(p, root, strlen(root)) != 0 && !strstr(p, root + (root[0] == '.' ? 1 : 0))) {
+            fprintf(stderr, "run_writer errors: NULL root run at %s, not under WANDB_DIR %s\n", p, root);
+            exit(3);
+        }
+        wb_string_free(p);
+        expect("free NULL-root run", wb_run_free(run, &err), WB_OK, &err, NULL);
+        run = NULL;
+    }
     expect("NULL out", wb_run_open(root, &o, NULL, &err), WB_ERR_NULL_ARGUMENT, &err, "out");
     o.config_json = "[1]";
     expect("config not an object", wb_run_open(root, &o, &run, &err), WB_ERR_INVALID_ARGUMENT, &err, "config_json");
