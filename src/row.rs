@@ -5,11 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::json::Json;
-use crate::media::histogram::histogram_of;
 use crate::media::{BindCtx, Media};
 use crate::run_dir::{RunDir, Step};
-use crate::stats::{try_array_stats, HistData, StatValue};
-use crate::tensor::{DType, Scalar, TensorView};
+use crate::stats::{np_histogram, try_array_stats, HistData, StatValue};
+use crate::tensor::{try_vec, DType, Scalar};
 use crate::value::{NdArray, Value};
 
 /// A converted row: top-level keys in order, each value ready for serialiser A.
@@ -174,9 +173,21 @@ pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
     if summary {
         return array_statistics(a);
     }
-    let flat = scalars_to_bytes(a);
-    let t = TensorView::new(&flat.0, flat.1, &[n])?;
-    let (counts, edges) = histogram_of(&t, 32)?;
+    // Widened straight into the histogram's input (one fallible copy, no byte buffer).
+    let h = if a.dtype == DType::F32 {
+        let mut v = try_vec(n)?;
+        v.extend(a.data.iter().map(|s| match s {
+            Scalar::F32(v) => *v,
+            other => other.as_f64() as f32,
+        }));
+        np_histogram(HistData::F32(&v), 32)
+    } else {
+        let mut v = try_vec(n)?;
+        v.extend(a.data.iter().map(|s| s.as_f64()));
+        np_histogram(HistData::F64(&v), 32)
+    }
+    .map_err(Error::invalid)?;
+    let (counts, edges) = (h.counts, h.edges);
     Ok(Json::object([
         ("_type", Json::str("histogram")),
         (
@@ -188,32 +199,6 @@ pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
             Json::Array(edges.into_iter().map(Json::Float).collect()),
         ),
     ]))
-}
-
-/// Flat little-endian bytes of an NdArray (f32 kept as f32, everything else f64).
-fn scalars_to_bytes(a: &NdArray) -> (Vec<u8>, DType) {
-    if a.dtype == DType::F32 {
-        let b = a
-            .data
-            .iter()
-            .flat_map(|s| {
-                match s {
-                    Scalar::F32(v) => *v,
-                    other => other.as_f64() as f32,
-                }
-                .to_le_bytes()
-            })
-            .collect();
-        (b, DType::F32)
-    } else {
-        (
-            a.data
-                .iter()
-                .flat_map(|s| s.as_f64().to_le_bytes())
-                .collect(),
-            DType::F64,
-        )
-    }
 }
 
 fn stat_json(v: StatValue) -> Json {

@@ -6,6 +6,24 @@
 
 use crate::error::{Error, Result};
 
+/// Largest logical element count of a tensor (2^32). Strides may repeat elements (stride 0
+/// broadcasts one element over a whole axis), so the logical size is capped on its own, not
+/// only the addressed bytes: a view of one element must not expand to terabytes.
+pub const MAX_ELEMENTS: usize = 1 << 32;
+
+/// A vector with room for `n` elements, or an `Overflow` error when the allocation fails
+/// (an infallible allocation would abort the host process, which no panic guard catches).
+pub fn try_vec<T>(n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        Error::overflow(format!(
+            "cannot allocate {n} elements of {} bytes",
+            std::mem::size_of::<T>()
+        ))
+    })?;
+    Ok(v)
+}
+
 /// Element types accepted for array input (the numpy dtypes the SDK sees).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {
@@ -116,6 +134,11 @@ pub fn strided_span(
         .checked_mul(item)
         .filter(|&b| b <= isize::MAX as usize)
         .ok_or_else(|| Error::overflow(format!("shape {shape:?}: byte size overflows")))?;
+    if numel > MAX_ELEMENTS {
+        return Err(Error::overflow(format!(
+            "{numel} elements exceed the limit of {MAX_ELEMENTS} (shape {shape:?})"
+        )));
+    }
     if numel == 0 {
         return Ok((0, 0));
     }
@@ -343,15 +366,15 @@ impl<'a> TensorView<'a> {
     }
 
     /// All elements in logical order.
-    pub fn to_scalars(&self) -> Vec<Scalar> {
-        let mut out = Vec::with_capacity(self.numel());
+    pub fn to_scalars(&self) -> Result<Vec<Scalar>> {
+        let mut out = try_vec(self.numel())?;
         self.for_each_offset(|o| out.push(self.scalar_at(o)));
-        out
+        Ok(out)
     }
 
     /// All elements as f64, logical order (exact for every dtype but i64 beyond 2^53).
-    pub fn to_f64(&self) -> Vec<f64> {
-        let mut out = Vec::with_capacity(self.numel());
+    pub fn to_f64(&self) -> Result<Vec<f64>> {
+        let mut out = try_vec(self.numel())?;
         match (self.dtype, self.contiguous_bytes()) {
             (DType::F64, Some(b)) => out.extend(
                 b.chunks_exact(8)
@@ -359,34 +382,35 @@ impl<'a> TensorView<'a> {
             ),
             _ => self.for_each_offset(|o| out.push(self.scalar_at(o).as_f64())),
         }
-        out
+        Ok(out)
     }
 
     /// All elements as f32 (only meaningful for F32 data).
-    pub fn to_f32(&self) -> Vec<f32> {
-        let mut out = Vec::with_capacity(self.numel());
+    pub fn to_f32(&self) -> Result<Vec<f32>> {
+        let mut out = try_vec(self.numel())?;
         self.for_each_offset(|o| {
             out.push(match self.scalar_at(o) {
                 Scalar::F32(v) => v,
                 s => s.as_f64() as f32,
             })
         });
-        out
+        Ok(out)
     }
 
     /// numpy `astype(uint8)` as on x86-64: integers wrap mod 256, floats truncate toward zero
     /// and then wrap; NaN, ±inf and values outside the int32 range become 0 (cvttsd2si
     /// returns 0x80000000 for them). This is what wandb 0.31 does to image/video data (§2.2).
-    pub fn to_u8_cast(&self) -> Vec<u8> {
+    pub fn to_u8_cast(&self) -> Result<Vec<u8>> {
+        let mut out = try_vec(self.numel())?;
         if let (DType::U8, Some(b)) = (self.dtype, self.contiguous_bytes()) {
-            return b.to_vec();
+            out.extend_from_slice(b);
+            return Ok(out);
         }
-        let mut out = Vec::with_capacity(self.numel());
         match self.dtype {
             DType::U8 | DType::I8 | DType::Bool => self.for_each_offset(|o| out.push(self.data[o])),
             _ => self.for_each_offset(|o| out.push(cast_u8(self.scalar_at(o)))),
         }
-        out
+        Ok(out)
     }
 }
 
@@ -431,7 +455,10 @@ mod tests {
         let data: Vec<u8> = (0..12).collect();
         let v = TensorView::strided(&data, 0, DType::U8, &[2, 2, 3], Some(&[2, 1, 4])).unwrap();
         assert!(v.contiguous_bytes().is_none());
-        assert_eq!(v.to_u8_cast(), vec![0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+        assert_eq!(
+            v.to_u8_cast().unwrap(),
+            vec![0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
+        );
     }
 
     #[test]
@@ -439,7 +466,7 @@ mod tests {
         let data: Vec<u8> = (0..4).collect();
         // flipped 1-D view whose element 0 is the last byte
         let v = TensorView::strided(&data, 3, DType::U8, &[4], Some(&[-1])).unwrap();
-        assert_eq!(v.to_u8_cast(), vec![3, 2, 1, 0]);
+        assert_eq!(v.to_u8_cast().unwrap(), vec![3, 2, 1, 0]);
         assert!(TensorView::strided(&data, 2, DType::U8, &[4], Some(&[-1])).is_err());
         assert!(TensorView::new(&data, DType::U16, &[3]).is_err());
         let e = TensorView::new(&data, DType::F64, &[usize::MAX, 2]).unwrap_err();

@@ -3,7 +3,15 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::json::Json;
+use crate::json::{Json, MAX_DEPTH};
+
+fn json_depth(j: &Json) -> usize {
+    match j {
+        Json::Array(a) => 1 + a.iter().map(json_depth).max().unwrap_or(0),
+        Json::Object(m) => 1 + m.iter().map(|(_, v)| json_depth(v)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
 use crate::media::histogram::Histogram;
 use crate::media::Media;
 use crate::tensor::{DType, Scalar, TensorView};
@@ -18,12 +26,13 @@ pub struct NdArray {
 }
 
 impl NdArray {
-    pub fn from_tensor(t: &TensorView<'_>) -> NdArray {
-        NdArray {
+    /// Copies the elements (allocation failure → `Overflow`, never an abort).
+    pub fn from_tensor(t: &TensorView<'_>) -> Result<NdArray> {
+        Ok(NdArray {
             dtype: t.dtype(),
             shape: t.shape().to_vec(),
-            data: t.to_scalars(),
-        }
+            data: t.to_scalars()?,
+        })
     }
 }
 
@@ -51,8 +60,32 @@ impl Value {
         matches!(self, Value::Histogram(_) | Value::Media(_))
     }
 
+    /// Nesting depth: 0 for a scalar or media, 1 + the deepest item for lists and dicts
+    /// (plain JSON values count their own nesting). Bounded by `MAX_DEPTH` for every value
+    /// built through `list_push`/`dict_set`/`from_json`.
+    pub fn depth(&self) -> usize {
+        match self {
+            Value::List(items) => 1 + items.iter().map(Value::depth).max().unwrap_or(0),
+            Value::Dict(m) => 1 + m.iter().map(|(_, v)| v.depth()).max().unwrap_or(0),
+            Value::Json(j) => json_depth(j),
+            _ => 0,
+        }
+    }
+
+    fn check_nesting(item: &Value) -> Result<()> {
+        if item.depth() + 1 > MAX_DEPTH {
+            return Err(Error::invalid(format!(
+                "value nested deeper than {MAX_DEPTH} levels (the nesting limit)"
+            )));
+        }
+        Ok(())
+    }
+
     /// Insert or replace a dict member (position of an existing key kept).
     pub fn dict_set(&mut self, key: &str, v: Value) -> Result<()> {
+        if matches!(self, Value::Dict(_)) {
+            Self::check_nesting(&v)?;
+        }
         match self {
             Value::Dict(m) => {
                 if let Some(slot) = m.iter_mut().find(|(k, _)| k == key) {
@@ -67,6 +100,9 @@ impl Value {
     }
 
     pub fn list_push(&mut self, v: Value) -> Result<()> {
+        if matches!(self, Value::List(_)) {
+            Self::check_nesting(&v)?;
+        }
         match self {
             Value::List(items) => {
                 items.push(v);

@@ -38,7 +38,7 @@ fn tensor_list(t: &crate::tensor::TensorView<'_>, name: &str) -> Result<Vec<Json
         return Err(Error::invalid(format!("{name} must be 1-D")));
     }
     // `.tolist()` semantics: int tensors give ints, float tensors floats.
-    match ndarray_json(&NdArray::from_tensor(t), false)? {
+    match ndarray_json(&NdArray::from_tensor(t)?, false)? {
         Json::Array(items) if t.numel() > 1 => Ok(items),
         single => Ok(if t.numel() == 1 {
             vec![single]

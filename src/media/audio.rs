@@ -62,11 +62,11 @@ impl Audio {
             )));
         }
         let bytes = match t.dtype() {
-            DType::F32 => encode_wav(Samples::F32(&t.to_f32()), channels as u16, sr),
-            DType::F64 => encode_wav(Samples::F64(&t.to_f64()), channels as u16, sr),
+            DType::F32 => encode_wav(Samples::F32(&t.to_f32()?), channels as u16, sr),
+            DType::F64 => encode_wav(Samples::F64(&t.to_f64()?), channels as u16, sr),
             DType::I16 => {
                 let v: Vec<i16> = t
-                    .to_scalars()
+                    .to_scalars()?
                     .into_iter()
                     .map(int_of)
                     .map(|v| v as i16)
@@ -75,7 +75,7 @@ impl Audio {
             }
             DType::I32 => {
                 let v: Vec<i32> = t
-                    .to_scalars()
+                    .to_scalars()?
                     .into_iter()
                     .map(int_of)
                     .map(|v| v as i32)

@@ -22,8 +22,8 @@ pub struct Histogram {
 pub fn histogram_of(t: &TensorView<'_>, num_bins: usize) -> Result<(Vec<i64>, Vec<f64>)> {
     let h = match (t.dtype(), t.as_f64_slice()) {
         (_, Some(direct)) => np_histogram(HistData::F64(direct), num_bins),
-        (DType::F32, _) => np_histogram(HistData::F32(&t.to_f32()), num_bins),
-        _ => np_histogram(HistData::F64(&t.to_f64()), num_bins),
+        (DType::F32, _) => np_histogram(HistData::F32(&t.to_f32()?), num_bins),
+        _ => np_histogram(HistData::F64(&t.to_f64()?), num_bins),
     }
     .map_err(Error::invalid)?;
     Ok((h.counts, h.edges))
@@ -32,6 +32,11 @@ pub fn histogram_of(t: &TensorView<'_>, num_bins: usize) -> Result<(Vec<i64>, Ve
 impl Histogram {
     /// `wandb.Histogram(sequence, num_bins=num_bins)`.
     pub fn from_tensor(t: &TensorView<'_>, num_bins: usize) -> Result<Histogram> {
+        // Checked before computing (the SDK checks after np.histogram, which would first
+        // allocate and fill up to `num_bins` counts).
+        if num_bins > MAX_LENGTH {
+            return Err(Error::invalid("The maximum length of a histogram is 512"));
+        }
         let (counts, edges) = histogram_of(t, num_bins)?;
         Histogram::from_np(
             counts.into_iter().map(Json::Int).collect(),

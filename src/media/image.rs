@@ -474,7 +474,7 @@ pub fn tensor_to_pixels(t: &TensorView<'_>, opts: &ImageOptions) -> Result<Pixel
     // The legacy conversion runs before the SDK sees the array, on the unsqueezed data.
     let legacy_buf;
     let view = if legacy && t.numel() > 0 {
-        legacy_buf = legacy_to_u8(t);
+        legacy_buf = legacy_to_u8(t)?;
         TensorView::new(&legacy_buf, DType::U8, t.shape())?
     } else {
         t.clone()
@@ -519,7 +519,7 @@ pub fn tensor_to_pixels(t: &TensorView<'_>, opts: &ImageOptions) -> Result<Pixel
     if height > u32::MAX as usize || width > u32::MAX as usize {
         return Err(Error::overflow("image dimensions exceed 2^32"));
     }
-    let data = view.to_u8_cast();
+    let data = view.to_u8_cast()?;
     let data = convert_mode(data, native, mode);
     Ok(Pixels {
         data,
@@ -578,10 +578,10 @@ fn clip_u8_i(v: i64) -> u8 {
 }
 
 /// wandb ≤ 0.18 `Image.to_uint8` in numpy arithmetic of the input dtype (compat README §1.3).
-pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
-    match t.dtype() {
+pub fn legacy_to_u8(t: &TensorView<'_>) -> Result<Vec<u8>> {
+    Ok(match t.dtype() {
         DType::F32 => {
-            let mut d = t.to_f32();
+            let mut d = t.to_f32()?;
             let lowest = nan_min(d.iter().map(|&v| v as f64)) as f32;
             if lowest < 0.0 {
                 let ptp = nan_max(d.iter().map(|&v| v as f64)) as f32 - lowest;
@@ -596,7 +596,7 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
             }
         }
         DType::F64 => {
-            let mut d = t.to_f64();
+            let mut d = t.to_f64()?;
             let lowest = nan_min(d.iter().copied());
             if lowest < 0.0 {
                 let ptp = nan_max(d.iter().copied()) - lowest;
@@ -622,7 +622,7 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
                 }
             };
             let vals: Vec<i64> = t
-                .to_scalars()
+                .to_scalars()?
                 .into_iter()
                 .map(|s| match s {
                     Scalar::Int(i) => i,
@@ -657,7 +657,7 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
                 vals.iter().map(|&v| clip_u8_i(v)).collect()
             }
         }
-    }
+    })
 }
 
 fn wrap_i32(v: i64) -> i64 {
@@ -858,25 +858,25 @@ mod tests {
             .flat_map(|v| v.to_le_bytes())
             .collect();
         let t = TensorView::new(&f, DType::F32, &[1, 3]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![0, 127, 255]);
+        assert_eq!(legacy_to_u8(&t).unwrap(), vec![0, 127, 255]);
         let f: Vec<u8> = [-1.0f64, 0.0, 1.0]
             .iter()
             .flat_map(|v| v.to_le_bytes())
             .collect();
         let t = TensorView::new(&f, DType::F64, &[3]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![0, 127, 255]);
+        assert_eq!(legacy_to_u8(&t).unwrap(), vec![0, 127, 255]);
         let f: Vec<u8> = [-2.0f64, -2.0]
             .iter()
             .flat_map(|v| v.to_le_bytes())
             .collect();
         let t = TensorView::new(&f, DType::F64, &[2]).unwrap();
         assert_eq!(
-            legacy_to_u8(&t),
+            legacy_to_u8(&t).unwrap(),
             vec![0, 0],
             "constant negative: 0/0 = NaN → 0"
         );
         let b = [0u8, 1];
         let t = TensorView::new(&b, DType::Bool, &[2]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![0, 255]);
+        assert_eq!(legacy_to_u8(&t).unwrap(), vec![0, 255]);
     }
 }
