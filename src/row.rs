@@ -5,10 +5,11 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::media::histogram::histogram_of;
 use crate::media::{BindCtx, Media};
 use crate::run_dir::{RunDir, Step};
-use crate::stats::{np_histogram, try_array_stats, HistData, StatValue};
-use crate::tensor::{try_vec, DType, Scalar};
+use crate::stats::{try_array_stats, HistData, StatValue};
+use crate::tensor::{DType, Scalar};
 use crate::value::{NdArray, Value};
 
 /// A converted row: top-level keys in order, each value ready for serialiser A.
@@ -163,31 +164,18 @@ fn nested_list(shape: &[usize], data: &[Scalar]) -> Json {
 /// numpy arrays logged directly (§8.4): scalar, nested list (≤ 32 elements), 32-bin
 /// histogram (history) or statistics (summary).
 pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
-    let n = a.data.len();
+    let n = a.len();
     if n == 1 {
-        return Ok(scalar_json(a.data[0]));
+        return Ok(a.get(0).map_or(Json::Null, scalar_json));
     }
     if n <= 32 {
-        return Ok(nested_list(&a.shape, &a.data));
+        return Ok(nested_list(&a.shape, &a.scalars()));
     }
     if summary {
         return array_statistics(a);
     }
-    // Widened straight into the histogram's input (one fallible copy, no byte buffer).
-    let h = if a.dtype == DType::F32 {
-        let mut v = try_vec(n)?;
-        v.extend(a.data.iter().map(|s| match s {
-            Scalar::F32(v) => *v,
-            other => other.as_f64() as f32,
-        }));
-        np_histogram(HistData::F32(&v), 32)
-    } else {
-        let mut v = try_vec(n)?;
-        v.extend(a.data.iter().map(|s| s.as_f64()));
-        np_histogram(HistData::F64(&v), 32)
-    }
-    .map_err(Error::invalid)?;
-    let (counts, edges) = (h.counts, h.edges);
+    // f64 data is used in place; other dtypes are widened once (fallibly).
+    let (counts, edges) = histogram_of(&a.view(), 32)?;
     Ok(Json::object([
         ("_type", Json::str("histogram")),
         (
@@ -213,10 +201,9 @@ fn stat_json(v: StatValue) -> Json {
 /// The summary statistics object of §8.4, computed in the array's own dtype like numpy.
 fn array_statistics(a: &NdArray) -> Result<Json> {
     fn ints<T: TryFrom<i64>>(a: &NdArray) -> Vec<T> {
-        a.data
-            .iter()
+        a.iter()
             .filter_map(|s| match s {
-                Scalar::Int(i) => T::try_from(*i).ok(),
+                Scalar::Int(i) => T::try_from(i).ok(),
                 _ => None,
             })
             .collect()
@@ -231,15 +218,14 @@ fn array_statistics(a: &NdArray) -> Result<Json> {
     let u16s: Vec<u16>;
     let data = match a.dtype {
         DType::F64 => {
-            floats64 = a.data.iter().map(|s| s.as_f64()).collect();
+            floats64 = a.iter().map(|s| s.as_f64()).collect();
             HistData::F64(&floats64)
         }
         DType::F32 => {
             floats32 = a
-                .data
                 .iter()
                 .map(|s| match s {
-                    Scalar::F32(v) => *v,
+                    Scalar::F32(v) => v,
                     other => other.as_f64() as f32,
                 })
                 .collect();
@@ -408,20 +394,16 @@ mod tests {
 
     #[test]
     fn small_arrays_become_scalars_and_lists() {
-        let a = NdArray {
-            dtype: DType::F32,
-            shape: vec![2, 1],
-            data: vec![Scalar::F32(0.1), Scalar::F32(2.0)],
-        };
+        let a = NdArray::new(
+            DType::F32,
+            vec![2, 1],
+            &[Scalar::F32(0.1), Scalar::F32(2.0)],
+        );
         assert_eq!(
             ndarray_json(&a, false).unwrap().to_compact(),
             "[[0.10000000149011612],[2.0]]"
         );
-        let one = NdArray {
-            dtype: DType::I64,
-            shape: vec![],
-            data: vec![Scalar::Int(7)],
-        };
+        let one = NdArray::new(DType::I64, vec![], &[Scalar::Int(7)]);
         assert_eq!(ndarray_json(&one, false).unwrap().to_compact(), "7");
     }
 }

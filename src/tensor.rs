@@ -349,6 +349,12 @@ impl<'a> TensorView<'a> {
         b
     }
 
+    /// The raw bytes of the element at a byte offset produced by `for_each_offset`.
+    #[inline]
+    pub fn element_bytes(&self, off: usize) -> &'a [u8] {
+        &self.data[off..off + self.dtype.size()]
+    }
+
     /// The element at a byte offset produced by `for_each_offset`.
     #[inline]
     pub fn scalar_at(&self, off: usize) -> Scalar {

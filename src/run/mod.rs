@@ -832,7 +832,7 @@ fn config_json(key: &str, v: &Value) -> Result<Json> {
                     }
                 }
             }
-            nest(&a.shape, &a.data)
+            nest(&a.shape, &a.scalars())
         }
         Value::Histogram(_) | Value::Media(_) => {
             return Err(Error::invalid(format!(
