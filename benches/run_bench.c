@@ -129,7 +129,7 @@ int main(int argc, char **argv) {
     for (int t = 0; t < threads; t++) pthread_join(tid[t], NULL);
     check(wb_run_finish(run, 0, &e), &e, "finish");
     double dt = now() - t0;
-    wb_run_free(run);
+    check(wb_run_free(run, &e), &e, "free");
     printf("%ld %.3f %.1f\n", rows, dt, (double)rows / dt);
     return 0;
 }

@@ -72,7 +72,7 @@ fn run(args: &[String]) -> Result<String, String> {
         }
         "stream" => {
             let mut wr =
-                VideoWriter::new(w, h, 3, fps, format, Convert::Cast).map_err(|e| e.message)?;
+                VideoWriter::new(h, w, 3, fps, format, Convert::Cast).map_err(|e| e.message)?;
             let mut frame = vec![0u8; h * w * 3];
             for t in 0..n {
                 for y in 0..h {

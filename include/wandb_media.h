@@ -27,10 +27,22 @@
 
 /** Version of the library these declarations belong to (checked against wb_version()). */
 #define WB_VERSION_MAJOR 0
-#define WB_VERSION_MINOR 1
+#define WB_VERSION_MINOR 2
 #define WB_VERSION_PATCH 0
-#define WB_VERSION_STRING "0.1.0"
+#define WB_VERSION_STRING "0.2.0"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ============================================================================================
+ * 1. Conventions, errors, diagnostics
+ *
+ *     wb_error err;                               // optional: pass NULL if not needed
+ *     if (wb_value_int(1, &v, &err) != WB_OK)
+ *         fprintf(stderr, "%s: %s\n", wb_status_name(err.code), err.message);
+ *     wb_set_log_handler(my_log, my_ctx, WB_LOG_WARN, NULL);   // SDK warnings
+ * ============================================================================================ */
 
 /**
  * Size of `wb_error.message`, including the terminating NUL.
@@ -38,25 +50,289 @@
 #define WB_ERROR_MESSAGE_SIZE 512
 
 /**
+ * Severity of a diagnostic message.
+ */
+typedef enum wb_log_level {
+  WB_LOG_DEBUG = 0,
+  WB_LOG_INFO = 1,
+  /**
+   * What the SDK prints as `wandb: WARNING …` (dropped rows, ignored values, …).
+   */
+  WB_LOG_WARN = 2,
+  WB_LOG_ERROR = 3,
+} wb_log_level;
+
+/**
+ * Result of every fallible call. `WB_OK` is 0; anything else is an error and the optional
+ * `wb_error` says what went wrong.
+ */
+typedef enum wb_status {
+  /**
+   * Success.
+   */
+  WB_OK = 0,
+  /**
+   * A required pointer argument was NULL (the message names it).
+   */
+  WB_ERR_NULL_ARGUMENT = 1,
+  /**
+   * An argument has a bad value, shape, dtype or combination; the SDK rejects it too.
+   */
+  WB_ERR_INVALID_ARGUMENT = 2,
+  /**
+   * A string argument was not valid UTF-8 (the message names it).
+   */
+  WB_ERR_INVALID_UTF8 = 3,
+  /**
+   * A size computation overflowed (shape × strides × item size, …).
+   */
+  WB_ERR_OVERFLOW = 4,
+  /**
+   * Valid input this library cannot encode (e.g. `ogg` video from a tensor).
+   */
+  WB_ERR_UNSUPPORTED = 5,
+  /**
+   * A filesystem operation failed; nothing already written was lost.
+   */
+  WB_ERR_IO = 6,
+  /**
+   * An internal panic was caught; the library state is unchanged. Please report it.
+   */
+  WB_ERR_PANIC = 7,
+  /**
+   * The object is in the wrong state for this call (e.g. a finished writer).
+   */
+  WB_ERR_STATE = 8,
+} wb_status;
+
+/**
+ * Optional error detail, owned by the caller (stack or heap; no free function needed).
+ * Pass a pointer to one as the last argument of any fallible call, or NULL.
+ * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
+ * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
+ * Thread-safety: one struct per call in flight; never shared between concurrent calls.
+ */
+typedef struct wb_error {
+  /**
+   * The status of the call that filled this struct.
+   */
+  enum wb_status code;
+  /**
+   * NUL-terminated UTF-8 message naming the bad argument.
+   */
+  char message[WB_ERROR_MESSAGE_SIZE];
+} wb_error;
+
+/**
+ * A diagnostics callback: `level`, a NUL-terminated UTF-8 `message` (valid only during the
+ * call; no `wandb:` prefix, no newline) and the `user_data` given to `wb_set_log_handler`.
+ * It may be called from any thread, including the library's background threads, possibly
+ * concurrently, and sometimes while the library holds a run's internal lock: it must be
+ * thread-safe, return quickly, not throw/unwind, and not call `wb_run_*` functions.
+ */
+typedef void (*wb_log_fn)(enum wb_log_level level, const char *message, void *user_data);
+
+/**
+ * The library version as a static NUL-terminated string (`"major.minor.patch"`).
+ * Never NULL; do not free. Thread-safe.
+ */
+const char *wb_version(void);
+
+/**
+ * Frees a string returned by this library (JSON text, …). NULL is a no-op.
+ * Thread-safe; each string must be freed once.
+ */
+void wb_string_free(char *s);
+
+/**
+ * Returns a static, NUL-terminated name for a `wb_status` value (`"WB_ERR_IO"`, …;
+ * `"WB_ERR_UNKNOWN"` for other numbers). Never NULL; do not free. Thread-safe.
+ */
+const char *wb_status_name(enum wb_status status);
+
+/**
+ * Routes the library's diagnostics — every warning the SDK would print (a row whose step is
+ * below the current one is dropped, …) — to `handler` for messages at `min_level` or above.
+ * `handler` NULL restores the default: warnings and errors go to stderr as
+ * `wandb: WARNING <message>`, unless the environment variable `WANDB_SILENT` is true.
+ * Process-wide; thread-safe (may be called at any time; a message being delivered
+ * concurrently may still reach the previous handler). `user_data` is passed back unchanged.
+ */
+enum wb_status wb_set_log_handler(wb_log_fn handler,
+                                  void *user_data,
+                                  enum wb_log_level min_level,
+                                  struct wb_error *err);
+
+/* ============================================================================================
+ * 2. Values: scalars, strings, lists, dicts
+ *
+ *     wb_value *row, *loss;
+ *     wb_dict_new(&row, NULL);
+ *     wb_value_float(0.25, &loss, NULL);
+ *     wb_dict_set(row, "loss", loss, NULL);   // row keeps a copy
+ *     wb_value_free(loss);                    // ... and row later
+ * ============================================================================================ */
+
+/**
+ * An opaque loggable value: scalar, string, list, dict, array, histogram or media object.
+ *
+ * Ownership: created by a `wb_value_*`, `wb_list_new`, `wb_dict_new`, `wb_image_*`,
+ * `wb_histogram_*` … constructor; owned by the caller; free with `wb_value_free`. Adding a
+ * value to a list or dict stores a (cheap, shared) copy: the caller still owns and must
+ * free the original. Thread-safety: a value may be read (logged, serialised, added to
+ * containers) from several threads at once, but must not be modified (setters,
+ * `wb_list_append`, `wb_dict_set`) while another thread uses it.
+ */
+typedef struct wb_value wb_value;
+
+/**
+ * Creates a JSON `null` value. Free with `wb_value_free`.
+ */
+enum wb_status wb_value_null(struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates a boolean value. Free with `wb_value_free`.
+ */
+enum wb_status wb_value_bool(bool v, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates an integer value. Free with `wb_value_free`.
+ */
+enum wb_status wb_value_int(int64_t v, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates a float value (NaN and ±Infinity allowed: written as `NaN`/`Infinity` like the
+ * SDK). Free with `wb_value_free`.
+ */
+enum wb_status wb_value_float(double v, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates a string value from NUL-terminated UTF-8 (copied). Free with `wb_value_free`.
+ */
+enum wb_status wb_value_string(const char *s, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates a string value from `len` bytes of UTF-8 (copied; may contain NUL). `s` may be
+ * NULL when `len` is 0. Free with `wb_value_free`.
+ */
+enum wb_status wb_value_string_n(const char *s,
+                                 size_t len,
+                                 struct wb_value **out,
+                                 struct wb_error *err);
+
+/**
+ * Creates a value from JSON text (objects become dicts in key order, arrays lists; numbers
+ * keep the int/float distinction). Useful for config-like nested data and for plain W&B
+ * values such as graph nodes. Free with `wb_value_free`.
+ */
+enum wb_status wb_value_from_json(const char *json, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Creates an empty list. Free with `wb_value_free`.
+ */
+enum wb_status wb_list_new(struct wb_value **out, struct wb_error *err);
+
+/**
+ * Appends a copy of `item` to `list` (a list value). The caller keeps ownership of `item`.
+ * A list whose items are all media of one type (images, videos, audio, html, 3-D objects,
+ * molecules) is logged batched like the SDK (`images/separated`, …).
+ */
+enum wb_status wb_list_append(struct wb_value *list,
+                              const struct wb_value *item,
+                              struct wb_error *err);
+
+/**
+ * Creates an empty dict (keys keep insertion order). Free with `wb_value_free`.
+ */
+enum wb_status wb_dict_new(struct wb_value **out, struct wb_error *err);
+
+/**
+ * Sets `dict[key]` to a copy of `item` (UTF-8 key; an existing key keeps its position, as
+ * in Python). The caller keeps ownership of `item`.
+ */
+enum wb_status wb_dict_set(struct wb_value *dict,
+                           const char *key,
+                           const struct wb_value *item,
+                           struct wb_error *err);
+
+/**
+ * Sets the caption of a media value (image, video, audio, 3-D object, molecule). An empty
+ * string is kept (`"caption": ""`), as in the SDK.
+ */
+enum wb_status wb_value_set_caption(struct wb_value *v, const char *caption, struct wb_error *err);
+
+/**
+ * Frees a value. NULL is a no-op. Values added to lists/dicts stay valid there.
+ */
+void wb_value_free(struct wb_value *v);
+
+/* ============================================================================================
+ * 3. Tensors: caller arrays (DLPack-like, strides in elements)
+ *
+ *     int64_t shape[3] = {64, 64, 3};
+ *     wb_tensor t = {pixels, WB_DTYPE_U8, 3, shape, NULL};   // NULL strides = C order
+ *     wb_value_from_tensor(&t, &arr, NULL);                  // like logging an np.ndarray
+ * ============================================================================================ */
+
+/**
  * Maximum `ndim` of a `wb_tensor`.
  */
 #define WB_TENSOR_MAX_NDIM 32
 
 /**
- * Pass as `step` of `wb_run_log` for "no explicit step".
+ * Element type of a `wb_tensor`.
  */
-#define WB_RUN_STEP_NONE -1
+typedef enum wb_dtype {
+  WB_DTYPE_U8 = 0,
+  WB_DTYPE_I8 = 1,
+  WB_DTYPE_U16 = 2,
+  WB_DTYPE_I16 = 3,
+  WB_DTYPE_I32 = 4,
+  WB_DTYPE_I64 = 5,
+  WB_DTYPE_F32 = 6,
+  WB_DTYPE_F64 = 7,
+  /**
+   * One byte per element, 0 = false, anything else = true.
+   */
+  WB_DTYPE_BOOL = 8,
+} wb_dtype;
 
 /**
- * Pass as `commit` of `wb_run_log` for "not given" (the SDK's `commit=None`).
+ * Describes caller-owned array data (DLPack-like, so libtorch's `data_ptr()`, `sizes()` and
+ * `strides()` can be passed directly). Little-endian elements.
+ *
+ * * `data`: first element (index [0,…,0]); may be NULL only when some extent is 0.
+ * * `shape`: `ndim` non-negative extents (may be NULL when `ndim` is 0).
+ * * `strides`: `ndim` strides **in elements** (not bytes; may be negative or 0), or NULL for
+ *   C-contiguous (row-major) data.
+ *
+ * Ownership: the library only reads the memory during the call; nothing is retained.
  */
-#define WB_RUN_COMMIT_DEFAULT -1
+typedef struct wb_tensor {
+  const void *data;
+  enum wb_dtype dtype;
+  size_t ndim;
+  const int64_t *shape;
+  const int64_t *strides;
+} wb_tensor;
 
 /**
- * Pass as `step` to serialise in the summary namespace (`run.summary.update`): media are
- * named `<dotted.key>_summary_<hash>` and NaN floats in dicts become `null`.
+ * Creates a numpy-array value (logged as the SDK logs an `np.ndarray`: one element → that
+ * scalar, ≤ 32 elements → nested list, more → 32-bin histogram, or statistics in the
+ * summary). The data is copied. Free with `wb_value_free`.
  */
-#define WB_STEP_SUMMARY -1
+enum wb_status wb_value_from_tensor(const struct wb_tensor *t,
+                                    struct wb_value **out,
+                                    struct wb_error *err);
+
+/* ============================================================================================
+ * 4. Images, bounding boxes, masks
+ *
+ *     wb_image_options o = wb_image_options_default();
+ *     o.convert = WB_CONVERT_CAST;                      // exactly the SDK
+ *     wb_image_from_tensor(&t, &o, &img, &err);          // (H,W,C) any dtype
+ *     wb_image_add_boxes(img, "pred", boxes_json, labels_json, &err);
+ * ============================================================================================ */
 
 /**
  * How non-uint8 pixel data becomes 8-bit.
@@ -78,44 +354,6 @@ typedef enum wb_convert {
    */
   WB_CONVERT_LEGACY = 2,
 } wb_convert;
-
-/**
- * Element type of a `wb_tensor`.
- */
-typedef enum wb_dtype {
-  WB_DTYPE_U8 = 0,
-  WB_DTYPE_I8 = 1,
-  WB_DTYPE_U16 = 2,
-  WB_DTYPE_I16 = 3,
-  WB_DTYPE_I32 = 4,
-  WB_DTYPE_I64 = 5,
-  WB_DTYPE_F32 = 6,
-  WB_DTYPE_F64 = 7,
-  /**
-   * One byte per element, 0 = false, anything else = true.
-   */
-  WB_DTYPE_BOOL = 8,
-} wb_dtype;
-
-/**
- * When the `.wandb` log is forced to disk with fsync. In every mode a synchronous call's
- * records are handed to the OS before it returns, so they survive the process being
- * killed; fsync also protects against power loss.
- */
-typedef enum wb_fsync_policy {
-  /**
-   * fsync in `wb_run_flush` and `wb_run_finish` (default).
-   */
-  WB_FSYNC_ON_FLUSH = 0,
-  /**
-   * Never fsync (fastest).
-   */
-  WB_FSYNC_NEVER = 1,
-  /**
-   * fsync after every call's records (slowest, most durable).
-   */
-  WB_FSYNC_ALWAYS = 2,
-} wb_fsync_policy;
 
 /**
  * Encoded file type (the SDK's `file_type`).
@@ -169,193 +407,6 @@ typedef enum wb_png_mode {
 } wb_png_mode;
 
 /**
- * Result of every fallible call. `WB_OK` is 0; anything else is an error and the optional
- * `wb_error` says what went wrong.
- */
-typedef enum wb_status {
-  /**
-   * Success.
-   */
-  WB_OK = 0,
-  /**
-   * A required pointer argument was NULL (the message names it).
-   */
-  WB_ERR_NULL_ARGUMENT = 1,
-  /**
-   * An argument has a bad value, shape, dtype or combination; the SDK rejects it too.
-   */
-  WB_ERR_INVALID_ARGUMENT = 2,
-  /**
-   * A string argument was not valid UTF-8 (the message names it).
-   */
-  WB_ERR_INVALID_UTF8 = 3,
-  /**
-   * A size computation overflowed (shape × strides × item size, …).
-   */
-  WB_ERR_OVERFLOW = 4,
-  /**
-   * Valid input this library cannot encode (e.g. `ogg` video from a tensor).
-   */
-  WB_ERR_UNSUPPORTED = 5,
-  /**
-   * A filesystem operation failed; nothing already written was lost.
-   */
-  WB_ERR_IO = 6,
-  /**
-   * An internal panic was caught; the library state is unchanged. Please report it.
-   */
-  WB_ERR_PANIC = 7,
-  /**
-   * The object is in the wrong state for this call (e.g. a finished writer).
-   */
-  WB_ERR_STATE = 8,
-} wb_status;
-
-/**
- * A table's `log_mode`.
- */
-typedef enum wb_table_log_mode {
-  /**
-   * Default. Logging the same table again re-emits its first JSON (no new file), even
-   * after rows were added — as the SDK does.
-   */
-  WB_TABLE_IMMUTABLE = 0,
-  /**
-   * Adding a row after a log makes the next log write a new file and artifact version.
-   */
-  WB_TABLE_MUTABLE = 1,
-  /**
-   * Not supported (the SDK names its artifact entries by time): `WB_ERR_UNSUPPORTED`.
-   */
-  WB_TABLE_INCREMENTAL = 2,
-} wb_table_log_mode;
-
-/**
- * Video container format.
- */
-typedef enum wb_video_format {
-  /**
-   * Not chosen (the default): an error, as the SDK requires `format=` for array input.
-   */
-  WB_VIDEO_FORMAT_UNSET = 0,
-  /**
-   * Animated GIF89a, infinite loop.
-   */
-  WB_VIDEO_GIF = 1,
-  /**
-   * H.264 MP4 (browser-playable, `moov` first).
-   */
-  WB_VIDEO_MP4 = 2,
-  /**
-   * Accepted by the SDK; encoding it from frames is `WB_ERR_UNSUPPORTED` here.
-   */
-  WB_VIDEO_WEBM = 3,
-  /**
-   * Accepted by the SDK but not encodable (the SDK fails too): `WB_ERR_UNSUPPORTED`.
-   */
-  WB_VIDEO_OGG = 4,
-} wb_video_format;
-
-/**
- * Axis order of a video tensor.
- */
-typedef enum wb_video_layout {
-  /**
-   * (T,C,H,W) or (B,T,C,H,W), as `wandb.Video` takes it (default).
-   */
-  WB_VIDEO_CHANNELS_FIRST = 0,
-  /**
-   * (T,H,W,C) or (B,T,H,W,C), as engines hand out frames.
-   */
-  WB_VIDEO_CHANNELS_LAST = 1,
-} wb_video_layout;
-
-/**
- * An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
- * `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
- * reads.
- *
- * Ownership: created by `wb_run_open`, released by `wb_run_free` (which finishes the run
- * with exit code 0 if `wb_run_finish` was not called).
- *
- * Thread-safety: `wb_run_log`, `wb_run_summary_update`, `wb_run_config_update*`,
- * `wb_run_flush` and the getters may be called from any number of threads at once (media
- * are encoded in the calling threads in parallel; records are appended one call at a
- * time, in the order the calls started). `wb_run_finish` and `wb_run_free` must be called
- * once, after every other call on the run has returned.
- */
-typedef struct wb_run wb_run;
-
-/**
- * A run's files directory: where media files are written (`media/…`) and the run-config
- * singletons (box/mask class labels) collected.
- *
- * Ownership: created by `wb_run_dir_new`, freed by `wb_run_dir_free`. Thread-safety: fully
- * thread-safe; many threads may serialise values into one `wb_run_dir` at once.
- */
-typedef struct wb_run_dir wb_run_dir;
-
-/**
- * An opaque loggable value: scalar, string, list, dict, array, histogram or media object.
- *
- * Ownership: created by a `wb_value_*`, `wb_list_new`, `wb_dict_new`, `wb_image_*`,
- * `wb_histogram_*` … constructor; owned by the caller; free with `wb_value_free`. Adding a
- * value to a list or dict stores a (cheap, shared) copy: the caller still owns and must
- * free the original. Thread-safety: a value may be read (logged, serialised, added to
- * containers) from several threads at once, but must not be modified (setters,
- * `wb_list_append`, `wb_dict_set`) while another thread uses it.
- */
-typedef struct wb_value wb_value;
-
-/**
- * A streaming video encoder: frames are encoded as they are pushed, so memory does not grow
- * with the number of frames.
- *
- * Ownership: created by `wb_video_writer_new`; consumed by `wb_video_writer_finish` (also on
- * error) or released with `wb_video_writer_free`. Thread-safety: a writer may be used from
- * any thread but by one thread at a time; different writers are independent and may encode
- * concurrently (no global encoder state).
- */
-typedef struct wb_video_writer wb_video_writer;
-
-/**
- * Describes caller-owned array data (DLPack-like, so libtorch's `data_ptr()`, `sizes()` and
- * `strides()` can be passed directly). Little-endian elements.
- *
- * * `data`: first element (index [0,…,0]); may be NULL only when some extent is 0.
- * * `shape`: `ndim` non-negative extents (may be NULL when `ndim` is 0).
- * * `strides`: `ndim` strides **in elements** (not bytes; may be negative or 0), or NULL for
- *   C-contiguous (row-major) data.
- *
- * Ownership: the library only reads the memory during the call; nothing is retained.
- */
-typedef struct wb_tensor {
-  const void *data;
-  enum wb_dtype dtype;
-  size_t ndim;
-  const int64_t *shape;
-  const int64_t *strides;
-} wb_tensor;
-
-/**
- * Optional error detail, owned by the caller (stack or heap; no free function needed).
- * Pass a pointer to one as the last argument of any fallible call, or NULL.
- * On failure `code` is the returned status and `message` a NUL-terminated UTF-8 text
- * (truncated to 511 bytes). On success `code` is `WB_OK` and `message` is empty.
- * Thread-safety: one struct per call in flight; never shared between concurrent calls.
- */
-typedef struct wb_error {
-  /**
-   * The status of the call that filled this struct.
-   */
-  enum wb_status code;
-  /**
-   * NUL-terminated UTF-8 message naming the bad argument.
-   */
-  char message[WB_ERROR_MESSAGE_SIZE];
-} wb_error;
-
-/**
  * Options that change the encoded bytes. Always start from `wb_image_options_default()`
  * (it sets `struct_size`, so later library versions can add fields compatibly).
  */
@@ -369,161 +420,6 @@ typedef struct wb_image_options {
   enum wb_convert convert;
   enum wb_png_mode png_mode;
 } wb_image_options;
-
-/**
- * Options of `wb_run_open` (the `wandb.init` arguments). Always start from
- * `wb_run_options_default()`. All strings are UTF-8, may be NULL (= not set) and are only
- * read during `wb_run_open`.
- */
-typedef struct wb_run_options {
-  /**
-   * `sizeof(wb_run_options)` as compiled by the caller.
-   */
-  size_t struct_size;
-  /**
-   * Project name (`project=`).
-   */
-  const char *project;
-  /**
-   * Entity (user or team, `entity=`).
-   */
-  const char *entity;
-  /**
-   * Display name (`name=`).
-   */
-  const char *name;
-  /**
-   * Run id (`id=`); NULL = 8 random characters of [0-9a-z]. Must not contain
-   * `/ \ # ? % :`.
-   */
-  const char *id;
-  /**
-   * Initial config as a JSON object (`config=`), e.g. `{"lr":0.001,"layers":[64,64]}`.
-   */
-  const char *config_json;
-  /**
-   * Tags as a JSON array of strings (`tags=`), e.g. `["baseline","cpp"]`.
-   */
-  const char *tags_json;
-  /**
-   * Run group (`group=`).
-   */
-  const char *group;
-  /**
-   * Job type (`job_type=`).
-   */
-  const char *job_type;
-  /**
-   * Notes (`notes=`).
-   */
-  const char *notes;
-  /**
-   * When to fsync the log (default `WB_FSYNC_ON_FLUSH`).
-   */
-  enum wb_fsync_policy fsync;
-  /**
-   * false (default): each call appends its records before returning. true: calls
-   * return once their media files are written and the row is queued; a writer thread
-   * appends the records; `wb_run_flush` waits for it. Write errors then surface in the
-   * next call, `wb_run_flush` or `wb_run_finish`.
-   */
-  bool async_mode;
-  /**
-   * Async mode: how many calls may wait for the writer before callers block (0 = 1024).
-   */
-  size_t queue_depth;
-} wb_run_options;
-
-/**
- * Table options. Always start from `wb_table_options_default()` (it sets `struct_size`, so
- * later library versions can add fields compatibly).
- */
-typedef struct wb_table_options {
-  /**
-   * `sizeof(wb_table_options)` as compiled by the caller.
-   */
-  size_t struct_size;
-  enum wb_table_log_mode log_mode;
-  /**
-   * Disable the per-column type check (`allow_mixed_types=True`).
-   */
-  bool allow_mixed_types;
-} wb_table_options;
-
-/**
- * Options of `wb_video_from_tensor` (only `convert` is read by `wb_video_writer_new`).
- * Always start from `wb_video_options_default()` (it sets `struct_size`, so later library
- * versions can add fields compatibly), then set `format`.
- */
-typedef struct wb_video_options {
-  /**
-   * `sizeof(wb_video_options)` as compiled by the caller.
-   */
-  size_t struct_size;
-  /**
-   * Frames per second; 0 means 4 (the SDK's `fps or 4`).
-   */
-  uint32_t fps;
-  /**
-   * Required for tensors: `WB_VIDEO_GIF` or `WB_VIDEO_MP4`.
-   */
-  enum wb_video_format format;
-  enum wb_video_layout layout;
-  /**
-   * How non-uint8 data becomes 8-bit. `WB_CONVERT_CAST` is exactly wandb 0.31 (a float
-   * video in [0, 1] becomes black); the default `WB_CONVERT_AUTO` rescales float data.
-   */
-  enum wb_convert convert;
-} wb_video_options;
-
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
-
-/**
- * The library version as a static NUL-terminated string (`"major.minor.patch"`).
- * Never NULL; do not free. Thread-safe.
- */
-const char *wb_version(void);
-
-/**
- * Frees a string returned by this library (JSON text, …). NULL is a no-op.
- * Thread-safe; each string must be freed once.
- */
-void wb_string_free(char *s);
-
-/**
- * Returns a static, NUL-terminated name for a `wb_status` value (`"WB_ERR_IO"`, …;
- * `"WB_ERR_UNKNOWN"` for other numbers). Never NULL; do not free. Thread-safe.
- */
-const char *wb_status_name(int32_t status);
-
-/**
- * Creates `wandb.Audio(array, sample_rate=sample_rate)`: a 1-D tensor is mono, a 2-D tensor
- * is (frames, channels) (not transposed; 1 to 1024 channels); dtype float32, float64, int16
- * or int32 (others are the SDK's `dtype must be one of [...]` error). Written as 16-bit PCM
- * WAV byte-identical to the SDK (floats: floor(x·32768) clamped, NaN → −32768; int32: >> 16).
- * `sample_rate` must be 1 … 2^31−1 (0 is the SDK's "sample_rate is required" error).
- * A single audio's JSON has no sample rate or duration; lists report `sampleRates` and
- * `durations` (frames / sample_rate). Set a caption with `wb_value_set_caption`.
- * The tensor is read during the call only. `*out`: free with `wb_value_free`.
- * Thread-safe (independent calls).
- */
-enum wb_status wb_audio_from_tensor(const struct wb_tensor *tensor,
-                                    uint32_t sample_rate,
-                                    struct wb_value **out,
-                                    struct wb_error *err);
-
-/**
- * Creates `wandb.Audio(path, sample_rate=)` from any file (wav, flac, mp3, …; never
- * validated): copied unchanged with its own extension (case kept). `sample_rate` 0 means
- * "not given"; otherwise it is reported in list `sampleRates` (durations stay `null`).
- * UTF-8 path, read during the call. `*out`: free with `wb_value_free`. Thread-safe.
- */
-enum wb_status wb_audio_from_file(const char *path,
-                                  uint32_t sample_rate,
-                                  struct wb_value **out,
-                                  struct wb_error *err);
 
 /**
  * Attaches a bounding-box layer `layer_key` to an image, like
@@ -593,35 +489,6 @@ enum wb_status wb_image_set_classes(struct wb_value *image,
                                     struct wb_error *err);
 
 /**
- * Creates `wandb.Histogram(data, num_bins=num_bins)`: numpy.histogram semantics (any NaN
- * or ±inf is an error), `num_bins` 0 means the default 64, more than 512 is an error.
- * Free with `wb_value_free`.
- */
-enum wb_status wb_histogram_from_tensor(const struct wb_tensor *tensor,
-                                        size_t num_bins,
-                                        struct wb_value **out,
-                                        struct wb_error *err);
-
-/**
- * Creates `wandb.Histogram(np_histogram=(values, edges))` from two 1-D tensors (integer
- * tensors stay integers in the JSON, like `.tolist()`). Needs `len(edges) == len(values)+1`
- * and at most 512 values. Free with `wb_value_free`.
- */
-enum wb_status wb_histogram_from_np(const struct wb_tensor *values,
-                                    const struct wb_tensor *edges,
-                                    struct wb_value **out,
-                                    struct wb_error *err);
-
-/**
- * Like `wb_histogram_from_np`, from two JSON arrays of numbers kept verbatim (`[0,1,2]`
- * stays integers, `[0, 0.5]` keeps its mixed types).
- */
-enum wb_status wb_histogram_from_np_json(const char *values_json,
-                                         const char *edges_json,
-                                         struct wb_value **out,
-                                         struct wb_error *err);
-
-/**
  * Default image options (mode AUTO, PNG, convert AUTO, PNG byte-identical). Thread-safe.
  */
 struct wb_image_options wb_image_options_default(void);
@@ -670,6 +537,362 @@ enum wb_status wb_image_from_file(const char *path, struct wb_value **out, struc
 enum wb_status wb_image_set_grouping(struct wb_value *image,
                                      int64_t grouping,
                                      struct wb_error *err);
+
+/* ============================================================================================
+ * 5. Video
+ *
+ *     wb_video_options o = wb_video_options_default();
+ *     o.format = WB_VIDEO_MP4; o.fps = 30;
+ *     wb_video_writer *w;
+ *     wb_video_writer_new(height, width, 3, &o, &w, &err);   // shape order
+ *     for (...) wb_video_writer_push(w, &frame_hwc, &err);
+ *     wb_video_writer_finish(w, &video, &err);
+ * ============================================================================================ */
+
+/**
+ * Video container format.
+ */
+typedef enum wb_video_format {
+  /**
+   * Not chosen (the default): an error, as the SDK requires `format=` for array input.
+   */
+  WB_VIDEO_FORMAT_UNSET = 0,
+  /**
+   * Animated GIF89a, infinite loop.
+   */
+  WB_VIDEO_GIF = 1,
+  /**
+   * H.264 MP4 (browser-playable, `moov` first).
+   */
+  WB_VIDEO_MP4 = 2,
+  /**
+   * Accepted by the SDK; encoding it from frames is `WB_ERR_UNSUPPORTED` here.
+   */
+  WB_VIDEO_WEBM = 3,
+  /**
+   * Accepted by the SDK but not encodable (the SDK fails too): `WB_ERR_UNSUPPORTED`.
+   */
+  WB_VIDEO_OGG = 4,
+} wb_video_format;
+
+/**
+ * Axis order of a video tensor.
+ */
+typedef enum wb_video_layout {
+  /**
+   * (T,C,H,W) or (B,T,C,H,W), as `wandb.Video` takes it (default).
+   */
+  WB_VIDEO_CHANNELS_FIRST = 0,
+  /**
+   * (T,H,W,C) or (B,T,H,W,C), as engines hand out frames.
+   */
+  WB_VIDEO_CHANNELS_LAST = 1,
+} wb_video_layout;
+
+/**
+ * A streaming video encoder: frames are encoded as they are pushed, so memory does not grow
+ * with the number of frames.
+ *
+ * Ownership: created by `wb_video_writer_new`; consumed by `wb_video_writer_finish` (also on
+ * error) or released with `wb_video_writer_free`. Thread-safety: a writer may be used from
+ * any thread but by one thread at a time; different writers are independent and may encode
+ * concurrently (no global encoder state).
+ */
+typedef struct wb_video_writer wb_video_writer;
+
+/**
+ * Options of `wb_video_from_tensor` and `wb_video_writer_new` (the one place where fps and
+ * format are given).
+ * Always start from `wb_video_options_default()` (it sets `struct_size`, so later library
+ * versions can add fields compatibly), then set `format`.
+ */
+typedef struct wb_video_options {
+  /**
+   * `sizeof(wb_video_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * Frames per second; 0 means 4 (the SDK's `fps or 4`).
+   */
+  uint32_t fps;
+  /**
+   * Required for tensors: `WB_VIDEO_GIF` or `WB_VIDEO_MP4`.
+   */
+  enum wb_video_format format;
+  enum wb_video_layout layout;
+  /**
+   * How non-uint8 data becomes 8-bit. `WB_CONVERT_CAST` is exactly wandb 0.31 (a float
+   * video in [0, 1] becomes black); the default `WB_CONVERT_AUTO` rescales float data.
+   */
+  enum wb_convert convert;
+} wb_video_options;
+
+/**
+ * Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO.
+ * Thread-safe.
+ */
+struct wb_video_options wb_video_options_default(void);
+
+/**
+ * Parses a format name exactly as `wandb.Video(format=)` does: `"gif"`, `"mp4"`, `"webm"`,
+ * `"ogg"`, case-sensitive; anything else is `WB_ERR_INVALID_ARGUMENT` ("wandb.Video accepts
+ * gif, mp4, webm, ogg formats"). `*out` is written only on success. Thread-safe.
+ */
+enum wb_status wb_video_format_from_name(const char *name,
+                                         enum wb_video_format *out,
+                                         struct wb_error *err);
+
+/**
+ * Creates a video from a tensor like `wandb.Video(array, format=, fps=)`: (T,C,H,W) or
+ * (B,T,C,H,W) channels-first (or channels-last with `WB_VIDEO_CHANNELS_LAST`), any
+ * strides (no copy needed), C = 3 or 4 (alpha dropped). A batch is padded with black
+ * videos to a power of two and tiled into one video; JSON width/height are the tiled size.
+ * `options` must set `format` (the SDK requires it; NULL options → that error). The data is
+ * read and encoded during the call only. Free with `wb_value_free`.
+ * Thread-safe: encodes on the calling thread with no shared state.
+ */
+enum wb_status wb_video_from_tensor(const struct wb_tensor *tensor,
+                                    const struct wb_video_options *options,
+                                    struct wb_value **out,
+                                    struct wb_error *err);
+
+/**
+ * Creates a video from a file (UTF-8 path) whose extension, lower-cased, is gif, mp4, webm
+ * or ogg: read now, later copied unchanged with the extension's case kept (`clip.MP4` →
+ * `.MP4`); no width/height in the JSON (as in the SDK). Free with `wb_value_free`.
+ */
+enum wb_status wb_video_from_file(const char *path, struct wb_value **out, struct wb_error *err);
+
+/**
+ * Starts a streaming video of `height × width` frames (shape order, as everywhere in this
+ * API) with `channels` 3 (RGB) or 4 (RGBA, alpha dropped). Everything else comes from
+ * `options` (required, like `wb_video_from_tensor`): `format` (`WB_VIDEO_GIF` or
+ * `WB_VIDEO_MP4`; UNSET is an error), `fps` (0 → 4) and `convert` (how non-uint8 frames
+ * become 8-bit; per frame); `layout` is not used (frames are (H,W,C) tensors with any
+ * strides). `*out`: free with `wb_video_writer_free` or consume with
+ * `wb_video_writer_finish`.
+ */
+enum wb_status wb_video_writer_new(size_t height,
+                                   size_t width,
+                                   size_t channels,
+                                   const struct wb_video_options *options,
+                                   struct wb_video_writer **out,
+                                   struct wb_error *err);
+
+/**
+ * Encodes one frame: a (height, width, channels) tensor of any dtype and any strides (a
+ * (C,H,W) buffer can be passed with strides {W, 1, H·W}). The data is only read during the
+ * call. A frame of the wrong shape is rejected (`WB_ERR_INVALID_ARGUMENT`) and the writer
+ * stays usable; if the encoder fails, later pushes return `WB_ERR_STATE`.
+ */
+enum wb_status wb_video_writer_push(struct wb_video_writer *writer,
+                                    const struct wb_tensor *frame,
+                                    struct wb_error *err);
+
+/**
+ * Finishes the video and returns it as a value that logs like any video (JSON width/height
+ * = the frame size; set a caption with `wb_value_set_caption`). The writer is consumed and
+ * freed in every case, also on error and when `out` is NULL: do not use or free it again.
+ * At least one frame must have been pushed. Free `*out` with `wb_value_free`.
+ */
+enum wb_status wb_video_writer_finish(struct wb_video_writer *writer,
+                                      struct wb_value **out,
+                                      struct wb_error *err);
+
+/**
+ * Frees an unfinished writer (the partial video is discarded). NULL is a no-op.
+ */
+void wb_video_writer_free(struct wb_video_writer *writer);
+
+/* ============================================================================================
+ * 6. Audio
+ *
+ *     wb_audio_from_tensor(&samples, 16000, &audio, &err);   // (frames) or (frames, channels)
+ * ============================================================================================ */
+
+/**
+ * Creates `wandb.Audio(array, sample_rate=sample_rate)`: a 1-D tensor is mono, a 2-D tensor
+ * is (frames, channels) (not transposed; 1 to 1024 channels); dtype float32, float64, int16
+ * or int32 (others are the SDK's `dtype must be one of [...]` error). Written as 16-bit PCM
+ * WAV byte-identical to the SDK (floats: floor(x·32768) clamped, NaN → −32768; int32: >> 16).
+ * `sample_rate` must be 1 … 2^31−1 (0 is the SDK's "sample_rate is required" error).
+ * A single audio's JSON has no sample rate or duration; lists report `sampleRates` and
+ * `durations` (frames / sample_rate). Set a caption with `wb_value_set_caption`.
+ * The tensor is read during the call only. `*out`: free with `wb_value_free`.
+ * Thread-safe (independent calls).
+ */
+enum wb_status wb_audio_from_tensor(const struct wb_tensor *tensor,
+                                    uint32_t sample_rate,
+                                    struct wb_value **out,
+                                    struct wb_error *err);
+
+/**
+ * Creates `wandb.Audio(path, sample_rate=)` from any file (wav, flac, mp3, …; never
+ * validated): copied unchanged with its own extension (case kept). `sample_rate` 0 means
+ * "not given"; otherwise it is reported in list `sampleRates` (durations stay `null`).
+ * UTF-8 path, read during the call. `*out`: free with `wb_value_free`. Thread-safe.
+ */
+enum wb_status wb_audio_from_file(const char *path,
+                                  uint32_t sample_rate,
+                                  struct wb_value **out,
+                                  struct wb_error *err);
+
+/* ============================================================================================
+ * 7. Histograms
+ *
+ *     wb_histogram_from_tensor(&weights, 64, &hist, &err);   // numpy.histogram, 64 bins
+ * ============================================================================================ */
+
+/**
+ * Creates `wandb.Histogram(data, num_bins=num_bins)`: numpy.histogram semantics (any NaN
+ * or ±inf is an error), `num_bins` 0 means the default 64, more than 512 is an error.
+ * Free with `wb_value_free`.
+ */
+enum wb_status wb_histogram_from_tensor(const struct wb_tensor *tensor,
+                                        size_t num_bins,
+                                        struct wb_value **out,
+                                        struct wb_error *err);
+
+/**
+ * Creates `wandb.Histogram(np_histogram=(values, edges))` from two 1-D tensors (integer
+ * tensors stay integers in the JSON, like `.tolist()`). Needs `len(edges) == len(values)+1`
+ * and at most 512 values. Free with `wb_value_free`.
+ */
+enum wb_status wb_histogram_from_np(const struct wb_tensor *values,
+                                    const struct wb_tensor *edges,
+                                    struct wb_value **out,
+                                    struct wb_error *err);
+
+/**
+ * Like `wb_histogram_from_np`, from two JSON arrays of numbers kept verbatim (`[0,1,2]`
+ * stays integers, `[0, 0.5]` keeps its mixed types).
+ */
+enum wb_status wb_histogram_from_np_json(const char *values_json,
+                                         const char *edges_json,
+                                         struct wb_value **out,
+                                         struct wb_error *err);
+
+/* ============================================================================================
+ * 8. Tables
+ *
+ *     wb_table_new("[\"id\",\"image\"]", NULL, &table, &err);
+ *     wb_value *cells[2] = {id, img};
+ *     wb_table_add_row(table, cells, 2, &err);
+ * ============================================================================================ */
+
+/**
+ * A table's `log_mode`.
+ */
+typedef enum wb_table_log_mode {
+  /**
+   * Default. Logging the same table again re-emits its first JSON (no new file), even
+   * after rows were added — as the SDK does.
+   */
+  WB_TABLE_IMMUTABLE = 0,
+  /**
+   * Adding a row after a log makes the next log write a new file and artifact version.
+   */
+  WB_TABLE_MUTABLE = 1,
+  /**
+   * Not supported (the SDK names its artifact entries by time): `WB_ERR_UNSUPPORTED`.
+   */
+  WB_TABLE_INCREMENTAL = 2,
+} wb_table_log_mode;
+
+/**
+ * Table options. Always start from `wb_table_options_default()` (it sets `struct_size`, so
+ * later library versions can add fields compatibly).
+ */
+typedef struct wb_table_options {
+  /**
+   * `sizeof(wb_table_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  enum wb_table_log_mode log_mode;
+  /**
+   * Disable the per-column type check (`allow_mixed_types=True`).
+   */
+  bool allow_mixed_types;
+} wb_table_options;
+
+/**
+ * Default table options (IMMUTABLE, type-checked columns). Thread-safe.
+ */
+struct wb_table_options wb_table_options_default(void);
+
+/**
+ * Creates an empty `wandb.Table`. `columns_json`: a JSON array of column names, all
+ * strings or all integers (`["a","b"]`, `[1,2]`), unique. `options` may be NULL (defaults).
+ * Add rows with `wb_table_add_row`; log it like any value (`wb_row_to_json`, …): the run
+ * copy `media/table/<key>_<step>_<hash>.table.json` is written and the `table-file` JSON
+ * returned. Free with `wb_value_free`.
+ */
+enum wb_status wb_table_new(const char *columns_json,
+                            const struct wb_table_options *options,
+                            struct wb_value **out,
+                            struct wb_error *err);
+
+/**
+ * Appends a row of `n` cells (`table.add_data(*cells)`). Each cell is any value (scalar,
+ * NaN/±inf float, string, null, list, dict, array, image/audio/html/… media); the cells are
+ * copied (cheap, shared), the caller keeps ownership of them. Rejected like the SDK: a
+ * wrong cell count ("This table expects 2 columns: ['a', 'b'], found 1"), a cell whose
+ * type does not fit its column ("Data row contained incompatible types: …") unless the
+ * table allows mixed types, and Histogram cells. On error the table is unchanged.
+ * `cells` may be NULL when `n` is 0 (an ordinary `wb_value *cells[n]` array passes as it
+ * is; the cells are only read).
+ */
+enum wb_status wb_table_add_row(struct wb_value *table,
+                                struct wb_value *const *cells,
+                                size_t n,
+                                struct wb_error *err);
+
+/**
+ * Appends a row given as a list value (its items are the cells, copied). Same checks as
+ * `wb_table_add_row`.
+ */
+enum wb_status wb_table_add_row_list(struct wb_value *table,
+                                     const struct wb_value *row,
+                                     struct wb_error *err);
+
+/**
+ * The number of rows added so far (`len(table.data)`), in `*out`. Errors: NULL `table` or
+ * `out`, or a value that is not a table. Thread-safe for reading.
+ */
+enum wb_status wb_table_nrows(const struct wb_value *table, size_t *out, struct wb_error *err);
+
+/**
+ * The table's artifact copy (what the SDK stores as `<key>.table.json` in the run's
+ * `run_table` artifact): `{"_type": "table", "column_types", "columns", "data",
+ * "log_mode", "ncols", "nrows"}` with sorted keys, `", "`/`": "` separators, ASCII
+ * escapes and NaN as null. Media cells appear as their artifact JSON (only images are
+ * supported so far; other media → `WB_ERR_UNSUPPORTED`), as do array columns that are not
+ * 1-D of length ≤ 150. `*json_out`: free with `wb_string_free`.
+ */
+enum wb_status wb_table_artifact_json(const struct wb_value *table,
+                                      char **json_out,
+                                      struct wb_error *err);
+
+/**
+ * Creates a `wandb.JoinedTable` of two tables (copied) joined on `join_key` (a column
+ * present in both), or on `join_key` in `table1` and `join_key2` in `table2` when
+ * `join_key2` is not NULL. Logged, it writes no file and returns
+ * `{"_type": "joined-table", "artifact_path": …/<key>.joined-table.json}`.
+ * Free with `wb_value_free`.
+ */
+enum wb_status wb_joined_table_new(const struct wb_value *table1,
+                                   const struct wb_value *table2,
+                                   const char *join_key,
+                                   const char *join_key2,
+                                   struct wb_value **out,
+                                   struct wb_error *err);
+
+/* ============================================================================================
+ * 9. Other media: Html, Object3D, Molecule, Plotly, Graph
+ *
+ *     wb_html_from_string("<b>hi</b>", true, &html, &err);
+ *     wb_object3d_from_tensor(&points_n3, &cloud, &err);
+ * ============================================================================================ */
 
 /**
  * Creates `wandb.Html(html, inject=inject)` from literal HTML (NUL-terminated UTF-8; never
@@ -845,6 +1068,223 @@ enum wb_status wb_graph_edge_value(const char *from_id_json,
                                    struct wb_value **out,
                                    struct wb_error *err);
 
+/* ============================================================================================
+ * 10. Rows: values to the SDK's JSON, media files in a run directory
+ *
+ *     wb_run_dir *dir; char *json;
+ *     wb_run_dir_new("run/files", &dir, &err);
+ *     wb_row_to_json(row, dir, 0, &json, &err);   // step 0: {"loss":0.25,...}
+ *     wb_string_free(json);
+ * ============================================================================================ */
+
+/**
+ * A run's files directory: where media files are written (`media/…`) and the run-config
+ * singletons (box/mask class labels) collected.
+ *
+ * Ownership: created by `wb_run_dir_new`, freed by `wb_run_dir_free`. Thread-safety: fully
+ * thread-safe; many threads may serialise values into one `wb_run_dir` at once.
+ */
+typedef struct wb_run_dir wb_run_dir;
+
+/**
+ * Opens (creating it if needed) a run's files directory `files_dir` (UTF-8 path). Media
+ * file paths in JSON are relative to it. Free with `wb_run_dir_free`.
+ */
+enum wb_status wb_run_dir_new(const char *files_dir, struct wb_run_dir **out, struct wb_error *err);
+
+/**
+ * Frees a run-directory handle (the files stay). NULL is a no-op.
+ */
+void wb_run_dir_free(struct wb_run_dir *dir);
+
+/**
+ * The run-config singletons registered so far by box/mask layers, as compact JSON
+ * (`{"bounding_box/class_labels":{…},"mask/class_labels":{…}}`, `{}` if none) — what the
+ * SDK stores under `config._wandb`. `*json_out` is owned by the caller: free it with
+ * `wb_string_free`.
+ */
+enum wb_status wb_run_dir_config_json(const struct wb_run_dir *dir,
+                                      char **json_out,
+                                      struct wb_error *err);
+
+/**
+ * Serialises one value as the SDK's `val_to_json` + compact writer would for
+ * `run.log({key: value})` at local step `step` (>= 0): media files are written under `dir`
+ * (atomically; identical content once) and the JSON text is returned in `*json_out` (free
+ * with `wb_string_free`). A negative step is an error (the summary namespace has its own
+ * function, `wb_value_to_summary_json`). Thread-safe (`dir` may be shared).
+ */
+enum wb_status wb_value_to_json(const struct wb_value *v,
+                                struct wb_run_dir *dir,
+                                const char *key,
+                                int64_t step,
+                                char **json_out,
+                                struct wb_error *err);
+
+/**
+ * Like `wb_value_to_json` in the summary namespace (`run.summary.update({key: value})`):
+ * media are named `<dotted.key>_summary_<hash>` and NaN floats in dicts become `null`.
+ * Thread-safe.
+ */
+enum wb_status wb_value_to_summary_json(const struct wb_value *v,
+                                        struct wb_run_dir *dir,
+                                        const char *key,
+                                        char **json_out,
+                                        struct wb_error *err);
+
+/**
+ * Serialises a whole row (a dict value) as `run.log(row)` at local step `step` (>= 0) does
+ * (`history_dict_to_json`): returns `{"key":value_json,…}` in key order, byte-identical to
+ * the SDK's values. Media files are written under `dir`. `*json_out`: free with
+ * `wb_string_free`. A negative step is an error. Thread-safe (`dir` may be shared).
+ */
+enum wb_status wb_row_to_json(const struct wb_value *row,
+                              struct wb_run_dir *dir,
+                              int64_t step,
+                              char **json_out,
+                              struct wb_error *err);
+
+/**
+ * Like `wb_row_to_json` for `run.summary.update(row)` (the summary namespace). Thread-safe.
+ */
+enum wb_status wb_row_to_summary_json(const struct wb_value *row,
+                                      struct wb_run_dir *dir,
+                                      char **json_out,
+                                      struct wb_error *err);
+
+/* ============================================================================================
+ * 11. Runs: a whole run (wandb.init / run.log / run.finish)
+ *
+ *     wb_run_options o = wb_run_options_default();
+ *     o.project = "demo";
+ *     wb_run *run;
+ *     wb_run_open(".", &o, &run, &err);
+ *     wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, &err);
+ *     wb_run_finish(run, 0, &err);               // exit code 0
+ *     wb_run_free(run, &err);
+ * ============================================================================================ */
+
+/**
+ * Pass as `step` of `wb_run_log` for "no explicit step".
+ */
+#define WB_RUN_STEP_NONE -1
+
+/**
+ * Pass as `commit` of `wb_run_log` for "not given" (the SDK's `commit=None`). Its value
+ * differs from `WB_RUN_STEP_NONE` on purpose: swapping the two arguments is an error.
+ */
+#define WB_RUN_COMMIT_DEFAULT -2
+
+/**
+ * `commit=False`: merge into the pending row.
+ */
+#define WB_RUN_COMMIT_FALSE 0
+
+/**
+ * `commit=True`.
+ */
+#define WB_RUN_COMMIT_TRUE 1
+
+/**
+ * When the `.wandb` log is forced to disk with fsync. In every mode a synchronous call's
+ * records are handed to the OS before it returns, so they survive the process being
+ * killed; fsync also protects against power loss.
+ */
+typedef enum wb_fsync_policy {
+  /**
+   * fsync in `wb_run_flush` and `wb_run_finish` (default).
+   */
+  WB_FSYNC_ON_FLUSH = 0,
+  /**
+   * Never fsync (fastest).
+   */
+  WB_FSYNC_NEVER = 1,
+  /**
+   * fsync after every call's records (slowest, most durable).
+   */
+  WB_FSYNC_ALWAYS = 2,
+} wb_fsync_policy;
+
+/**
+ * An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
+ * `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
+ * reads.
+ *
+ * Ownership: created by `wb_run_open`, released by `wb_run_free` (which finishes the run
+ * with exit code 0 if `wb_run_finish` was not called).
+ *
+ * Thread-safety: `wb_run_log`, `wb_run_summary_update`, `wb_run_config_update*`,
+ * `wb_run_flush` and the getters may be called from any number of threads at once (media
+ * are encoded in the calling threads in parallel; records are appended one call at a
+ * time, in the order the calls started). `wb_run_finish` and `wb_run_free` must be called
+ * once, after every other call on the run has returned.
+ */
+typedef struct wb_run wb_run;
+
+/**
+ * Options of `wb_run_open` (the `wandb.init` arguments). Always start from
+ * `wb_run_options_default()`. All strings are UTF-8, may be NULL (= not set) and are only
+ * read during `wb_run_open`.
+ */
+typedef struct wb_run_options {
+  /**
+   * `sizeof(wb_run_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * Project name (`project=`).
+   */
+  const char *project;
+  /**
+   * Entity (user or team, `entity=`).
+   */
+  const char *entity;
+  /**
+   * Display name (`name=`).
+   */
+  const char *name;
+  /**
+   * Run id (`id=`); NULL = 8 random characters of [0-9a-z]. Must not contain
+   * `/ \ # ? % :`.
+   */
+  const char *id;
+  /**
+   * Initial config as a JSON object (`config=`), e.g. `{"lr":0.001,"layers":[64,64]}`.
+   */
+  const char *config_json;
+  /**
+   * Tags as a JSON array of strings (`tags=`), e.g. `["baseline","cpp"]`.
+   */
+  const char *tags_json;
+  /**
+   * Run group (`group=`).
+   */
+  const char *group;
+  /**
+   * Job type (`job_type=`).
+   */
+  const char *job_type;
+  /**
+   * Notes (`notes=`).
+   */
+  const char *notes;
+  /**
+   * When to fsync the log (default `WB_FSYNC_ON_FLUSH`).
+   */
+  enum wb_fsync_policy fsync;
+  /**
+   * false (default): each call appends its records before returning. true: calls
+   * return once their media files are written and the row is queued; a writer thread
+   * appends the records; `wb_run_flush` waits for it. Write errors then surface in the
+   * next call, `wb_run_flush` or `wb_run_finish`.
+   */
+  bool async_mode;
+  /**
+   * Async mode: how many calls may wait for the writer before callers block (0 = 1024).
+   */
+  size_t queue_depth;
+} wb_run_options;
+
 /**
  * Default run options (everything unset, fsync on flush, synchronous). Thread-safe.
  */
@@ -865,19 +1305,20 @@ enum wb_status wb_run_open(const char *root_dir,
 /**
  * `run.log(row, step=, commit=)`. `row` is a dict value (keys in order; values scalars,
  * lists, dicts, arrays, histograms, media). `step`: `WB_RUN_STEP_NONE` (-1) or an explicit
- * step ≥ 0. `commit`: `WB_RUN_COMMIT_DEFAULT` (-1), 0 (false: merge into the pending row)
- * or 1 (true).
+ * step ≥ 0. `commit`: `WB_RUN_COMMIT_DEFAULT` (-2), `WB_RUN_COMMIT_FALSE` (0: merge into
+ * the pending row) or `WB_RUN_COMMIT_TRUE` (1); any other value is an error.
  *
  * As in the SDK: media files are named with the local step before this call; without a
  * step and commit the row is committed as the next `_step`; `commit=0` merges into the
  * pending row; an explicit step above the current one commits the pending row first; a
- * step below it is dropped (its media are still written). Media are encoded in the calling
+ * step below it is dropped (its media are still written) with a warning through the log
+ * handler (`wb_set_log_handler`), as the SDK warns. Media are encoded in the calling
  * thread. In synchronous mode this call's records (its `files` records, and the history
  * row if the call committed one) are in the log file before it returns; in async mode
  * after the next `wb_run_flush`.
  * `row` is only read. Thread-safe (see `wb_run`).
  */
-enum wb_status wb_run_log(const struct wb_run *run,
+enum wb_status wb_run_log(struct wb_run *run,
                           const struct wb_value *row,
                           int64_t step,
                           int32_t commit,
@@ -887,21 +1328,21 @@ enum wb_status wb_run_log(const struct wb_run *run,
  * `run.summary.update(dict)`: each top-level key is set in the run summary (media named
  * `<dotted key>_summary_<hash>`). `dict` is only read. Thread-safe.
  */
-enum wb_status wb_run_summary_update(const struct wb_run *run,
+enum wb_status wb_run_summary_update(struct wb_run *run,
                                      const struct wb_value *dict,
                                      struct wb_error *err);
 
 /**
  * `run.config.update(dict)` with a dict value of plain values (no media). Thread-safe.
  */
-enum wb_status wb_run_config_update(const struct wb_run *run,
+enum wb_status wb_run_config_update(struct wb_run *run,
                                     const struct wb_value *dict,
                                     struct wb_error *err);
 
 /**
  * `run.config.update(...)` from a JSON object text, e.g. `{"epochs":10}`. Thread-safe.
  */
-enum wb_status wb_run_config_update_json(const struct wb_run *run,
+enum wb_status wb_run_config_update_json(struct wb_run *run,
                                          const char *json,
                                          struct wb_error *err);
 
@@ -910,7 +1351,7 @@ enum wb_status wb_run_config_update_json(const struct wb_run *run,
  * (async mode), then fsyncs the log unless the policy is `WB_FSYNC_NEVER`. A pending
  * `commit=0` row stays pending. Thread-safe.
  */
-enum wb_status wb_run_flush(const struct wb_run *run, struct wb_error *err);
+enum wb_status wb_run_flush(struct wb_run *run, struct wb_error *err);
 
 /**
  * `run.finish(exit_code)`: commits the pending row, writes the exit record (state
@@ -918,13 +1359,17 @@ enum wb_status wb_run_flush(const struct wb_run *run, struct wb_error *err);
  * once, after all other calls on the run returned; later logging fails with
  * `WB_ERR_STATE`. The handle must still be released with `wb_run_free`.
  */
-enum wb_status wb_run_finish(const struct wb_run *run, int32_t exit_code, struct wb_error *err);
+enum wb_status wb_run_finish(struct wb_run *run, int32_t exit_code, struct wb_error *err);
 
 /**
- * Releases a run handle, finishing the run with exit code 0 first if `wb_run_finish` was
- * not called. NULL is a no-op. Call once, after every other call on the run returned.
+ * Releases a run handle. If `wb_run_finish` was not called, the run is finished first with
+ * exit code 0 and the result of that is returned (a failure is also reported through the log
+ * handler); otherwise returns `WB_OK`. The handle is freed in every case. NULL is a no-op
+ * (`WB_OK`). Call once, after every other call on the run returned. A host that is failing
+ * (an exception, a signal) should call `wb_run_finish(run, 1, …)` first so the run is
+ * recorded as failed.
  */
-void wb_run_free(struct wb_run *run);
+enum wb_status wb_run_free(struct wb_run *run, struct wb_error *err);
 
 /**
  * Async mode: how many calls that returned `WB_OK` had their records lost to a log write
@@ -953,291 +1398,8 @@ enum wb_status wb_run_dir_path(const struct wb_run *run, char **out, struct wb_e
  */
 enum wb_status wb_run_files_dir(const struct wb_run *run, char **out, struct wb_error *err);
 
-/**
- * Default table options (IMMUTABLE, type-checked columns). Thread-safe.
- */
-struct wb_table_options wb_table_options_default(void);
-
-/**
- * Creates an empty `wandb.Table`. `columns_json`: a JSON array of column names, all
- * strings or all integers (`["a","b"]`, `[1,2]`), unique. `options` may be NULL (defaults).
- * Add rows with `wb_table_add_row`; log it like any value (`wb_row_to_json`, …): the run
- * copy `media/table/<key>_<step>_<hash>.table.json` is written and the `table-file` JSON
- * returned. Free with `wb_value_free`.
- */
-enum wb_status wb_table_new(const char *columns_json,
-                            const struct wb_table_options *options,
-                            struct wb_value **out,
-                            struct wb_error *err);
-
-/**
- * Appends a row of `n` cells (`table.add_data(*cells)`). Each cell is any value (scalar,
- * NaN/±inf float, string, null, list, dict, array, image/audio/html/… media); the cells are
- * copied (cheap, shared), the caller keeps ownership of them. Rejected like the SDK: a
- * wrong cell count ("This table expects 2 columns: ['a', 'b'], found 1"), a cell whose
- * type does not fit its column ("Data row contained incompatible types: …") unless the
- * table allows mixed types, and Histogram cells. On error the table is unchanged.
- * `cells` may be NULL when `n` is 0.
- */
-enum wb_status wb_table_add_row(struct wb_value *table,
-                                const struct wb_value *const *cells,
-                                size_t n,
-                                struct wb_error *err);
-
-/**
- * Appends a row given as a list value (its items are the cells, copied). Same checks as
- * `wb_table_add_row`.
- */
-enum wb_status wb_table_add_row_list(struct wb_value *table,
-                                     const struct wb_value *row,
-                                     struct wb_error *err);
-
-/**
- * Number of rows added so far (0 for a NULL or non-table value). Thread-safe for reading.
- */
-size_t wb_table_nrows(const struct wb_value *table);
-
-/**
- * The table's artifact copy (what the SDK stores as `<key>.table.json` in the run's
- * `run_table` artifact): `{"_type": "table", "column_types", "columns", "data",
- * "log_mode", "ncols", "nrows"}` with sorted keys, `", "`/`": "` separators, ASCII
- * escapes and NaN as null. Media cells appear as their artifact JSON (only images are
- * supported so far; other media → `WB_ERR_UNSUPPORTED`), as do array columns that are not
- * 1-D of length ≤ 150. `*json_out`: free with `wb_string_free`.
- */
-enum wb_status wb_table_artifact_json(const struct wb_value *table,
-                                      char **json_out,
-                                      struct wb_error *err);
-
-/**
- * Creates a `wandb.JoinedTable` of two tables (copied) joined on `join_key` (a column
- * present in both), or on `join_key` in `table1` and `join_key2` in `table2` when
- * `join_key2` is not NULL. Logged, it writes no file and returns
- * `{"_type": "joined-table", "artifact_path": …/<key>.joined-table.json}`.
- * Free with `wb_value_free`.
- */
-enum wb_status wb_joined_table_new(const struct wb_value *table1,
-                                   const struct wb_value *table2,
-                                   const char *join_key,
-                                   const char *join_key2,
-                                   struct wb_value **out,
-                                   struct wb_error *err);
-
-/**
- * Creates a JSON `null` value. Free with `wb_value_free`.
- */
-enum wb_status wb_value_null(struct wb_value **out, struct wb_error *err);
-
-/**
- * Creates a boolean value. Free with `wb_value_free`.
- */
-enum wb_status wb_value_bool(bool v, struct wb_value **out, struct wb_error *err);
-
-/**
- * Creates an integer value. Free with `wb_value_free`.
- */
-enum wb_status wb_value_int(int64_t v, struct wb_value **out, struct wb_error *err);
-
-/**
- * Creates a float value (NaN and ±Infinity allowed: written as `NaN`/`Infinity` like the
- * SDK). Free with `wb_value_free`.
- */
-enum wb_status wb_value_float(double v, struct wb_value **out, struct wb_error *err);
-
-/**
- * Creates a string value from NUL-terminated UTF-8 (copied). Free with `wb_value_free`.
- */
-enum wb_status wb_value_string(const char *s, struct wb_value **out, struct wb_error *err);
-
-/**
- * Creates a string value from `len` bytes of UTF-8 (copied; may contain NUL). `s` may be
- * NULL when `len` is 0. Free with `wb_value_free`.
- */
-enum wb_status wb_value_string_n(const char *s,
-                                 size_t len,
-                                 struct wb_value **out,
-                                 struct wb_error *err);
-
-/**
- * Creates a value from JSON text (objects become dicts in key order, arrays lists; numbers
- * keep the int/float distinction). Useful for config-like nested data and for plain W&B
- * values such as graph nodes. Free with `wb_value_free`.
- */
-enum wb_status wb_value_from_json(const char *json, struct wb_value **out, struct wb_error *err);
-
-/**
- * Creates a numpy-array value (logged as the SDK logs an `np.ndarray`: one element → that
- * scalar, ≤ 32 elements → nested list, more → 32-bin histogram, or statistics in the
- * summary). The data is copied. Free with `wb_value_free`.
- */
-enum wb_status wb_value_from_tensor(const struct wb_tensor *t,
-                                    struct wb_value **out,
-                                    struct wb_error *err);
-
-/**
- * Creates an empty list. Free with `wb_value_free`.
- */
-enum wb_status wb_list_new(struct wb_value **out, struct wb_error *err);
-
-/**
- * Appends a copy of `item` to `list` (a list value). The caller keeps ownership of `item`.
- * A list whose items are all media of one type (images, videos, audio, html, 3-D objects,
- * molecules) is logged batched like the SDK (`images/separated`, …).
- */
-enum wb_status wb_list_append(struct wb_value *list,
-                              const struct wb_value *item,
-                              struct wb_error *err);
-
-/**
- * Creates an empty dict (keys keep insertion order). Free with `wb_value_free`.
- */
-enum wb_status wb_dict_new(struct wb_value **out, struct wb_error *err);
-
-/**
- * Sets `dict[key]` to a copy of `item` (UTF-8 key; an existing key keeps its position, as
- * in Python). The caller keeps ownership of `item`.
- */
-enum wb_status wb_dict_set(struct wb_value *dict,
-                           const char *key,
-                           const struct wb_value *item,
-                           struct wb_error *err);
-
-/**
- * Sets the caption of a media value (image, video, audio, 3-D object, molecule). An empty
- * string is kept (`"caption": ""`), as in the SDK.
- */
-enum wb_status wb_value_set_caption(struct wb_value *v, const char *caption, struct wb_error *err);
-
-/**
- * Frees a value. NULL is a no-op. Values added to lists/dicts stay valid there.
- */
-void wb_value_free(struct wb_value *v);
-
-/**
- * Opens (creating it if needed) a run's files directory `files_dir` (UTF-8 path). Media
- * file paths in JSON are relative to it. Free with `wb_run_dir_free`.
- */
-enum wb_status wb_run_dir_new(const char *files_dir, struct wb_run_dir **out, struct wb_error *err);
-
-/**
- * Frees a run-directory handle (the files stay). NULL is a no-op.
- */
-void wb_run_dir_free(struct wb_run_dir *dir);
-
-/**
- * The run-config singletons registered so far by box/mask layers, as compact JSON
- * (`{"bounding_box/class_labels":{…},"mask/class_labels":{…}}`, `{}` if none) — what the
- * SDK stores under `config._wandb`. `*json_out` is owned by the caller: free it with
- * `wb_string_free`.
- */
-enum wb_status wb_run_dir_config_json(const struct wb_run_dir *dir,
-                                      char **json_out,
-                                      struct wb_error *err);
-
-/**
- * Serialises one value as the SDK's `val_to_json` + compact writer would for
- * `run.log({key: value})` at local step `step` (or `WB_STEP_SUMMARY`): media files are
- * written under `dir` (atomically; identical content once) and the JSON text is returned
- * in `*json_out` (free with `wb_string_free`).
- */
-enum wb_status wb_value_to_json(const struct wb_value *v,
-                                const struct wb_run_dir *dir,
-                                const char *key,
-                                int64_t step,
-                                char **json_out,
-                                struct wb_error *err);
-
-/**
- * Serialises a whole row (a dict value) as `run.log(row)` at local step `step` does
- * (`history_dict_to_json`), or as `run.summary.update(row)` with `WB_STEP_SUMMARY`:
- * returns `{"key":value_json,…}` in key order, byte-identical to the SDK's values. Media
- * files are written under `dir`. `*json_out`: free with `wb_string_free`.
- */
-enum wb_status wb_row_to_json(const struct wb_value *row,
-                              const struct wb_run_dir *dir,
-                              int64_t step,
-                              char **json_out,
-                              struct wb_error *err);
-
-/**
- * Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO.
- * Thread-safe.
- */
-struct wb_video_options wb_video_options_default(void);
-
-/**
- * Parses a format name exactly as `wandb.Video(format=)` does: `"gif"`, `"mp4"`, `"webm"`,
- * `"ogg"`, case-sensitive; anything else is `WB_ERR_INVALID_ARGUMENT` ("wandb.Video accepts
- * gif, mp4, webm, ogg formats"). `*out` is written only on success. Thread-safe.
- */
-enum wb_status wb_video_format_from_name(const char *name,
-                                         enum wb_video_format *out,
-                                         struct wb_error *err);
-
-/**
- * Creates a video from a tensor like `wandb.Video(array, format=, fps=)`: (T,C,H,W) or
- * (B,T,C,H,W) channels-first (or channels-last with `WB_VIDEO_CHANNELS_LAST`), any
- * strides (no copy needed), C = 3 or 4 (alpha dropped). A batch is padded with black
- * videos to a power of two and tiled into one video; JSON width/height are the tiled size.
- * `options` must set `format` (the SDK requires it; NULL options → that error). The data is
- * read and encoded during the call only. Free with `wb_value_free`.
- * Thread-safe: encodes on the calling thread with no shared state.
- */
-enum wb_status wb_video_from_tensor(const struct wb_tensor *tensor,
-                                    const struct wb_video_options *options,
-                                    struct wb_value **out,
-                                    struct wb_error *err);
-
-/**
- * Creates a video from a file (UTF-8 path) whose extension, lower-cased, is gif, mp4, webm
- * or ogg: read now, later copied unchanged with the extension's case kept (`clip.MP4` →
- * `.MP4`); no width/height in the JSON (as in the SDK). Free with `wb_value_free`.
- */
-enum wb_status wb_video_from_file(const char *path, struct wb_value **out, struct wb_error *err);
-
-/**
- * Starts a streaming video of `width × height` frames with `channels` 3 (RGB) or 4 (RGBA,
- * alpha dropped) at `fps` (0 → 4). `format` is a `wb_video_format` value (`WB_VIDEO_GIF`
- * or `WB_VIDEO_MP4`). Only `options->convert` is read (how non-uint8 frames become 8-bit;
- * per frame); `options` may be NULL. `*out`: free with `wb_video_writer_free` or consume
- * with `wb_video_writer_finish`.
- */
-enum wb_status wb_video_writer_new(size_t width,
-                                   size_t height,
-                                   size_t channels,
-                                   uint32_t fps,
-                                   int32_t format,
-                                   const struct wb_video_options *options,
-                                   struct wb_video_writer **out,
-                                   struct wb_error *err);
-
-/**
- * Encodes one frame: a (height, width, channels) tensor of any dtype and any strides (a
- * (C,H,W) buffer can be passed with strides {W, 1, H·W}). The data is only read during the
- * call. A frame of the wrong shape is rejected (`WB_ERR_INVALID_ARGUMENT`) and the writer
- * stays usable; if the encoder fails, later pushes return `WB_ERR_STATE`.
- */
-enum wb_status wb_video_writer_push(struct wb_video_writer *writer,
-                                    const struct wb_tensor *frame,
-                                    struct wb_error *err);
-
-/**
- * Finishes the video and returns it as a value that logs like any video (JSON width/height
- * = the frame size; set a caption with `wb_value_set_caption`). The writer is consumed and
- * freed in every case, also on error and when `out` is NULL: do not use or free it again.
- * At least one frame must have been pushed. Free `*out` with `wb_value_free`.
- */
-enum wb_status wb_video_writer_finish(struct wb_video_writer *writer,
-                                      struct wb_value **out,
-                                      struct wb_error *err);
-
-/**
- * Frees an unfinished writer (the partial video is discarded). NULL is a no-op.
- */
-void wb_video_writer_free(struct wb_video_writer *writer);
-
 #ifdef __cplusplus
 }  // extern "C"
-#endif  // __cplusplus
+#endif
 
 #endif  /* WANDB_MEDIA_H */

@@ -245,7 +245,7 @@ fn frames_hwc(t: usize, h: usize, w: usize) -> Vec<Vec<u8>> {
 fn writer_mp4_equals_the_tensor_path() {
     let (t, h, w) = (12, 24, 40);
     let frames = frames_hwc(t, h, w);
-    let mut wr = VideoWriter::new(w, h, 3, 6, VideoFormat::Mp4, Convert::Cast).unwrap();
+    let mut wr = VideoWriter::new(h, w, 3, 6, VideoFormat::Mp4, Convert::Cast).unwrap();
     for f in &frames {
         wr.push_u8(f).unwrap();
     }
@@ -272,7 +272,7 @@ fn writer_mp4_equals_the_tensor_path() {
 #[test]
 fn writer_gif_decodes_to_the_pushed_frames() {
     let (t, h, w) = (6, 9, 13);
-    let mut wr = VideoWriter::new(w, h, 4, 10, VideoFormat::Gif, Convert::Cast).unwrap();
+    let mut wr = VideoWriter::new(h, w, 4, 10, VideoFormat::Gif, Convert::Cast).unwrap();
     // CHW float frames through strides, alpha channel present: converted and dropped.
     for it in 0..t {
         let mut chw = vec![0f32; 4 * h * w];

@@ -331,8 +331,11 @@ fn writer_rejects_bad_arguments_and_null_is_a_no_op() {
     let mut w = ptr::null_mut();
     let mut e = new_err();
     let mp4 = wb_video_format::WB_VIDEO_MP4 as i32;
-    let new = |width, height, ch, format, w: &mut *mut wb_video_writer, e: &mut wb_error| unsafe {
-        wb_video_writer_new(width, height, ch, 4, format, ptr::null(), w, e)
+    let new = |height, width, ch, format: i32, w: &mut *mut wb_video_writer, e: &mut wb_error| unsafe {
+        let mut o = wb_video_options_default();
+        // any int, as a C caller could store it (never materialised as a Rust enum)
+        *(std::ptr::addr_of_mut!(o.format) as *mut i32) = format;
+        wb_video_writer_new(height, width, ch, &o, w, e)
     };
     assert_eq!(
         new(16, 16, 1, mp4, &mut w, &mut e),
@@ -369,9 +372,24 @@ fn writer_rejects_bad_arguments_and_null_is_a_no_op() {
         wb_status::WB_ERR_UNSUPPORTED
     );
     assert!(w.is_null(), "out is written only on success");
-    let st =
-        unsafe { wb_video_writer_new(16, 16, 3, 4, mp4, ptr::null(), ptr::null_mut(), &mut e) };
+    let mut o = wb_video_options_default();
+    o.format = wb_video_format::WB_VIDEO_MP4;
+    let st = unsafe { wb_video_writer_new(16, 16, 3, &o, ptr::null_mut(), &mut e) };
     assert_eq!(st, wb_status::WB_ERR_NULL_ARGUMENT);
+    // options are required (fps and format live only there)
+    let st = unsafe { wb_video_writer_new(16, 16, 3, ptr::null(), &mut w, &mut e) };
+    assert_eq!(st, wb_status::WB_ERR_NULL_ARGUMENT);
+    assert!(msg(&e).contains("options"));
+    // a struct_size the library does not know is refused, not read
+    for bad in [0usize, 8, std::mem::size_of::<wb_video_options>() + 8] {
+        let mut o = wb_video_options_default();
+        o.format = wb_video_format::WB_VIDEO_MP4;
+        o.struct_size = bad;
+        let st = unsafe { wb_video_writer_new(16, 16, 3, &o, &mut w, &mut e) };
+        assert_eq!(st, wb_status::WB_ERR_INVALID_ARGUMENT, "struct_size {bad}");
+        assert!(msg(&e).contains("struct_size"), "{}", msg(&e));
+    }
+    assert!(w.is_null());
     let frame = [0u8; 12];
     let t = tensor(&frame, &[2, 2, 3], None);
     assert_eq!(
@@ -384,4 +402,50 @@ fn writer_rejects_bad_arguments_and_null_is_a_no_op() {
         wb_status::WB_ERR_NULL_ARGUMENT
     );
     unsafe { wb_video_writer_free(ptr::null_mut()) };
+}
+
+/// The writer takes (height, width, channels), the same order as frame tensors and
+/// `wb_image_new_u8`: a non-square frame of the declared shape is accepted, its transpose is
+/// refused, and the finished video's JSON reports that width and height.
+#[test]
+fn writer_takes_height_then_width() {
+    let (h, w) = (24usize, 40usize);
+    let mut o = wb_video_options_default();
+    o.format = wb_video_format::WB_VIDEO_MP4;
+    let mut wr = ptr::null_mut();
+    let mut e = new_err();
+    assert_eq!(
+        unsafe { wb_video_writer_new(h, w, 3, &o, &mut wr, &mut e) },
+        wb_status::WB_OK
+    );
+    let frame = vec![100u8; h * w * 3];
+    // Shapes bound to names: a temporary array would dangle once the statement ends.
+    let (good_shape, swapped_shape) = ([h as i64, w as i64, 3], [w as i64, h as i64, 3]);
+    let good = tensor(&frame, &good_shape, None);
+    let swapped = tensor(&frame, &swapped_shape, None);
+    assert_eq!(
+        unsafe { wb_video_writer_push(wr, &swapped, &mut e) },
+        wb_status::WB_ERR_INVALID_ARGUMENT
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            unsafe { wb_video_writer_push(wr, &good, &mut e) },
+            wb_status::WB_OK,
+            "{}",
+            msg(&e)
+        );
+    }
+    let mut v = ptr::null_mut();
+    assert_eq!(
+        unsafe { wb_video_writer_finish(wr, &mut v, &mut e) },
+        wb_status::WB_OK
+    );
+    let dir = std::env::temp_dir().join(format!("wb-hw-order-{}", std::process::id()));
+    let json = to_json(v, &dir, "clip", 0);
+    assert!(
+        json.contains(r#""width":40"#) && json.contains(r#""height":24"#),
+        "{json}"
+    );
+    unsafe { wb_value_free(v) };
+    let _ = std::fs::remove_dir_all(&dir);
 }

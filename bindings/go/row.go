@@ -152,13 +152,22 @@ func (r *Row) Err() error { return r.err }
 // Value is the row's dict (owned by the row).
 func (r *Row) Value() *Value { return r.dict }
 
-// JSON serialises the row as run.log(row) at step does (StepSummary: run.summary.update):
-// {"key":value_json,...} in key order, writing media files under dir.
+// JSON serialises the row as run.log(row) at step (≥ 0) does: {"key":value_json,...} in key
+// order, writing media files under dir.
 func (r *Row) JSON(dir *RunDir, step int64) (string, error) {
 	if r.err != nil {
 		return "", r.err
 	}
 	return r.dict.RowJSON(dir, step)
+}
+
+// SummaryJSON serialises the row as run.summary.update(row) does (media named
+// <key>_summary_<hash>).
+func (r *Row) SummaryJSON(dir *RunDir) (string, error) {
+	if r.err != nil {
+		return "", r.err
+	}
+	return r.dict.RowSummaryJSON(dir)
 }
 
 // Close frees the row.

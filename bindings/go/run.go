@@ -4,6 +4,8 @@ package wandbmedia
 import "C"
 
 import (
+	"fmt"
+	"math"
 	"runtime"
 	"unsafe"
 )
@@ -17,10 +19,13 @@ const (
 	FsyncAlways  FsyncPolicy = C.WB_FSYNC_ALWAYS
 )
 
-// Step and commit values of Run.Log meaning "not given".
+// Step and commit values of Run.Log. NoStep (-1) and CommitDefault (-2) differ on purpose:
+// passing one for the other is an error.
 const (
-	NoStep        int64 = C.WB_RUN_STEP_NONE
-	CommitDefault int32 = C.WB_RUN_COMMIT_DEFAULT
+	NoStep        int64 = C.WB_RUN_STEP_NONE      // no explicit step: the next one
+	CommitDefault int32 = C.WB_RUN_COMMIT_DEFAULT // commit not given (the SDK's commit=None)
+	CommitFalse   int32 = C.WB_RUN_COMMIT_FALSE   // commit=False: merge into the pending row
+	CommitTrue    int32 = C.WB_RUN_COMMIT_TRUE    // commit=True
 )
 
 // RunOptions are the wandb.init arguments ("" = not set).
@@ -37,8 +42,25 @@ type RunOptions struct {
 // Run is an offline run (<root>/wandb/offline-run-…/, uploadable with `wandb sync`). Log,
 // SummaryUpdate, ConfigUpdate* and Flush may be called from many goroutines at once;
 // Finish and Close after every other call returned.
+//
+// End every run explicitly: Finish(exitCode) records how the program ended (non-zero is
+// shown as failed by W&B) and Close releases the run; both return the error if the exit
+// record could not be written. A typical pattern:
+//
+//	run, err := wandbmedia.OpenRun(".", opts)
+//	...
+//	defer func() {
+//		if err := run.Close(); err != nil { log.Printf("wandb run: %v", err) }
+//	}()
+//	// on a failure path: run.Finish(1)
+//
+// A Run that is garbage-collected without Close is finished (exit code 0) and freed by a
+// finalizer, which cannot return errors: it reports a warning, and any failure, through
+// the log handler (SetLogHandler; default stderr). Do not rely on it.
 type Run struct {
-	p *C.wb_run
+	p        *C.wb_run
+	finished bool
+	id       string
 }
 
 // OpenRun starts a new offline run under root/wandb/. opts may be nil.
@@ -79,8 +101,25 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 		return nil, err
 	}
 	r := &Run{p: out}
-	runtime.SetFinalizer(r, func(r *Run) { C.wb_run_free(r.p) })
+	r.id, _ = r.ID()
+	runtime.SetFinalizer(r, (*Run).finalize)
 	return r, nil
+}
+
+// finalize frees a run the program forgot to Close, saying so through the log handler
+// (the library itself reports a failed finish there too).
+func (r *Run) finalize() {
+	if r.p == nil {
+		return
+	}
+	if !r.finished {
+		report(LogWarn, fmt.Sprintf("run %s was garbage-collected without Run.Close or Run.Finish: "+
+			"finishing it with exit code 0 in a finalizer; call Close (and Finish(code) on failure) "+
+			"to control and check the end of a run", r.id))
+	}
+	var e C.wb_error
+	C.wb_run_free(r.p, &e)
+	r.p = nil
 }
 
 func (r *Run) ptr() *C.wb_run {
@@ -91,7 +130,8 @@ func (r *Run) ptr() *C.wb_run {
 }
 
 // Log is run.log(row, step=, commit=) for a dict value (e.g. Row.Value()); step NoStep or
-// ≥ 0; commit CommitDefault, 0 (false) or 1 (true).
+// ≥ 0; commit CommitDefault, CommitFalse or CommitTrue. As in the SDK, a step below the
+// current one is dropped with a warning through the log handler (SetLogHandler).
 func (r *Run) Log(row *Value, step int64, commit int32) error {
 	var e C.wb_error
 	err := check(C.wb_run_log(r.ptr(), row.ptr(), C.int64_t(step), C.int32_t(commit), &e), &e)
@@ -147,10 +187,18 @@ func (r *Run) Flush() error {
 	return err
 }
 
-// Finish commits the pending row, writes the exit record and closes the log.
-func (r *Run) Finish(exitCode int32) error {
+// Finish is run.finish(exit_code): commits the pending row, writes the exit record (a
+// non-zero code marks the run failed) and closes the log. Once only; Close is still needed
+// to release the run. The error says whether the exit record was written.
+func (r *Run) Finish(exitCode int) error {
+	if exitCode < math.MinInt32 || exitCode > math.MaxInt32 {
+		return newError(StatusInvalidArgument, "exit code out of the int32 range")
+	}
 	var e C.wb_error
 	err := check(C.wb_run_finish(r.ptr(), C.int32_t(exitCode), &e), &e)
+	if r != nil && r.p != nil {
+		r.finished = true // also after a failed write: the library does not retry
+	}
 	runtime.KeepAlive(r)
 	return err
 }
@@ -165,16 +213,19 @@ func (r *Run) LostCalls() (uint64, error) {
 	return uint64(n), err
 }
 
-// Close releases the run, finishing it with exit code 0 if Finish was not called.
-// Idempotent.
+// Close finishes the run with exit code 0 if Finish was not called, releases it, and
+// returns the error of that finish (nil if Finish had been called). Idempotent: later calls
+// return nil.
 func (r *Run) Close() error {
 	if r == nil || r.p == nil {
 		return nil
 	}
 	runtime.SetFinalizer(r, nil)
-	C.wb_run_free(r.p)
+	var e C.wb_error
+	err := check(C.wb_run_free(r.p, &e), &e)
 	r.p = nil
-	return nil
+	r.finished = true
+	return err
 }
 
 func (r *Run) getString(f func(*C.wb_run, **C.char, *C.wb_error) cstatus) (string, error) {

@@ -172,11 +172,16 @@ func (v *Value) AddRow(cells ...any) error {
 	return err
 }
 
-// NRows is the number of rows added to the table v.
-func (v *Value) NRows() int {
-	n := int(C.wb_table_nrows(v.ptr()))
+// NRows is the number of rows added to the table v (an error if v is not a table).
+func (v *Value) NRows() (int, error) {
+	var n C.size_t
+	var e C.wb_error
+	err := check(C.wb_table_nrows(v.ptr(), &n, &e), &e)
 	runtime.KeepAlive(v)
-	return n
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
 }
 
 // ArtifactJSON is the table's artifact copy (<key>.table.json of the run_table artifact).

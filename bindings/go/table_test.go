@@ -56,8 +56,17 @@ func TestTableRunCopyMatchesSDK(t *testing.T) {
 	if err := tab.AddRow(2, nil, math.NaN()); err != nil {
 		t.Fatal(err)
 	}
-	if err := tab.AddRow(3); !errors.Is(err, StatusInvalidArgument) || tab.NRows() != 2 {
-		t.Fatalf("short row: %v, %d rows", err, tab.NRows())
+	if err := tab.AddRow(3); !errors.Is(err, StatusInvalidArgument) || must(tab.NRows()) != 2 {
+		t.Fatalf("short row: %v, %d rows", err, must(tab.NRows()))
+	}
+	notTable := must(Int(1))
+	defer notTable.Close()
+	if _, err := notTable.NRows(); err == nil {
+		t.Fatal("NRows of an int value: no error")
+	}
+	var nilTable *Value
+	if _, err := nilTable.NRows(); !errors.Is(err, StatusNullArgument) {
+		t.Fatalf("NRows of nil: %v", err)
 	}
 	js := must(tab.JSON(dir, "t", 2))
 	head := `{"_type":"table-file","sha256":"47f157b0d29eaa75804d277d1e5fb215618e562636ae16963feed4cc92b3722e","size":70,"artifact_path":"wandb-client-artifact://`

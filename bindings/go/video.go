@@ -27,7 +27,8 @@ const (
 	ChannelsLast  VideoLayout = C.WB_VIDEO_CHANNELS_LAST  // (T,H,W,C) or (B,T,H,W,C)
 )
 
-// VideoOptions for VideoFromTensor. Format is required; FPS 0 means 4.
+// VideoOptions for VideoFromTensor and NewVideoWriter (the one place where FPS and Format
+// are given). Format is required; FPS 0 means 4.
 type VideoOptions struct {
 	Format  VideoFormat
 	FPS     uint32
@@ -93,18 +94,17 @@ type VideoWriter struct {
 	width, height, channels int
 }
 
-// NewVideoWriter starts a width×height video of channels 3 (RGB) or 4 (RGBA, alpha
-// dropped) at fps (0 → 4) in format VideoGIF or VideoMP4. convert applies to non-uint8
-// frames.
-func NewVideoWriter(width, height, channels int, fps uint32, format VideoFormat, convert Convert) (*VideoWriter, error) {
+// NewVideoWriter starts a height×width video (shape order, as Push frames and every tensor)
+// of channels 3 (RGB) or 4 (RGBA, alpha dropped). opts gives Format (VideoGIF or VideoMP4,
+// required), FPS (0 → 4) and Convert (for non-uint8 frames); Layout is not used.
+func NewVideoWriter(height, width, channels int, opts VideoOptions) (*VideoWriter, error) {
 	if width < 0 || height < 0 || channels < 0 {
 		return nil, newError(StatusInvalidArgument, "video size must not be negative")
 	}
-	co := (&VideoOptions{Convert: convert}).c()
+	co := opts.c()
 	var out *C.wb_video_writer
 	var e C.wb_error
-	st := C.wb_video_writer_new(C.size_t(width), C.size_t(height), C.size_t(channels), C.uint32_t(fps),
-		C.int32_t(format), &co, &out, &e)
+	st := C.wb_video_writer_new(C.size_t(height), C.size_t(width), C.size_t(channels), &co, &out, &e)
 	if err := check(st, &e); err != nil {
 		return nil, err
 	}

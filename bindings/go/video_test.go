@@ -61,7 +61,8 @@ func TestVideoGifFromTensor(t *testing.T) {
 func TestVideoWriterMp4(t *testing.T) {
 	defer catch(t)
 	dir, files := openDir(t)
-	w := must(NewVideoWriter(32, 16, 4, 30, VideoMP4, ConvertAuto))
+	// height 16, width 32: shape order, as Push frames and every tensor.
+	w := must(NewVideoWriter(16, 32, 4, VideoOptions{Format: VideoMP4, FPS: 30}))
 	frame := make([]byte, 16*32*4)
 	for f := 0; f < 8; f++ {
 		for i := range frame {
@@ -71,8 +72,12 @@ func TestVideoWriterMp4(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A frame with height and width swapped is rejected, not scrambled; the writer stays usable.
 	if err := w.Push(TensorOf(frame, 32, 16, 4)); !errors.Is(err, StatusInvalidArgument) {
-		t.Fatalf("wrong frame shape: %v", err)
+		t.Fatalf("swapped frame shape: %v", err)
+	}
+	if err := w.Push(TensorOf(frame, 16, 32, 4)); err != nil {
+		t.Fatal(err)
 	}
 	v := must(w.Finish())
 	defer v.Close()
@@ -97,7 +102,11 @@ func TestVideoErrors(t *testing.T) {
 	if _, err := VideoFromFile("/nonexistent/clip.mp4"); !errors.Is(err, StatusIO) {
 		t.Fatalf("missing file: %v", err)
 	}
-	if _, err := NewVideoWriter(8, 8, 2, 4, VideoGIF, ConvertAuto); !errors.Is(err, StatusInvalidArgument) {
+	if _, err := NewVideoWriter(8, 8, 2, VideoOptions{Format: VideoGIF}); !errors.Is(err, StatusInvalidArgument) {
 		t.Fatalf("2 channels: %v", err)
+	}
+	// Format comes from the options only and must be chosen.
+	if _, err := NewVideoWriter(8, 8, 3, VideoOptions{FPS: 4}); !errors.Is(err, StatusInvalidArgument) {
+		t.Fatalf("format unset: %v", err)
 	}
 }

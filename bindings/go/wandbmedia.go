@@ -35,9 +35,6 @@ import (
 // Version is the C library's version ("major.minor.patch").
 func Version() string { return C.GoString(C.wb_version()) }
 
-// StepSummary as a step serialises in the summary namespace (run.summary.update).
-const StepSummary int64 = C.WB_STEP_SUMMARY
-
 // ---------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------
@@ -59,7 +56,7 @@ const (
 )
 
 // String is the C name, e.g. "WB_ERR_INVALID_ARGUMENT".
-func (s Status) String() string { return C.GoString(C.wb_status_name(C.int32_t(s))) }
+func (s Status) String() string { return C.GoString(C.wb_status_name(C.enum_wb_status(s))) }
 
 // Error makes a Status usable as an errors.Is target.
 func (s Status) Error() string { return s.String() }
@@ -255,8 +252,8 @@ func takeString(p *C.char) string {
 	return s
 }
 
-// JSON serialises the value as run.log({key: v}) at step (or StepSummary) does; media files
-// are written under dir.
+// JSON serialises the value as run.log({key: v}) at step (≥ 0; a negative step is an error)
+// does; media files are written under dir. SummaryJSON is the summary namespace.
 func (v *Value) JSON(dir *RunDir, key string, step int64) (string, error) {
 	ck, err := cstring(key, "key")
 	if err != nil {
@@ -274,12 +271,44 @@ func (v *Value) JSON(dir *RunDir, key string, step int64) (string, error) {
 	return takeString(out), nil
 }
 
-// RowJSON serialises the dict v as one history row (run.log(row) at step, or
-// run.summary.update(row) with StepSummary): {"key":value_json,...} in key order.
+// SummaryJSON serialises the value as run.summary.update({key: v}) does: media are named
+// <key>_summary_<hash> and NaN floats in dicts become null.
+func (v *Value) SummaryJSON(dir *RunDir, key string) (string, error) {
+	ck, err := cstring(key, "key")
+	if err != nil {
+		return "", err
+	}
+	defer C.free(unsafe.Pointer(ck))
+	var out *C.char
+	var e C.wb_error
+	err = check(C.wb_value_to_summary_json(v.ptr(), dir.ptr(), ck, &out, &e), &e)
+	runtime.KeepAlive(v)
+	runtime.KeepAlive(dir)
+	if err != nil {
+		return "", err
+	}
+	return takeString(out), nil
+}
+
+// RowJSON serialises the dict v as one history row (run.log(row) at step ≥ 0):
+// {"key":value_json,...} in key order.
 func (v *Value) RowJSON(dir *RunDir, step int64) (string, error) {
 	var out *C.char
 	var e C.wb_error
 	err := check(C.wb_row_to_json(v.ptr(), dir.ptr(), C.int64_t(step), &out, &e), &e)
+	runtime.KeepAlive(v)
+	runtime.KeepAlive(dir)
+	if err != nil {
+		return "", err
+	}
+	return takeString(out), nil
+}
+
+// RowSummaryJSON serialises the dict v as run.summary.update(v) does.
+func (v *Value) RowSummaryJSON(dir *RunDir) (string, error) {
+	var out *C.char
+	var e C.wb_error
+	err := check(C.wb_row_to_summary_json(v.ptr(), dir.ptr(), &out, &e), &e)
 	runtime.KeepAlive(v)
 	runtime.KeepAlive(dir)
 	if err != nil {

@@ -55,3 +55,15 @@ enum wb_status wbgo_object3d_from_point_cloud(int has_points, WBGO_TENSOR_ARGS()
   WBGO_TENSOR(t, );
   return wb_object3d_from_point_cloud(has_points ? &t : NULL, boxes, vectors, out, err);
 }
+
+/* Exported from Go (log.go). */
+extern void wbgoLog(int level, char *msg);
+
+static void wbgo_log_trampoline(enum wb_log_level level, const char *message, void *user_data) {
+  (void)user_data;
+  wbgoLog((int)level, (char *)message);
+}
+
+enum wb_status wbgo_set_log_handler(int install, enum wb_log_level min_level, wb_error *err) {
+  return wb_set_log_handler(install ? wbgo_log_trampoline : NULL, NULL, min_level, err);
+}

@@ -23,4 +23,7 @@ enum wb_status wbgo_object3d_from_tensor(WBGO_TENSOR_ARGS(), wb_value **out, wb_
 enum wb_status wbgo_object3d_from_point_cloud(int has_points, WBGO_TENSOR_ARGS(), const char *boxes,
                                               const char *vectors, wb_value **out, wb_error *err);
 
+/* Installs (install != 0) the Go log callback wbgoLog, or restores the default. */
+enum wb_status wbgo_set_log_handler(int install, enum wb_log_level min_level, wb_error *err);
+
 #endif

@@ -81,6 +81,6 @@ int main(int argc, char **argv) {
     wb_string_free(path);
     wb_string_free(files);
     wb_run_dir_free(dir);
-    wb_run_free(run);
+    CHECK(wb_run_free(run, &err));
     return 0;
 }

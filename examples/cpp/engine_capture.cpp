@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   const std::string out = argc > 1 ? argv[1] : "engine-run";
   auto dir = wb::RunDir::try_open(out + "/files");
   if (!dir.ok()) return fail("run dir", dir.error());
-  auto writer = wb::VideoWriter::try_open(kWidth, kHeight, 4, kFps, WB_VIDEO_MP4);
+  // (height, width, channels), as every frame is pushed; fps and format in the options.
+  auto writer = wb::VideoWriter::try_open(kHeight, kWidth, 4, wb::VideoOptions().format(WB_VIDEO_MP4).fps(kFps));
   if (!writer.ok()) return fail("video writer", writer.error());
 
   const wb::ImageOptions fast = wb::ImageOptions().png_mode(WB_PNG_FAST);

@@ -1,7 +1,7 @@
 //! C ABI: images.
 
 use std::ffi::c_char;
-use std::mem::size_of;
+use std::mem::{offset_of, size_of};
 
 use super::value::{new_value, wb_value};
 use super::{deref_mut, guard, tensor_view, utf8_arg, wb_error, wb_status, wb_tensor};
@@ -108,7 +108,13 @@ unsafe fn read_options(p: *const wb_image_options) -> Result<ImageOptions> {
         return Ok(o);
     }
     // SAFETY: non-NULL options pointer to at least `struct_size` readable bytes.
-    let size = unsafe { std::ptr::addr_of!((*p).struct_size).read() };
+    let size = unsafe {
+        super::versioned_size::<wb_image_options>(
+            std::ptr::addr_of!((*p).struct_size),
+            offset_of!(wb_image_options, png_mode) + 4,
+            "options",
+        )
+    }?;
     macro_rules! field {
         ($f:ident) => {
             versioned_enum_field!(p, size, wb_image_options, $f)

@@ -20,10 +20,12 @@ macro_rules! versioned_enum_field {
     };
 }
 
+// Declaration order = order of the functions in each section of the generated header.
 pub mod audio;
 pub mod boxes;
 pub mod histogram;
 pub mod image;
+pub mod log;
 pub mod media;
 pub mod run;
 pub mod table;
@@ -338,6 +340,28 @@ pub(crate) unsafe fn tensor_view<'a>(t: *const wb_tensor, name: &str) -> Result<
     // readable for the duration of the call; [start, start+span) is exactly that range.
     let bytes = unsafe { std::slice::from_raw_parts(start as *const u8, span) };
     TensorView::strided(bytes, before, dtype, &shape, strides.as_deref())
+}
+
+/// Reads `struct_size` of a versioned options struct and checks it: at least `v1_size` (the
+/// first version's fields) and at most what this library knows (`size_of::<T>()`). A size
+/// outside that range means an uninitialised struct (not from `*_default()`) or a header
+/// newer than the library: refused with a clear error instead of reading garbage.
+pub(crate) unsafe fn versioned_size<T>(
+    struct_size: *const usize,
+    v1_size: usize,
+    name: &str,
+) -> Result<usize> {
+    // SAFETY: the caller passes a non-NULL options pointer whose first field is struct_size.
+    let size = unsafe { struct_size.read() };
+    let max = std::mem::size_of::<T>();
+    if size < v1_size || size > max {
+        return Err(Error::invalid(format!(
+            "{name}.struct_size = {size} is not a size this library knows ({v1_size}..={max}): \
+             initialise the struct with its *_default() function, and build against the \
+             header of the library you run with"
+        )));
+    }
+    Ok(size)
 }
 
 /// Whether a field (at `offset`, `len` bytes) lies inside a caller's versioned options struct

@@ -5,8 +5,8 @@ use std::mem::{offset_of, size_of};
 
 use super::value::wb_value;
 use super::{
-    deref, field_present, guard, guard_void, null_arg, read_enum, utf8_arg, wb_error, wb_status,
-    write_out, write_string,
+    deref, field_present, guard, null_arg, read_enum, utf8_arg, wb_error, wb_status, write_out,
+    write_string,
 };
 use crate::error::{Error, Result};
 use crate::json::Json;
@@ -107,7 +107,13 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
         return Ok(o);
     }
     // SAFETY: non-NULL options pointer to at least `struct_size` readable bytes.
-    let size = unsafe { std::ptr::addr_of!((*p).struct_size).read() };
+    let size = unsafe {
+        super::versioned_size::<wb_run_options>(
+            std::ptr::addr_of!((*p).struct_size),
+            offset_of!(wb_run_options, queue_depth) + size_of::<usize>(),
+            "options",
+        )
+    }?;
     macro_rules! string_field {
         ($f:ident) => {{
             if field_present(
@@ -225,25 +231,31 @@ fn dict_members<'a>(v: &'a wb_value, name: &str) -> Result<&'a [(String, Value)]
 
 /// Pass as `step` of `wb_run_log` for "no explicit step".
 pub const WB_RUN_STEP_NONE: i64 = -1;
-/// Pass as `commit` of `wb_run_log` for "not given" (the SDK's `commit=None`).
-pub const WB_RUN_COMMIT_DEFAULT: i32 = -1;
+/// Pass as `commit` of `wb_run_log` for "not given" (the SDK's `commit=None`). Its value
+/// differs from `WB_RUN_STEP_NONE` on purpose: swapping the two arguments is an error.
+pub const WB_RUN_COMMIT_DEFAULT: i32 = -2;
+/// `commit=False`: merge into the pending row.
+pub const WB_RUN_COMMIT_FALSE: i32 = 0;
+/// `commit=True`.
+pub const WB_RUN_COMMIT_TRUE: i32 = 1;
 
 /// `run.log(row, step=, commit=)`. `row` is a dict value (keys in order; values scalars,
 /// lists, dicts, arrays, histograms, media). `step`: `WB_RUN_STEP_NONE` (-1) or an explicit
-/// step ≥ 0. `commit`: `WB_RUN_COMMIT_DEFAULT` (-1), 0 (false: merge into the pending row)
-/// or 1 (true).
+/// step ≥ 0. `commit`: `WB_RUN_COMMIT_DEFAULT` (-2), `WB_RUN_COMMIT_FALSE` (0: merge into
+/// the pending row) or `WB_RUN_COMMIT_TRUE` (1); any other value is an error.
 ///
 /// As in the SDK: media files are named with the local step before this call; without a
 /// step and commit the row is committed as the next `_step`; `commit=0` merges into the
 /// pending row; an explicit step above the current one commits the pending row first; a
-/// step below it is dropped (its media are still written). Media are encoded in the calling
+/// step below it is dropped (its media are still written) with a warning through the log
+/// handler (`wb_set_log_handler`), as the SDK warns. Media are encoded in the calling
 /// thread. In synchronous mode this call's records (its `files` records, and the history
 /// row if the call committed one) are in the log file before it returns; in async mode
 /// after the next `wb_run_flush`.
 /// `row` is only read. Thread-safe (see `wb_run`).
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_log(
-    run: *const wb_run,
+    run: *mut wb_run,
     row: *const wb_value,
     step: i64,
     commit: i32,
@@ -258,17 +270,18 @@ pub unsafe extern "C" fn wb_run_log(
             s if s >= 0 => Some(s),
             s => {
                 return Err(Error::invalid(format!(
-                    "step = {s}: must be >= 0 or WB_RUN_STEP_NONE"
+                    "step = {s}: must be >= 0 or WB_RUN_STEP_NONE (-1)"
                 )))
             }
         };
         let commit = match commit {
-            -1 => None,
-            0 => Some(false),
-            1 => Some(true),
+            WB_RUN_COMMIT_DEFAULT => None,
+            WB_RUN_COMMIT_FALSE => Some(false),
+            WB_RUN_COMMIT_TRUE => Some(true),
             c => {
                 return Err(Error::invalid(format!(
-                    "commit = {c}: must be -1 (default), 0 or 1"
+                    "commit = {c}: must be WB_RUN_COMMIT_DEFAULT (-2), WB_RUN_COMMIT_FALSE (0) \
+                     or WB_RUN_COMMIT_TRUE (1)"
                 )))
             }
         };
@@ -280,7 +293,7 @@ pub unsafe extern "C" fn wb_run_log(
 /// `<dotted key>_summary_<hash>`). `dict` is only read. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_summary_update(
-    run: *const wb_run,
+    run: *mut wb_run,
     dict: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
@@ -294,7 +307,7 @@ pub unsafe extern "C" fn wb_run_summary_update(
 /// `run.config.update(dict)` with a dict value of plain values (no media). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_config_update(
-    run: *const wb_run,
+    run: *mut wb_run,
     dict: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
@@ -308,7 +321,7 @@ pub unsafe extern "C" fn wb_run_config_update(
 /// `run.config.update(...)` from a JSON object text, e.g. `{"epochs":10}`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_config_update_json(
-    run: *const wb_run,
+    run: *mut wb_run,
     json: *const c_char,
     err: *mut wb_error,
 ) -> wb_status {
@@ -323,7 +336,7 @@ pub unsafe extern "C" fn wb_run_config_update_json(
 /// (async mode), then fsyncs the log unless the policy is `WB_FSYNC_NEVER`. A pending
 /// `commit=0` row stays pending. Thread-safe.
 #[no_mangle]
-pub unsafe extern "C" fn wb_run_flush(run: *const wb_run, err: *mut wb_error) -> wb_status {
+pub unsafe extern "C" fn wb_run_flush(run: *mut wb_run, err: *mut wb_error) -> wb_status {
     guard(err, || unsafe { deref(run, "run") }?.inner.flush())
 }
 
@@ -333,7 +346,7 @@ pub unsafe extern "C" fn wb_run_flush(run: *const wb_run, err: *mut wb_error) ->
 /// `WB_ERR_STATE`. The handle must still be released with `wb_run_free`.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_finish(
-    run: *const wb_run,
+    run: *mut wb_run,
     exit_code: i32,
     err: *mut wb_error,
 ) -> wb_status {
@@ -342,15 +355,34 @@ pub unsafe extern "C" fn wb_run_finish(
     })
 }
 
-/// Releases a run handle, finishing the run with exit code 0 first if `wb_run_finish` was
-/// not called. NULL is a no-op. Call once, after every other call on the run returned.
+/// Releases a run handle. If `wb_run_finish` was not called, the run is finished first with
+/// exit code 0 and the result of that is returned (a failure is also reported through the log
+/// handler); otherwise returns `WB_OK`. The handle is freed in every case. NULL is a no-op
+/// (`WB_OK`). Call once, after every other call on the run returned. A host that is failing
+/// (an exception, a signal) should call `wb_run_finish(run, 1, …)` first so the run is
+/// recorded as failed.
 #[no_mangle]
-pub unsafe extern "C" fn wb_run_free(run: *mut wb_run) {
+pub unsafe extern "C" fn wb_run_free(run: *mut wb_run, err: *mut wb_error) -> wb_status {
     if run.is_null() {
-        return;
+        return super::report(err, Ok(()));
     }
-    // SAFETY: `run` came from Box::into_raw in wb_run_open and is freed once.
-    guard_void(|| drop(unsafe { Box::from_raw(run) }));
+    guard(err, || {
+        // SAFETY: `run` came from Box::into_raw in wb_run_open and is freed once.
+        let run = unsafe { Box::from_raw(run) };
+        let r = if run.inner.is_finished() {
+            Ok(())
+        } else {
+            run.inner.finish(0)
+        };
+        if let Err(e) = &r {
+            crate::diag::log(
+                crate::diag::Level::Error,
+                &format!("finishing the run in wb_run_free failed: {}", e.message),
+            );
+        }
+        drop(run);
+        r
+    })
 }
 
 /// Async mode: how many calls that returned `WB_OK` had their records lost to a log write

@@ -54,7 +54,13 @@ unsafe fn read_options(p: *const wb_table_options) -> Result<TableOptions> {
         return Ok(o);
     }
     // SAFETY: non-NULL options pointer to at least `struct_size` readable bytes.
-    let size = unsafe { std::ptr::addr_of!((*p).struct_size).read() };
+    let size = unsafe {
+        super::versioned_size::<wb_table_options>(
+            std::ptr::addr_of!((*p).struct_size),
+            offset_of!(wb_table_options, allow_mixed_types) + 1,
+            "options",
+        )
+    }?;
     if field_present(size, offset_of!(wb_table_options, log_mode), 4) {
         o.log_mode = match unsafe { read_enum(std::ptr::addr_of!((*p).log_mode)) } {
             0 => LogMode::Immutable,
@@ -119,11 +125,12 @@ pub unsafe extern "C" fn wb_table_new(
 /// wrong cell count ("This table expects 2 columns: ['a', 'b'], found 1"), a cell whose
 /// type does not fit its column ("Data row contained incompatible types: …") unless the
 /// table allows mixed types, and Histogram cells. On error the table is unchanged.
-/// `cells` may be NULL when `n` is 0.
+/// `cells` may be NULL when `n` is 0 (an ordinary `wb_value *cells[n]` array passes as it
+/// is; the cells are only read).
 #[no_mangle]
 pub unsafe extern "C" fn wb_table_add_row(
     table: *mut wb_value,
-    cells: *const *const wb_value,
+    cells: *const *mut wb_value,
     n: usize,
     err: *mut wb_error,
 ) -> wb_status {
@@ -163,17 +170,23 @@ pub unsafe extern "C" fn wb_table_add_row_list(
     })
 }
 
-/// Number of rows added so far (0 for a NULL or non-table value). Thread-safe for reading.
+/// The number of rows added so far (`len(table.data)`), in `*out`. Errors: NULL `table` or
+/// `out`, or a value that is not a table. Thread-safe for reading.
 #[no_mangle]
-pub unsafe extern "C" fn wb_table_nrows(table: *const wb_value) -> usize {
-    let mut n = 0;
-    let _ = guard(std::ptr::null_mut(), || {
-        if !table.is_null() {
-            n = unsafe { table_ref(table, "table") }?.nrows();
+pub unsafe extern "C" fn wb_table_nrows(
+    table: *const wb_value,
+    out: *mut usize,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let n = unsafe { table_ref(table, "table") }?.nrows();
+        if out.is_null() {
+            return Err(null_arg("out"));
         }
+        // SAFETY: `out` is non-NULL and points at a writable size_t.
+        unsafe { *out = n };
         Ok(())
-    });
-    n
+    })
 }
 
 /// The table's artifact copy (what the SDK stores as `<key>.table.json` in the run's

@@ -33,18 +33,14 @@ pub struct wb_run_dir {
     pub(crate) inner: RunDir,
 }
 
-/// Pass as `step` to serialise in the summary namespace (`run.summary.update`): media are
-/// named `<dotted.key>_summary_<hash>` and NaN floats in dicts become `null`.
-pub const WB_STEP_SUMMARY: i64 = -1;
-
 pub(crate) fn step_of(step: i64) -> Result<Step> {
-    match step {
-        WB_STEP_SUMMARY => Ok(Step::Summary),
-        s if s >= 0 => Ok(Step::Num(s)),
-        s => Err(Error::invalid(format!(
-            "step = {s}: must be >= 0 or WB_STEP_SUMMARY"
-        ))),
+    if step >= 0 {
+        return Ok(Step::Num(step));
     }
+    Err(Error::invalid(format!(
+        "step = {step}: must be >= 0 (for the summary namespace use \
+         wb_row_to_summary_json / wb_value_to_summary_json)"
+    )))
 }
 
 /// Shared constructor tail: check `out`, build, write the handle.
@@ -282,63 +278,104 @@ pub unsafe extern "C" fn wb_run_dir_config_json(
     })
 }
 
+fn value_json(
+    v: *const wb_value,
+    dir: *mut wb_run_dir,
+    key: *const c_char,
+    step: Result<Step>,
+    json_out: *mut *mut c_char,
+) -> Result<()> {
+    let v = unsafe { deref(v, "value") }?;
+    let dir = unsafe { deref(dir, "dir") }?;
+    let key = unsafe { utf8_arg(key, "key") }?;
+    if json_out.is_null() {
+        return Err(null_arg("json_out"));
+    }
+    let step = step?;
+    let placed = std::sync::Mutex::new(Vec::new());
+    let ctx = crate::media::BindCtx {
+        sink: &dir.inner,
+        key,
+        step,
+        placed: &placed,
+    };
+    let j = convert_value(&v.inner, &ctx, true)?;
+    unsafe { write_string(json_out, j.to_compact()) }
+}
+
+fn row_json(
+    row: *const wb_value,
+    dir: *mut wb_run_dir,
+    step: Result<Step>,
+    json_out: *mut *mut c_char,
+) -> Result<()> {
+    let row = unsafe { deref(row, "row") }?;
+    let dir = unsafe { deref(dir, "dir") }?;
+    if json_out.is_null() {
+        return Err(null_arg("json_out"));
+    }
+    let Value::Dict(members) = &row.inner else {
+        return Err(Error::invalid(
+            "row must be a dict value (wandb.log must be passed a dictionary)",
+        ));
+    };
+    let converted = convert_row(members, &dir.inner, step?)?;
+    unsafe { write_string(json_out, converted.to_compact()) }
+}
+
 /// Serialises one value as the SDK's `val_to_json` + compact writer would for
-/// `run.log({key: value})` at local step `step` (or `WB_STEP_SUMMARY`): media files are
-/// written under `dir` (atomically; identical content once) and the JSON text is returned
-/// in `*json_out` (free with `wb_string_free`).
+/// `run.log({key: value})` at local step `step` (>= 0): media files are written under `dir`
+/// (atomically; identical content once) and the JSON text is returned in `*json_out` (free
+/// with `wb_string_free`). A negative step is an error (the summary namespace has its own
+/// function, `wb_value_to_summary_json`). Thread-safe (`dir` may be shared).
 #[no_mangle]
 pub unsafe extern "C" fn wb_value_to_json(
     v: *const wb_value,
-    dir: *const wb_run_dir,
+    dir: *mut wb_run_dir,
     key: *const c_char,
     step: i64,
     json_out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
-        let v = unsafe { deref(v, "value") }?;
-        let dir = unsafe { deref(dir, "dir") }?;
-        let key = unsafe { utf8_arg(key, "key") }?;
-        if json_out.is_null() {
-            return Err(null_arg("json_out"));
-        }
-        let step = step_of(step)?;
-        let placed = std::sync::Mutex::new(Vec::new());
-        let ctx = crate::media::BindCtx {
-            sink: &dir.inner,
-            key,
-            step,
-            placed: &placed,
-        };
-        let j = convert_value(&v.inner, &ctx, true)?;
-        unsafe { write_string(json_out, j.to_compact()) }
-    })
+    guard(err, || value_json(v, dir, key, step_of(step), json_out))
 }
 
-/// Serialises a whole row (a dict value) as `run.log(row)` at local step `step` does
-/// (`history_dict_to_json`), or as `run.summary.update(row)` with `WB_STEP_SUMMARY`:
-/// returns `{"key":value_json,…}` in key order, byte-identical to the SDK's values. Media
-/// files are written under `dir`. `*json_out`: free with `wb_string_free`.
+/// Like `wb_value_to_json` in the summary namespace (`run.summary.update({key: value})`):
+/// media are named `<dotted.key>_summary_<hash>` and NaN floats in dicts become `null`.
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_value_to_summary_json(
+    v: *const wb_value,
+    dir: *mut wb_run_dir,
+    key: *const c_char,
+    json_out: *mut *mut c_char,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || value_json(v, dir, key, Ok(Step::Summary), json_out))
+}
+
+/// Serialises a whole row (a dict value) as `run.log(row)` at local step `step` (>= 0) does
+/// (`history_dict_to_json`): returns `{"key":value_json,…}` in key order, byte-identical to
+/// the SDK's values. Media files are written under `dir`. `*json_out`: free with
+/// `wb_string_free`. A negative step is an error. Thread-safe (`dir` may be shared).
 #[no_mangle]
 pub unsafe extern "C" fn wb_row_to_json(
     row: *const wb_value,
-    dir: *const wb_run_dir,
+    dir: *mut wb_run_dir,
     step: i64,
     json_out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
-        let row = unsafe { deref(row, "row") }?;
-        let dir = unsafe { deref(dir, "dir") }?;
-        if json_out.is_null() {
-            return Err(null_arg("json_out"));
-        }
-        let Value::Dict(members) = &row.inner else {
-            return Err(Error::invalid(
-                "row must be a dict value (wandb.log must be passed a dictionary)",
-            ));
-        };
-        let converted = convert_row(members, &dir.inner, step_of(step)?)?;
-        unsafe { write_string(json_out, converted.to_compact()) }
-    })
+    guard(err, || row_json(row, dir, step_of(step), json_out))
+}
+
+/// Like `wb_row_to_json` for `run.summary.update(row)` (the summary namespace). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_row_to_summary_json(
+    row: *const wb_value,
+    dir: *mut wb_run_dir,
+    json_out: *mut *mut c_char,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || row_json(row, dir, Ok(Step::Summary), json_out))
 }

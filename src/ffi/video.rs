@@ -40,7 +40,8 @@ pub enum wb_video_layout {
     WB_VIDEO_CHANNELS_LAST = 1,
 }
 
-/// Options of `wb_video_from_tensor` (only `convert` is read by `wb_video_writer_new`).
+/// Options of `wb_video_from_tensor` and `wb_video_writer_new` (the one place where fps and
+/// format are given).
 /// Always start from `wb_video_options_default()` (it sets `struct_size`, so later library
 /// versions can add fields compatibly), then set `format`.
 #[repr(C)]
@@ -99,7 +100,13 @@ unsafe fn read_options(p: *const wb_video_options) -> Result<(u32, i32, Layout, 
         return Ok((fps, format, layout, convert));
     }
     // SAFETY: non-NULL options pointer to at least `struct_size` readable bytes.
-    let size = unsafe { std::ptr::addr_of!((*p).struct_size).read() };
+    let size = unsafe {
+        super::versioned_size::<wb_video_options>(
+            std::ptr::addr_of!((*p).struct_size),
+            offset_of!(wb_video_options, convert) + 4,
+            "options",
+        )
+    }?;
     if field_present(size, offset_of!(wb_video_options, fps), 4) {
         fps = unsafe { std::ptr::addr_of!((*p).fps).read_unaligned() };
     }
@@ -207,29 +214,32 @@ pub struct wb_video_writer {
     inner: VideoWriter,
 }
 
-/// Starts a streaming video of `width × height` frames with `channels` 3 (RGB) or 4 (RGBA,
-/// alpha dropped) at `fps` (0 → 4). `format` is a `wb_video_format` value (`WB_VIDEO_GIF`
-/// or `WB_VIDEO_MP4`). Only `options->convert` is read (how non-uint8 frames become 8-bit;
-/// per frame); `options` may be NULL. `*out`: free with `wb_video_writer_free` or consume
-/// with `wb_video_writer_finish`.
+/// Starts a streaming video of `height × width` frames (shape order, as everywhere in this
+/// API) with `channels` 3 (RGB) or 4 (RGBA, alpha dropped). Everything else comes from
+/// `options` (required, like `wb_video_from_tensor`): `format` (`WB_VIDEO_GIF` or
+/// `WB_VIDEO_MP4`; UNSET is an error), `fps` (0 → 4) and `convert` (how non-uint8 frames
+/// become 8-bit; per frame); `layout` is not used (frames are (H,W,C) tensors with any
+/// strides). `*out`: free with `wb_video_writer_free` or consume with
+/// `wb_video_writer_finish`.
 #[no_mangle]
 pub unsafe extern "C" fn wb_video_writer_new(
-    width: usize,
     height: usize,
+    width: usize,
     channels: usize,
-    fps: u32,
-    format: i32,
     options: *const wb_video_options,
     out: *mut *mut wb_video_writer,
     err: *mut wb_error,
 ) -> wb_status {
     guard(err, || {
-        let (_, _, _, convert) = unsafe { read_options(options) }?;
-        let format = format_of(format, "frames (format)")?;
+        if options.is_null() {
+            return Err(null_arg("options (set options.format)"));
+        }
+        let (fps, format, _, convert) = unsafe { read_options(options) }?;
+        let format = format_of(format, "frames (options.format)")?;
         if out.is_null() {
             return Err(null_arg("out"));
         }
-        let inner = VideoWriter::new(width, height, channels, fps, format, convert)?;
+        let inner = VideoWriter::new(height, width, channels, fps, format, convert)?;
         unsafe { write_out(out, wb_video_writer { inner }) };
         Ok(())
     })

@@ -55,7 +55,7 @@ impl Html {
         })?;
         if !inject {
             return Ok(Html {
-                file: MediaFile::new(bytes, ".html"),
+                file: MediaFile::new(bytes, ".html").with_source(path),
             });
         }
         Ok(Html::from_string(&universal_newlines(text), true))
@@ -127,6 +127,16 @@ impl Media for Html {
             ("count", Json::Int(items.len() as i64)),
             ("html", Json::Array(jsons)),
         ]))
+    }
+    /// `Media.to_json(artifact)`: the file entry (spec §9.4).
+    fn artifact_json(&self, files: &mut crate::media::table::ArtifactFiles) -> Result<Json> {
+        Ok(Json::Object(crate::media::file_artifact_json(
+            None,
+            "media/html",
+            "html-file",
+            &self.file,
+            files,
+        )))
     }
     media_object_methods!();
 }

@@ -450,7 +450,10 @@ fn guess_mode(shape: &[usize], file_type: FileType) -> Result<ImageMode> {
     }
     match channels {
         3 => Ok(ImageMode::Rgb),
-        4 if file_type.is_jpeg() => Ok(ImageMode::Rgb),
+        4 if file_type.is_jpeg() => {
+            crate::diag::warn("JPEG format does not support transparency. Ignoring alpha channel.");
+            Ok(ImageMode::Rgb)
+        }
         4 => Ok(ImageMode::Rgba),
         _ => Err(Error::invalid(format!(
             "Un-supported shape for image conversion {}",

@@ -64,6 +64,10 @@ pub struct MediaFile {
     pub ext: String,
     /// Lower-case hex SHA-256 of `bytes`.
     pub sha256: String,
+    /// The basename of the user's file when the SDK would keep pointing at it (`is_tmp =
+    /// False`: media made from a path and copied unchanged); `None` for files the library
+    /// encoded (the SDK's temporary files). Artifact entry names depend on it.
+    pub source_name: Option<String>,
 }
 
 impl fmt::Debug for MediaFile {
@@ -95,6 +99,7 @@ impl MediaFile {
             bytes: Arc::new(bytes),
             ext: ext.into(),
             sha256,
+            source_name: None,
         }
     }
     pub fn size(&self) -> u64 {
@@ -104,7 +109,12 @@ impl MediaFile {
     /// (a basename starting with a dot and no other dot has none) — spec §1.3.
     pub fn from_path(path: &std::path::Path) -> Result<MediaFile> {
         let bytes = read_user_file(path)?;
-        Ok(MediaFile::new(bytes, path_extension(path)))
+        Ok(MediaFile::new(bytes, path_extension(path)).with_source(path))
+    }
+    /// Marks the file as the user's file at `path` (see `source_name`).
+    pub fn with_source(mut self, path: &std::path::Path) -> MediaFile {
+        self.source_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        self
     }
 }
 
@@ -243,7 +253,8 @@ pub trait Media: Send + Sync + fmt::Debug + 'static {
     }
     /// This value's JSON inside an artifact (a table cell, spec §9.4), adding the files it
     /// refers to to `files` (see `table::ArtifactFiles::add_media`). Types that do not
-    /// implement it cannot be stored in a table's artifact copy.
+    /// implement it (Plotly, Graph, nested tables: the SDK cannot store them either) are
+    /// refused when the table is logged.
     fn artifact_json(&self, files: &mut table::ArtifactFiles) -> Result<Json> {
         let _ = files;
         Err(Error::unsupported(format!(
@@ -293,6 +304,26 @@ pub fn file_json(
     m.push(("sha256".to_string(), Json::str(file.sha256.clone())));
     m.push(("size".to_string(), Json::Int(file.size() as i64)));
     m.push(("path".to_string(), Json::str(path)));
+    m
+}
+
+/// `Media.to_json(artifact)` for a file-backed value (spec §9.4): caption?, path (the
+/// artifact entry, added to `files`), sha256, _type. Serialiser B sorts the keys.
+pub fn file_artifact_json(
+    caption: Option<&Json>,
+    subdir: &str,
+    type_name: &str,
+    file: &MediaFile,
+    files: &mut table::ArtifactFiles,
+) -> Vec<(String, Json)> {
+    let mut m = Vec::with_capacity(6);
+    if let Some(c) = caption.filter(|c| **c != Json::Null) {
+        m.push(("caption".to_string(), c.clone()));
+    }
+    let path = files.add_media(subdir, file, file.source_name.as_deref());
+    m.push(("path".to_string(), Json::str(path)));
+    m.push(("sha256".to_string(), Json::str(file.sha256.clone())));
+    m.push(("_type".to_string(), Json::str(type_name)));
     m
 }
 

@@ -88,6 +88,16 @@ impl Media for Molecule {
         ]))
     }
     media_caption_methods!();
+    /// `Media.to_json(artifact)`: the file entry (spec §9.4).
+    fn artifact_json(&self, files: &mut crate::media::table::ArtifactFiles) -> Result<Json> {
+        Ok(Json::Object(crate::media::file_artifact_json(
+            self.caption.as_ref(),
+            "media/molecule",
+            "molecule-file",
+            &self.file,
+            files,
+        )))
+    }
     media_object_methods!();
 }
 

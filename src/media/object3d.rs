@@ -103,7 +103,9 @@ impl Object3D {
             ))
         })?;
         let bytes = crate::media::read_user_file(path)?;
-        Ok(Object3D::new(MediaFile::new(bytes, format!(".{ty}"))))
+        Ok(Object3D::new(
+            MediaFile::new(bytes, format!(".{ty}")).with_source(path),
+        ))
     }
 
     /// `wandb.Object3D(io, file_type=)`: in-memory file content (text) of a supported type.
@@ -318,6 +320,21 @@ impl Media for Object3D {
         ]))
     }
     media_caption_methods!();
+    /// `Object3D.to_json(artifact)`: point clouds only, as in the SDK.
+    fn artifact_json(&self, files: &mut crate::media::table::ArtifactFiles) -> Result<Json> {
+        if self.file.ext != ".pts.json" {
+            return Err(Error::invalid(
+                "Non-point cloud 3D objects are not yet supported with Artifacts",
+            ));
+        }
+        Ok(Json::Object(crate::media::file_artifact_json(
+            self.caption.as_ref(),
+            "media/object3D",
+            "object3D-file",
+            &self.file,
+            files,
+        )))
+    }
     media_object_methods!();
 }
 

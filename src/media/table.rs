@@ -504,6 +504,11 @@ impl Table {
     /// The run copy `{"columns": [...], "data": [first 10 000 rows]}` (media cells as class
     /// names, NaN kept).
     pub fn run_copy_json(&self) -> Result<Json> {
+        if self.rows.len() > MAX_ROWS {
+            crate::diag::warn(&format!(
+                "Truncating wandb.Table object to {MAX_ROWS} rows."
+            ));
+        }
         let data = self.rows[..self.rows.len().min(MAX_ROWS)]
             .iter()
             .map(|row| {
@@ -555,6 +560,11 @@ impl Table {
     }
 
     fn artifact_data(&self, files: &mut ArtifactFiles) -> Result<Vec<Json>> {
+        if self.rows.len() > MAX_ARTIFACT_ROWS {
+            crate::diag::warn(&format!(
+                "Truncating wandb.Table object to {MAX_ARTIFACT_ROWS} rows."
+            ));
+        }
         self.rows[..self.rows.len().min(MAX_ARTIFACT_ROWS)]
             .iter()
             .map(|row| {

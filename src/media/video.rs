@@ -497,13 +497,13 @@ impl std::fmt::Debug for VideoWriter {
 }
 
 impl VideoWriter {
-    /// A writer for `width × height` frames of `channels` (3 = RGB, 4 = RGBA, alpha
-    /// dropped) at `fps` (0 → 4). `format` must be gif or mp4. `convert` applies to
+    /// A writer for `height × width` frames of `channels` (3 = RGB, 4 = RGBA, alpha
+    /// dropped; shape order, as everywhere in the API) at `fps` (0 → 4). `format` must be gif or mp4. `convert` applies to
     /// non-uint8 frames (per frame: with `Legacy`/`Auto` on float data the range is the
     /// frame's own).
     pub fn new(
-        width: usize,
         height: usize,
+        width: usize,
         channels: usize,
         fps: u32,
         format: VideoFormat,
@@ -676,6 +676,23 @@ impl Media for Video {
         ]))
     }
     media_caption_methods!();
+    /// `Video.to_json(artifact)`: the file entry plus width/height when known.
+    fn artifact_json(&self, files: &mut crate::media::table::ArtifactFiles) -> Result<Json> {
+        let mut m = crate::media::file_artifact_json(
+            self.caption.as_ref(),
+            "media/videos",
+            "video-file",
+            &self.file,
+            files,
+        );
+        if let Some(w) = self.width {
+            m.push(("width".into(), Json::Int(w as i64)));
+        }
+        if let Some(h) = self.height {
+            m.push(("height".into(), Json::Int(h as i64)));
+        }
+        Ok(Json::Object(m))
+    }
     media_object_methods!();
 }
 

@@ -343,7 +343,10 @@ impl Run {
     /// Opens a new offline run under `<root>/wandb/` (created if needed), writes the log's
     /// header, run and environment records and points `latest-run` at it.
     pub fn open(root: impl AsRef<Path>, opts: RunOptions) -> Result<Run> {
-        let root = root.as_ref();
+        // Every path written into the log (artifact manifests' local_path, …) is absolute, as
+        // the SDK writes them, so `wandb sync` works from any working directory.
+        let root = absolute_path(root.as_ref())?;
+        let root = root.as_path();
         let set_id = opts.id.is_some();
         let id = match opts.id {
             Some(id) => {
@@ -691,6 +694,11 @@ impl Run {
         s.check_lost()
     }
 
+    /// Whether `finish` was called (successfully or not).
+    pub fn is_finished(&self) -> bool {
+        self.shared.finished.load(Ordering::SeqCst)
+    }
+
     /// `run.finish(exit_code)`: commits the pending row, writes the exit record, fsyncs
     /// (unless `Never`) and closes the log. Later calls fail with a state error.
     pub fn finish(&self, exit_code: i32) -> Result<()> {
@@ -768,6 +776,24 @@ impl Drop for RemoveOnDrop {
             let _ = fs::remove_dir_all(p);
         }
     }
+}
+
+/// `os.path.abspath`: joined with the working directory and normalised lexically (`.` and
+/// `..` components removed; symlinks are not resolved).
+pub fn absolute_path(p: &Path) -> Result<PathBuf> {
+    use std::path::Component;
+    let abs = std::path::absolute(p).map_err(|e| Error::io(p.display(), e))?;
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    Ok(out)
 }
 
 /// `dict.update`: existing keys keep their position.
@@ -1213,6 +1239,13 @@ impl Log {
                         self.core_step = st;
                     } else if st < self.core_step {
                         self.dropped_rows += 1;
+                        crate::diag::warn(&format!(
+                            "Tried to log to step {st} that is less than the current step {}. \
+                             Steps must be monotonically increasing, so this data will be \
+                             ignored. See https://wandb.me/define-metric to log data out of \
+                             order.",
+                            self.core_step
+                        ));
                         return;
                     }
                 }

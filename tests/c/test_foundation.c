@@ -134,6 +134,11 @@ static void test_errors(wb_run_dir *rd) {
     char *json = NULL;
     CHECK(wb_value_to_json(v, rd, "k\xff", 0, &json, &err) == WB_ERR_INVALID_UTF8 && strstr(err.message, "key"), "bad UTF-8 key: %s", err.message);
     CHECK(wb_value_to_json(v, rd, "k", -7, &json, &err) == WB_ERR_INVALID_ARGUMENT, "negative step");
+    /* the run sentinels are not steps here: the summary has its own function */
+    CHECK(wb_value_to_json(v, rd, "k", WB_RUN_STEP_NONE, &json, &err) == WB_ERR_INVALID_ARGUMENT &&
+              strstr(err.message, "summary_json"),
+          "WB_RUN_STEP_NONE is not the summary: %s", err.message);
+    CHECK(wb_row_to_json(v, rd, WB_RUN_STEP_NONE, &json, &err) == WB_ERR_INVALID_ARGUMENT, "row: no sentinel step");
     CHECK(wb_row_to_json(v, rd, 0, &json, &err) == WB_ERR_INVALID_ARGUMENT, "row must be a dict");
     CHECK(json == NULL, "json untouched on failure");
     CHECK(wb_value_set_caption(v, "x", &err) == WB_ERR_INVALID_ARGUMENT, "caption on an int");
@@ -186,7 +191,7 @@ static void test_row(wb_run_dir *rd) {
     CHECK(file_size("media/images/examples_0_98317c8ce1adaaa6ec78.png") == 80, "list image file");
     wb_string_free(json);
     /* summary namespace: dotted keys, NaN in dicts → null */
-    CHECK(wb_row_to_json(row, rd, WB_STEP_SUMMARY, &json, &err) == WB_OK, "summary: %s", err.message);
+    CHECK(wb_row_to_summary_json(row, rd, &json, &err) == WB_OK, "summary: %s", err.message);
     CHECK(json && strstr(json, "\"nan\":null") && strstr(json, "media/images/eval.img_summary_7899d6ced52159786ff0.png"), "summary json: %s", json);
     wb_string_free(json);
     wb_value_free(row); wb_value_free(eval); wb_value_free(imgs); wb_value_free(img1); wb_value_free(img2); wb_value_free(h);

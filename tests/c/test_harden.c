@@ -124,7 +124,7 @@ static void *depth_thread(void *arg) {
     wb_dict_new(&row, NULL);
     wb_dict_set(row, "deep", deep, NULL);
     wb_dict_set(row, "json", from_json, NULL);
-    if (wb_run_log(run, row, -1, -1, &e) != WB_OK) {
+    if (wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, &e) != WB_OK) {
       fprintf(stderr, "log: %s\n", e.message);
       ok = 0;
     }
@@ -136,7 +136,7 @@ static void *depth_thread(void *arg) {
       fprintf(stderr, "finish: %s\n", e.message);
       ok = 0;
     }
-    wb_run_free(run);
+    wb_run_free(run, NULL);
   } else if (ok) {
     fprintf(stderr, "open: %s\n", e.message);
     ok = 0;

@@ -199,35 +199,40 @@ static void test_table(wb_run_dir *rd) {
     wb_value_int(2, &b, NULL);
     wb_value_int(3, &c, NULL);
     wb_value_int(4, &d, NULL);
-    const wb_value *row1[2] = {a, b};
+    wb_value *row1[2] = {a, b};
     CHECK(wb_table_add_row(t, row1, 2, &err) == WB_OK, "add_row: %s", err.message);
     wb_value *row2 = NULL;
     wb_list_new(&row2, NULL);
     wb_list_append(row2, c, NULL);
     wb_list_append(row2, d, NULL);
     CHECK(wb_table_add_row_list(t, row2, &err) == WB_OK, "add_row_list: %s", err.message);
-    CHECK(wb_table_nrows(t) == 2, "nrows");
+    size_t nrows = 0;
+    CHECK(wb_table_nrows(t, &nrows, &err) == WB_OK && nrows == 2, "nrows");
+    nrows = 99;
+    CHECK(wb_table_nrows(a, &nrows, &err) == WB_ERR_INVALID_ARGUMENT && nrows == 99 && strstr(err.message, "not a table"),
+          "nrows of a non-table reports an error: %s", err.message);
+    CHECK(wb_table_nrows(NULL, &nrows, &err) == WB_ERR_NULL_ARGUMENT, "nrows of NULL");
 
     /* errors leave the table unchanged */
-    const wb_value *short_row[1] = {a};
+    wb_value *short_row[1] = {a};
     CHECK(wb_table_add_row(t, short_row, 1, &err) == WB_ERR_INVALID_ARGUMENT &&
               strcmp(err.message, "This table expects 2 columns: ['x', 'y'], found 1") == 0,
           "row length: %s", err.message);
     wb_value *s = NULL;
     wb_value_string("text", &s, NULL);
-    const wb_value *bad_row[2] = {s, b};
+    wb_value *bad_row[2] = {s, b};
     CHECK(wb_table_add_row(t, bad_row, 2, &err) == WB_ERR_INVALID_ARGUMENT &&
               strstr(err.message, "Data row contained incompatible types:"),
           "types: %s", err.message);
     wb_value *h = NULL;
     CHECK(wb_histogram_from_np_json("[1]", "[0,1]", &h, &err) == WB_OK, "histogram: %s", err.message);
-    const wb_value *hist_row[2] = {h, b};
+    wb_value *hist_row[2] = {h, b};
     CHECK(wb_table_add_row(t, hist_row, 2, &err) == WB_ERR_INVALID_ARGUMENT && strstr(err.message, "Histogram"),
           "histogram cell: %s", err.message);
-    const wb_value *null_row[2] = {a, NULL};
+    wb_value *null_row[2] = {a, NULL};
     CHECK(wb_table_add_row(t, null_row, 2, &err) == WB_ERR_NULL_ARGUMENT && strstr(err.message, "cells[1]"),
           "NULL cell: %s", err.message);
-    CHECK(wb_table_nrows(t) == 2, "unchanged after errors");
+    CHECK(wb_table_nrows(t, &nrows, &err) == WB_OK && nrows == 2, "unchanged after errors");
 
     /* spec §20: run copy 4258fa77…, 42 bytes */
     char *json = to_json(t, rd, "t", 0);
@@ -301,7 +306,7 @@ static void test_table_with_media(wb_run_dir *rd) {
     wb_value_set_caption(img, "ci", NULL);
     wb_value_int(7, &id, NULL);
     wb_value_float(NAN, &nan, NULL);
-    const wb_value *row[3] = {id, img, nan};
+    wb_value *row[3] = {id, img, nan};
     CHECK(wb_table_add_row(t, row, 3, &err) == WB_OK, "media row: %s", err.message);
     char *json = to_json(t, rd, "tm", 9);
     CHECK(json && strstr(json, "\"ncols\":3,\"nrows\":1"), "json: %s", S(json));

@@ -97,11 +97,20 @@ static void test_tensor_channels_last_strided(wb_run_dir *rd) {
     wb_value_free(v);
 }
 
+static wb_video_options vopts(wb_video_format format, uint32_t fps) {
+    wb_video_options o = wb_video_options_default();
+    o.format = format;
+    o.fps = fps;
+    return o;
+}
+
 static void test_writer(wb_run_dir *rd) {
     enum { H = 18, W = 30, N = 25 };
     wb_video_writer *w = NULL;
     wb_error err;
-    CHECK(wb_video_writer_new(W, H, 4, 10, WB_VIDEO_MP4, NULL, &w, &err) == WB_OK, "writer_new: %s", err.message);
+    wb_video_options mp4 = vopts(WB_VIDEO_MP4, 10), gif = vopts(WB_VIDEO_GIF, 4);
+    /* shape order (height, width, channels), as frames and images */
+    CHECK(wb_video_writer_new(H, W, 4, &mp4, &w, &err) == WB_OK, "writer_new: %s", err.message);
     static uint8_t frame[H * W * 4];
     int64_t shape[3] = {H, W, 4};
     wb_tensor t = {frame, WB_DTYPE_U8, 3, shape, NULL};
@@ -123,15 +132,15 @@ static void test_writer(wb_run_dir *rd) {
 
     /* finish consumes the writer even on error (no frames) and when out is NULL */
     w = NULL;
-    CHECK(wb_video_writer_new(8, 8, 3, 4, WB_VIDEO_GIF, NULL, &w, &err) == WB_OK, "writer_new gif: %s", err.message);
+    CHECK(wb_video_writer_new(8, 8, 3, &gif, &w, &err) == WB_OK, "writer_new gif: %s", err.message);
     v = NULL;
     CHECK(wb_video_writer_finish(w, &v, &err) == WB_ERR_INVALID_ARGUMENT && v == NULL, "finish without frames fails");
     w = NULL;
-    CHECK(wb_video_writer_new(8, 8, 3, 4, WB_VIDEO_GIF, NULL, &w, &err) == WB_OK, "writer_new gif: %s", err.message);
+    CHECK(wb_video_writer_new(8, 8, 3, &gif, &w, &err) == WB_OK, "writer_new gif: %s", err.message);
     CHECK(wb_video_writer_finish(w, NULL, &err) == WB_ERR_NULL_ARGUMENT, "finish with NULL out");
     /* an unfinished writer is freed */
     w = NULL;
-    CHECK(wb_video_writer_new(8, 8, 3, 4, WB_VIDEO_GIF, NULL, &w, &err) == WB_OK, "writer_new: %s", err.message);
+    CHECK(wb_video_writer_new(8, 8, 3, &gif, &w, &err) == WB_OK, "writer_new: %s", err.message);
     uint8_t small[8 * 8 * 3] = {0};
     int64_t s3[3] = {8, 8, 3};
     wb_tensor ts = {small, WB_DTYPE_U8, 3, s3, NULL};
@@ -139,10 +148,21 @@ static void test_writer(wb_run_dir *rd) {
     wb_video_writer_free(w);
     wb_video_writer_free(NULL);
     w = NULL;
-    CHECK(wb_video_writer_new(8, 8, 1, 4, WB_VIDEO_GIF, NULL, &w, &err) == WB_ERR_INVALID_ARGUMENT && w == NULL,
+    CHECK(wb_video_writer_new(8, 8, 1, &gif, &w, &err) == WB_ERR_INVALID_ARGUMENT && w == NULL,
           "one channel rejected");
-    CHECK(wb_video_writer_new(8, 8, 3, 4, WB_VIDEO_WEBM, NULL, &w, &err) == WB_ERR_UNSUPPORTED && w == NULL,
+    wb_video_options webm = vopts(WB_VIDEO_WEBM, 4);
+    CHECK(wb_video_writer_new(8, 8, 3, &webm, &w, &err) == WB_ERR_UNSUPPORTED && w == NULL,
           "webm from frames unsupported");
+    CHECK(wb_video_writer_new(8, 8, 3, NULL, &w, &err) == WB_ERR_NULL_ARGUMENT && w == NULL,
+          "options are required");
+    wb_video_options unset = wb_video_options_default();
+    CHECK(wb_video_writer_new(8, 8, 3, &unset, &w, &err) == WB_ERR_INVALID_ARGUMENT && w == NULL,
+          "format must be set");
+    wb_video_options garbage = gif;
+    garbage.struct_size = 3;
+    CHECK(wb_video_writer_new(8, 8, 3, &garbage, &w, &err) == WB_ERR_INVALID_ARGUMENT && w == NULL &&
+              strstr(err.message, "struct_size"),
+          "uninitialised options refused: %s", err.message);
 }
 
 static void test_errors_and_files(wb_run_dir *rd) {

@@ -105,7 +105,9 @@ fi
 
 # Go against the installed library (cgo pkg-config line).
 if command -v go >/dev/null; then
-  if (cd "$ROOT/bindings/go" && CGO_ENABLED=1 LD_LIBRARY_PATH="$P/lib" go test -count=1 -tags wandb_pkgconfig \
+  # CGO_LDFLAGS names this run's prefix: it is part of Go's build-cache key, while the
+  # pkg-config output is not, so a cached build from an earlier (deleted) prefix is not reused.
+  if (cd "$ROOT/bindings/go" && CGO_ENABLED=1 CGO_LDFLAGS="-L$P/lib" LD_LIBRARY_PATH="$P/lib" go test -count=1 -tags wandb_pkgconfig \
     -run 'ScalarsRow|ImageU8' . >"$T/go.log" 2>&1); then
     ok "go -tags wandb_pkgconfig"
   else

@@ -423,6 +423,14 @@ def cmd_upload(c_dir):
         check(p.returncode == 0, f"wandb sync exit {p.returncode}: {(p.stdout + p.stderr)[-800:]}")
 
         recs, _ = raw_records(wandb_file(c_dir))
+        # The run was opened with a relative root and synced from another directory: every
+        # artifact manifest entry must name its staged file by an absolute path that exists.
+        arts_local = [r.artifact for r in recs if r.WhichOneof("record_type") == "artifact"]
+        check(arts_local, "the run log has artifact records (run_table)")
+        for a in arts_local:
+            for ent in a.manifest.contents:
+                lp = ent.local_path
+                check(os.path.isabs(lp) and os.path.isfile(lp), f"artifact {a.name} entry {ent.path}: local_path {lp!r} is not an absolute existing file")
         run_rec = next(r.run for r in recs if r.WhichOneof("record_type") == "run")
         rid, entity, project = run_rec.run_id, run_rec.entity, run_rec.project
         st, body = http_get(f"{base}/api/v2/runs/{rid}")

@@ -87,8 +87,11 @@ for t in "${tests[@]}"; do
         then run_test basic-cpp "$pyv" "$check" basic "$cpp_dir" "$py_dir"
         else echo "-- basic-cpp: FAIL (writing the runs)"; failed+=(basic-cpp); fi ;;
     upload)
-        [ -n "${c_dir:-}" ] || c_dir="$("$bin/run_writer" basic "$work/c2")"
-        run_test upload "$pyv" "$check" upload "$c_dir" ;;
+        # written with a RELATIVE root (as the README's wb_run_open(".", …)); check_run.py
+        # syncs it from another working directory
+        up_dir="$(cd "$work" && "$bin/run_writer" basic ./up/../c-rel)" \
+            && run_test upload "$pyv" "$check" upload "$up_dir" \
+            || { echo "-- upload: FAIL (writing the run)"; failed+=(upload); } ;;
     stress)
         for mode in sync async; do
             d="$("$bin/run_writer" stress "$work/stress-$mode" 16 1000 $mode)" \

@@ -5,6 +5,7 @@
 //   wb::Row row;
 //   row.set("loss", 0.25).set("img", wb::Image::from_u8(pixels, 32, 32, 3));
 //   wb::String json = row.to_json(dir, /*step=*/0);     // {"loss":0.25,"img":{...}}
+//   wb::String sum = row.to_summary_json(dir);          // run.summary.update(row)
 //
 // Design
 //  * Every handle type is move-only and owns its C handle through std::unique_ptr with the C
@@ -32,11 +33,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
 #include <exception>
+#include <functional>
 #include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -51,9 +55,6 @@
 #endif
 
 namespace wb {
-
-/// Pass as `step` to serialise in the summary namespace (`run.summary.update`).
-inline constexpr int64_t kSummary = WB_STEP_SUMMARY;
 
 /// The library's runtime version ("major.minor.patch").
 inline const char* version() noexcept { return wb_version(); }
@@ -84,7 +85,7 @@ class Error : public std::exception {
   /// The message (names the bad argument).
   const char* message() const noexcept { return err_.message; }
   /// The status as text, e.g. "WB_ERR_INVALID_ARGUMENT".
-  const char* code_name() const noexcept { return wb_status_name(static_cast<int32_t>(err_.code)); }
+  const char* code_name() const noexcept { return wb_status_name(err_.code); }
   const char* what() const noexcept override { return err_.message; }
 
   /// The raw C struct, to pass as `err` to a C function directly.
@@ -222,6 +223,131 @@ class String {
  private:
   std::unique_ptr<char, detail::StringFree> p_;
 };
+
+// ------------------------------------------------------------------------------------------
+// Diagnostics: the warnings the SDK prints (dropped rows, ...)
+// ------------------------------------------------------------------------------------------
+
+/// Severity of a diagnostic (`wb_log_level`).
+enum class LogLevel : int { Debug = WB_LOG_DEBUG, Info = WB_LOG_INFO, Warn = WB_LOG_WARN, Error = WB_LOG_ERROR };
+
+/// A diagnostics callback: the level and the message (UTF-8, no `wandb:` prefix, no newline;
+/// the view is valid only during the call).
+using LogHandler = std::function<void(LogLevel, std::string_view)>;
+
+namespace detail {
+struct LogState {
+  std::mutex mu;
+  std::shared_ptr<const LogHandler> handler;  // null: the library's default (stderr)
+  LogLevel min = LogLevel::Warn;
+};
+inline LogState& log_state() noexcept {
+  // One per program (an inline function's static is shared by every TU). Never destroyed,
+  // so a Run with static storage duration, or a library thread, may still report during
+  // exit.
+  static LogState* state = new LogState;
+  return *state;
+}
+inline std::shared_ptr<const LogHandler> current_log_handler() noexcept {
+  LogState& st = log_state();
+  std::lock_guard<std::mutex> lock(st.mu);
+  return st.handler;
+}
+/// Calls `h` without letting an exception escape (it would cross the C ABI).
+inline void call_log_handler(const LogHandler& h, LogLevel level, std::string_view msg) noexcept {
+#if WB_CPP_EXCEPTIONS
+  try {
+    h(level, msg);
+  } catch (...) {
+    // A throwing handler loses its message; nothing may unwind into the library.
+  }
+#else
+  h(level, msg);
+#endif
+}
+/// The C callback installed by wb::set_log_handler. The callable is looked up (and kept
+/// alive by a shared_ptr copy) on every message, so replacing the handler while another
+/// thread is inside the old one is safe.
+inline void log_trampoline(wb_log_level level, const char* message, void* /*user_data*/) noexcept {
+  std::shared_ptr<const LogHandler> h = current_log_handler();
+  if (h && *h) call_log_handler(*h, static_cast<LogLevel>(level), message ? std::string_view(message) : std::string_view());
+}
+/// Reports a message of this wrapper (e.g. a failed implicit finish in ~Run) the way the
+/// library reports its own: to the handler installed with wb::set_log_handler, else to
+/// stderr as `wandb: ERROR …` unless WANDB_SILENT is true. (A handler installed directly
+/// through the C function `wb_set_log_handler` is not reached from here.)
+inline void report(LogLevel level, const char* message) noexcept {
+  LogState& st = log_state();
+  std::shared_ptr<const LogHandler> h;
+  LogLevel min;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    h = st.handler;
+    min = st.min;
+  }
+  if (h) {
+    if (*h && static_cast<int>(level) >= static_cast<int>(min)) call_log_handler(*h, level, message);
+    return;
+  }
+  if (static_cast<int>(level) < static_cast<int>(LogLevel::Warn)) return;
+  if (const char* silent = std::getenv("WANDB_SILENT")) {  // as the library reads it
+    char v[8] = {};
+    std::size_t n = 0;
+    for (const char* c = silent; *c && n < sizeof v - 1; ++c) {
+      if (*c == ' ' || *c == '\t' || *c == '\n') continue;
+      v[n++] = (*c >= 'A' && *c <= 'Z') ? static_cast<char>(*c - 'A' + 'a') : *c;
+    }
+    const std::string_view t(v, n);
+    if (t == "1" || t == "true" || t == "yes" || t == "on" || t == "y" || t == "t") return;
+  }
+  std::fprintf(stderr, "wandb: %s%s\n", level == LogLevel::Error ? "ERROR " : "WARNING ", message);
+}
+}  // namespace detail
+
+/// Routes the library's diagnostics — every warning the SDK would print (a row whose step is
+/// below the current one is dropped, …) — at `min` or above to `handler`. An empty
+/// `handler` restores the default (warnings to stderr unless WANDB_SILENT). Process-wide
+/// and thread-safe; the callable is kept alive while installed (and while a call into it is
+/// in flight). It may be called from any thread, also the library's background threads,
+/// possibly concurrently: it must be thread-safe and must not call wb::Run methods or
+/// set_log_handler. An exception thrown by it is caught and dropped (never crosses the C ABI).
+inline Result<void> try_set_log_handler(LogHandler handler, LogLevel min = LogLevel::Warn) noexcept {
+  detail::LogState& st = detail::log_state();
+  detail::CallError e;
+  if (!handler) {
+    if (wb_set_log_handler(nullptr, nullptr, static_cast<wb_log_level>(min), e.ptr()) != WB_OK) return e.error();
+    std::lock_guard<std::mutex> lock(st.mu);
+    st.handler.reset();
+    st.min = min;
+    return {};
+  }
+  std::shared_ptr<const LogHandler> h;
+#if WB_CPP_EXCEPTIONS
+  try {
+    h = std::make_shared<const LogHandler>(std::move(handler));
+  } catch (...) {
+    return Error(WB_ERR_INVALID_ARGUMENT, "set_log_handler: out of memory");
+  }
+#else
+  h = std::make_shared<const LogHandler>(std::move(handler));
+#endif
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    st.handler = std::move(h);
+    st.min = min;
+  }
+  if (wb_set_log_handler(&detail::log_trampoline, nullptr, static_cast<wb_log_level>(min), e.ptr()) != WB_OK) {
+    std::lock_guard<std::mutex> lock(st.mu);
+    st.handler.reset();
+    return e.error();
+  }
+  return {};
+}
+#if WB_CPP_EXCEPTIONS
+inline void set_log_handler(LogHandler handler, LogLevel min = LogLevel::Warn) {
+  try_set_log_handler(std::move(handler), min).value();
+}
+#endif
 
 // ------------------------------------------------------------------------------------------
 // Tensors
@@ -502,17 +628,26 @@ class Value {
     detail::CallError e;
     return detail::status(wb_value_set_caption(p_.get(), caption.c_str(), e.ptr()), e);
   }
-  /// The value's JSON as `run.log({key: value})` at `step` (or wb::kSummary) writes it;
-  /// media files go under `dir`.
-  Result<String> try_to_json(const RunDir& dir, CStr key, int64_t step) const noexcept {
+  /// The value's JSON as `run.log({key: value})` at `step` (>= 0) writes it; media files go
+  /// under `dir`. A negative step is an error (the summary has its own function).
+  Result<String> try_to_json(RunDir& dir, CStr key, int64_t step) const noexcept {
     detail::CallError e;
     char* out = nullptr;
     if (wb_value_to_json(p_.get(), dir.get(), key.c_str(), step, &out, e.ptr()) != WB_OK) return e.error();
     return String(out);
   }
+  /// The value's JSON as `run.summary.update({key: value})` writes it (media named
+  /// `<key>_summary_<hash>`, NaN in dicts → null).
+  Result<String> try_to_summary_json(RunDir& dir, CStr key) const noexcept {
+    detail::CallError e;
+    char* out = nullptr;
+    if (wb_value_to_summary_json(p_.get(), dir.get(), key.c_str(), &out, e.ptr()) != WB_OK) return e.error();
+    return String(out);
+  }
 #if WB_CPP_EXCEPTIONS
   void set_caption(CStr caption) { try_set_caption(caption).value(); }
-  String to_json(const RunDir& dir, CStr key, int64_t step) const { return try_to_json(dir, key, step).value(); }
+  String to_json(RunDir& dir, CStr key, int64_t step) const { return try_to_json(dir, key, step).value(); }
+  String to_summary_json(RunDir& dir, CStr key) const { return try_to_summary_json(dir, key).value(); }
 #endif
 
   wb_value* get() const noexcept { return p_.get(); }
@@ -644,18 +779,28 @@ class Dict : public Value {
   }
 };
 
-/// One history row: a Dict serialised as `run.log(row)` at a step (or the summary).
+/// One history row: a Dict serialised as `run.log(row)` at a step, or as
+/// `run.summary.update(row)`.
 class Row : public Dict {
  public:
   Row() noexcept = default;
   explicit Row(wb_value* adopt) noexcept : Dict(adopt) {}
 
-  /// `{"key":value_json,...}` in key order; media files are written under `dir`.
-  Result<String> try_to_json(const RunDir& dir, int64_t step) noexcept {
+  /// `{"key":value_json,...}` in key order at `step` (>= 0); media files are written under
+  /// `dir`.
+  Result<String> try_to_json(RunDir& dir, int64_t step) noexcept {
     if (auto r = ensure(); !r.ok()) return r.error();
     detail::CallError e;
     char* out = nullptr;
     if (wb_row_to_json(p_.get(), dir.get(), step, &out, e.ptr()) != WB_OK) return e.error();
+    return String(out);
+  }
+  /// The row as `run.summary.update(row)` serialises it (the summary namespace).
+  Result<String> try_to_summary_json(RunDir& dir) noexcept {
+    if (auto r = ensure(); !r.ok()) return r.error();
+    detail::CallError e;
+    char* out = nullptr;
+    if (wb_row_to_summary_json(p_.get(), dir.get(), &out, e.ptr()) != WB_OK) return e.error();
     return String(out);
   }
 #if WB_CPP_EXCEPTIONS
@@ -668,7 +813,8 @@ class Row : public Dict {
     Dict::set(key, item);
     return *this;
   }
-  String to_json(const RunDir& dir, int64_t step) { return try_to_json(dir, step).value(); }
+  String to_json(RunDir& dir, int64_t step) { return try_to_json(dir, step).value(); }
+  String to_summary_json(RunDir& dir) { return try_to_summary_json(dir).value(); }
 #endif
 };
 
@@ -876,7 +1022,7 @@ class Table : public Value {
         [columns_json, &opts](wb_value** o, wb_error* e) { return wb_table_new(columns_json.c_str(), &opts.c, o, e); });
   }
   /// Appends a row of `n` cells (copied; the caller keeps them).
-  Result<void> try_add_row(const wb_value* const* cells, std::size_t n) noexcept {
+  Result<void> try_add_row(wb_value* const* cells, std::size_t n) noexcept {
     detail::CallError e;
     return detail::status(wb_table_add_row(p_.get(), cells, n, e.ptr()), e);
   }
@@ -895,8 +1041,13 @@ class Table : public Value {
     if (!r.ok()) return r;
     return try_add_row(row);
   }
-  /// Rows added so far.
-  std::size_t nrows() const noexcept { return wb_table_nrows(p_.get()); }
+  /// Rows added so far (an error for an empty handle).
+  Result<std::size_t> try_nrows() const noexcept {
+    detail::CallError e;
+    std::size_t n = 0;
+    if (wb_table_nrows(p_.get(), &n, e.ptr()) != WB_OK) return e.error();
+    return n;
+  }
   /// The artifact copy (`<key>.table.json` of the run_table artifact).
   Result<String> try_artifact_json() const noexcept {
     detail::CallError e;
@@ -923,6 +1074,7 @@ class Table : public Value {
     try_add_row(row).value();
     return *this;
   }
+  std::size_t nrows() const { return try_nrows().value(); }
   String artifact_json() const { return try_artifact_json().value(); }
   static Value join(const Table& t1, const Table& t2, CStr join_key, const char* join_key2 = nullptr) {
     return try_join(t1, t2, join_key, join_key2).value();
@@ -1000,15 +1152,15 @@ class VideoWriter {
   VideoWriter() noexcept = default;
   explicit VideoWriter(wb_video_writer* adopt) noexcept : p_(adopt) {}
 
-  /// `channels` 3 (RGB) or 4 (RGBA, alpha dropped); `fps` 0 means 4; `format` GIF or MP4.
-  /// Only `opts.convert` is read from the options.
-  static Result<VideoWriter> try_open(std::size_t width, std::size_t height, std::size_t channels, uint32_t fps,
-                                      wb_video_format format, const VideoOptions& opts = {}) noexcept {
+  /// A `height × width` video (shape order, as push_u8 and every tensor) with `channels` 3
+  /// (RGB) or 4 (RGBA, alpha dropped). fps and format come from `opts` only:
+  /// `VideoOptions().format(WB_VIDEO_MP4).fps(30)` (format GIF or MP4 is required; fps 0
+  /// means 4; `convert` applies to non-uint8 frames; `layout` is not used).
+  static Result<VideoWriter> try_open(std::size_t height, std::size_t width, std::size_t channels,
+                                      const VideoOptions& opts) noexcept {
     detail::CallError e;
     wb_video_writer* out = nullptr;
-    if (wb_video_writer_new(width, height, channels, fps, static_cast<int32_t>(format), &opts.c, &out, e.ptr()) !=
-        WB_OK)
-      return e.error();
+    if (wb_video_writer_new(height, width, channels, &opts.c, &out, e.ptr()) != WB_OK) return e.error();
     return VideoWriter(out);
   }
   /// Encodes one (H,W,C) frame of any dtype/strides; a wrong shape leaves the writer usable.
@@ -1036,9 +1188,8 @@ class VideoWriter {
     return detail::make<Video>([w](wb_value** o, wb_error* e) { return wb_video_writer_finish(w, o, e); });
   }
 #if WB_CPP_EXCEPTIONS
-  static VideoWriter open(std::size_t width, std::size_t height, std::size_t channels, uint32_t fps,
-                          wb_video_format format, const VideoOptions& opts = {}) {
-    return try_open(width, height, channels, fps, format, opts).value();
+  static VideoWriter open(std::size_t height, std::size_t width, std::size_t channels, const VideoOptions& opts) {
+    return try_open(height, width, channels, opts).value();
   }
   VideoWriter& push(const TensorRef& frame) {
     try_push(frame).value();
@@ -1262,23 +1413,40 @@ struct RunOptions {
   }
 };
 
-namespace detail {
-struct RunFree {
-  void operator()(wb_run* p) const noexcept { wb_run_free(p); }
-};
-}  // namespace detail
-
 /// An offline run (`<root>/wandb/offline-run-…/`, uploadable with `wandb sync`). log,
-/// summary/config updates and flush may be called from many threads at once; finish() and
-/// the destructor (which finishes with exit code 0) after all other calls returned.
+/// summary/config updates and flush may be called from many threads at once; finish(),
+/// close() and the destructor after all other calls returned.
+///
+/// Ending a run: call `finish(exit_code)` (or `close()`) to learn whether the exit record
+/// was written — both report failure (throw, or return an Error from the try_ forms). If
+/// neither was called, the destructor finishes the run with exit code 1 when it runs while
+/// an exception thrown after the Run was constructed is unwinding (a crashed run is shown
+/// as failed, as the SDK does), else 0. The destructor never throws: a failed implicit
+/// finish is reported through the log handler (wb::set_log_handler; default stderr).
 class Run {
  public:
   /// `run.log` step/commit defaults.
   static constexpr int64_t kNoStep = WB_RUN_STEP_NONE;
   static constexpr int32_t kCommitDefault = WB_RUN_COMMIT_DEFAULT;
+  static constexpr int32_t kCommitFalse = WB_RUN_COMMIT_FALSE;
+  static constexpr int32_t kCommitTrue = WB_RUN_COMMIT_TRUE;
 
   Run() noexcept = default;
   explicit Run(wb_run* adopt) noexcept : p_(adopt) {}
+  Run(Run&& o) noexcept : p_(o.p_), finished_(o.finished_), uncaught_(o.uncaught_) { o.p_ = nullptr; }
+  Run& operator=(Run&& o) noexcept {
+    if (this != &o) {
+      end_implicitly();
+      p_ = o.p_;
+      finished_ = o.finished_;
+      uncaught_ = o.uncaught_;
+      o.p_ = nullptr;
+    }
+    return *this;
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+  ~Run() { end_implicitly(); }
 
   static Result<Run> try_open(CStr root_dir, const RunOptions& opts = {}) noexcept {
     detail::CallError e;
@@ -1286,43 +1454,56 @@ class Run {
     if (wb_run_open(root_dir.c_str(), &opts.c, &out, e.ptr()) != WB_OK) return e.error();
     return Run(out);
   }
-  /// `run.log(row, step=, commit=)`; commit: kCommitDefault, 0 (false) or 1 (true).
-  Result<void> try_log(Dict& row, int64_t step = kNoStep, int32_t commit = kCommitDefault) const noexcept {
+  /// `run.log(row, step=, commit=)`; step kNoStep or >= 0; commit kCommitDefault,
+  /// kCommitFalse or kCommitTrue. A step below the current one is dropped with a warning
+  /// through the log handler, as the SDK does.
+  Result<void> try_log(Dict& row, int64_t step = kNoStep, int32_t commit = kCommitDefault) noexcept {
     if (auto r = row.ensure(); !r.ok()) return r;
     detail::CallError e;
-    return detail::status(wb_run_log(p_.get(), row.get(), step, commit, e.ptr()), e);
+    return detail::status(wb_run_log(p_, row.get(), step, commit, e.ptr()), e);
   }
   /// `run.summary.update(dict)`.
-  Result<void> try_summary_update(Dict& dict) const noexcept {
+  Result<void> try_summary_update(Dict& dict) noexcept {
     if (auto r = dict.ensure(); !r.ok()) return r;
     detail::CallError e;
-    return detail::status(wb_run_summary_update(p_.get(), dict.get(), e.ptr()), e);
+    return detail::status(wb_run_summary_update(p_, dict.get(), e.ptr()), e);
   }
   /// `run.config.update(dict)` (plain values).
-  Result<void> try_config_update(Dict& dict) const noexcept {
+  Result<void> try_config_update(Dict& dict) noexcept {
     if (auto r = dict.ensure(); !r.ok()) return r;
     detail::CallError e;
-    return detail::status(wb_run_config_update(p_.get(), dict.get(), e.ptr()), e);
+    return detail::status(wb_run_config_update(p_, dict.get(), e.ptr()), e);
   }
-  Result<void> try_config_update_json(CStr json) const noexcept {
+  Result<void> try_config_update_json(CStr json) noexcept {
     detail::CallError e;
-    return detail::status(wb_run_config_update_json(p_.get(), json.c_str(), e.ptr()), e);
+    return detail::status(wb_run_config_update_json(p_, json.c_str(), e.ptr()), e);
   }
-  Result<void> try_flush() const noexcept {
+  Result<void> try_flush() noexcept {
     detail::CallError e;
-    return detail::status(wb_run_flush(p_.get(), e.ptr()), e);
+    return detail::status(wb_run_flush(p_, e.ptr()), e);
   }
-  /// Commits the pending row, writes the exit record and closes the log.
-  Result<void> try_finish(int32_t exit_code = 0) const noexcept {
+  /// `run.finish(exit_code)`: commits the pending row, writes the exit record and closes the
+  /// log. Once only (a second call is WB_ERR_STATE); the destructor then only frees.
+  Result<void> try_finish(int32_t exit_code = 0) noexcept {
     detail::CallError e;
-    return detail::status(wb_run_finish(p_.get(), exit_code, e.ptr()), e);
+    const wb_status st = wb_run_finish(p_, exit_code, e.ptr());
+    if (p_) finished_ = true;  // the library marks the run finished even when the write failed
+    return detail::status(st, e);
+  }
+  /// Finishes the run with exit code 0 unless finish() was called, and releases the handle
+  /// (also on error). Reports whether that finish worked. The Run is empty afterwards.
+  Result<void> try_close() noexcept {
+    wb_run* p = p_;
+    p_ = nullptr;
+    detail::CallError e;
+    return detail::status(wb_run_free(p, e.ptr()), e);
   }
   Result<String> try_id() const noexcept { return get_string(wb_run_id); }
   /// Async mode: calls that returned OK but whose records were lost to a write error.
   Result<uint64_t> try_lost_calls() const noexcept {
     detail::CallError e;
     uint64_t n = 0;
-    if (auto r = detail::status(wb_run_lost_calls(p_.get(), &n, e.ptr()), e); !r.ok()) return r.error();
+    if (auto r = detail::status(wb_run_lost_calls(p_, &n, e.ptr()), e); !r.ok()) return r.error();
     return n;
   }
   /// `<root>/wandb/offline-run-…-<id>` (what `wandb sync` takes).
@@ -1332,42 +1513,70 @@ class Run {
 
 #if WB_CPP_EXCEPTIONS
   static Run open(CStr root_dir, const RunOptions& opts = {}) { return try_open(root_dir, opts).value(); }
-  const Run& log(Dict& row, int64_t step = kNoStep, int32_t commit = kCommitDefault) const {
+  Run& log(Dict& row, int64_t step = kNoStep, int32_t commit = kCommitDefault) {
     try_log(row, step, commit).value();
     return *this;
   }
-  const Run& summary_update(Dict& dict) const {
+  Run& summary_update(Dict& dict) {
     try_summary_update(dict).value();
     return *this;
   }
-  const Run& config_update(Dict& dict) const {
+  Run& config_update(Dict& dict) {
     try_config_update(dict).value();
     return *this;
   }
-  const Run& config_update_json(CStr json) const {
+  Run& config_update_json(CStr json) {
     try_config_update_json(json).value();
     return *this;
   }
-  void flush() const { try_flush().value(); }
-  void finish(int32_t exit_code = 0) const { try_finish(exit_code).value(); }
+  void flush() { try_flush().value(); }
+  void finish(int32_t exit_code = 0) { try_finish(exit_code).value(); }
+  void close() { try_close().value(); }
   String id() const { return try_id().value(); }
   uint64_t lost_calls() const { return try_lost_calls().value(); }
   String dir_path() const { return try_dir_path().value(); }
   String files_dir() const { return try_files_dir().value(); }
 #endif
 
-  wb_run* get() const noexcept { return p_.get(); }
-  wb_run* release() noexcept { return p_.release(); }
-  explicit operator bool() const noexcept { return static_cast<bool>(p_); }
+  wb_run* get() const noexcept { return p_; }
+  /// Gives up ownership: the caller finishes and frees the handle with the C API.
+  wb_run* release() noexcept {
+    wb_run* p = p_;
+    p_ = nullptr;
+    return p;
+  }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
 
  private:
   Result<String> get_string(wb_status (*f)(const wb_run*, char**, wb_error*)) const noexcept {
     detail::CallError e;
     char* out = nullptr;
-    if (f(p_.get(), &out, e.ptr()) != WB_OK) return e.error();
+    if (f(p_, &out, e.ptr()) != WB_OK) return e.error();
     return String(out);
   }
-  std::unique_ptr<wb_run, detail::RunFree> p_;
+  /// The destructor's (and move-assignment's) end of the run: exit code 1 while an
+  /// exception that started after construction unwinds, else 0; failures are reported.
+  void end_implicitly() noexcept {
+    if (!p_) return;
+    wb_run* p = p_;
+    p_ = nullptr;
+    detail::CallError e;
+    if (!finished_ && std::uncaught_exceptions() > uncaught_) {
+      if (wb_run_finish(p, 1, e.ptr()) != WB_OK) {
+        char msg[WB_ERROR_MESSAGE_SIZE + 96];
+        std::snprintf(msg, sizeof msg, "finishing the run with exit code 1 while an exception unwinds failed: %s",
+                      e.e.message);
+        detail::report(LogLevel::Error, msg);
+      }
+    }
+    // Finishes with exit code 0 if still needed; the library reports a failure through the
+    // log handler itself.
+    (void)wb_run_free(p, nullptr);
+  }
+
+  wb_run* p_ = nullptr;
+  bool finished_ = false;
+  int uncaught_ = std::uncaught_exceptions();  // exceptions in flight at construction
 };
 
 }  // namespace wb

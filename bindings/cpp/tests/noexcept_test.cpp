@@ -64,6 +64,36 @@ int main() {
   check(hj.ok() && hj->view() == R"({"_type":"histogram","values":[3,2,2,3],"bins":[0.0,2.25,4.5,6.75,9.0]})",
         "histogram JSON");
 
+  // Summary namespace, table rows, run end with failure reporting: all without exceptions.
+  auto sj = row.try_to_summary_json(*dir);
+  check(sj.ok() && sj->view().find("media/images/img_summary_4b2ef48a447ceee4ef90.png") != std::string_view::npos,
+        "summary json");
+  check(row.try_to_json(*dir, -1).code() == WB_ERR_INVALID_ARGUMENT, "negative step is an error");
+  auto table = wb::Table::try_create("[\"a\"]");
+  check(table.ok() && table->try_add(1).ok() && table->try_nrows().ok() && table->try_nrows().value() == 1,
+        "table nrows");
+  static int warnings = 0;
+  check(wb::try_set_log_handler([](wb::LogLevel l, std::string_view m) {
+          if (l == wb::LogLevel::Warn && m.find("less than the current step") != std::string_view::npos) ++warnings;
+        }).ok(),
+        "set log handler");
+  auto run = wb::Run::try_open(tmp.path(), wb::RunOptions().id("noexc"));
+  check(run.ok(), "open run");
+  if (run.ok()) {
+    wb::Row a, b;
+    check(a.try_set("x", 1).ok() && run->try_log(a, 4).ok(), "log step 4");
+    check(b.try_set("x", 2).ok() && run->try_log(b, 2).ok(), "log step 2 (dropped)");
+    check(run->try_close().ok(), "close");
+    check(run->try_close().ok() && !*run, "close twice is a no-op");
+  }
+  check(warnings == 1, "dropped-step warning reached the handler");
+  check(wb::try_set_log_handler(nullptr).ok(), "restore default handler");
+  auto w = wb::VideoWriter::try_open(4, 6, 3, wb::VideoOptions().format(WB_VIDEO_GIF).fps(2));
+  std::vector<uint8_t> frame(4 * 6 * 3, 7);
+  check(w.ok() && w->try_push_u8(frame.data(), 6, 4, 3).code() == WB_ERR_INVALID_ARGUMENT &&
+            w->try_push_u8(frame.data(), 4, 6, 3).ok(),
+        "video writer shape order");
+
   std::printf("noexcept_test: %d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <mutex>
+#include <stdexcept>
+#include <utility>
 #include <cstring>
 #include <atomic>
 #include <cmath>
@@ -288,8 +291,16 @@ TEST(Ownership, MovedFromAndEmptyHandles) {
   // Summary namespace.
   wb::Row s;
   s.set("nested", wb::Dict().set("img", wb::Image::from_u8(px.data(), 2, 3, 3)));
-  EXPECT_NE(s.to_json(dir, wb::kSummary).view().find("media/images/nested.img_summary_4b2ef48a447ceee4ef90.png"),
+  EXPECT_NE(s.to_summary_json(dir).view().find("media/images/nested.img_summary_4b2ef48a447ceee4ef90.png"),
             std::string_view::npos);
+  wb::Image lone = wb::Image::from_u8(px.data(), 2, 3, 3);
+  EXPECT_NE(lone.to_summary_json(dir, "lone").view().find("\"path\":\"media/images/lone_summary_4b2ef48a447ceee4ef90.png\""),
+            std::string_view::npos);
+  // A negative step is an error now (it used to mean "summary", so Run::kNoStep passed by
+  // mistake silently wrote a summary row).
+  EXPECT_EQ(s.try_to_json(dir, wb::Run::kNoStep).code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(lone.try_to_json(dir, "lone", -1).code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_FALSE(wbtest::file_exists(tmp.files() + "/media/images/img_summary_4b2ef48a447ceee4ef90.png"));
 }
 
 TEST(Threads, ConcurrentRowsIntoOneRunDir) {
@@ -386,6 +397,16 @@ TEST(Table, RunCopyMatchesSdk) {
   EXPECT_NE(mixed.to_json(dir, "m", 0).view().find(R"("log_mode":"MUTABLE")"), std::string_view::npos);
   const wb::String art = mixed.artifact_json();
   EXPECT_NE(art.view().find("\"nrows\": 2"), std::string_view::npos) << art.view();
+  // nrows reports errors (an empty handle is not a table).
+  EXPECT_EQ(wb::Table().try_nrows().code(), WB_ERR_NULL_ARGUMENT);
+  EXPECT_EQ(mixed.try_nrows().value(), 2u);
+  // An ordinary array of cells passes to the C call without a cast.
+  wb::Value c1 = wb::Value::string("three");
+  wb_value* cells[1] = {c1.get()};
+  EXPECT_TRUE(mixed.try_add_row(cells, 1).ok());
+  EXPECT_EQ(mixed.nrows(), 3u);
+  wb::Table not_a_table(wb::Value::integer(1).release());
+  EXPECT_FALSE(not_a_table.try_nrows().ok());
   wb::Value joined = wb::Table::join(t, t, "id");
   EXPECT_NE(joined.to_json(dir, "j", 0).view().find("joined-table"), std::string_view::npos);
 }
@@ -433,7 +454,8 @@ TEST(Video, GifFromTensor) {
 TEST(Video, WriterStreamsMp4) {
   TempDir tmp;
   wb::RunDir dir = wb::RunDir::open(tmp.files());
-  wb::VideoWriter w = wb::VideoWriter::open(32, 16, 4, 30, WB_VIDEO_MP4);
+  // height 16, width 32: shape order, as push_u8 and tensors.
+  wb::VideoWriter w = wb::VideoWriter::open(16, 32, 4, wb::VideoOptions().format(WB_VIDEO_MP4).fps(30));
   std::vector<uint8_t> rgba(16 * 32 * 4);
   for (int f = 0; f < 8; ++f) {
     for (std::size_t i = 0; i < rgba.size(); ++i) rgba[i] = static_cast<uint8_t>((i + static_cast<std::size_t>(f) * 9) % 251);
@@ -443,8 +465,10 @@ TEST(Video, WriterStreamsMp4) {
       w.push(wb::TensorRef(rgba, {16, 32, 4}));
     }
   }
-  // A frame of the wrong shape is rejected and the writer stays usable.
+  // A frame of the wrong shape — here height and width swapped — is rejected (not
+  // scrambled) and the writer stays usable.
   EXPECT_EQ(w.try_push(wb::TensorRef(rgba, {32, 16, 4})).code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(w.try_push_u8(rgba.data(), 32, 16, 4).code(), WB_ERR_INVALID_ARGUMENT);
   wb::Video v = w.finish();
   EXPECT_FALSE(w);  // consumed
   wb::Row row;
@@ -462,14 +486,20 @@ TEST(Video, Errors) {
   EXPECT_EQ(wb::Video::try_from_tensor(wb::TensorRef(frames, {6, 8, 8}), wb::VideoOptions().format(WB_VIDEO_GIF)).code(),
             WB_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(wb::Video::try_from_file("/nonexistent/clip.mp4").code(), WB_ERR_IO);
-  auto w = wb::VideoWriter::try_open(8, 8, 3, 4, WB_VIDEO_GIF);
+  auto w = wb::VideoWriter::try_open(8, 8, 3, wb::VideoOptions().format(WB_VIDEO_GIF));
   ASSERT_TRUE(w.ok());
   EXPECT_NE(w->try_finish().code(), WB_OK);  // no frames
   EXPECT_FALSE(*w);
   EXPECT_EQ(w->try_finish().code(), WB_ERR_NULL_ARGUMENT);  // already consumed
-  EXPECT_EQ(wb::VideoWriter::try_open(8, 8, 2, 4, WB_VIDEO_GIF).code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::VideoWriter::try_open(8, 8, 2, wb::VideoOptions().format(WB_VIDEO_GIF)).code(), WB_ERR_INVALID_ARGUMENT);
+  // The format comes from the options only and must be chosen.
+  EXPECT_EQ(wb::VideoWriter::try_open(8, 8, 3, wb::VideoOptions()).code(), WB_ERR_INVALID_ARGUMENT);
+  // Options not made by wb_video_options_default() (bad struct_size) are rejected.
+  wb::VideoOptions bad = wb::VideoOptions().format(WB_VIDEO_GIF);
+  bad.c.struct_size = 3;
+  EXPECT_EQ(wb::VideoWriter::try_open(8, 8, 3, bad).code(), WB_ERR_INVALID_ARGUMENT);
   // An unfinished writer is simply freed.
-  auto w2 = wb::VideoWriter::try_open(8, 8, 3, 4, WB_VIDEO_MP4);
+  auto w2 = wb::VideoWriter::try_open(8, 8, 3, wb::VideoOptions().format(WB_VIDEO_MP4));
   ASSERT_TRUE(w2.ok());
 }
 
@@ -546,6 +576,201 @@ TEST(Run, WritesAnOfflineRun) {
   EXPECT_NE(text.find("4b2ef48a447ceee4ef9047e30ae734feaf9a2ff2bfc1c681e24111c8722db56d"), std::string::npos);
   EXPECT_NE(text.find("media/images/img_2_4b2ef48a447ceee4ef90.png"), std::string::npos);
   EXPECT_NE(text.find("0.125"), std::string::npos);
+  EXPECT_EQ(wbtest::wandb_exit_code(dir + "/run-cpptest1.wandb"), 0);
+}
+
+// Opens a run under `root` with id `id`; `log` receives its .wandb path.
+wb::Run open_run(const std::string& root, const char* id, std::string& log) {
+  wb::Run run = wb::Run::open(root, wb::RunOptions().project("bindings").id(id));
+  log = run.dir_path().str() + "/run-" + id + ".wandb";
+  return run;
+}
+
+TEST(Run, ExitCodes) {
+  TempDir tmp;
+  std::string log_ok, log_thrown, log_explicit, log_closed, log_nested;
+  {  // Going out of scope normally: exit code 0.
+    wb::Run run = open_run(tmp.path(), "exitok", log_ok);
+    wb::Row row;
+    run.log(row.set("x", 1));
+  }
+  EXPECT_EQ(wbtest::wandb_exit_code(log_ok), 0);
+  // ~Run while an exception unwinds: the run is recorded as failed (exit code 1).
+  try {
+    wb::Run run = open_run(tmp.path(), "exitthrow", log_thrown);
+    wb::Row row;
+    run.log(row.set("x", 1));
+    EXPECT_EQ(wbtest::wandb_exit_code(log_thrown), wbtest::kNoExit);
+    throw std::runtime_error("training diverged");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(wbtest::wandb_exit_code(log_thrown), 1);
+  // finish(code) is recorded as given; the destructor then only frees.
+  try {
+    wb::Run run = open_run(tmp.path(), "exitthree", log_explicit);
+    run.finish(3);
+    EXPECT_EQ(run.try_finish(0).code(), WB_ERR_STATE);
+    throw std::runtime_error("after finish");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(wbtest::wandb_exit_code(log_explicit), 3);
+  {
+    wb::Run run = open_run(tmp.path(), "exitclose", log_closed);
+    run.close();
+    EXPECT_FALSE(run);
+    EXPECT_EQ(wbtest::wandb_exit_code(log_closed), 0);
+  }
+  // A Run created *during* unwinding (in a destructor) and destroyed normally there is not
+  // failed: only exceptions thrown after its construction count.
+  struct Cleanup {
+    std::string root, *log;
+    ~Cleanup() {
+      wb::Run run = open_run(root, "exitnested", *log);
+    }
+  };
+  try {
+    Cleanup c{tmp.path(), &log_nested};
+    throw std::runtime_error("outer");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(wbtest::wandb_exit_code(log_nested), 0);
+}
+
+// Collects diagnostics; restores the default handler on destruction.
+struct LogCapture {
+  std::mutex mu;
+  std::vector<std::pair<wb::LogLevel, std::string>> messages;
+  explicit LogCapture(wb::LogLevel min = wb::LogLevel::Warn) {
+    wb::set_log_handler(
+        [this](wb::LogLevel level, std::string_view msg) {
+          std::lock_guard<std::mutex> lock(mu);
+          messages.emplace_back(level, std::string(msg));
+        },
+        min);
+  }
+  ~LogCapture() { wb::set_log_handler(nullptr); }
+  bool has(wb::LogLevel level, std::string_view needle) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& m : messages)
+      if (m.first == level && m.second.find(needle) != std::string::npos) return true;
+    return false;
+  }
+};
+
+TEST(Run, FailedFinishIsReported) {
+  TempDir tmp;
+  std::string log1, log2, log3;
+  // close(): the finish failure (the log file cannot grow) is returned, and the library
+  // reports it through the log handler too.
+  {
+    LogCapture cap(wb::LogLevel::Error);
+    wb::Run run = open_run(tmp.path(), "closefail", log1);
+    wb::Row row;
+    run.log(row.set("x", 1));
+    wbtest::FileSizeLimit limit;
+    limit.arm(wbtest::file_size(log1));
+    ASSERT_TRUE(limit.armed());
+    const wb::Result<void> r = run.try_close();
+    limit.disarm();
+    EXPECT_EQ(r.code(), WB_ERR_IO) << r.error().message();
+    EXPECT_FALSE(run);
+    EXPECT_EQ(wbtest::wandb_exit_code(log1), wbtest::kNoExit);
+    EXPECT_TRUE(cap.has(wb::LogLevel::Error, "finishing the run in wb_run_free failed"));
+  }
+  // finish() throws.
+  {
+    wb::Run run = open_run(tmp.path(), "finishfail", log2);
+    wbtest::FileSizeLimit limit;
+    limit.arm(wbtest::file_size(log2));
+    EXPECT_THROW(run.finish(0), wb::Error);
+    limit.disarm();
+    EXPECT_EQ(wbtest::wandb_exit_code(log2), wbtest::kNoExit);
+  }
+  // The destructor's implicit finish fails while an exception unwinds: no throw (that
+  // would terminate), the failure goes to the log handler.
+  LogCapture cap(wb::LogLevel::Error);
+  wbtest::FileSizeLimit limit;
+  try {
+    wb::Run run = open_run(tmp.path(), "dtorfail", log3);
+    limit.arm(wbtest::file_size(log3));
+    throw std::runtime_error("boom");
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "boom");
+  }
+  limit.disarm();
+  EXPECT_EQ(wbtest::wandb_exit_code(log3), wbtest::kNoExit);
+  EXPECT_TRUE(cap.has(wb::LogLevel::Error, "finishing the run with exit code 1 while an exception unwinds failed"));
+}
+
+TEST(Log, HandlerReceivesDroppedStepWarning) {
+  TempDir tmp;
+  std::string log;
+  {
+    LogCapture cap;
+    wb::Run run = open_run(tmp.path(), "dropstep", log);
+    wb::Row a, b;
+    run.log(a.set("x", 1), 5);
+    run.log(b.set("x", 2), 3);  // below the current step: dropped with a warning
+    EXPECT_TRUE(cap.has(wb::LogLevel::Warn, "Tried to log to step 3 that is less than the current step 5"))
+        << (cap.messages.empty() ? std::string("no messages") : cap.messages[0].second);
+    // commit values are distinct from the step sentinel: swapping them is an error.
+    wb::Row c;
+    EXPECT_EQ(run.try_log(c.set("x", 3), wb::Run::kCommitDefault, wb::Run::kNoStep).code(), WB_ERR_INVALID_ARGUMENT);
+    run.finish();
+  }
+  // A handler that throws: the exception is swallowed at the C boundary, the call succeeds.
+  std::atomic<int> calls{0};
+  wb::set_log_handler([&calls](wb::LogLevel, std::string_view) {
+    ++calls;
+    throw std::runtime_error("handler bug");
+  });
+  {
+    wb::Run run = open_run(tmp.path(), "throwinghandler", log);
+    wb::Row a, b;
+    run.log(a.set("x", 1), 5);
+    EXPECT_TRUE(run.try_log(b.set("x", 2), 1).ok());
+  }
+  EXPECT_EQ(calls.load(), 1);
+  // min level: a handler for errors only does not get warnings.
+  std::atomic<int> errors_only{0};
+  wb::set_log_handler([&errors_only](wb::LogLevel, std::string_view) { ++errors_only; }, wb::LogLevel::Error);
+  {
+    wb::Run run = open_run(tmp.path(), "minlevel", log);
+    wb::Row a, b;
+    run.log(a.set("x", 1), 5).log(b.set("x", 2), 1);
+  }
+  EXPECT_EQ(errors_only.load(), 0);
+  wb::set_log_handler(nullptr);
+}
+
+// Handlers may be replaced while other threads log and warnings are delivered: each
+// callable stays alive while a call into it is in flight.
+TEST(Log, SwapHandlerWhileLogging) {
+  TempDir tmp;
+  std::string log;
+  wb::Run run = open_run(tmp.path(), "swaphandler", log);
+  wb::Row first;
+  run.log(first.set("x", 1), 1000);
+  std::atomic<int> delivered{0};
+  std::vector<std::thread> threads;
+  for (int g = 0; g < 4; ++g) {
+    threads.emplace_back([&run] {
+      wb::Row row;
+      row.set("y", 2);
+      for (int i = 0; i < 50; ++i) EXPECT_TRUE(run.try_log(row, i).ok());  // below 1000: warned
+    });
+  }
+  for (int i = 0; i < 50; ++i) {
+    auto counter = std::make_shared<int>(i);  // state owned by the callable
+    wb::set_log_handler([&delivered, counter](wb::LogLevel, std::string_view msg) {
+      if (*counter >= 0 && msg.find("less than the current step 1000") != std::string_view::npos) ++delivered;
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int before = delivered.load();
+  run.log(first, 1);
+  EXPECT_EQ(delivered.load(), before + 1);
+  wb::set_log_handler(nullptr);
 }
 
 TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }

@@ -79,8 +79,8 @@ fn run_case(ctx: &Ctx, case_path: &Path, dir: &Path) -> Result<String, String> {
     let text = fs::read_to_string(case_path).map_err(|e| e.to_string())?;
     let case: J = serde_json::from_str(&text).map_err(|e| format!("case JSON: {e}"))?;
     let step = match &case["step"] {
-        J::String(s) if s == "summary" => WB_STEP_SUMMARY,
-        J::Number(n) => n.as_i64().ok_or("bad step")?,
+        J::String(s) if s == "summary" => None,
+        J::Number(n) => Some(n.as_i64().ok_or("bad step")?),
         _ => return Err("bad step".into()),
     };
     let files = dir.join("files");
@@ -90,7 +90,12 @@ fn run_case(ctx: &Ctx, case_path: &Path, dir: &Path) -> Result<String, String> {
     let rd = Handle::new(rd, |p| unsafe { wb_run_dir_free(p) });
     let row = build_value(ctx, &case["row"])?;
     let mut out = ptr::null_mut();
-    check(|e| unsafe { wb_row_to_json(row.ptr(), rd.ptr(), step, &mut out, e) })?;
+    check(|e| unsafe {
+        match step {
+            Some(step) => wb_row_to_json(row.ptr(), rd.ptr(), step, &mut out, e),
+            None => wb_row_to_summary_json(row.ptr(), rd.ptr(), &mut out, e),
+        }
+    })?;
     Ok(string_from_c(out))
 }
 

@@ -38,7 +38,7 @@ pub fn build(ctx: &Ctx, spec: &J) -> Result<Handle<wb_value>, String> {
             .iter()
             .map(|cell| build_value(ctx, cell))
             .collect::<Result<Vec<_>, _>>()?;
-        let ptrs: Vec<*const wb_value> = handles.iter().map(|h| h.ptr() as *const _).collect();
+        let ptrs: Vec<*mut wb_value> = handles.iter().map(|h| h.ptr()).collect();
         check(|e| unsafe { wb_table_add_row(table.ptr(), ptrs.as_ptr(), ptrs.len(), e) })?;
     }
     Ok(table)

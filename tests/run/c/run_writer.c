@@ -198,7 +198,7 @@ static void add_table(wb_value *row, int i) {
         wb_value *cells[4] = {i64v(r), strv(name), r == 1 ? NULL : f64v(r * 0.25),
                               pattern_image(4, 4, 3, 11, r)};
         if (!cells[2]) CHECK(wb_value_null(&cells[2], E));
-        CHECK(wb_table_add_row(t, (const wb_value *const *)cells, 4, E));
+        CHECK(wb_table_add_row(t, cells, 4, E));
         for (int c = 0; c < 4; c++) wb_value_free(cells[c]);
     }
     set(row, "tbl", t);
@@ -297,7 +297,7 @@ static int basic(const char *root) {
     char *dir = NULL;
     CHECK(wb_run_dir_path(run, &dir, E));
     CHECK(wb_run_finish(run, 0, E));
-    wb_run_free(run);
+    CHECK(wb_run_free(run, E));
     printf("%s\n", dir);
     wb_string_free(dir);
     return 0;
@@ -352,7 +352,7 @@ static int stress(const char *root, int threads, int per, int async_mode) {
     char *dir = NULL;
     CHECK(wb_run_dir_path(run, &dir, E));
     CHECK(wb_run_finish(run, 0, E));
-    wb_run_free(run);
+    CHECK(wb_run_free(run, E));
     printf("%s\n", dir);
     wb_string_free(dir);
     free(tid);
@@ -388,7 +388,7 @@ static int kill_target(const char *root) {
         }
     }
     CHECK(wb_run_finish(run, 0, E));
-    wb_run_free(run);
+    CHECK(wb_run_free(run, E));
     return 0;
 }
 
@@ -402,6 +402,20 @@ static void expect(const char *what, wb_status got, wb_status want, const wb_err
                 needle ? " mentioning " : "", needle ? needle : "");
         exit(3);
     }
+}
+
+struct captured_log {
+    int count;
+    wb_log_level level;
+    char last[512];
+};
+static struct captured_log captured;
+
+static void capture_log(wb_log_level level, const char *message, void *user_data) {
+    struct captured_log *c = user_data;
+    c->count++;
+    c->level = level;
+    snprintf(c->last, sizeof c->last, "%s", message);
 }
 
 static int errors(const char *root) {
@@ -425,22 +439,47 @@ static int errors(const char *root) {
         fprintf(stderr, "run_writer errors: out written on failure\n");
         exit(3);
     }
-    /* an old caller's smaller struct: fields past struct_size keep their defaults */
+    /* a struct_size smaller than the first version or larger than the library knows is an
+       uninitialised struct or a header/library mismatch: refused */
     o = wb_run_options_default();
     o.struct_size = offsetof(wb_run_options, tags_json);
-    o.tags_json = "not json (ignored)";
+    expect("small struct", wb_run_open(root, &o, &run, &err), WB_ERR_INVALID_ARGUMENT, &err, "struct_size");
+    o = wb_run_options_default();
+    o.struct_size = sizeof(wb_run_options) + 64;
+    expect("big struct", wb_run_open(root, &o, &run, &err), WB_ERR_INVALID_ARGUMENT, &err, "struct_size");
+    o = wb_run_options_default();
     o.id = "errtest1";
-    expect("small struct", wb_run_open(root, &o, &run, &err), WB_OK, &err, NULL);
+    expect("open", wb_run_open(root, &o, &run, &err), WB_OK, &err, NULL);
 
     wb_value *row = dict();
     set(row, "x", i64v(1));
     wb_value *notdict = i64v(1);
-    expect("NULL run", wb_run_log(NULL, row, -1, -1, &err), WB_ERR_NULL_ARGUMENT, &err, "run");
-    expect("NULL row", wb_run_log(run, NULL, -1, -1, &err), WB_ERR_NULL_ARGUMENT, &err, "row");
-    expect("row not a dict", wb_run_log(run, notdict, -1, -1, &err), WB_ERR_INVALID_ARGUMENT, &err, "dictionary");
-    expect("bad step", wb_run_log(run, row, -5, -1, &err), WB_ERR_INVALID_ARGUMENT, &err, "step");
-    expect("bad commit", wb_run_log(run, row, -1, 2, &err), WB_ERR_INVALID_ARGUMENT, &err, "commit");
-    expect("log", wb_run_log(run, row, -1, -1, &err), WB_OK, &err, NULL);
+    const int64_t NONE = WB_RUN_STEP_NONE;
+    const int DEF = WB_RUN_COMMIT_DEFAULT;
+    expect("NULL run", wb_run_log(NULL, row, NONE, DEF, &err), WB_ERR_NULL_ARGUMENT, &err, "run");
+    expect("NULL row", wb_run_log(run, NULL, NONE, DEF, &err), WB_ERR_NULL_ARGUMENT, &err, "row");
+    expect("row not a dict", wb_run_log(run, notdict, NONE, DEF, &err), WB_ERR_INVALID_ARGUMENT, &err, "dictionary");
+    expect("bad step", wb_run_log(run, row, -5, DEF, &err), WB_ERR_INVALID_ARGUMENT, &err, "step");
+    expect("bad commit", wb_run_log(run, row, NONE, 2, &err), WB_ERR_INVALID_ARGUMENT, &err, "commit");
+    /* the sentinels have distinct values: swapping them is an error, not another meaning */
+    expect("step sentinel as commit", wb_run_log(run, row, NONE, (int)WB_RUN_STEP_NONE, &err), WB_ERR_INVALID_ARGUMENT,
+           &err, "WB_RUN_COMMIT_DEFAULT");
+    expect("commit sentinel as step", wb_run_log(run, row, WB_RUN_COMMIT_DEFAULT, DEF, &err), WB_ERR_INVALID_ARGUMENT,
+           &err, "WB_RUN_STEP_NONE");
+    expect("log", wb_run_log(run, row, NONE, DEF, &err), WB_OK, &err, NULL);
+    /* a row below the current step is dropped, as the SDK does, with its warning */
+    expect("handler", wb_set_log_handler(capture_log, &captured, WB_LOG_WARN, &err), WB_OK, &err, NULL);
+    expect("bad level", wb_set_log_handler(capture_log, &captured, (wb_log_level)9, &err), WB_ERR_INVALID_ARGUMENT,
+           &err, "min_level");
+    expect("log step 5", wb_run_log(run, row, 5, DEF, &err), WB_OK, &err, NULL);
+    expect("log step 3", wb_run_log(run, row, 3, DEF, &err), WB_OK, &err, NULL);
+    expect("handler off", wb_set_log_handler(NULL, NULL, WB_LOG_WARN, &err), WB_OK, &err, NULL);
+    if (captured.count != 1 || captured.level != WB_LOG_WARN ||
+        !strstr(captured.last, "Tried to log to step 3 that is less than the current step 5")) {
+        fprintf(stderr, "run_writer errors: dropped-step warning not delivered (%d: %s)\n", captured.count,
+                captured.last);
+        exit(3);
+    }
     expect("config not JSON", wb_run_config_update_json(run, "{", &err), WB_ERR_INVALID_ARGUMENT, &err, NULL);
     expect("config reserved", wb_run_config_update_json(run, "{\"_wandb\":1}", &err), WB_ERR_INVALID_ARGUMENT, &err, "_wandb");
     wb_value *img = pattern_image(2, 2, 3, 1, 0);
@@ -461,17 +500,17 @@ static int errors(const char *root) {
     expect("flush", wb_run_flush(run, &err), WB_OK, &err, NULL);
     expect("finish", wb_run_finish(run, 0, &err), WB_OK, &err, NULL);
     expect("finish twice", wb_run_finish(run, 0, &err), WB_ERR_STATE, &err, "finished");
-    expect("log after finish", wb_run_log(run, row, -1, -1, &err), WB_ERR_STATE, &err, "finished");
+    expect("log after finish", wb_run_log(run, row, NONE, DEF, &err), WB_ERR_STATE, &err, "finished");
     expect("flush after finish", wb_run_flush(run, &err), WB_ERR_STATE, &err, NULL);
     /* the same id again: the log file exists */
     wb_run *again = NULL;
     o = wb_run_options_default();
     o.id = "errtest1";
     wb_status st = wb_run_open(root, &o, &again, &err);
-    if (st == WB_OK) wb_run_free(again); /* a new second: a new directory is fine */
+    if (st == WB_OK) expect("free unfinished", wb_run_free(again, &err), WB_OK, &err, NULL); /* a new second */
     else expect("same id, same second", st, WB_ERR_IO, &err, NULL);
-    wb_run_free(run);
-    wb_run_free(NULL);
+    expect("free", wb_run_free(run, &err), WB_OK, &err, NULL);
+    expect("free NULL", wb_run_free(NULL, &err), WB_OK, &err, NULL);
     wb_value_free(row);
     wb_value_free(notdict);
     wb_value_free(cfg);

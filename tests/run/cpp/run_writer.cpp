@@ -165,7 +165,7 @@ int basic(const char* root) {
   {
     wb::Row r;
     r.set("partial", int64_t{1});
-    run.log(r, wb::Run::kNoStep, 0);
+    run.log(r, wb::Run::kNoStep, wb::Run::kCommitFalse);
   }
   {
     wb::Row r;
@@ -194,6 +194,7 @@ int basic(const char* root) {
 
   wb::String dir = run.dir_path();
   run.finish(0);
+  run.close();
   std::printf("%s\n", dir.c_str());
   return 0;
 }

@@ -89,12 +89,13 @@ func (d *driver) runCase(casePath, dir string) (string, error) {
 		return "", fmt.Errorf("case is not an object")
 	}
 	var step int64
+	summary := false
 	switch s := c.get("step").(type) {
 	case string:
 		if s != "summary" {
 			return "", fmt.Errorf("bad step")
 		}
-		step = wm.StepSummary
+		summary = true
 	case number:
 		i, isInt := s.int64()
 		if !isInt {
@@ -114,6 +115,9 @@ func (d *driver) runCase(casePath, dir string) (string, error) {
 		return "", err
 	}
 	defer row.Close()
+	if summary {
+		return row.RowSummaryJSON(rd)
+	}
 	return row.RowJSON(rd, step)
 }
 

@@ -242,7 +242,7 @@ func basic(root string) {
 	// commit=false merges into the pending row (step 100)
 	r := dict()
 	set(r, "partial", i64v(1))
-	logRow(run, r, wm.NoStep, 0)
+	logRow(run, r, wm.NoStep, wm.CommitFalse)
 	r = dict()
 	set(r, "partial2", i64v(2))
 	logRow(run, r, wm.NoStep, wm.CommitDefault)
