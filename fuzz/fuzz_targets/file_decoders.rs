@@ -25,7 +25,9 @@ const KINDS: &[(&str, &str)] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, body)) = data.split_first() else { return };
+    let Some((&sel, body)) = data.split_first() else {
+        return;
+    };
     let (kind, ext) = KINDS[usize::from(sel) % KINDS.len()];
     let path = scratch().join(format!("in.{ext}"));
     if std::fs::write(&path, body).is_err() {

@@ -25,7 +25,9 @@ fn image() -> *mut wb_value {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, body)) = data.split_first() else { return };
+    let Some((&sel, body)) = data.split_first() else {
+        return;
+    };
     let cut = body.iter().position(|&b| b == 0).unwrap_or(body.len());
     let a = cstr(&body[..cut]);
     let b = cstr(body.get(cut + 1..).unwrap_or(&[]));

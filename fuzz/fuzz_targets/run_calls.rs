@@ -65,7 +65,9 @@ unsafe fn op(run: *mut wb_run, b: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&hdr, rest)) = data.split_first() else { return };
+    let Some((&hdr, rest)) = data.split_first() else {
+        return;
+    };
     let threads = usize::from(hdr % 4) + 1;
     let root = scratch().join("runs");
     let _ = std::fs::remove_dir_all(&root);

@@ -91,7 +91,9 @@ unsafe fn cell(kind: u8, b: &[u8], e: &mut wb_error) -> *mut wb_value {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&hdr, mut rest)) = data.split_first() else { return };
+    let Some((&hdr, mut rest)) = data.split_first() else {
+        return;
+    };
     let ncols = usize::from(hdr % 4) + 1;
     let cols: Vec<String> = (0..ncols).map(|i| format!("\"c{i}\"")).collect();
     let cols = cstr(format!("[{}]", cols.join(",")).as_bytes());

@@ -67,7 +67,11 @@ fuzz_target!(|data: &[u8]| {
         dtype: DTYPES[di],
         ndim,
         shape: shape.as_ptr(),
-        strides: if use_strides { strides.as_ptr() } else { std::ptr::null() },
+        strides: if use_strides {
+            strides.as_ptr()
+        } else {
+            std::ptr::null()
+        },
     };
     let mut v = std::ptr::null_mut();
     let mut e = err();
