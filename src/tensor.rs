@@ -11,6 +11,10 @@ use crate::error::{Error, Result};
 /// only the addressed bytes: a view of one element must not expand to terabytes.
 pub const MAX_ELEMENTS: usize = 1 << 32;
 
+/// Most sub-arrays an empty tensor may have before its first zero-length axis (2^20): they
+/// become nested empty lists in JSON (found by fuzzing: a 1.3e9-list shape exhausted memory).
+pub const MAX_EMPTY_LISTS: usize = 1 << 20;
+
 /// A vector with room for `n` elements, or an `Overflow` error when the allocation fails
 /// (an infallible allocation would abort the host process, which no panic guard catches).
 pub fn try_vec<T>(n: usize) -> Result<Vec<T>> {
@@ -138,6 +142,19 @@ pub fn strided_span(
         return Err(Error::overflow(format!(
             "{numel} elements exceed the limit of {MAX_ELEMENTS} (shape {shape:?})"
         )));
+    }
+    if numel == 0 {
+        // An empty array still has one (empty) sub-list per index before its first
+        // zero-length axis in `tolist()` form: (69, 69, 69, 69, 57, 0) is 1.3e9 lists.
+        let mut lists: usize = 1;
+        for &d in shape.iter().take_while(|&&d| d != 0) {
+            lists = lists.saturating_mul(d);
+        }
+        if lists > MAX_EMPTY_LISTS {
+            return Err(Error::overflow(format!(
+                "shape {shape:?}: an empty array with {lists} sub-arrays before its zero-length axis (limit {MAX_EMPTY_LISTS})"
+            )));
+        }
     }
     if numel == 0 {
         return Ok((0, 0));

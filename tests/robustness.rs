@@ -89,6 +89,21 @@ fn broadcast_tensor_is_capped_not_aborting() {
 }
 
 #[test]
+fn empty_array_with_huge_outer_axes_is_refused() {
+    // fuzz/artifacts tensor_ctor oom-9071…: int8, shape (69, 69, 69, 69, 57, 0) → 1.3e9
+    // nested empty lists in the row JSON (out of memory). Now refused up front.
+    let none: [u8; 0] = [];
+    let e = TensorView::new(&none, DType::I8, &[69, 69, 69, 69, 57, 0]).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Overflow, "{e}");
+    assert!(e.message.contains("zero-length axis"), "{e}");
+    // Small empty arrays are fine and serialise as nested empty lists.
+    let v = TensorView::new(&none, DType::I8, &[2, 3, 0]).unwrap();
+    let a = NdArray::from_tensor(&v).unwrap();
+    let j = wandb_media::row::ndarray_json(&a, false).unwrap();
+    assert_eq!(j.to_compact(), "[[[],[],[]],[[],[],[]]]");
+}
+
+#[test]
 fn fallible_allocation_reports_overflow() {
     // More elements than any allocator can give: an error, not an abort.
     let e = wandb_media::tensor::try_vec::<u128>(usize::MAX / 8).unwrap_err();
