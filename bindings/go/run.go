@@ -61,8 +61,8 @@ type RunOptions struct {
 	BaseURL, APIKey           string // online ("" = WANDB_BASE_URL / WANDB_API_KEY, ~/.netrc)
 	Resume                    Resume
 	FinishTimeoutMs           uint64 // online: how long Finish waits for uploads (0 = 10 min)
-	DisableStats              bool // no system-metrics sampler thread
-	StatsIntervalMs           int  // system-metrics interval (0 = 15000, minimum 100)
+	DisableStats              bool   // no system-metrics sampler thread
+	StatsIntervalMs           int    // system-metrics interval (0 = 15000, minimum 100)
 }
 
 // Run is an offline run (<root>/wandb/offline-run-…/, uploadable with `wandb sync`). Log,
