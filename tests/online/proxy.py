@@ -10,6 +10,14 @@ correct client delivers every row exactly once): `faults` maps a request number 
 counting every request the proxy receives) to "reset" (TCP RST, no response), "500",
 "429" (with Retry-After: 1) or "stall" (10 s, then forwarded). While the upstream server is
 down (a restart), requests get 502 without being forwarded.
+
+`tls=(cert, key)` makes it TLS-terminating (HTTPS to the client, plain HTTP upstream, with
+X-Forwarded-Proto/Host so the server's upload URLs point back at https://<proxy>). The TLS
+handshake runs in the handler thread, so a client that rejects the certificate only ends
+its own connection; `tls_errors` counts those failed handshakes.
+
+As a program (`proxy.py UPSTREAM_PORT [--tls CERT KEY]`) it prints its port and serves until
+killed.
 """
 import hashlib
 import http.client
@@ -24,7 +32,9 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrad
 
 
 class Proxy:
-    def __init__(self, upstream_port, faults=None, stall_seconds=10.0):
+    def __init__(self, upstream_port, faults=None, stall_seconds=10.0, tls=None):
+        self.tls = tls
+        self.tls_errors = 0
         self.upstream_port = upstream_port
         self.faults = dict(faults or {})
         self.stall_seconds = stall_seconds
@@ -42,6 +52,16 @@ class Proxy:
 
             def log_message(self, *a):
                 pass
+
+            def setup(self):
+                if proxy.tls:
+                    try:
+                        self.request.do_handshake()
+                    except (OSError, ValueError):
+                        with proxy.lock:
+                            proxy.tls_errors += 1
+                        raise
+                super().setup()
 
             def handle_any(self):
                 n = int(self.headers.get("Content-Length") or 0)
@@ -71,6 +91,9 @@ class Proxy:
                 if fault == "stall":
                     time.sleep(proxy.stall_seconds)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "content-length"}
+                if proxy.tls:
+                    headers["X-Forwarded-Proto"] = "https"
+                    headers["X-Forwarded-Host"] = self.headers.get("Host", "")
                 try:
                     conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
                     conn.request(self.command, self.path, body=body, headers=headers)
@@ -105,6 +128,11 @@ class Proxy:
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls:
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
@@ -126,3 +154,16 @@ class Proxy:
         if self.server:
             self.server.shutdown()
             self.server.server_close()
+
+
+if __name__ == "__main__":
+    import sys
+    args = sys.argv[1:]
+    tls = None
+    if "--tls" in args:
+        i = args.index("--tls")
+        tls = (args[i + 1], args[i + 2])
+        del args[i:i + 3]
+    p = Proxy(int(args[0]), tls=tls).start()
+    print(p.port, flush=True)
+    threading.Event().wait()
