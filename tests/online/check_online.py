@@ -22,6 +22,9 @@ test venv (wandb 0.31.0 + openwandb 0.5.25).
                                                       file exactly once, p99 wb_run_log, RSS
   check_online.py disabled   ONLINE_WRITER            1M wb_run_log with an image: < 1 µs,
                                                       nothing written
+  check_online.py bindings   CPP_RUN GO_RUN           a short online run through the C++ wrapper
+                                                      and the Go package: server rows, config,
+                                                      name, state, image bytes
   check_online.py tls        ONLINE_WRITER            a TLS-terminating proxy (throwaway CA from
                                                       openssl): SSL_CERT_FILE / REQUESTS_CA_BUNDLE
                                                       trust it, no CA fails with a certificate
@@ -646,6 +649,45 @@ def cmd_tls(online_writer):
     done("tls")
 
 
+def cmd_bindings(cpp_run, go_run):
+    work = tempfile.mkdtemp(prefix="wbm-bindings-")
+    s = Server(work, "server")
+    n = 25
+    try:
+        s.start()
+        for lang, prog in (("cpp", cpp_run), ("go", go_run)):
+            p = subprocess.run([prog, os.path.join(work, lang), str(n)], env=s.env(), capture_output=True, text=True, timeout=300)
+            if not check(p.returncode == 0, f"{lang}: {p.stderr[-500:]}"):
+                continue
+            d = writer_dir(p.stdout)
+            check(os.path.basename(d).startswith("run-"), f"{lang}: {d} is not an online run dir")
+            rid = run_id_of(d)
+            run = run_info(s, rid)
+            if not check(run is not None, f"{lang}: run {rid} not on the server"):
+                continue
+            rows = s.history(run)
+            check([r.get("_step") for r in rows] == list(range(n)), f"{lang}: steps {[r.get('_step') for r in rows][:30]}")
+            check([r.get("i") for r in rows] == [float(i) for i in range(n)] and
+                  all(abs(r.get("loss", 0) - 1 / (i + 1)) < 1e-12 for i, r in enumerate(rows)), f"{lang}: row values")
+            cfg, _ = config_of(run)
+            cfg = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in cfg.items()}
+            check(cfg == {"binding": lang}, f"{lang}: config {cfg}")
+            check(run.get("display_name") == f"{lang}-online" and run["state"] == "finished" and run["project"] == "wbm-online",
+                  f"{lang}: name {run.get('display_name')} state {run['state']} project {run['project']}")
+            imgs = [r["img"]["path"] for r in rows if "img" in r]
+            same_bytes = [f for f in imgs if s.file(run, f)[1] == open(os.path.join(d, "files", f), "rb").read()]
+            check(len(imgs) == 3 and len(same_bytes) == 3 and all(f.endswith(".png") for f in imgs),
+                  f"{lang}: images {imgs}, {len(same_bytes)} byte-equal on the server")
+            print(f"  {lang}: {len(rows)} rows, config, name, state, {len(same_bytes)} PNGs byte-equal on the server")
+    finally:
+        s.stop()
+    if not FAILS:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("  kept", work)
+    done("bindings")
+
+
 def graphql_ops(records):
     return [r["json"].get("operationName") for r in records
             if r["path"].startswith("/graphql") and isinstance(r.get("json"), dict)]
@@ -834,4 +876,4 @@ def cmd_faults(online_writer):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"endstate": cmd_endstate, "pysync": cmd_pysync, "kill": cmd_kill, "down": cmd_down,
-     "disabled": cmd_disabled, "tls": cmd_tls, "traffic": cmd_traffic, "faults": cmd_faults}[cmd](*args)
+     "disabled": cmd_disabled, "tls": cmd_tls, "bindings": cmd_bindings, "traffic": cmd_traffic, "faults": cmd_faults}[cmd](*args)
