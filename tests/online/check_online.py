@@ -25,6 +25,10 @@ test venv (wandb 0.31.0 + openwandb 0.5.25).
   check_online.py bindings   CPP_RUN GO_RUN           a short online run through the C++ wrapper
                                                       and the Go package: server rows, config,
                                                       name, state, image bytes
+  check_online.py resume     ONLINE_WRITER            resume=allow then must on an existing run:
+                                                      server rows continue the step sequence,
+                                                      summary and config merged; must on a
+                                                      missing run fails
   check_online.py tls        ONLINE_WRITER            a TLS-terminating proxy (throwaway CA from
                                                       openssl): SSL_CERT_FILE / REQUESTS_CA_BUNDLE
                                                       trust it, no CA fails with a certificate
@@ -688,6 +692,80 @@ def cmd_bindings(cpp_run, go_run):
     done("bindings")
 
 
+def cmd_resume(online_writer):
+    work = tempfile.mkdtemp(prefix="wbm-resume-")
+    s = Server(work, "server")
+    rid = "wbmresume01"
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from proxy import Proxy
+    px = None
+    try:
+        s.start()
+        # openwandb reports no history line count/tail: the proxy fills them in from the
+        # history it stored, as a W&B server reports them (see Proxy.shim_resume)
+        px = Proxy(s.port, resume_shim=True).start()
+
+        def run(tag, n, resume, cfg, key, run_id=rid):
+            env = s.env(WANDB_MODE="online", WANDB_BASE_URL=f"http://127.0.0.1:{px.port}", WANDB_RUN_ID=run_id, WBM_CONFIG_JSON=cfg, WBM_SUMMARY_KEY=key,
+                        WBM_FINISH_TIMEOUT_MS="60000")
+            if resume:
+                env["WANDB_RESUME"] = resume
+            p = subprocess.run([online_writer, "rows", os.path.join(work, tag), str(n), "10"], env=env,
+                               capture_output=True, text=True, timeout=300)
+            check(p.returncode == 0, f"{tag}: writer: {p.stderr[-500:]}")
+            return json.loads(p.stdout.strip().splitlines()[-1])
+
+        r1 = run("first", 30, None, '{"lr":0.01,"first":1}', "best1")
+        r2 = run("allow", 20, "allow", '{"lr":0.02,"second":2}', "best2")
+        r3 = run("must", 10, "must", '{"third":3}', "best3")
+        for tag, r in (("first", r1), ("allow", r2), ("must", r3)):
+            check(r["finish"] == "WB_OK", f"{tag}: finish {r['finish']}: {r['message'][:300]}")
+        run_ = run_info(s, rid)
+        rows = s.history(run_) if run_ else []
+        steps = [r.get("_step") for r in rows]
+        check(steps == list(range(60)), f"server steps after resume: {steps}")
+        iv = [r.get("i") for r in rows]
+        check(iv == [float(i) for i in list(range(30)) + list(range(20)) + list(range(10))], f"row values: {iv}")
+        cfg, _ = config_of(run_) if run_ else ({}, None)
+        cfg = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in cfg.items()}
+        check(cfg == {"lr": 0.02, "first": 1, "second": 2, "third": 3}, f"config after resume: {cfg}")
+        sm = json.loads(run_.get("summary_json") or "{}") if run_ else {}
+        check(all(sm.get(k) == 0.5 for k in ("best1", "best2", "best3")) and sm.get("i") == 9,
+              f"summary after resume: { {k: v for k, v in sm.items() if not isinstance(v, dict)} }")
+        st, body = s.file(run_, "wandb-summary.json") if run_ else (0, b"{}")
+        fs = json.loads(body) if st == 200 else {}
+        check(fs.get("_step") == 59 and all(fs.get(k) == 0.5 for k in ("best1", "best2", "best3")), f"wandb-summary.json after resume: _step {fs.get('_step')}, keys {sorted(fs)}")
+        sm["_step"] = fs.get("_step")
+        check(run_ is not None and run_["state"] == "finished", "state")
+        check(px.shimmed == [(rid, 30), (rid, 50)], f"RunResumeStatus answers: {px.shimmed}")
+        # file_stream offsets: each run continues after the server's line count
+        starts, end, offs = [], None, []
+        for rec in px.records:
+            h = ((rec.get("json") or {}).get("files") or {}).get("wandb-history.jsonl") if rec["path"].endswith("/file_stream") and isinstance(rec.get("json"), dict) else None
+            if h:
+                offs.append(h["offset"])
+                if h["offset"] != end:
+                    starts.append(h["offset"])
+                end = h["offset"] + len(h["content"])
+        # one contiguous 0..60 sequence across the three runs (a resumed run restarting at 0
+        # would show as a second start)
+        check(starts == [0] and end == 60 and 30 in offs and 50 in offs, f"file_stream history offsets {offs}: restarts at {starts}, end {end}")
+        print(f"  resume: 30 + 20 (allow) + 10 (must) rows -> server steps 0..{steps[-1] if steps else None} in order; config {cfg}; summary _step {sm.get('_step')}, best1/2/3 kept; file_stream history offsets {offs} (contiguous to {end})")
+        r4 = run("missing", 5, "must", '{"x":1}', "b", run_id="wbmnosuchrun")
+        check(r4["finish"] != "WB_OK" and "must" in r4["message"], f"resume=must of a missing run: {r4['finish']} {r4['message'][:200]}")
+        check(run_info(s, "wbmnosuchrun") is None, "resume=must created the missing run")
+        print(f"  resume=must of a missing run: {r4['finish']}: ...{r4['message'][-120:]!r}")
+    finally:
+        if px:
+            px.stop()
+        s.stop()
+    if not FAILS:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("  kept", work)
+    done("resume")
+
+
 def graphql_ops(records):
     return [r["json"].get("operationName") for r in records
             if r["path"].startswith("/graphql") and isinstance(r.get("json"), dict)]
@@ -876,4 +954,4 @@ def cmd_faults(online_writer):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"endstate": cmd_endstate, "pysync": cmd_pysync, "kill": cmd_kill, "down": cmd_down,
-     "disabled": cmd_disabled, "tls": cmd_tls, "bindings": cmd_bindings, "traffic": cmd_traffic, "faults": cmd_faults}[cmd](*args)
+     "disabled": cmd_disabled, "tls": cmd_tls, "resume": cmd_resume, "bindings": cmd_bindings, "traffic": cmd_traffic, "faults": cmd_faults}[cmd](*args)

@@ -17,6 +17,8 @@
 #   faults    the proxy injects resets, 500s, 429+Retry-After, a 10 s stall, and the server is
 #             restarted, during a 2000-step run with images: every row and file exactly once,
 #             in order; wb_run_log p99 < 5 ms; writer RSS bounded
+#   resume    resume=allow/must on an existing run: server steps continue, summary and config
+#             merged; must on a missing run fails
 #   tls       HTTPS via a TLS-terminating proxy with a throwaway CA (SSL_CERT_FILE,
 #             REQUESTS_CA_BUNDLE; none: certificate error), HTTPS_PROXY/HTTP_PROXY through a
 #             forward proxy, NO_PROXY bypass
@@ -73,7 +75,7 @@ unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_R
 pyv="$venv/bin/python"
 check="$here/tests/online/check_online.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down tls bindings disabled)
+[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings disabled)
 failed=()
 
 run_test() {  # name, command…
@@ -92,6 +94,7 @@ for t in "${tests[@]}"; do
     down) run_test down "$pyv" "$check" down "$bin/online_writer" ;;
     traffic) run_test traffic "$pyv" "$check" traffic "$bin/run_writer" "$here/tests/run/same_rows.py" ;;
     faults) run_test faults "$pyv" "$check" faults "$bin/online_writer" ;;
+    resume) run_test resume "$pyv" "$check" resume "$bin/online_writer" ;;
     tls) run_test tls "$pyv" "$check" tls "$bin/online_writer" ;;
     bindings) run_test bindings "$pyv" "$check" bindings "$bin/online_run_cpp" "$bin/online_run_go" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;

@@ -32,8 +32,10 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrad
 
 
 class Proxy:
-    def __init__(self, upstream_port, faults=None, stall_seconds=10.0, tls=None):
+    def __init__(self, upstream_port, faults=None, stall_seconds=10.0, tls=None, resume_shim=False):
         self.tls = tls
+        self.resume_shim = resume_shim
+        self.shimmed = []
         self.tls_errors = 0
         self.upstream_port = upstream_port
         self.faults = dict(faults or {})
@@ -111,6 +113,8 @@ class Proxy:
                 if (self.headers.get("Content-Encoding") or "").lower() == "gzip":
                     import gzip
                     body = gzip.decompress(body)
+                if proxy.resume_shim and status == 200 and self.path.startswith("/graphql"):
+                    data = proxy.shim_resume(body, data)
                 proxy.record(self.command, self.path, body, status)
                 self.send_response(status)
                 for k, v in rheaders:
@@ -136,6 +140,32 @@ class Proxy:
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
+
+    def shim_resume(self, req, resp):
+        """openwandb answers RunResumeStatus with historyLineCount 0, no historyTail and a
+        summary without `_`-keys. With resume_shim, fill in what a W&B server reports, from
+        the history openwandb stored: historyLineCount and historyTail (the last 10 lines)."""
+        try:
+            q = json.loads(req)
+            if q.get("operationName") != "RunResumeStatus":
+                return resp
+            r = json.loads(resp)
+            model = (r.get("data") or {}).get("model") or {}
+            bucket = model.get("bucket")
+            if not bucket:
+                return resp
+            conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
+            conn.request("GET", f"/files/{model['entity']['name']}/{model['name']}/{bucket['name']}/wandb-history.jsonl")
+            h = conn.getresponse()
+            text = h.read().decode() if h.status == 200 else ""
+            conn.close()
+            lines = [l for l in text.splitlines() if l.strip()]
+            bucket["historyLineCount"] = len(lines)
+            bucket["historyTail"] = json.dumps(lines[-10:])
+            self.shimmed.append((bucket["name"], len(lines)))
+            return json.dumps(r).encode()
+        except (ValueError, KeyError, TypeError, OSError):
+            return resp
 
     def record(self, method, path, body, status):
         rec = {"method": method, "path": path, "status": status, "t": time.time()}
