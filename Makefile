@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench clean deps-apt
+.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
 
 all: build
 
@@ -119,7 +119,12 @@ install: build
 test-video: build
 	tests/video/playback.sh
 
+# The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
 bench: build
+	benches/table.sh
+
+# The older per-area benchmarks (PNG modes, video writer, offline-run rows/s).
+bench-detail: build
 	benches/foundation.sh
 	benches/video.sh
 	benches/run.sh

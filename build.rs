@@ -147,6 +147,7 @@ const SECTIONS: &[Section] = &[
 const ENUM_PARAMS: &[(&str, &str, &str)] = &[
     ("wb_status_name", "status", "wb_status"),
     ("wb_set_log_handler", "min_level", "wb_log_level"),
+    ("wb_run_save", "policy", "wb_save_policy"),
 ];
 
 /// The declared name of one cbindgen item (its code, doc comment removed).

@@ -1193,6 +1193,36 @@ enum wb_status wb_row_to_summary_json(const struct wb_value *row,
 #define WB_RUN_COMMIT_TRUE 1
 
 /**
+ * `summary="min"` (flag of `wb_metric_options.summary`; combine with `|`).
+ */
+#define WB_METRIC_SUMMARY_MIN 1
+
+/**
+ * `summary="max"`.
+ */
+#define WB_METRIC_SUMMARY_MAX 2
+
+/**
+ * `summary="mean"`.
+ */
+#define WB_METRIC_SUMMARY_MEAN 4
+
+/**
+ * `summary="last"`.
+ */
+#define WB_METRIC_SUMMARY_LAST 8
+
+/**
+ * `summary="first"`.
+ */
+#define WB_METRIC_SUMMARY_FIRST 16
+
+/**
+ * `summary="none"`: the metric is left out of the run summary.
+ */
+#define WB_METRIC_SUMMARY_NONE 32
+
+/**
  * When the `.wandb` log is forced to disk with fsync. In every mode a synchronous call's
  * records are handed to the OS before it returns, so they survive the process being
  * killed; fsync also protects against power loss.
@@ -1211,6 +1241,17 @@ typedef enum wb_fsync_policy {
    */
   WB_FSYNC_ALWAYS = 2,
 } wb_fsync_policy;
+
+/**
+ * `MetricRecord.goal`. wandb 0.31's Python `define_metric` no longer takes `goal=`; the
+ * field is still part of the protocol (older SDKs wrote it). Leave it UNSET to write exactly
+ * what wandb 0.31 writes.
+ */
+typedef enum wb_metric_goal {
+  WB_METRIC_GOAL_UNSET = 0,
+  WB_METRIC_GOAL_MINIMIZE = 1,
+  WB_METRIC_GOAL_MAXIMIZE = 2,
+} wb_metric_goal;
 
 /**
  * `wandb.init(resume=…)` for online runs.
@@ -1257,6 +1298,35 @@ typedef enum wb_run_mode {
    */
   WB_MODE_DISABLED = 3,
 } wb_run_mode;
+
+/**
+ * `run.save(policy=)`: when the saved file is uploaded.
+ */
+typedef enum wb_save_policy {
+  /**
+   * As it changes (the SDK's default).
+   */
+  WB_SAVE_LIVE = 0,
+  /**
+   * Once, now.
+   */
+  WB_SAVE_NOW = 1,
+  /**
+   * At the end of the run.
+   */
+  WB_SAVE_END = 2,
+} wb_save_policy;
+
+/**
+ * A generic artifact being built (`wandb.Artifact(name, type)`): files and directories
+ * with their names in the artifact, a description and metadata; logged with
+ * `wb_run_log_artifact`. Files are read when the artifact is logged.
+ *
+ * Ownership: created by `wb_artifact_new`, released by `wb_artifact_free`.
+ * Thread-safety: not synchronised — mutate from one thread at a time; a finished artifact
+ * may be logged from several threads at once.
+ */
+typedef struct wb_artifact wb_artifact;
 
 /**
  * An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
@@ -1360,7 +1430,56 @@ typedef struct wb_run_options {
    * `WB_ERR_IO` naming what is pending; the run stays complete on disk for a later sync.
    */
   uint64_t finish_timeout_ms;
+  /**
+   * true: no system-metrics sampler (the SDK's `x_disable_stats`). false (default): a
+   * thread writes the SDK's `stats` records (CPU, memory, disk, network, NVIDIA GPUs
+   * through NVML when present) every `stats_interval_ms`, until the run finishes.
+   */
+  bool disable_stats;
+  /**
+   * Sampling interval in milliseconds (0 = 15000, the SDK's default; minimum 100).
+   */
+  uint32_t stats_interval_ms;
 } wb_run_options;
+
+/**
+ * Options of `wb_run_define_metric` (the keyword arguments of `run.define_metric`). Always
+ * start from `wb_metric_options_default()`. Strings are UTF-8, may be NULL (= not given)
+ * and are only read during the call.
+ */
+typedef struct wb_metric_options {
+  /**
+   * `sizeof(wb_metric_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * `step_metric=`: the key this metric is charted against (e.g. "epoch", "env_step").
+   */
+  const char *step_metric;
+  /**
+   * `summary=`: `WB_METRIC_SUMMARY_*` flags or'ed together (0 = not given: the summary
+   * keeps the latest value).
+   */
+  uint32_t summary;
+  /**
+   * `step_sync=`: -1 = default (true when `step_metric` is set), 0 = false, 1 = true.
+   * With step sync, rows that log this metric without the step metric get its latest
+   * value inserted.
+   */
+  int32_t step_sync;
+  /**
+   * `hidden=`: hide the metric from automatic charts.
+   */
+  bool hidden;
+  /**
+   * `overwrite=`: replace an earlier definition of the same name instead of merging.
+   */
+  bool overwrite;
+  /**
+   * See `wb_metric_goal` (default UNSET).
+   */
+  enum wb_metric_goal goal;
+} wb_metric_options;
 
 /**
  * Default run options (everything unset, fsync on flush, synchronous). Thread-safe.
@@ -1493,6 +1612,100 @@ enum wb_status wb_run_files_dir(const struct wb_run *run, char **out, struct wb_
 enum wb_status wb_run_sync(const char *run_dir,
                            const struct wb_run_options *options,
                            struct wb_error *err);
+
+/**
+ * `run.save(glob_str, base_path=, policy=)`: every file matching `glob` (a path or a Unix
+ * glob; relative paths are relative to the current directory) is symlinked into the run's
+ * files directory under its path relative to `base_path`, and one `files` record announces
+ * them, so `wandb sync` uploads them. `base_path` NULL: the current directory for a relative
+ * `glob`, the grandparent directory for an absolute one (as the SDK). A glob matching
+ * nothing is not an error. If `count` is not NULL it receives the number of saved files.
+ * Thread-safe.
+ */
+enum wb_status wb_run_save(struct wb_run *run,
+                           const char *glob,
+                           const char *base_path,
+                           enum wb_save_policy policy,
+                           size_t *count,
+                           struct wb_error *err);
+
+/**
+ * `wandb.Artifact(name, type)`: `name` at most 128 characters without `/`; `type` (e.g.
+ * "model", "dataset") without `/` `:`, not a reserved type. On success `*out` owns the
+ * artifact (`wb_artifact_free`).
+ */
+enum wb_status wb_artifact_new(const char *name,
+                               const char *type_,
+                               struct wb_artifact **out,
+                               struct wb_error *err);
+
+/**
+ * Releases an artifact. NULL is a no-op.
+ */
+void wb_artifact_free(struct wb_artifact *artifact);
+
+/**
+ * `description=`.
+ */
+enum wb_status wb_artifact_set_description(struct wb_artifact *artifact,
+                                           const char *description,
+                                           struct wb_error *err);
+
+/**
+ * `metadata=` as a JSON object text, e.g. `{"epoch":3,"acc":0.9}`.
+ */
+enum wb_status wb_artifact_set_metadata_json(struct wb_artifact *artifact,
+                                             const char *json,
+                                             struct wb_error *err);
+
+/**
+ * `artifact.add_file(path, name=)`: `name` (NULL = the file name) is the entry's path in
+ * the artifact, e.g. "weights/model.bin". The file must exist; it is read at log time.
+ */
+enum wb_status wb_artifact_add_file(struct wb_artifact *artifact,
+                                    const char *path,
+                                    const char *name,
+                                    struct wb_error *err);
+
+/**
+ * `artifact.add_dir(path, name=)`: every file below the directory, as entries
+ * `<name>/<relative path>` (`name` NULL or "": at the artifact's root).
+ */
+enum wb_status wb_artifact_add_dir(struct wb_artifact *artifact,
+                                   const char *path,
+                                   const char *name,
+                                   struct wb_error *err);
+
+/**
+ * `run.log_artifact(artifact, aliases=)`: copies the artifact's files (MD5 computed while
+ * copying) to `<run dir>/tmp/artifacts/` and appends the SDK's artifact record (manifest
+ * with base64-MD5 digests, aliases "latest" + `aliases`), which `wandb sync` uploads.
+ * `aliases` may be NULL when `n_aliases` is 0; aliases must not contain `/` or `:`.
+ * Thread-safe.
+ */
+enum wb_status wb_run_log_artifact(struct wb_run *run,
+                                   const struct wb_artifact *artifact,
+                                   const char *const *aliases,
+                                   size_t n_aliases,
+                                   struct wb_error *err);
+
+/**
+ * Default metric options (nothing given). Thread-safe.
+ */
+struct wb_metric_options wb_metric_options_default(void);
+
+/**
+ * `run.define_metric(name, step_metric=, summary=, step_sync=, hidden=, overwrite=)`:
+ * appends the SDK's metric record; rows committed afterwards get the step metric's latest
+ * value inserted (step sync) and the summary aggregates (`"loss": {"min": …}`) that
+ * wandb-core computes. `name` may end with `*` to match every key with that prefix
+ * (`"train/"` + `*`); a `*` elsewhere is an error, as in the SDK. `options` may be NULL
+ * (defaults). Thread-safe (ordered with the other calls like `wb_run_summary_update`).
+ */
+enum wb_status wb_run_define_metric(struct wb_run *run,
+                                    const char *name,
+                                    const struct wb_metric_options *options,
+                                    struct wb_error *err);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -543,7 +543,11 @@ fn hist_f16(x: &[half::f16], n: usize) -> Result<NpHistogram, String> {
     // numpy's scalar reduction keeps the first of equal values: the sign of a zero result is
     // that of the first zero in the data.
     if mn == f16::ZERO || mx == f16::ZERO {
-        let z = x.iter().copied().find(|v| *v == f16::ZERO).unwrap_or(f16::ZERO);
+        let z = x
+            .iter()
+            .copied()
+            .find(|v| *v == f16::ZERO)
+            .unwrap_or(f16::ZERO);
         if mn == f16::ZERO {
             mn = z;
         }

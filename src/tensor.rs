@@ -358,8 +358,15 @@ impl<'a> TensorView<'a> {
             DType::F64 => Scalar::F64(f64::from_le_bytes(self.bytes_at(off))),
             DType::U32 => Scalar::Int(u32::from_le_bytes(self.bytes_at(off)) as i64),
             DType::U64 => uint_scalar(u64::from_le_bytes(self.bytes_at(off))),
-            DType::F16 => Scalar::F32(half::f16::from_bits(u16::from_le_bytes(self.bytes_at(off))).to_f32()),
-            DType::BF16 => Scalar::F32(half::bf16::from_bits(u16::from_le_bytes(self.bytes_at(off))).to_f32()),
+            DType::F16 => {
+                Scalar::F32(half::f16::from_bits(u16::from_le_bytes(self.bytes_at(off))).to_f32())
+            }
+            DType::BF16 => {
+                // torch `.float()`: the bits in the high half (NaN payloads kept)
+                Scalar::F32(f32::from_bits(
+                    (u16::from_le_bytes(self.bytes_at(off)) as u32) << 16,
+                ))
+            }
         }
     }
 
@@ -689,7 +696,11 @@ pub(crate) mod tests {
         }
     }
 
-    const ALL: [DType; 9] = [
+    const ALL: [DType; 13] = [
+        DType::U32,
+        DType::U64,
+        DType::F16,
+        DType::BF16,
         DType::U8,
         DType::I8,
         DType::U16,
@@ -788,6 +799,7 @@ pub(crate) mod tests {
     fn reference_cast_u8(s: Scalar) -> u8 {
         match s {
             Scalar::Int(v) => v as u8,
+            Scalar::UInt(v) => v as u8,
             Scalar::Bool(b) => b as u8,
             Scalar::F32(v) => reference_f64_u8(v as f64),
             Scalar::F64(v) => reference_f64_u8(v),
@@ -846,6 +858,7 @@ pub(crate) mod tests {
                     .iter()
                     .map(|s| match *s {
                         Scalar::Int(i) => i,
+                        Scalar::UInt(u) => u as i64,
                         Scalar::Bool(b) => b as i64,
                         _ => unreachable!(),
                     })

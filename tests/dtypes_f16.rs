@@ -60,7 +60,10 @@ fn float16_matches_numpy() {
                 .collect();
             assert_eq!(edges.len(), we.len());
             for (g, w) in edges.iter().zip(&we) {
-                assert!(same(*g, *w), "{name} bins={bins}: edge {g:?} vs numpy {w:?}");
+                assert!(
+                    same(*g, *w),
+                    "{name} bins={bins}: edge {g:?} vs numpy {w:?}"
+                );
             }
         }
         let u8s: Vec<u8> = case["u8"]
@@ -137,15 +140,29 @@ fn bfloat16_is_the_float32_path() {
     assert_eq!(legacy_to_u8(&a), legacy_to_u8(&b));
     for summary in [false, true] {
         assert_eq!(
-            format!("{:?}", ndarray_json(&NdArray::from_tensor(&a), summary).unwrap()),
-            format!("{:?}", ndarray_json(&NdArray::from_tensor(&b), summary).unwrap())
+            format!(
+                "{:?}",
+                ndarray_json(&NdArray::from_tensor(&a), summary).unwrap()
+            ),
+            format!(
+                "{:?}",
+                ndarray_json(&NdArray::from_tensor(&b), summary).unwrap()
+            )
         );
     }
 }
 
 #[test]
 fn uint32_uint64_tensors() {
-    let v: Vec<u64> = vec![0, 1, 255, 256, u32::MAX as u64, i64::MAX as u64 + 5, u64::MAX];
+    let v: Vec<u64> = vec![
+        0,
+        1,
+        255,
+        256,
+        u32::MAX as u64,
+        i64::MAX as u64 + 5,
+        u64::MAX,
+    ];
     let b: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
     let t = TensorView::new(&b, DType::U64, &[v.len()]).unwrap();
     assert_eq!(t.to_u8_cast(), vec![0, 1, 255, 0, 255, 4, 255]);
@@ -162,7 +179,9 @@ fn uint32_uint64_tensors() {
             Json::UInt(u64::MAX),
         ])
     );
-    let w: Vec<u32> = (0..1000u32).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+    let w: Vec<u32> = (0..1000u32)
+        .map(|i| i.wrapping_mul(2_654_435_761))
+        .collect();
     let wb: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
     let t32 = TensorView::new(&wb, DType::U32, &[w.len()]).unwrap();
     let f: Vec<u8> = w.iter().flat_map(|&x| (x as f64).to_le_bytes()).collect();

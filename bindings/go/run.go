@@ -61,6 +61,8 @@ type RunOptions struct {
 	BaseURL, APIKey           string // online ("" = WANDB_BASE_URL / WANDB_API_KEY, ~/.netrc)
 	Resume                    Resume
 	FinishTimeoutMs           uint64 // online: how long Finish waits for uploads (0 = 10 min)
+	DisableStats              bool // no system-metrics sampler thread
+	StatsIntervalMs           int  // system-metrics interval (0 = 15000, minimum 100)
 }
 
 // Run is an offline run (<root>/wandb/offline-run-…/, uploadable with `wandb sync`). Log,
@@ -122,6 +124,8 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 		co.mode = uint32(opts.Mode)
 		co.resume = uint32(opts.Resume)
 		co.finish_timeout_ms = C.uint64_t(opts.FinishTimeoutMs)
+		co.disable_stats = C.bool(opts.DisableStats)
+		co.stats_interval_ms = C.uint32_t(opts.StatsIntervalMs)
 	}
 	var out *C.wb_run
 	var e C.wb_error

@@ -114,67 +114,12 @@ fn write_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&crc.to_be_bytes());
 }
 
-/// CRC-32 lookup tables for slicing-by-16 (reflected polynomial 0xEDB88320, as used by PNG).
-static CRC_TABLES: [[u32; 256]; 16] = make_crc_tables();
-
-const fn make_crc_tables() -> [[u32; 256]; 16] {
-    let mut t = [[0u32; 256]; 16];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        t[0][i] = c;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 256 {
-        let mut j = 1;
-        while j < 16 {
-            let prev = t[j - 1][i];
-            t[j][i] = (prev >> 8) ^ t[0][(prev & 0xFF) as usize];
-            j += 1;
-        }
-        i += 1;
-    }
-    t
-}
-
-/// Continue a CRC-32 (`crc` = value so far, 0 to start) over `data`.
+/// Continue a CRC-32 (`crc` = value so far, 0 to start) over `data` (crc32fast: PCLMULQDQ
+/// folding where available, ~10× the table loop).
 fn crc32(crc: u32, data: &[u8]) -> u32 {
-    let t = &CRC_TABLES;
-    let mut c = !crc;
-    let mut blocks = data.chunks_exact(16);
-    for b in &mut blocks {
-        let x = c ^ u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        c = t[15][(x & 0xFF) as usize]
-            ^ t[14][((x >> 8) & 0xFF) as usize]
-            ^ t[13][((x >> 16) & 0xFF) as usize]
-            ^ t[12][(x >> 24) as usize]
-            ^ t[11][b[4] as usize]
-            ^ t[10][b[5] as usize]
-            ^ t[9][b[6] as usize]
-            ^ t[8][b[7] as usize]
-            ^ t[7][b[8] as usize]
-            ^ t[6][b[9] as usize]
-            ^ t[5][b[10] as usize]
-            ^ t[4][b[11] as usize]
-            ^ t[3][b[12] as usize]
-            ^ t[2][b[13] as usize]
-            ^ t[1][b[14] as usize]
-            ^ t[0][b[15] as usize];
-    }
-    for &b in blocks.remainder() {
-        c = t[0][((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8);
-    }
-    !c
+    let mut h = crc32fast::Hasher::new_with_initial(crc);
+    h.update(data);
+    h.finalize()
 }
 
 /// Pillow's filter cost: Σ min(v, 256 − v) over the filtered bytes.

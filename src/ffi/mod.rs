@@ -28,6 +28,9 @@ pub mod image;
 pub mod log;
 pub mod media;
 pub mod run;
+// run features (after the run functions): define_metric, save/artifacts
+pub mod artifact;
+pub mod metric;
 pub mod table;
 pub mod value;
 pub mod video;

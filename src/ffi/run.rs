@@ -94,6 +94,12 @@ pub struct wb_run_options {
     /// milliseconds; 0 = default (10 minutes). When it passes, the call returns
     /// `WB_ERR_IO` naming what is pending; the run stays complete on disk for a later sync.
     pub finish_timeout_ms: u64,
+    /// true: no system-metrics sampler (the SDK's `x_disable_stats`). false (default): a
+    /// thread writes the SDK's `stats` records (CPU, memory, disk, network, NVIDIA GPUs
+    /// through NVML when present) every `stats_interval_ms`, until the run finishes.
+    pub disable_stats: bool,
+    /// Sampling interval in milliseconds (0 = 15000, the SDK's default; minimum 100).
+    pub stats_interval_ms: u32,
 }
 
 /// `wandb.init(mode=…)`. The log `run-<id>.wandb` is written in offline and online mode.
@@ -148,6 +154,8 @@ pub extern "C" fn wb_run_options_default() -> wb_run_options {
         api_key: std::ptr::null(),
         resume: wb_resume::WB_RESUME_DEFAULT,
         finish_timeout_ms: 0,
+        disable_stats: false,
+        stats_interval_ms: 0,
     }
 }
 
@@ -267,6 +275,14 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
         let ms = unsafe { std::ptr::addr_of!((*p).finish_timeout_ms).read() };
         if ms > 0 {
             o.finish_timeout = Some(std::time::Duration::from_millis(ms));
+        }
+    }
+    o.disable_stats = field_present(size, offset_of!(wb_run_options, disable_stats), 1)
+        && unsafe { (std::ptr::addr_of!((*p).disable_stats) as *const u8).read() } != 0;
+    if field_present(size, offset_of!(wb_run_options, stats_interval_ms), 4) {
+        let ms = unsafe { std::ptr::addr_of!((*p).stats_interval_ms).read() };
+        if ms != 0 {
+            o.stats_interval = Some(std::time::Duration::from_millis(u64::from(ms)));
         }
     }
     Ok(o)

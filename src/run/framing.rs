@@ -23,13 +23,10 @@ const LAST: u8 = 4;
 
 /// CRC-32 (zlib/IEEE polynomial) of `ty` followed by `payload`.
 pub fn chunk_crc(ty: u8, payload: &[u8]) -> u32 {
-    // zlib's crc32 takes a u32 length; chunk payloads are < 32 KiB.
-    let len = |b: &[u8]| b.len() as libz_sys::uInt;
-    // SAFETY: both buffers are valid for their lengths; zlib only reads them.
-    unsafe {
-        let c = libz_sys::crc32(0, [ty].as_ptr(), 1);
-        libz_sys::crc32(c, payload.as_ptr(), len(payload)) as u32
-    }
+    let mut h = crc32fast::Hasher::new();
+    h.update(&[ty]);
+    h.update(payload);
+    h.finalize()
 }
 
 /// Appends framed records to an in-memory buffer, tracking the position in the block.

@@ -32,9 +32,12 @@
 //! it returns, so a killed process leaves a log that readers accept up to the last complete
 //! record. `FsyncPolicy` decides when the file is also forced to disk.
 
+pub mod artifact;
 pub mod framing;
+pub mod metric;
 pub mod proto;
 pub mod record;
+pub mod system;
 pub mod tables;
 
 use std::collections::VecDeque;
@@ -156,6 +159,11 @@ pub struct RunOptions {
     pub resume: Option<crate::online::Resume>,
     /// Online: how long `finish` waits for uploads (`None`: 10 minutes).
     pub finish_timeout: Option<Duration>,
+    /// No system-metrics sampler thread (the SDK's `x_disable_stats`).
+    pub disable_stats: bool,
+    /// Sampling interval of the system metrics (`None` = 15 s, the SDK's default; at
+    /// least 100 ms).
+    pub stats_interval: Option<Duration>,
 }
 
 /// A committed, queued or applied unit of work for the log.
@@ -176,6 +184,17 @@ enum Job {
     },
     Config {
         items: Vec<(String, Json)>,
+    },
+    Metric {
+        name: String,
+        opts: metric::MetricOptions,
+    },
+    /// A ready record body (`run.save` files, generic artifacts, system stats).
+    Record {
+        field: u32,
+        body: proto::Msg,
+        /// With the `_info.stream_id` the SDK's client records carry (not on stats).
+        stream: bool,
     },
 }
 
@@ -201,6 +220,8 @@ struct Log {
     config: Vec<(String, Json)>,
     /// Rows dropped because their explicit step was below the current one (as core does).
     dropped_rows: u64,
+    /// Defined metrics and per-key summary state (`define_metric`).
+    metrics: metric::Metrics,
     buf: Vec<u8>,
     /// Online mode: pokes the uploader after every write.
     wake: Option<Arc<crate::online::uploader::Wake>>,
@@ -253,6 +274,8 @@ pub struct Run {
     finish_timeout: Duration,
     /// Disabled mode: every call succeeds and does nothing.
     disabled: bool,
+    /// The system-metrics sampler (stopped by `finish`).
+    stats: Mutex<Option<system::Sampler>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -392,6 +415,15 @@ impl Run {
     /// Opens a new offline run under `<root>/wandb/` (created if needed), writes the log's
     /// header, run and environment records and points `latest-run` at it.
     pub fn open(root: impl AsRef<Path>, opts: RunOptions) -> Result<Run> {
+        if let Some(i) = opts.stats_interval.filter(|_| !opts.disable_stats) {
+            if i < system::MIN_INTERVAL {
+                return Err(Error::invalid(format!(
+                    "stats interval {} ms: must be at least {} ms",
+                    i.as_millis(),
+                    system::MIN_INTERVAL.as_millis()
+                )));
+            }
+        }
         // Every path written into the log (artifact manifests' local_path, …) is absolute, as
         // the SDK writes them, so `wandb sync` works from any working directory.
         let mut opts = opts;
@@ -499,6 +531,7 @@ impl Run {
             wandb_config: "{}".into(),
             config: config.clone(),
             dropped_rows: 0,
+            metrics: metric::Metrics::default(),
             buf: Vec::new(),
             wake: None,
         };
@@ -574,12 +607,31 @@ impl Run {
         } else {
             None
         };
+        let stats = if opts.disable_stats {
+            None
+        } else {
+            // A weak reference: the sampler never keeps a dropped run alive.
+            let weak = Arc::downgrade(&shared);
+            let emit = move |body: proto::Msg| match weak.upgrade() {
+                Some(s) if !s.finished.load(Ordering::SeqCst) => s
+                    .submit(Job::Record {
+                        field: proto::record::STATS,
+                        body,
+                        stream: false,
+                    })
+                    .is_ok(),
+                _ => false,
+            };
+            let interval = opts.stats_interval.unwrap_or(system::DEFAULT_INTERVAL);
+            Some(system::Sampler::start(interval, Box::new(emit))?)
+        };
         Ok(Run {
             shared,
             writer: Mutex::new(writer),
             uploader: Mutex::new(uploader),
             finish_timeout: opts.finish_timeout.unwrap_or(DEFAULT_FINISH_TIMEOUT),
             disabled: false,
+            stats: Mutex::new(stats),
         })
     }
 
@@ -612,6 +664,7 @@ impl Run {
                 dropped_rows: 0,
                 buf: Vec::new(),
                 wake: None,
+                metrics: metric::Metrics::default(),
             }),
             queue: None,
             failed: Mutex::new(None),
@@ -623,6 +676,7 @@ impl Run {
             uploader: Mutex::new(None),
             finish_timeout: Duration::ZERO,
             disabled: true,
+            stats: Mutex::new(None),
         })
     }
 
@@ -782,6 +836,68 @@ impl Run {
         }
     }
 
+    /// `run.define_metric(name, step_metric=, step_sync=, hidden=, summary=, overwrite=)`:
+    /// writes the SDK's `MetricRecord`; rows committed afterwards get the step metric
+    /// inserted and summary aggregates as wandb-core computes them (see [`metric`]).
+    /// `name` may end with `*` (a glob over keys with that prefix).
+    pub fn define_metric(&self, name: &str, opts: &metric::MetricOptions) -> Result<()> {
+        if self.disabled {
+            return Ok(());
+        }
+        let s = &self.shared;
+        s.check_open()?;
+        metric::validate(name, opts)?;
+        s.submit(Job::Metric {
+            name: name.to_string(),
+            opts: opts.clone(),
+        })
+    }
+
+    /// `run.save(glob, base_path=, policy=)`: links every match into the files directory
+    /// (see [`artifact::save`]) and appends one `files` record; returns the saved paths
+    /// (relative to the files directory). No match: nothing is written.
+    pub fn save(
+        &self,
+        glob: &str,
+        base_path: Option<&str>,
+        policy: artifact::SavePolicy,
+    ) -> Result<Vec<String>> {
+        if self.disabled {
+            return Ok(Vec::new());
+        }
+        let s = &self.shared;
+        s.check_open()?;
+        let saved = artifact::save(s.files.files_dir(), glob, base_path, policy)?;
+        if saved.is_empty() {
+            return Ok(Vec::new());
+        }
+        s.submit(Job::Record {
+            field: proto::record::FILES,
+            body: artifact::files_record(&saved),
+            stream: true,
+        })?;
+        Ok(saved.into_iter().map(|x| x.path).collect())
+    }
+
+    /// `run.log_artifact(artifact, aliases=)`: stages the artifact's files under
+    /// `<run dir>/tmp/artifacts/` and appends its `artifact` record (`wandb sync` uploads
+    /// it). The artifact can be logged again (a new version if its files changed).
+    pub fn log_artifact(&self, a: &artifact::Artifact, aliases: &[String]) -> Result<()> {
+        if self.disabled {
+            return Ok(());
+        }
+        let s = &self.shared;
+        s.check_open()?;
+        let root = std::path::absolute(s.staging.files_dir())
+            .map_err(|e| Error::io(s.staging.files_dir().display(), e))?;
+        let logged = artifact::stage(a, aliases, &root)?;
+        s.submit(Job::Record {
+            field: proto::record::ARTIFACT,
+            body: artifact::record(&s.id, &s.project, &s.entity, &logged),
+            stream: true,
+        })
+    }
+
     /// Waits until everything submitted so far is in the log file (async mode), then
     /// fsyncs it unless the policy is `Never`. The pending (uncommitted) row stays pending.
     pub fn flush(&self) -> Result<()> {
@@ -812,6 +928,9 @@ impl Run {
         let s = &self.shared;
         if s.finished.swap(true, Ordering::SeqCst) {
             return Err(Error::state("the run is already finished"));
+        }
+        if let Some(mut sampler) = lock(&self.stats).take() {
+            sampler.stop();
         }
         if self.disabled {
             return Ok(());
@@ -1137,9 +1256,11 @@ impl Log {
             Json::Float(rt.as_secs_f64()),
         );
         record::merge_leaf(&mut leaves, vec!["_step".into()], Json::Int(self.core_step));
+        self.metrics.prepare_row(&mut leaves);
+        let summary = self.metrics.summary_items(&leaves);
         self.append(
             proto::record::SUMMARY,
-            &record::summary_mirror(&leaves),
+            &record::summary_items(&summary),
             None,
             out,
         );
@@ -1242,6 +1363,22 @@ impl Log {
                 self.announce_files(&files, artifacts, s, out);
                 let body = record::update(&record::key_items(&items));
                 self.append(proto::record::SUMMARY, &body, Some(&s.id), out);
+                for (k, _) in &items {
+                    self.metrics.explicit_summary(k);
+                }
+            }
+            Job::Record {
+                field,
+                body,
+                stream,
+            } => {
+                let id = stream.then_some(s.id.as_str());
+                self.append(field, &body, id, out);
+            }
+            Job::Metric { name, opts } => {
+                let body = metric::record(&name, &opts);
+                self.append(proto::record::METRIC, &body, Some(&s.id), out);
+                self.metrics.define(&name, &opts);
             }
             Job::Config { items } => {
                 let body = record::update(&record::key_items(&items));

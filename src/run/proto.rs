@@ -13,7 +13,9 @@ pub mod record {
     pub const CONFIG: u32 = 5; // ConfigRecord
     pub const FILES: u32 = 6; // FilesRecord
     pub const ARTIFACT: u32 = 8; // ArtifactRecord
+    pub const STATS: u32 = 7; // StatsRecord
     pub const TELEMETRY: u32 = 11; // TelemetryRecord
+    pub const METRIC: u32 = 12; // MetricRecord
     pub const RUN: u32 = 17; // RunRecord
     pub const EXIT: u32 = 18; // RunExitRecord
     pub const HEADER: u32 = 21; // HeaderRecord
@@ -105,8 +107,9 @@ pub mod update {
 pub mod files {
     pub const FILES: u32 = 1; // repeated FilesItem
     pub const PATH: u32 = 1; // FilesItem.path: string
-                             // FilesItem.policy (2, enum NOW=0/END=1/LIVE=2) and .type (3, OTHER=0/WANDB=1/MEDIA=2/
-                             // ARTIFACT=3) stay at their defaults for media, as wandb-core writes them.
+    /// FilesItem.policy: enum NOW=0 / END=1 / LIVE=2 (media stay at NOW, as wandb-core
+    /// writes them; `run.save` sets it). FilesItem.type stays OTHER (0).
+    pub const POLICY: u32 = 2;
 }
 
 /// `wandb_internal.RunExitRecord`.
@@ -124,6 +127,8 @@ pub mod artifact {
     pub const TYPE: u32 = 4;
     pub const NAME: u32 = 5;
     pub const DIGEST: u32 = 6;
+    pub const DESCRIPTION: u32 = 7;
+    pub const METADATA: u32 = 8; // string (compact JSON)
     pub const ALIASES: u32 = 11; // repeated string
     pub const MANIFEST: u32 = 12;
     pub const FINALIZE: u32 = 14; // bool
@@ -141,6 +146,43 @@ pub mod artifact {
         pub const DIGEST: u32 = 2;
         pub const SIZE: u32 = 4; // int64
         pub const LOCAL_PATH: u32 = 6;
+    }
+}
+
+/// `wandb_internal.StatsRecord` and `StatsItem`.
+pub mod stats {
+    pub const TIMESTAMP: u32 = 2; // google.protobuf.Timestamp
+    pub const ITEM: u32 = 3; // repeated StatsItem
+    pub mod item {
+        pub const KEY: u32 = 1; // string
+        pub const VALUE_JSON: u32 = 16; // string
+    }
+}
+
+/// `wandb_internal.MetricRecord` and its `MetricOptions`, `MetricSummary`, `MetricControl`.
+pub mod metric {
+    pub const NAME: u32 = 1; // string
+    pub const GLOB_NAME: u32 = 2; // string
+    pub const STEP_METRIC: u32 = 4; // string
+    pub const OPTIONS: u32 = 6; // MetricOptions
+    pub const SUMMARY: u32 = 7; // MetricSummary
+    pub const GOAL: u32 = 8; // enum MetricGoal (UNSET=0, MINIMIZE=1, MAXIMIZE=2)
+    pub const CONTROL: u32 = 9; // MetricControl (`_control`)
+    pub mod options {
+        pub const STEP_SYNC: u32 = 1; // bool
+        pub const HIDDEN: u32 = 2; // bool
+        pub const DEFINED: u32 = 3; // bool
+    }
+    pub mod summary {
+        pub const MIN: u32 = 1; // bool
+        pub const MAX: u32 = 2;
+        pub const MEAN: u32 = 3;
+        pub const LAST: u32 = 5;
+        pub const NONE: u32 = 6;
+        pub const FIRST: u32 = 8;
+    }
+    pub mod control {
+        pub const OVERWRITE: u32 = 1; // bool
     }
 }
 

@@ -311,13 +311,10 @@ pub fn runtime_summary(whole_seconds: i64) -> Msg {
     ])
 }
 
-/// The summary mirror of a committed row: every non-null leaf, nested keys.
-pub fn summary_mirror(leaves: &Leaves) -> Msg {
-    let items: Vec<Msg> = leaves
-        .iter()
-        .filter(|(_, v)| !matches!(v, Json::Null))
-        .map(|(p, v)| item(p, &core_json(v), true))
-        .collect();
+/// A summary record of `(nested_key path, value_json)` items (core's summary update of a
+/// committed row, see `metric::Metrics::summary_items`).
+pub fn summary_items(items: &[(Vec<String>, String)]) -> Msg {
+    let items: Vec<Msg> = items.iter().map(|(p, v)| item(p, v, true)).collect();
     update(&items)
 }
 
@@ -354,8 +351,7 @@ pub fn sanitize_artifact_name(name: &str) -> String {
     if kept == name {
         return kept;
     }
-    // SAFETY: zlib only reads the buffer.
-    let crc = unsafe { libz_sys::crc32(0, name.as_ptr(), name.len() as libz_sys::uInt) } as u32;
+    let crc = crc32fast::hash(name.as_bytes());
     const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let v = u64::from(crc) << 16; // 32 bits → six 6-bit digits (the last padded with zeros)
     let suffix: String = (0..6)

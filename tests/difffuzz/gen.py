@@ -172,6 +172,10 @@ class Gen:
                     spec["masks"] = {"seg": {"mask_data": tensor(m)}}
                     if self.chance(0.5):
                         spec["masks"]["seg"]["class_labels"] = {"0": "bg", "1": "a", "2": "b", "3": "c"}
+        if self.chance(0.08):
+            spec["masks"] = {"layer": {"file": "assets/mask_layer.png"}}
+        if self.chance(0.1):
+            spec["classes"] = [{"id": i, "name": self.pick(["cat", "dog", "é"])} for i in range(self.r.randint(1, 3))]
         if self.chance(0.4):
             spec["caption"] = self.caption()
         if self.chance(0.2):
@@ -313,7 +317,8 @@ class Gen:
     def table(self):
         ncols = self.r.randint(1, 3)
         cols = [f"c{i}" for i in range(ncols)] if self.chance(0.8) else list(range(ncols))
-        kinds = [self.pick(["int", "float", "str", "any", "image", "html"]) for _ in range(ncols)]
+        kinds = [self.pick(["int", "float", "str", "any", "image", "html", "audio", "pts", "molecule"])
+                 for _ in range(ncols)]
         rows = []
         for _ in range(self.r.randint(0, 3)):
             row = []
@@ -328,11 +333,20 @@ class Gen:
                     row.append({"wb": "image", "tensor": tensor(self.smooth_pixels(2, 3, 3))})
                 elif kind == "html":
                     row.append({"wb": "html", "html": "<p>x</p>", "inject": False})
+                elif kind == "audio":
+                    row.append({"wb": "audio", "tensor": tensor(self.rand_array("float32", [8], rng_kind="small")),
+                                "sample_rate": 8000})
+                elif kind == "pts":
+                    row.append({"wb": "object3d", "tensor": tensor(self.rand_array("float64", [2, 3], rng_kind="small"))})
+                elif kind == "molecule":
+                    row.append({"wb": "molecule", "file": "assets/water.pdb"})
                 else:
                     row.append(self.pick([None, [1, 2], {"k": 1}, True]))
             rows.append(row)
         if self.chance(0.05) and rows:
             rows[0] = rows[0] + [1]  # row length error
+        if self.chance(0.03) and rows:
+            rows[0][0] = {"wb": "histogram", "tensor": tensor(np.arange(3.0))}  # SDK error
         spec = {"wb": "table", "columns": cols, "data": rows}
         if self.chance(0.3):
             spec["log_mode"] = self.pick(["IMMUTABLE", "MUTABLE"])

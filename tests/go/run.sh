@@ -51,6 +51,15 @@ if [ -d "$COMPAT/cases" ]; then
     echo "$missing"
     failed=$((failed + 1))
   fi
+  # The repo's own SDK-referenced cases (tests/compat/extra, issue 14): every one must pass.
+  "$OUT/go-compat-driver" "$ROOT/tests/compat/extra/cases" "$OUT/go-extra-out"
+  if "$VENV/bin/python" "$COMPAT/compare.py" "$ROOT/tests/compat/extra/expected" "$OUT/go-extra-out" >"$OUT/go-extra.txt"; then
+    passed=$((passed + 1))
+  else
+    echo "FAILED: Go driver on tests/compat/extra:"; grep '^FAIL' "$OUT/go-extra.txt"
+    failed=$((failed + 1))
+  fi
+  echo "Go driver (extra): $(tail -n1 "$OUT/go-extra.txt")"
 else
   echo "== compat: skipped ($COMPAT/cases not found; set WB_COMPAT_DIR)"
 fi

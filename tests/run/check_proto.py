@@ -31,8 +31,14 @@ MODULES = {
     "artifact": ["wandb_internal.ArtifactRecord"],
     "artifact::manifest": ["wandb_internal.ArtifactManifest"],
     "artifact::entry": ["wandb_internal.ArtifactManifestEntry"],
+    "metric": ["wandb_internal.MetricRecord"],
+    "stats": ["wandb_internal.StatsRecord"],
+    "stats::item": ["wandb_internal.StatsItem"],
+    "metric::options": ["wandb_internal.MetricOptions"],
+    "metric::summary": ["wandb_internal.MetricSummary"],
+    "metric::control": ["wandb_internal.MetricControl"],
 }
-RENAME = {("record", "INFO"): "_info", ("history", "STEP_NUM"): "num"}
+RENAME = {("record", "INFO"): "_info", ("history", "STEP_NUM"): "num", ("metric", "CONTROL"): "_control"}
 
 
 def descriptor(name):

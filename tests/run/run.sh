@@ -16,6 +16,14 @@
 #   errors    argument/state errors of the C API (NULLs, bad options, finished runs)
 #   valgrind  errors, basic and small stress runs (sync + async) under valgrind (skipped
 #             with a note if valgrind is not installed)
+#   features  run features (tests/run/features), each written by C, C++ and Go against
+#             wandb 0.31's run for the same calls: define_metric (records, rows, summaries;
+#             uploaded with `wandb sync` to openwandb next to the SDK's run), run.save +
+#             artifacts (files records, links, artifact records and staged copies; each
+#             run uploaded), system metrics (keys, value format, timing against the SDK's
+#             stats records, and on openwandb after upload; the sampler thread stops at
+#             finish; none when disabled);
+#             argument errors
 # Usage: tests/run/run.sh [test …]   (default: all)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -49,6 +57,15 @@ if command -v go >/dev/null; then
 fi
 c++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/run/cpp/run_writer.cpp \
     -o "$bin/run_writer_cpp" "$target/debug/libwandb_media.a" -lpthread -ldl -lm || exit 1
+# run features (define_metric, save/artifacts, system metrics): C, C++ and Go writers
+cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/features.c \
+    -o "$bin/features" "$target/debug/libwandb_media.a" -lstdc++ -lpthread -ldl -lm || exit 1
+c++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/run/cpp/features.cpp \
+    -o "$bin/features_cpp" "$target/debug/libwandb_media.a" -lpthread -ldl -lm || exit 1
+rm -f "$bin/features_go"
+if [ -x "$bin/run_writer_go" ]; then
+    (cd bindings/go && CGO_ENABLED=1 go build -o "$bin/features_go" ./cmd/run-features) || exit 1
+fi
 
 work="$(mktemp -d /tmp/wbm-run-tests.XXXXXX)"
 export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \
@@ -56,7 +73,7 @@ export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-c
 pyv="$venv/bin/python"
 check="$here/tests/run/check_run.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-cpp basic-go upload stress kill valgrind)
+[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-cpp basic-go upload stress kill valgrind features)
 failed=()
 
 run_test() {  # name, command…
@@ -110,6 +127,32 @@ for t in "${tests[@]}"; do
         else
             echo "== valgrind: not installed, skipped (apt-get install valgrind)"
         fi ;;
+    features)
+        feat="$here/tests/run/features"
+        for f in metric artifact; do
+            if ! fpy="$(cd "$work" && "$pyv" "$feat/features.py" "$f" "$work/fpy-$f" 2>/dev/null | tail -1)"; then
+                echo "-- features-$f: FAIL (the SDK run)"; failed+=("features-$f"); continue
+            fi
+            for w in features features_cpp features_go; do
+                if [ ! -x "$bin/$w" ]; then echo "-- $w $f: FAIL (not built: go missing?)"; failed+=("$w-$f"); continue; fi
+                if d="$("$bin/$w" "$f" "$work/$w-$f")"; then
+                    run_test "$w-$f" "$pyv" "$feat/check_features.py" "$f" "$d" "$fpy"
+                else echo "-- $w-$f: FAIL (writing the run)"; failed+=("$w-$f"); fi
+            done
+            [ "$f" = metric ] || continue  # (artifact: the check uploads the native run itself)
+            d="$("$bin/features" "$f" "$work/up-$f")" && fpy2="$(cd "$work" && "$pyv" "$feat/features.py" "$f" "$work/fpy2-$f" 2>/dev/null | tail -1)" \
+                && run_test "features-$f-upload" "$pyv" "$feat/check_features.py" "$f-upload" "$d" "$fpy2" \
+                || { echo "-- features-$f-upload: FAIL"; failed+=("features-$f-upload"); }
+        done
+        if fst="$(cd "$work" && "$pyv" "$feat/features.py" stats "$work/fpy-stats" 2>/dev/null | tail -1)" \
+            && off="$("$bin/features" stats-off "$work/stats-off")"; then
+            for w in features features_cpp; do
+                d="$("$bin/$w" stats "$work/$w-stats")" && run_test "$w-stats" "$pyv" "$feat/check_features.py" stats "$d" "$off" "$fst" \
+                    || { echo "-- $w-stats: FAIL"; failed+=("$w-stats"); }
+            done
+        else echo "-- features-stats: FAIL (writing the runs)"; failed+=(features-stats); fi
+        run_test features-metric-errors "$bin/features" metric-errors "$work/ferr"
+        run_test features-artifact-errors "$bin/features" artifact-errors "$work/ferr2" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac
 done

@@ -1438,6 +1438,16 @@ struct RunOptions {
     c.finish_timeout_ms = ms;
     return *this;
   }
+  /// No system-metrics sampler thread (default: one, writing `stats` records).
+  RunOptions& disable_stats(bool v = true) noexcept {
+    c.disable_stats = v;
+    return *this;
+  }
+  /// System-metrics sampling interval (0 = 15000 ms, the SDK's default; minimum 100).
+  RunOptions& stats_interval_ms(uint32_t ms) noexcept {
+    c.stats_interval_ms = ms;
+    return *this;
+  }
 
  private:
   RunOptions& set(const char*& field, const char* v) noexcept {
@@ -1455,6 +1465,108 @@ inline Result<void> try_sync_run(CStr run_dir, const RunOptions& opts = {}) noex
 #if WB_CPP_EXCEPTIONS
 inline void sync_run(CStr run_dir, const RunOptions& opts = {}) { try_sync_run(run_dir, opts).value(); }
 #endif
+namespace detail {
+struct ArtifactFree {
+  void operator()(wb_artifact* p) const noexcept { wb_artifact_free(p); }
+};
+}  // namespace detail
+
+/// A generic artifact (`wandb.Artifact(name, type)`), logged with `Run::log_artifact`.
+/// Files are read when it is logged. RAII; movable, not copyable.
+class Artifact {
+ public:
+  Artifact() noexcept = default;
+  explicit Artifact(wb_artifact* adopt) noexcept : p_(adopt) {}
+  static Result<Artifact> try_create(CStr name, CStr type) noexcept {
+    detail::CallError e;
+    wb_artifact* out = nullptr;
+    if (wb_artifact_new(name.c_str(), type.c_str(), &out, e.ptr()) != WB_OK) return e.error();
+    return Artifact(out);
+  }
+  Result<void> try_set_description(CStr d) noexcept {
+    detail::CallError e;
+    return detail::status(wb_artifact_set_description(p_.get(), d.c_str(), e.ptr()), e);
+  }
+  /// A JSON object, e.g. `{"epoch":3}`.
+  Result<void> try_set_metadata_json(CStr json) noexcept {
+    detail::CallError e;
+    return detail::status(wb_artifact_set_metadata_json(p_.get(), json.c_str(), e.ptr()), e);
+  }
+  /// `name`: the entry's path in the artifact (nullptr = the file name).
+  Result<void> try_add_file(CStr path, const char* name = nullptr) noexcept {
+    detail::CallError e;
+    return detail::status(wb_artifact_add_file(p_.get(), path.c_str(), name, e.ptr()), e);
+  }
+  /// Every file below `dir`, as `<name>/<relative path>` (nullptr: at the root).
+  Result<void> try_add_dir(CStr dir, const char* name = nullptr) noexcept {
+    detail::CallError e;
+    return detail::status(wb_artifact_add_dir(p_.get(), dir.c_str(), name, e.ptr()), e);
+  }
+#if WB_CPP_EXCEPTIONS
+  static Artifact create(CStr name, CStr type) { return try_create(name, type).value(); }
+  Artifact& description(CStr d) {
+    try_set_description(d).value();
+    return *this;
+  }
+  Artifact& metadata_json(CStr json) {
+    try_set_metadata_json(json).value();
+    return *this;
+  }
+  Artifact& add_file(CStr path, const char* name = nullptr) {
+    try_add_file(path, name).value();
+    return *this;
+  }
+  Artifact& add_dir(CStr dir, const char* name = nullptr) {
+    try_add_dir(dir, name).value();
+    return *this;
+  }
+#endif
+  wb_artifact* get() const noexcept { return p_.get(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(p_); }
+
+ private:
+  std::unique_ptr<wb_artifact, detail::ArtifactFree> p_;
+};
+
+/// The keyword arguments of `run.define_metric` (builder; strings must outlive the call).
+struct MetricOptions {
+  wb_metric_options c = wb_metric_options_default();
+  /// `summary=` flags.
+  enum Summary : uint32_t {
+    kMin = WB_METRIC_SUMMARY_MIN,
+    kMax = WB_METRIC_SUMMARY_MAX,
+    kMean = WB_METRIC_SUMMARY_MEAN,
+    kLast = WB_METRIC_SUMMARY_LAST,
+    kFirst = WB_METRIC_SUMMARY_FIRST,
+    kNone = WB_METRIC_SUMMARY_NONE,
+  };
+  /// `step_metric=`: the x-axis key (e.g. "epoch", "frame", "env_step").
+  MetricOptions& step_metric(const char* v) noexcept {
+    c.step_metric = v;
+    return *this;
+  }
+  /// `summary=`: e.g. `MetricOptions::kMin | MetricOptions::kMax`.
+  MetricOptions& summary(uint32_t flags) noexcept {
+    c.summary = flags;
+    return *this;
+  }
+  MetricOptions& step_sync(bool v) noexcept {
+    c.step_sync = v ? 1 : 0;
+    return *this;
+  }
+  MetricOptions& hidden(bool v = true) noexcept {
+    c.hidden = v;
+    return *this;
+  }
+  MetricOptions& overwrite(bool v = true) noexcept {
+    c.overwrite = v;
+    return *this;
+  }
+  MetricOptions& goal(wb_metric_goal g) noexcept {
+    c.goal = g;
+    return *this;
+  }
+};
 
 /// An offline run (`<root>/wandb/offline-run-…/`, uploadable with `wandb sync`). log,
 /// summary/config updates and flush may be called from many threads at once; finish(),
@@ -1541,6 +1653,29 @@ class Run {
     detail::CallError e;
     return detail::status(wb_run_free(p, e.ptr()), e);
   }
+  /// `run.define_metric(name, …)`; `name` may end with `*` (a prefix glob).
+  Result<void> try_define_metric(CStr name, const MetricOptions& opts = {}) noexcept {
+    detail::CallError e;
+    return detail::status(wb_run_define_metric(p_, name.c_str(), &opts.c, e.ptr()), e);
+  }
+  /// `run.save(glob, base_path=, policy=)`: links the matches into the run's files and
+  /// announces them for upload; returns how many files were saved.
+  Result<std::size_t> try_save(CStr glob, const char* base_path = nullptr, wb_save_policy policy = WB_SAVE_LIVE) noexcept {
+    detail::CallError e;
+    std::size_t n = 0;
+    if (wb_run_save(p_, glob.c_str(), base_path, policy, &n, e.ptr()) != WB_OK) return e.error();
+    return n;
+  }
+  /// `run.log_artifact(artifact, aliases=)` ("latest" is always added).
+  Result<void> try_log_artifact(const Artifact& a, std::initializer_list<const char*> aliases = {}) noexcept {
+    detail::CallError e;
+    return detail::status(wb_run_log_artifact(p_, a.get(), aliases.begin(), aliases.size(), e.ptr()), e);
+  }
+  /// Aliases as an array of C strings (e.g. from a `std::vector<const char*>`).
+  Result<void> try_log_artifact(const Artifact& a, const char* const* aliases, std::size_t n) noexcept {
+    detail::CallError e;
+    return detail::status(wb_run_log_artifact(p_, a.get(), aliases, n, e.ptr()), e);
+  }
   Result<String> try_id() const noexcept { return get_string(wb_run_id); }
   /// `<root>/wandb/offline-run-…-<id>` (what `wandb sync` takes).
   Result<String> try_dir_path() const noexcept { return get_string(wb_run_dir_path); }
@@ -1563,6 +1698,17 @@ class Run {
   }
   Run& config_update_json(CStr json) {
     try_config_update_json(json).value();
+    return *this;
+  }
+  Run& define_metric(CStr name, const MetricOptions& opts = {}) {
+    try_define_metric(name, opts).value();
+    return *this;
+  }
+  std::size_t save(CStr glob, const char* base_path = nullptr, wb_save_policy policy = WB_SAVE_LIVE) {
+    return try_save(glob, base_path, policy).value();
+  }
+  Run& log_artifact(const Artifact& a, std::initializer_list<const char*> aliases = {}) {
+    try_log_artifact(a, aliases).value();
     return *this;
   }
   void flush() { try_flush().value(); }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include <array>
 #include <mutex>
 #include <stdexcept>
@@ -776,3 +778,41 @@ TEST(Log, SwapHandlerWhileLogging) {
 TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }
 
 }  // namespace
+
+TEST(Run, DefineMetricSaveArtifactAndStats) {
+  TempDir tmp;
+  const std::string src = tmp.path() + "/src";
+  ASSERT_EQ(::mkdir(src.c_str(), 0755), 0);
+  {
+    std::FILE* f = std::fopen((src + "/w.bin").c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fputs("checkpoint notes\n", f);
+    std::fclose(f);
+  }
+  wb::Run run = wb::Run::open(tmp.path(), wb::RunOptions().id("cppfeat1").stats_interval_ms(100));
+  using M = wb::MetricOptions;
+  run.define_metric("train/*", M().step_metric("epoch").summary(M::kMin | M::kMax));
+  EXPECT_EQ(run.try_define_metric("a*b").code(), WB_ERR_INVALID_ARGUMENT);
+  for (int i = 0; i < 3; ++i) {
+    wb::Row row;
+    run.log(row.set("train/loss", 3.0 - i));
+  }
+  EXPECT_EQ(run.save(src + "/*.bin", src.c_str(), WB_SAVE_END), 1u);
+  run.log_artifact(wb::Artifact::create("model-ckpt", "model").add_file(src + "/w.bin", "weights/w.bin"), {"best"});
+  EXPECT_EQ(wb::Artifact::try_create("a/b", "model").code(), WB_ERR_INVALID_ARGUMENT);
+  struct timespec ts = {0, 350 * 1000000L};
+  nanosleep(&ts, nullptr);
+  const std::string dir = run.dir_path().str();
+  run.finish();
+  std::vector<unsigned char> log;
+  ASSERT_TRUE(wbtest::read_file(dir + "/run-cppfeat1.wandb", log));
+  const std::string text(log.begin(), log.end());
+  // metric record (glob, step metric, min/max), the aggregated summary, the inserted step
+  EXPECT_NE(text.find(std::string("\x12\x07train/*\x22\x05" "epoch", 16)), std::string::npos);
+  EXPECT_TRUE(text.find(R"({"max":3,"min":1})") != std::string::npos || text.find(R"({"min":1,"max":3})") != std::string::npos);
+  // saved file (policy END), artifact entry with the SDK's base64 MD5, stats records
+  EXPECT_NE(text.find(std::string("\x0a\x05w.bin\x10\x01", 9)), std::string::npos);
+  EXPECT_NE(text.find("Vt1HGOGouTaRRVjT+gU0nA=="), std::string::npos);
+  EXPECT_NE(text.find("proc.memory.rssMB"), std::string::npos);
+  EXPECT_TRUE(wbtest::file_exists(dir + "/files/w.bin"));
+}

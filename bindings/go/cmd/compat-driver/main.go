@@ -9,10 +9,13 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	wm "github.com/wandb-media/wandb-media/bindings/go"
@@ -115,10 +118,38 @@ func (d *driver) runCase(casePath, dir string) (string, error) {
 		return "", err
 	}
 	defer row.Close()
-	if summary {
-		return row.RowSummaryJSON(rd)
+	toJSON := func(row *wm.Value) (string, error) {
+		if summary {
+			return row.RowSummaryJSON(rd)
+		}
+		return row.RowJSON(rd, step)
 	}
-	return row.RowJSON(rd, step)
+	out, err := toJSON(row)
+	if err != nil {
+		return "", err
+	}
+	// Contract §2.1: row.json leaves out `_step`, `_runtime` and `_timestamp` (converted
+	// above, so their media files exist): serialise the row again without them.
+	members, isObj := c.get("row").(*object)
+	if !isObj {
+		return out, nil
+	}
+	rest := &object{}
+	for i, k := range members.keys {
+		if k != "_step" && k != "_runtime" && k != "_timestamp" {
+			rest.keys = append(rest.keys, k)
+			rest.vals = append(rest.vals, members.vals[i])
+		}
+	}
+	if len(rest.keys) == len(members.keys) {
+		return out, nil
+	}
+	row2, err := d.build(rest)
+	if err != nil {
+		return "", err
+	}
+	defer row2.Close()
+	return toJSON(row2)
 }
 
 // build turns a case VALUE into a Value (owned by the caller).
@@ -333,7 +364,20 @@ func (d *driver) buildHistogram(spec *object) (*wm.Value, error) {
 			}
 			return wm.HistogramFromNP(v, e)
 		}
-		return nil, fmt.Errorf("np_histogram mixes lists and tensors (not supported by this driver)")
+		// A list and a tensor: pass the tensor as its `.tolist()` JSON, like the C driver.
+		texts := make([]string, 2)
+		for i, p := range parts {
+			if _, isObj := p.(*object); isObj {
+				t, err := d.tolistJSON(p)
+				if err != nil {
+					return nil, err
+				}
+				texts[i] = t
+			} else {
+				texts[i] = encodeJSON(p)
+			}
+		}
+		return wm.HistogramFromNPJSON(texts[0], texts[1])
 	}
 	t, err := d.tensor(spec.get("tensor"))
 	if err != nil {
@@ -342,12 +386,12 @@ func (d *driver) buildHistogram(spec *object) (*wm.Value, error) {
 	bins := int64(64)
 	if n, ok := spec.get("num_bins").(number); ok {
 		b, isInt := n.int64()
-		if !isInt || b < 0 {
+		if !isInt {
 			return nil, fmt.Errorf("bad num_bins")
 		}
 		bins = b
 	}
-	if bins == 0 {
+	if bins <= 0 {
 		return nil, fmt.Errorf("`bins` must be positive, when an integer")
 	}
 	return wm.HistogramFromTensor(t, int(bins))
@@ -360,6 +404,82 @@ var dtypes = map[string]wm.DType{
 }
 
 // tensor decodes a case tensor spec (§1.2) into a Tensor over its raw bytes.
+// tolistJSON is `array.tolist()` of a case tensor as JSON text (nested by shape).
+func (d *driver) tolistJSON(v any) (string, error) {
+	spec := v.(*object)
+	name, _ := spec.get("dtype").(string)
+	sizes := map[string]int{"uint8": 1, "int8": 1, "bool": 1, "uint16": 2, "int16": 2,
+		"int32": 4, "float32": 4, "int64": 8, "float64": 8}
+	size, ok := sizes[name]
+	if !ok {
+		return "", fmt.Errorf("unknown dtype %q", name)
+	}
+	b, _ := spec.get("b64").(string)
+	data, err := base64.StdEncoding.DecodeString(b)
+	if err != nil {
+		return "", err
+	}
+	items := make([]string, 0, len(data)/size)
+	for o := 0; o+size <= len(data); o += size {
+		c := data[o : o+size]
+		var s string
+		switch name {
+		case "uint8":
+			s = strconv.FormatUint(uint64(c[0]), 10)
+		case "int8":
+			s = strconv.FormatInt(int64(int8(c[0])), 10)
+		case "bool":
+			s = strconv.FormatBool(c[0] != 0)
+		case "uint16":
+			s = strconv.FormatUint(uint64(binary.LittleEndian.Uint16(c)), 10)
+		case "int16":
+			s = strconv.FormatInt(int64(int16(binary.LittleEndian.Uint16(c))), 10)
+		case "int32":
+			s = strconv.FormatInt(int64(int32(binary.LittleEndian.Uint32(c))), 10)
+		case "int64":
+			s = strconv.FormatInt(int64(binary.LittleEndian.Uint64(c)), 10)
+		case "float32", "float64":
+			f := float64(math.Float32frombits(binary.LittleEndian.Uint32(c)))
+			if name == "float64" {
+				f = math.Float64frombits(binary.LittleEndian.Uint64(c))
+			}
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return "", fmt.Errorf("non-finite value in a tensor passed as JSON")
+			}
+			s = strconv.FormatFloat(f, 'g', -1, 64)
+			if !strings.ContainsAny(s, ".eE") {
+				s += ".0"
+			}
+		}
+		items = append(items, s)
+	}
+	dims, _ := spec.get("shape").([]any)
+	shape := make([]int, len(dims))
+	for i, x := range dims {
+		n, _ := x.(number).int64()
+		shape[i] = int(n)
+	}
+	var nest func(shape []int, items []string) string
+	nest = func(shape []int, items []string) string {
+		if len(shape) == 0 {
+			if len(items) == 0 {
+				return "null"
+			}
+			return items[0]
+		}
+		stride := 1
+		for _, s := range shape[1:] {
+			stride *= s
+		}
+		parts := make([]string, shape[0])
+		for i := range parts {
+			parts[i] = nest(shape[1:], items[i*stride:(i+1)*stride])
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	return nest(shape, items), nil
+}
+
 func (d *driver) tensor(v any) (wm.Tensor, error) {
 	spec, ok := v.(*object)
 	if !ok {
