@@ -1170,6 +1170,57 @@ mod tests {
         assert_eq!(s.history[0], "{\"a\":{\"b\":1},\"_step\":0,\"x\":NaN}");
     }
 
+    fn step_row(step: i64) -> Rec {
+        Rec::History(vec![Item {
+            path: vec!["_step".into()],
+            value_json: step.to_string(),
+        }])
+    }
+
+    #[test]
+    fn resume_continues_the_server_steps() {
+        let bucket = Json::parse(
+            r#"{"historyTail":"[\"{\\\"_step\\\":28}\",\"{\\\"_step\\\":29}\"]","summaryMetrics":"{\"_step\":7}"}"#,
+        )
+        .unwrap();
+        assert_eq!(Sender::last_server_step(&bucket), Some(29));
+        let only_summary =
+            Json::parse(r#"{"historyTail":null,"summaryMetrics":"{\"_step\":7}"}"#).unwrap();
+        assert_eq!(Sender::last_server_step(&only_summary), Some(7));
+        assert_eq!(Sender::last_server_step(&Json::parse("{}").unwrap()), None);
+
+        let settings = |r| Settings {
+            base_url: "http://127.0.0.1:9".into(),
+            api_key: "k".into(),
+            resume: r,
+            transmit_interval: std::time::Duration::from_secs(15),
+            heartbeat: std::time::Duration::from_secs(30),
+            retry_min: std::time::Duration::from_millis(1),
+            retry_max: std::time::Duration::from_millis(2),
+        };
+        let dir = std::env::temp_dir();
+        // auto steps 0, 1 after a server run ending at step 29: 30, 31 (held until the answer)
+        let mut s = Sender::new(settings(Resume::Allow), &dir, Ctl::new()).unwrap();
+        s.handle(step_row(0));
+        assert!(s.history.is_empty() && s.held_rows.len() == 1);
+        s.resume_next = Some(30);
+        s.resume_known = true;
+        for row in std::mem::take(&mut s.held_rows) {
+            s.push_row(row);
+        }
+        s.handle(step_row(1));
+        assert_eq!(
+            Vec::from(s.history.clone()),
+            ["{\"_step\":30}", "{\"_step\":31}"]
+        );
+        // explicit steps already past the server's: unchanged
+        let mut s = Sender::new(settings(Resume::Allow), &dir, Ctl::new()).unwrap();
+        s.resume_next = Some(30);
+        s.resume_known = true;
+        s.handle(step_row(40));
+        assert_eq!(Vec::from(s.history.clone()), ["{\"_step\":40}"]);
+    }
+
     #[test]
     fn yaml_like_core() {
         let c = Json::object([
