@@ -1,4 +1,6 @@
-//! HTTP for the sender: `ureq` (rustls, no OpenSSL; proxies from `HTTPS_PROXY`/`NO_PROXY`),
+//! HTTP for the sender: `ureq` (rustls, no OpenSSL; proxies from the environment as Python's
+//! `requests` reads them: `HTTPS_PROXY` for an https base URL, `HTTP_PROXY` for an http one,
+//! `ALL_PROXY` as the fallback, `NO_PROXY` hosts bypass it),
 //! Basic auth `api:<key>`, retries with exponential backoff + jitter on connection errors,
 //! 5xx and 429 (honouring `Retry-After`), bounded by the caller's deadline. A 4xx other than
 //! 429 is a permanent error.
@@ -96,6 +98,54 @@ fn tls_config() -> Result<ureq::tls::TlsConfig> {
     Ok(ureq::tls::TlsConfig::builder().root_certs(roots).build())
 }
 
+/// The proxy for `base_url`'s scheme (`HTTPS_PROXY`/`https_proxy` for https,
+/// `HTTP_PROXY`/`http_proxy` for http, then `ALL_PROXY`/`all_proxy`), with `NO_PROXY` entries.
+/// `ureq::Proxy::try_from_env` takes the first variable set whatever the scheme (an
+/// `HTTP_PROXY` would carry https traffic), unlike `requests`, hence this selection. Every
+/// request of a run uses this proxy (uploads to other hosts included), as the SDK does for
+/// https storage URLs.
+fn proxy_from_env(base_url: &str) -> Result<Option<ureq::Proxy>> {
+    let var = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    };
+    let https = base_url
+        .get(..6)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https:"));
+    let scheme_vars: &[&str] = if https {
+        &["HTTPS_PROXY", "https_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy"]
+    };
+    let Some(url) = var(scheme_vars).or_else(|| var(&["ALL_PROXY", "all_proxy"])) else {
+        return Ok(None);
+    };
+    let bad = |e: ureq::Error| Error::invalid(format!("proxy {url:?} from the environment: {e}"));
+    let p = ureq::Proxy::new(url.trim()).map_err(bad)?;
+    let mut b = ureq::Proxy::builder(p.protocol())
+        .host(p.host())
+        .port(p.port());
+    if let Some(u) = p.username() {
+        b = b.username(u);
+    }
+    if let Some(pw) = p.password() {
+        b = b.password(pw);
+    }
+    if let Some(np) = var(&["NO_PROXY", "no_proxy"]) {
+        for entry in np.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            b = b.no_proxy(entry);
+            // `requests` also bypasses subdomains of a plain domain entry.
+            let plain =
+                !entry.starts_with(['.', '*']) && entry.parse::<std::net::IpAddr>().is_err();
+            if plain {
+                b = b.no_proxy(&format!(".{entry}"));
+            }
+        }
+    }
+    b.build().map(Some).map_err(bad)
+}
+
 fn jitter(d: Duration) -> Duration {
     let mut b = [0u8; 2];
     let r = if getrandom::fill(&mut b).is_ok() {
@@ -123,7 +173,7 @@ impl Client {
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(20)))
             .timeout_global(Some(Duration::from_secs(180)))
-            .proxy(ureq::Proxy::try_from_env())
+            .proxy(proxy_from_env(&s.base_url)?)
             .tls_config(tls_config()?)
             .user_agent(format!("wandb-media/{}", crate::VERSION))
             .build();

@@ -130,6 +130,15 @@ pub struct Sender {
     summary_dirty: bool,
     history: VecDeque<String>,
     history_bytes: usize,
+    /// Resume: the server's next step (its last `_step` + 1), once `RunResumeStatus` answered.
+    resume_next: Option<i64>,
+    /// Resume: `RunResumeStatus` answered (or not needed).
+    resume_known: bool,
+    /// Resume: added to every row's `_step` (fixed by the first row after the answer).
+    step_shift: Option<i64>,
+    /// Resume: rows decoded before the server's answer, and their size.
+    held_rows: Vec<Json>,
+    held_bytes: usize,
     history_offset: usize,
     uploaded: Vec<String>,
     files: VecDeque<String>,
@@ -177,6 +186,11 @@ impl Sender {
             summary_dirty: false,
             history: VecDeque::new(),
             history_bytes: 0,
+            resume_next: None,
+            resume_known: false,
+            step_shift: None,
+            held_rows: Vec::new(),
+            held_bytes: 0,
             history_offset: 0,
             uploaded: Vec::new(),
             files: VecDeque::new(),
@@ -230,7 +244,8 @@ impl Sender {
 
     /// True while the uploader should stop reading the log (memory bound).
     pub fn backpressured(&self) -> bool {
-        self.history_bytes >= MAX_PENDING_BYTES || self.files.len() >= MAX_PENDING_FILES
+        self.history_bytes + self.held_bytes >= MAX_PENDING_BYTES
+            || self.files.len() >= MAX_PENDING_FILES
     }
 
     pub fn exited(&self) -> bool {
@@ -265,12 +280,18 @@ impl Sender {
             Rec::History(_) if self.skip_history > 0 => self.skip_history -= 1,
             Rec::History(items) => {
                 let mut row = Json::Object(Vec::new());
+                let mut size = 0;
                 for it in &items {
+                    size += it.value_json.len() + 8;
                     set_path(&mut row, &it.path, parse_value(&it.value_json));
                 }
-                let line = core_json(&row);
-                self.history_bytes += line.len();
-                self.history.push_back(line);
+                if self.settings.resume != Resume::Never && !self.resume_known {
+                    // The step sequence continues the server's: wait for RunResumeStatus.
+                    self.held_bytes += size;
+                    self.held_rows.push(row);
+                } else {
+                    self.push_row(row);
+                }
             }
             Rec::Summary { update, remove } => {
                 for it in &update {
@@ -397,8 +418,66 @@ impl Sender {
         Ok(())
     }
 
-    /// `RunResumeStatus`: continue history at the server's line count, keep its summary
-    /// and the config keys this run does not set.
+    /// Queues one history line; on a resumed run, `_step` continues after the server's last
+    /// step (as wandb-core's starting step). Logging never waits for the server, so the log
+    /// holds this run's own steps (0, 1, …); the shift is fixed by the first row sent: rows
+    /// from `next - first` on, or unchanged when the run already logs steps >= the server's
+    /// next one (explicit steps continuing a checkpoint).
+    fn push_row(&mut self, mut row: Json) {
+        if let Some(next) = self.resume_next {
+            let step = row.get("_step").and_then(Json::as_i64);
+            let shift = *self
+                .step_shift
+                .get_or_insert_with(|| (next - step.unwrap_or(0)).max(0));
+            if let (Some(st), true) = (step, shift > 0) {
+                set_path(&mut row, &["_step".to_string()], Json::Int(st + shift));
+            }
+        }
+        let line = core_json(&row);
+        self.history_bytes += line.len();
+        self.history.push_back(line);
+    }
+
+    /// The summary as sent/uploaded (`_step` shifted as the rows on a resumed run).
+    fn summary_text(&self) -> String {
+        match self.step_shift {
+            Some(shift) if shift > 0 => {
+                let mut sm = self.summary.clone();
+                if let Some(st) = sm.get("_step").and_then(Json::as_i64) {
+                    set_path(&mut sm, &["_step".to_string()], Json::Int(st + shift));
+                }
+                core_json(&sm)
+            }
+            _ => core_json(&self.summary),
+        }
+    }
+
+    /// The server's last `_step` of a run: the last `historyTail` line's, else the summary's
+    /// (openwandb reports no history tail and `historyLineCount` 0).
+    fn last_server_step(bucket: &Json) -> Option<i64> {
+        let step_of = |text: &str| match Json::parse(text) {
+            Ok(v) => v.get("_step").and_then(Json::as_i64),
+            Err(_) => None,
+        };
+        let from_tail = bucket
+            .get("historyTail")
+            .and_then(Json::as_str)
+            .and_then(|t| match Json::parse(t) {
+                Ok(Json::Array(lines)) => lines.last().and_then(Json::as_str).and_then(step_of),
+                _ => None,
+            });
+        let from_summary = bucket
+            .get("summaryMetrics")
+            .and_then(Json::as_str)
+            .and_then(step_of);
+        match (from_tail, from_summary) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// `RunResumeStatus`: continue history at the server's line count and step, keep its
+    /// summary and the config keys this run does not set.
     fn resume(&mut self) -> Result<()> {
         let run = self.run.clone().unwrap_or_default();
         let vars = Json::object([
@@ -420,12 +499,14 @@ impl Sender {
             ))),
             (None, _) => Ok(()),
             (Some(b), _) => {
+                self.resume_next = Self::last_server_step(b).map(|s| s + 1);
                 if let Some(n) = b.get("historyLineCount").and_then(Json::as_i64) {
                     self.history_offset = n.max(0) as usize;
                 }
                 if let Some(text) = b.get("summaryMetrics").and_then(Json::as_str) {
                     if let Ok(Json::Object(old)) = Json::parse(text) {
-                        for (k, v) in old {
+                        // `_step` is this run's (shifted when sent), never the server's.
+                        for (k, v) in old.into_iter().filter(|(k, _)| k != "_step") {
                             if !matches!(&self.summary, Json::Object(m) if m.iter().any(|(mk, _)| *mk == k))
                             {
                                 set_path(&mut self.summary, &[k], v);
@@ -456,6 +537,11 @@ impl Sender {
         if self.settings.resume != Resume::Never {
             self.resume()?;
         }
+        self.resume_known = true;
+        for row in std::mem::take(&mut self.held_rows) {
+            self.push_row(row);
+        }
+        self.held_bytes = 0;
         self.upsert(true)?;
         // As wandb-core, after the first upsert. The answer only tunes optional protocol
         // features (none used here); an error is not fatal.
@@ -618,10 +704,7 @@ impl Sender {
                 SUMMARY_FILE.to_string(),
                 Json::object([
                     ("offset", Json::Int(0)),
-                    (
-                        "content",
-                        Json::Array(vec![Json::str(core_json(&self.summary))]),
-                    ),
+                    ("content", Json::Array(vec![Json::str(self.summary_text())])),
                 ]),
             ));
         }
@@ -722,7 +805,7 @@ impl Sender {
         let code = self.exit.unwrap_or(0);
         self.pump(false)?;
         if !self.queued.contains(SUMMARY_FILE) {
-            self.write_file(SUMMARY_FILE, core_json(&self.summary).as_bytes())?;
+            self.write_file(SUMMARY_FILE, self.summary_text().as_bytes())?;
             self.queue_file(SUMMARY_FILE.into());
         }
         if self.config_dirty {
@@ -1085,6 +1168,57 @@ mod tests {
             },
         ]));
         assert_eq!(s.history[0], "{\"a\":{\"b\":1},\"_step\":0,\"x\":NaN}");
+    }
+
+    fn step_row(step: i64) -> Rec {
+        Rec::History(vec![Item {
+            path: vec!["_step".into()],
+            value_json: step.to_string(),
+        }])
+    }
+
+    #[test]
+    fn resume_continues_the_server_steps() {
+        let bucket = Json::parse(
+            r#"{"historyTail":"[\"{\\\"_step\\\":28}\",\"{\\\"_step\\\":29}\"]","summaryMetrics":"{\"_step\":7}"}"#,
+        )
+        .unwrap();
+        assert_eq!(Sender::last_server_step(&bucket), Some(29));
+        let only_summary =
+            Json::parse(r#"{"historyTail":null,"summaryMetrics":"{\"_step\":7}"}"#).unwrap();
+        assert_eq!(Sender::last_server_step(&only_summary), Some(7));
+        assert_eq!(Sender::last_server_step(&Json::parse("{}").unwrap()), None);
+
+        let settings = |r| Settings {
+            base_url: "http://127.0.0.1:9".into(),
+            api_key: "k".into(),
+            resume: r,
+            transmit_interval: std::time::Duration::from_secs(15),
+            heartbeat: std::time::Duration::from_secs(30),
+            retry_min: std::time::Duration::from_millis(1),
+            retry_max: std::time::Duration::from_millis(2),
+        };
+        let dir = std::env::temp_dir();
+        // auto steps 0, 1 after a server run ending at step 29: 30, 31 (held until the answer)
+        let mut s = Sender::new(settings(Resume::Allow), &dir, Ctl::new()).unwrap();
+        s.handle(step_row(0));
+        assert!(s.history.is_empty() && s.held_rows.len() == 1);
+        s.resume_next = Some(30);
+        s.resume_known = true;
+        for row in std::mem::take(&mut s.held_rows) {
+            s.push_row(row);
+        }
+        s.handle(step_row(1));
+        assert_eq!(
+            Vec::from(s.history.clone()),
+            ["{\"_step\":30}", "{\"_step\":31}"]
+        );
+        // explicit steps already past the server's: unchanged
+        let mut s = Sender::new(settings(Resume::Allow), &dir, Ctl::new()).unwrap();
+        s.resume_next = Some(30);
+        s.resume_known = true;
+        s.handle(step_row(40));
+        assert_eq!(Vec::from(s.history.clone()), ["{\"_step\":40}"]);
     }
 
     #[test]

@@ -139,7 +139,9 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
         }
     })();
     if let Err(e) = result {
-        if !gave_up(&e) {
+        // A give-up names the last failure (e.g. a TLS certificate error): keep it so the
+        // finish/sync message says why the upload is incomplete.
+        if !gave_up(&e) || !sender.complete {
             errors.push(e.message.clone());
         }
     }

@@ -22,6 +22,18 @@ test venv (wandb 0.31.0 + openwandb 0.5.25).
                                                       file exactly once, p99 wb_run_log, RSS
   check_online.py disabled   ONLINE_WRITER            1M wb_run_log with an image: < 1 µs,
                                                       nothing written
+  check_online.py bindings   CPP_RUN GO_RUN           a short online run through the C++ wrapper
+                                                      and the Go package: server rows, config,
+                                                      name, state, image bytes
+  check_online.py resume     ONLINE_WRITER            resume=allow then must on an existing run:
+                                                      server rows continue the step sequence,
+                                                      summary and config merged; must on a
+                                                      missing run fails
+  check_online.py tls        ONLINE_WRITER            a TLS-terminating proxy (throwaway CA from
+                                                      openssl): SSL_CERT_FILE / REQUESTS_CA_BUNDLE
+                                                      trust it, no CA fails with a certificate
+                                                      error; HTTPS_PROXY / HTTP_PROXY through a
+                                                      forward proxy, NO_PROXY bypasses it
 
 Every check asserts on what the server stored (REST API and file GETs).
 """
@@ -35,7 +47,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 import urllib.request
 
 BIN = os.path.dirname(sys.executable)
@@ -451,6 +465,307 @@ def cmd_disabled(online_writer):
     done("disabled")
 
 
+class ForwardProxy:
+    """A loopback forward proxy: CONNECT host:port (tunnel) and absolute-form requests
+    (`GET http://host:port/path`, rewritten to origin-form). Records (method, target)."""
+
+    def __init__(self):
+        self.seen = []
+        self.lock = threading.Lock()
+
+    def start(self):
+        import socketserver
+        fp = self
+
+        def relay(a, b):
+            try:
+                while True:
+                    d = a.recv(65536)
+                    if not d:
+                        break
+                    b.sendall(d)
+            except OSError:
+                pass
+            finally:
+                for x in (a, b):
+                    try:
+                        x.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        class H(socketserver.BaseRequestHandler):
+            def handle(self):
+                c = self.request
+                head = b""
+                while b"\r\n\r\n" not in head and len(head) < 65536:
+                    d = c.recv(4096)
+                    if not d:
+                        return
+                    head += d
+                line, _, rest = head.partition(b"\r\n")
+                method, target, ver = line.decode().split(" ", 2)
+                with fp.lock:
+                    fp.seen.append((method, target))
+                if method == "CONNECT":
+                    host, port = target.rsplit(":", 1)
+                    up = socket.create_connection((host, int(port)), timeout=60)
+                    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    extra = head.split(b"\r\n\r\n", 1)[1]
+                    if extra:
+                        up.sendall(extra)
+                else:
+                    u = urllib.parse.urlsplit(target)
+                    up = socket.create_connection((u.hostname, u.port or 80), timeout=60)
+                    path = (u.path or "/") + ("?" + u.query if u.query else "")
+                    up.sendall(f"{method} {path} {ver}\r\n".encode() + rest)
+                t = threading.Thread(target=relay, args=(up, c), daemon=True)
+                t.start()
+                relay(c, up)
+                t.join(120)
+                up.close()
+
+        class S(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = S(("127.0.0.1", 0), H)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_certs(d):
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl CLI)."""
+    def ossl(*a):
+        subprocess.run(["openssl", *a], check=True, capture_output=True, cwd=d, timeout=60)
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+         "-subj", "/CN=wbm test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    open(os.path.join(d, "ext.cnf"), "w").write(
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    ossl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+         "-days", "2", "-extfile", "ext.cnf")
+    return os.path.join(d, "ca.pem"), os.path.join(d, "server.pem"), os.path.join(d, "server.key")
+
+
+def cmd_tls(online_writer):
+    work = tempfile.mkdtemp(prefix="wbm-tls-")
+    s = Server(work, "server")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from proxy import Proxy
+    clean = {k: v for k, v in os.environ.items()
+             if k.upper() not in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")}
+    px = fwd = None
+    try:
+        ca, cert, key = make_certs(work)
+        s.start()
+        px = Proxy(s.port, tls=(cert, key)).start()
+        https = f"https://127.0.0.1:{px.port}"
+
+        def online(tag, base, n=40, **extra):
+            env = s.env(WANDB_MODE="online", WANDB_BASE_URL=base, WBM_FINISH_TIMEOUT_MS="60000")
+            env = {k: v for k, v in env.items() if k in clean or k.startswith("WANDB_") or k.startswith("WBM_")}
+            env.update(extra)
+            p = subprocess.run([online_writer, "rows", os.path.join(work, tag), str(n), "10"], env=env,
+                               capture_output=True, text=True, timeout=300)
+            if not check(p.returncode == 0, f"{tag}: writer: {p.stderr[-500:]}"):
+                return None, None
+            return json.loads(p.stdout.strip().splitlines()[-1]), p.stderr
+
+        def uploaded(tag, res, n=40):
+            rid = run_id_of(res["dir"])
+            run = run_info(s, rid)
+            rows = s.history(run) if run else []
+            check(res["finish"] == "WB_OK", f"{tag}: finish {res['finish']}: {res['message'][:300]}")
+            check([r.get("_step") for r in rows] == list(range(n)) and [r.get("i") for r in rows] == [float(i) for i in range(n)],
+                  f"{tag}: server rows {len(rows)}")
+            imgs = [r["img"]["path"] for r in rows if "img" in r]
+            ok = [p for p in imgs if s.file(run, p)[1] == open(os.path.join(res["dir"], "files", p), "rb").read()]
+            check(len(imgs) == n // 10 and len(ok) == len(imgs), f"{tag}: images {len(ok)}/{len(imgs)} byte-equal on the server")
+            check(run is not None and run["state"] == "finished", f"{tag}: state {run and run['state']}")
+            return len(rows), len(ok)
+
+        # 1. HTTPS through the TLS proxy, trusting the throwaway CA by either variable
+        for var in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+            n0 = len(px.records)
+            res, _ = online(var.lower(), https, **{var: ca})
+            if res:
+                nr, ni = uploaded(var, res)
+                check(len(px.records) - n0 > 5, f"{var}: the TLS proxy forwarded {len(px.records) - n0} requests")
+                print(f"  {var}: {nr} rows and {ni} images over HTTPS ({len(px.records) - n0} requests through the TLS proxy)")
+        # 2. no CA: certificate error, the log is still written
+        e0 = px.tls_errors
+        t0 = time.time()
+        res, err = online("noca", https, WBM_FINISH_TIMEOUT_MS="5000", WANDB_SILENT="false")
+        check("certificate" in (err or "").lower() or "unknownissuer" in (err or "").lower(), f"no CA: no certificate warning on stderr: {(err or '')[-300:]}")
+        if res:
+            msg = res["message"].lower()
+            check(res["finish"] == "WB_ERR_IO" and ("certificate" in msg or "unknownissuer" in msg),
+                  f"no CA: finish {res['finish']}: {res['message'][:300]}")
+            log = os.path.join(res["dir"], f"run-{run_id_of(res['dir'])}.wandb")
+            check(os.path.exists(log) and os.path.getsize(log) > 1000, "no CA: the .wandb log was not written")
+            check(run_info(s, run_id_of(res["dir"])) is None, "no CA: the run reached the server")
+            check(px.tls_errors > e0, "no CA: the proxy saw no failed handshake")
+            print(f"  no CA: finish {res['finish']} after {time.time() - t0:.1f} s: ...{res['message'][-200:]!r}; log {os.path.getsize(log)} bytes")
+        # 3. HTTPS_PROXY (CONNECT) to the TLS proxy; HTTP_PROXY to the plain server
+        fwd = ForwardProxy().start()
+        purl = f"http://127.0.0.1:{fwd.port}"
+        res, _ = online("httpsproxy", https, SSL_CERT_FILE=ca, HTTPS_PROXY=purl)
+        if res:
+            uploaded("HTTPS_PROXY", res)
+            conn = [t for m, t in fwd.seen if m == "CONNECT"]
+            check(conn and all(t == f"127.0.0.1:{px.port}" for t in conn), f"HTTPS_PROXY: forward proxy saw {fwd.seen[:5]}")
+            print(f"  HTTPS_PROXY: {len(conn)} CONNECT tunnels to 127.0.0.1:{px.port}")
+        fwd.seen.clear()
+        res, _ = online("httpproxy", s.base, HTTP_PROXY=purl)
+        if res:
+            uploaded("HTTP_PROXY", res)
+            check(fwd.seen and all(t.startswith(f"127.0.0.1:{s.port}") or t.startswith(f"{s.base}/") for _, t in fwd.seen),
+                  f"HTTP_PROXY: forward proxy saw {fwd.seen[:5]}")
+            print(f"  HTTP_PROXY: {len(fwd.seen)} proxied connections/requests ({sorted(set(m for m, _ in fwd.seen))})")
+        # the proxy variable of the other scheme is not used (as Python's requests)
+        fwd.seen.clear()
+        res, _ = online("otherscheme", s.base, HTTPS_PROXY=purl)
+        if res:
+            uploaded("HTTPS_PROXY with an http URL", res)
+            check(not fwd.seen, f"HTTPS_PROXY was used for an http:// server: {fwd.seen[:3]}")
+        # NO_PROXY=127.0.0.1 bypasses it
+        fwd.seen.clear()
+        res, _ = online("noproxy", https, SSL_CERT_FILE=ca, HTTPS_PROXY=purl, HTTP_PROXY=purl, NO_PROXY="127.0.0.1")
+        if res:
+            uploaded("NO_PROXY", res)
+            check(not fwd.seen, f"NO_PROXY: the forward proxy still saw {fwd.seen[:3]}")
+            print("  NO_PROXY=127.0.0.1: no request through the forward proxy; rows arrived")
+    finally:
+        if fwd:
+            fwd.stop()
+        if px:
+            px.stop()
+        s.stop()
+    if not FAILS:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("  kept", work)
+    done("tls")
+
+
+def cmd_bindings(cpp_run, go_run):
+    work = tempfile.mkdtemp(prefix="wbm-bindings-")
+    s = Server(work, "server")
+    n = 25
+    try:
+        s.start()
+        for lang, prog in (("cpp", cpp_run), ("go", go_run)):
+            p = subprocess.run([prog, os.path.join(work, lang), str(n)], env=s.env(), capture_output=True, text=True, timeout=300)
+            if not check(p.returncode == 0, f"{lang}: {p.stderr[-500:]}"):
+                continue
+            d = writer_dir(p.stdout)
+            check(os.path.basename(d).startswith("run-"), f"{lang}: {d} is not an online run dir")
+            rid = run_id_of(d)
+            run = run_info(s, rid)
+            if not check(run is not None, f"{lang}: run {rid} not on the server"):
+                continue
+            rows = s.history(run)
+            check([r.get("_step") for r in rows] == list(range(n)), f"{lang}: steps {[r.get('_step') for r in rows][:30]}")
+            check([r.get("i") for r in rows] == [float(i) for i in range(n)] and
+                  all(abs(r.get("loss", 0) - 1 / (i + 1)) < 1e-12 for i, r in enumerate(rows)), f"{lang}: row values")
+            cfg, _ = config_of(run)
+            cfg = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in cfg.items()}
+            check(cfg == {"binding": lang}, f"{lang}: config {cfg}")
+            check(run.get("display_name") == f"{lang}-online" and run["state"] == "finished" and run["project"] == "wbm-online",
+                  f"{lang}: name {run.get('display_name')} state {run['state']} project {run['project']}")
+            imgs = [r["img"]["path"] for r in rows if "img" in r]
+            same_bytes = [f for f in imgs if s.file(run, f)[1] == open(os.path.join(d, "files", f), "rb").read()]
+            check(len(imgs) == 3 and len(same_bytes) == 3 and all(f.endswith(".png") for f in imgs),
+                  f"{lang}: images {imgs}, {len(same_bytes)} byte-equal on the server")
+            print(f"  {lang}: {len(rows)} rows, config, name, state, {len(same_bytes)} PNGs byte-equal on the server")
+    finally:
+        s.stop()
+    if not FAILS:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("  kept", work)
+    done("bindings")
+
+
+def cmd_resume(online_writer):
+    work = tempfile.mkdtemp(prefix="wbm-resume-")
+    s = Server(work, "server")
+    rid = "wbmresume01"
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from proxy import Proxy
+    px = None
+    try:
+        s.start()
+        # openwandb reports no history line count/tail: the proxy fills them in from the
+        # history it stored, as a W&B server reports them (see Proxy.shim_resume)
+        px = Proxy(s.port, resume_shim=True).start()
+
+        def run(tag, n, resume, cfg, key, run_id=rid):
+            env = s.env(WANDB_MODE="online", WANDB_BASE_URL=f"http://127.0.0.1:{px.port}", WANDB_RUN_ID=run_id, WBM_CONFIG_JSON=cfg, WBM_SUMMARY_KEY=key,
+                        WBM_FINISH_TIMEOUT_MS="60000")
+            if resume:
+                env["WANDB_RESUME"] = resume
+            p = subprocess.run([online_writer, "rows", os.path.join(work, tag), str(n), "10"], env=env,
+                               capture_output=True, text=True, timeout=300)
+            check(p.returncode == 0, f"{tag}: writer: {p.stderr[-500:]}")
+            return json.loads(p.stdout.strip().splitlines()[-1])
+
+        r1 = run("first", 30, None, '{"lr":0.01,"first":1}', "best1")
+        r2 = run("allow", 20, "allow", '{"lr":0.02,"second":2}', "best2")
+        r3 = run("must", 10, "must", '{"third":3}', "best3")
+        for tag, r in (("first", r1), ("allow", r2), ("must", r3)):
+            check(r["finish"] == "WB_OK", f"{tag}: finish {r['finish']}: {r['message'][:300]}")
+        run_ = run_info(s, rid)
+        rows = s.history(run_) if run_ else []
+        steps = [r.get("_step") for r in rows]
+        check(steps == list(range(60)), f"server steps after resume: {steps}")
+        iv = [r.get("i") for r in rows]
+        check(iv == [float(i) for i in list(range(30)) + list(range(20)) + list(range(10))], f"row values: {iv}")
+        cfg, _ = config_of(run_) if run_ else ({}, None)
+        cfg = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in cfg.items()}
+        check(cfg == {"lr": 0.02, "first": 1, "second": 2, "third": 3}, f"config after resume: {cfg}")
+        sm = json.loads(run_.get("summary_json") or "{}") if run_ else {}
+        check(all(sm.get(k) == 0.5 for k in ("best1", "best2", "best3")) and sm.get("i") == 9,
+              f"summary after resume: { {k: v for k, v in sm.items() if not isinstance(v, dict)} }")
+        st, body = s.file(run_, "wandb-summary.json") if run_ else (0, b"{}")
+        fs = json.loads(body) if st == 200 else {}
+        check(fs.get("_step") == 59 and all(fs.get(k) == 0.5 for k in ("best1", "best2", "best3")), f"wandb-summary.json after resume: _step {fs.get('_step')}, keys {sorted(fs)}")
+        sm["_step"] = fs.get("_step")
+        check(run_ is not None and run_["state"] == "finished", "state")
+        check(px.shimmed == [(rid, 30), (rid, 50)], f"RunResumeStatus answers: {px.shimmed}")
+        # file_stream offsets: each run continues after the server's line count
+        starts, end, offs = [], None, []
+        for rec in px.records:
+            h = ((rec.get("json") or {}).get("files") or {}).get("wandb-history.jsonl") if rec["path"].endswith("/file_stream") and isinstance(rec.get("json"), dict) else None
+            if h:
+                offs.append(h["offset"])
+                if h["offset"] != end:
+                    starts.append(h["offset"])
+                end = h["offset"] + len(h["content"])
+        # one contiguous 0..60 sequence across the three runs (a resumed run restarting at 0
+        # would show as a second start)
+        check(starts == [0] and end == 60 and 30 in offs and 50 in offs, f"file_stream history offsets {offs}: restarts at {starts}, end {end}")
+        print(f"  resume: 30 + 20 (allow) + 10 (must) rows -> server steps 0..{steps[-1] if steps else None} in order; config {cfg}; summary _step {sm.get('_step')}, best1/2/3 kept; file_stream history offsets {offs} (contiguous to {end})")
+        r4 = run("missing", 5, "must", '{"x":1}', "b", run_id="wbmnosuchrun")
+        check(r4["finish"] != "WB_OK" and "must" in r4["message"], f"resume=must of a missing run: {r4['finish']} {r4['message'][:200]}")
+        check(run_info(s, "wbmnosuchrun") is None, "resume=must created the missing run")
+        print(f"  resume=must of a missing run: {r4['finish']}: ...{r4['message'][-120:]!r}")
+    finally:
+        if px:
+            px.stop()
+        s.stop()
+    if not FAILS:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("  kept", work)
+    done("resume")
+
+
 def graphql_ops(records):
     return [r["json"].get("operationName") for r in records
             if r["path"].startswith("/graphql") and isinstance(r.get("json"), dict)]
@@ -639,4 +954,4 @@ def cmd_faults(online_writer):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"endstate": cmd_endstate, "pysync": cmd_pysync, "kill": cmd_kill, "down": cmd_down,
-     "disabled": cmd_disabled, "traffic": cmd_traffic, "faults": cmd_faults}[cmd](*args)
+     "disabled": cmd_disabled, "tls": cmd_tls, "resume": cmd_resume, "bindings": cmd_bindings, "traffic": cmd_traffic, "faults": cmd_faults}[cmd](*args)

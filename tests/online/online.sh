@@ -17,6 +17,13 @@
 #   faults    the proxy injects resets, 500s, 429+Retry-After, a 10 s stall, and the server is
 #             restarted, during a 2000-step run with images: every row and file exactly once,
 #             in order; wb_run_log p99 < 5 ms; writer RSS bounded
+#   resume    resume=allow/must on an existing run: server steps continue, summary and config
+#             merged; must on a missing run fails
+#   tls       HTTPS via a TLS-terminating proxy with a throwaway CA (SSL_CERT_FILE,
+#             REQUESTS_CA_BUNDLE; none: certificate error), HTTPS_PROXY/HTTP_PROXY through a
+#             forward proxy, NO_PROXY bypass
+#   bindings  a short online run through the C++ wrapper and the Go package (server rows,
+#             config, name, state, image bytes)
 #   disabled  WB_MODE_DISABLED: 1M wb_run_log calls with an image < 1 µs each, nothing written
 # Usage: tests/online/online.sh [test …]   (default: all)
 set -uo pipefail
@@ -47,6 +54,18 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/ru
     -o "$bin/run_writer" "$lib" -lstdc++ -lpthread -ldl -lm || exit 1
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/online_writer.c \
     -o "$bin/online_writer" "$lib" -lstdc++ -lpthread -ldl -lm || exit 1
+c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/online/cpp/online_run.cpp \
+    -o "$bin/online_run_cpp" "$lib" -lpthread -ldl -lm || exit 1
+# Go: the package's pkg-config link mode, pointed at this debug build's static library.
+source "$here/scripts/lib-test-deps.sh"
+command -v go >/dev/null || wb_apt_install golang-go || exit 1
+command -v openssl >/dev/null || wb_apt_install openssl || exit 1
+command -v pkg-config >/dev/null || wb_apt_install pkg-config || exit 1
+mkdir -p "$bin/pkgconfig"
+printf 'Name: wandb_media\nDescription: wandb-media (online tests)\nVersion: 0\nCflags: -I%s/include\nLibs: %s -lstdc++ -lgcc_s -lutil -lrt -lpthread -lm -ldl\n' \
+    "$here" "$lib" >"$bin/pkgconfig/wandb_media.pc"
+(cd bindings/go && CGO_ENABLED=1 PKG_CONFIG_PATH="$bin/pkgconfig" go build -tags wandb_pkgconfig \
+    -o "$bin/online_run_go" ./cmd/online-run) || exit 1
 cli="$target/debug/wandb-media"
 
 work="$(mktemp -d /tmp/wbm-online-tests.XXXXXX)"
@@ -56,7 +75,7 @@ unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_R
 pyv="$venv/bin/python"
 check="$here/tests/online/check_online.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down disabled)
+[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings disabled)
 failed=()
 
 run_test() {  # name, command…
@@ -75,6 +94,9 @@ for t in "${tests[@]}"; do
     down) run_test down "$pyv" "$check" down "$bin/online_writer" ;;
     traffic) run_test traffic "$pyv" "$check" traffic "$bin/run_writer" "$here/tests/run/same_rows.py" ;;
     faults) run_test faults "$pyv" "$check" faults "$bin/online_writer" ;;
+    resume) run_test resume "$pyv" "$check" resume "$bin/online_writer" ;;
+    tls) run_test tls "$pyv" "$check" tls "$bin/online_writer" ;;
+    bindings) run_test bindings "$pyv" "$check" bindings "$bin/online_run_cpp" "$bin/online_run_go" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac

@@ -10,6 +10,14 @@ correct client delivers every row exactly once): `faults` maps a request number 
 counting every request the proxy receives) to "reset" (TCP RST, no response), "500",
 "429" (with Retry-After: 1) or "stall" (10 s, then forwarded). While the upstream server is
 down (a restart), requests get 502 without being forwarded.
+
+`tls=(cert, key)` makes it TLS-terminating (HTTPS to the client, plain HTTP upstream, with
+X-Forwarded-Proto/Host so the server's upload URLs point back at https://<proxy>). The TLS
+handshake runs in the handler thread, so a client that rejects the certificate only ends
+its own connection; `tls_errors` counts those failed handshakes.
+
+As a program (`proxy.py UPSTREAM_PORT [--tls CERT KEY]`) it prints its port and serves until
+killed.
 """
 import hashlib
 import http.client
@@ -24,7 +32,11 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrad
 
 
 class Proxy:
-    def __init__(self, upstream_port, faults=None, stall_seconds=10.0):
+    def __init__(self, upstream_port, faults=None, stall_seconds=10.0, tls=None, resume_shim=False):
+        self.tls = tls
+        self.resume_shim = resume_shim
+        self.shimmed = []
+        self.tls_errors = 0
         self.upstream_port = upstream_port
         self.faults = dict(faults or {})
         self.stall_seconds = stall_seconds
@@ -42,6 +54,16 @@ class Proxy:
 
             def log_message(self, *a):
                 pass
+
+            def setup(self):
+                if proxy.tls:
+                    try:
+                        self.request.do_handshake()
+                    except (OSError, ValueError):
+                        with proxy.lock:
+                            proxy.tls_errors += 1
+                        raise
+                super().setup()
 
             def handle_any(self):
                 n = int(self.headers.get("Content-Length") or 0)
@@ -71,6 +93,9 @@ class Proxy:
                 if fault == "stall":
                     time.sleep(proxy.stall_seconds)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "content-length"}
+                if proxy.tls:
+                    headers["X-Forwarded-Proto"] = "https"
+                    headers["X-Forwarded-Host"] = self.headers.get("Host", "")
                 try:
                     conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
                     conn.request(self.command, self.path, body=body, headers=headers)
@@ -88,6 +113,8 @@ class Proxy:
                 if (self.headers.get("Content-Encoding") or "").lower() == "gzip":
                     import gzip
                     body = gzip.decompress(body)
+                if proxy.resume_shim and status == 200 and self.path.startswith("/graphql"):
+                    data = proxy.shim_resume(body, data)
                 proxy.record(self.command, self.path, body, status)
                 self.send_response(status)
                 for k, v in rheaders:
@@ -105,9 +132,40 @@ class Proxy:
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls:
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
+
+    def shim_resume(self, req, resp):
+        """openwandb answers RunResumeStatus with historyLineCount 0, no historyTail and a
+        summary without `_`-keys. With resume_shim, fill in what a W&B server reports, from
+        the history openwandb stored: historyLineCount and historyTail (the last 10 lines)."""
+        try:
+            q = json.loads(req)
+            if q.get("operationName") != "RunResumeStatus":
+                return resp
+            r = json.loads(resp)
+            model = (r.get("data") or {}).get("model") or {}
+            bucket = model.get("bucket")
+            if not bucket:
+                return resp
+            conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
+            conn.request("GET", f"/files/{model['entity']['name']}/{model['name']}/{bucket['name']}/wandb-history.jsonl")
+            h = conn.getresponse()
+            text = h.read().decode() if h.status == 200 else ""
+            conn.close()
+            lines = [l for l in text.splitlines() if l.strip()]
+            bucket["historyLineCount"] = len(lines)
+            bucket["historyTail"] = json.dumps(lines[-10:])
+            self.shimmed.append((bucket["name"], len(lines)))
+            return json.dumps(r).encode()
+        except (ValueError, KeyError, TypeError, OSError):
+            return resp
 
     def record(self, method, path, body, status):
         rec = {"method": method, "path": path, "status": status, "t": time.time()}
@@ -126,3 +184,16 @@ class Proxy:
         if self.server:
             self.server.shutdown()
             self.server.server_close()
+
+
+if __name__ == "__main__":
+    import sys
+    args = sys.argv[1:]
+    tls = None
+    if "--tls" in args:
+        i = args.index("--tls")
+        tls = (args[i + 1], args[i + 2])
+        del args[i:i + 3]
+    p = Proxy(int(args[0]), tls=tls).start()
+    print(p.port, flush=True)
+    threading.Event().wait()

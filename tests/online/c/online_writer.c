@@ -4,7 +4,9 @@
  *   online_writer rows ROOT N [IMG]   logs N rows (scalars, and a 16x16 image every IMG
  *                                     rows, default 1) with the mode/server from the
  *                                     environment; prints one JSON line: run dir, finish
- *                                     status and message, wb_run_log latency p50/p99/max (µs)
+ *                                     status and message, wb_run_log latency p50/p99/max (µs);
+ *                                     WBM_CONFIG_JSON / WBM_SUMMARY_KEY replace the config and
+ *                                     the summary key ("best")
  *   online_writer disabled N          WB_MODE_DISABLED: N wb_run_log calls with an image
  *                                     each; prints ns per call and whether a wandb/ dir exists
  *   online_writer sync DIR            wb_run_sync(DIR) with the environment's server
@@ -67,7 +69,7 @@ static void set_f(wb_value *d, const char *k, double x) {
 static int rows(const char *root, long n, long every) {
     wb_run_options o = wb_run_options_default();
     o.project = "wbm-online";
-    o.config_json = "{\"lr\":0.01,\"rows\":1}";
+    o.config_json = getenv("WBM_CONFIG_JSON") ? getenv("WBM_CONFIG_JSON") : "{\"lr\":0.01,\"rows\":1}";
     const char *t = getenv("WBM_FINISH_TIMEOUT_MS");
     if (t) o.finish_timeout_ms = (uint64_t)strtoull(t, NULL, 10);
     wb_run *run = NULL;
@@ -91,7 +93,7 @@ static int rows(const char *root, long n, long every) {
     }
     wb_value *s = NULL;
     CHECK(wb_dict_new(&s, E));
-    set_f(s, "best", 0.5);
+    set_f(s, getenv("WBM_SUMMARY_KEY") ? getenv("WBM_SUMMARY_KEY") : "best", 0.5);
     CHECK(wb_run_summary_update(run, s, E));
     wb_value_free(s);
     char *dir = NULL;
