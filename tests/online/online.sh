@@ -17,6 +17,8 @@
 #   faults    the proxy injects resets, 500s, 429+Retry-After, a 10 s stall, and the server is
 #             restarted, during a 2000-step run with images: every row and file exactly once,
 #             in order; wb_run_log p99 < 5 ms; writer RSS bounded
+#   resume    WANDB_RESUME=must/allow continue a run with the same id; must of a missing run
+#             fails the upload (reported by finish) and creates nothing
 #   disabled  WB_MODE_DISABLED: 1M wb_run_log calls with an image < 1 µs each, nothing written
 # Usage: tests/online/online.sh [test …]   (default: all)
 set -uo pipefail
@@ -56,7 +58,7 @@ unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_R
 pyv="$venv/bin/python"
 check="$here/tests/online/check_online.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down disabled)
+[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume disabled)
 failed=()
 
 run_test() {  # name, command…
@@ -74,6 +76,7 @@ for t in "${tests[@]}"; do
     kill) run_test kill "$pyv" "$check" kill "$bin/online_writer" "$cli" ;;
     down) run_test down "$pyv" "$check" down "$bin/online_writer" ;;
     traffic) run_test traffic "$pyv" "$check" traffic "$bin/run_writer" "$here/tests/run/same_rows.py" ;;
+    resume) run_test resume "$pyv" "$check" resume "$bin/online_writer" ;;
     faults) run_test faults "$pyv" "$check" faults "$bin/online_writer" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
