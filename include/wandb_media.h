@@ -1490,7 +1490,7 @@ struct wb_run_options wb_run_options_default(void);
  * Opens a new run under `<root_dir>/wandb/` (created if needed):
  * `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb` (online
  * mode: `run-<YYYYMMDD>_<HHMMSS>-<id>/`), with `<root_dir>/wandb/latest-run` pointing at
- * it. `root_dir` NULL = `WANDB_DIR`, else the current directory.
+ * it. `root_dir` NULL = `WANDB_DIR` (NULL without `WANDB_DIR` is `WB_ERR_NULL_ARGUMENT`).
  *
  * Settings: an explicit option wins; an unset option (NULL string, `WB_MODE_AUTO`, …) is
  * taken from the environment as the SDK reads it — `WANDB_MODE`, `WANDB_API_KEY` (then

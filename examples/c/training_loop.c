@@ -2,12 +2,16 @@
  *
  *   training_loop OUT_DIR
  *
- * Writes an offline run to OUT_DIR/wandb/offline-run-…/ (upload it with `wandb sync`):
+ * Writes an offline run to OUT_DIR/wandb/offline-run-…/ (upload it with `wandb sync` or
+ * `wandb-media sync`); when WANDB_API_KEY is set (and WANDB_MODE is not offline) the run is
+ * online instead: OUT_DIR/wandb/run-…/, uploaded live to WANDB_BASE_URL (default
+ * https://api.wandb.ai), honouring WANDB_PROJECT, WANDB_ENTITY, …:
  * per step a loss, an image and a histogram of weights. Each row's JSON is also printed
  * (`step N: {...}`), exactly as the SDK writes it to the run's history. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wandb_media.h"
 
@@ -24,7 +28,7 @@ int main(int argc, char **argv) {
     wb_error err;
 
     wb_run_options opts = wb_run_options_default();
-    opts.project = "wandb-media-demo";
+    opts.project = getenv("WANDB_PROJECT") ? NULL : "wandb-media-demo"; /* env wins here */
     opts.config_json = "{\"lr\":0.001,\"optimizer\":\"sgd\"}";
     wb_run *run = NULL;
     CHECK(wb_run_open(out, &opts, &run, &err));
@@ -74,10 +78,13 @@ int main(int argc, char **argv) {
     char *path = NULL;
     CHECK(wb_run_dir_path(run, &path, &err));
     CHECK(wb_run_finish(run, 0, &err));
-    printf("offline run written to %s\n"
-           "  inspect it:  wandb leet inspect --summary %s\n"
-           "  upload it:   wandb sync %s\n",
-           path, path, path);
+    if (strstr(path, "/offline-run-") == NULL)
+        printf("online run uploaded (log kept in %s)\n", path);
+    else
+        printf("offline run written to %s\n"
+               "  inspect it:  wandb leet inspect --summary %s\n"
+               "  upload it:   wandb sync %s   (or: wandb-media sync %s)\n",
+               path, path, path, path);
     wb_string_free(path);
     wb_string_free(files);
     wb_run_dir_free(dir);

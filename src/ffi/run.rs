@@ -288,13 +288,18 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
     Ok(o)
 }
 
-/// `root_dir` NULL: `WANDB_DIR`, else the current directory (as the SDK).
+/// `root_dir` NULL: `WANDB_DIR` (as the SDK's `dir=` default); NULL without it is an error.
 unsafe fn root_arg(root_dir: *const c_char) -> Result<String> {
     if root_dir.is_null() {
-        return Ok(std::env::var("WANDB_DIR")
+        return std::env::var("WANDB_DIR")
             .ok()
             .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| ".".into()));
+            .ok_or_else(|| {
+                Error::new(
+                    crate::error::ErrorKind::NullArgument,
+                    "root_dir is NULL and WANDB_DIR is not set",
+                )
+            });
     }
     Ok(unsafe { utf8_arg(root_dir, "root_dir") }?.to_string())
 }
@@ -302,7 +307,7 @@ unsafe fn root_arg(root_dir: *const c_char) -> Result<String> {
 /// Opens a new run under `<root_dir>/wandb/` (created if needed):
 /// `offline-run-<YYYYMMDD>_<HHMMSS>-<id>/{files,logs,tmp}/` and `run-<id>.wandb` (online
 /// mode: `run-<YYYYMMDD>_<HHMMSS>-<id>/`), with `<root_dir>/wandb/latest-run` pointing at
-/// it. `root_dir` NULL = `WANDB_DIR`, else the current directory.
+/// it. `root_dir` NULL = `WANDB_DIR` (NULL without `WANDB_DIR` is `WB_ERR_NULL_ARGUMENT`).
 ///
 /// Settings: an explicit option wins; an unset option (NULL string, `WB_MODE_AUTO`, …) is
 /// taken from the environment as the SDK reads it — `WANDB_MODE`, `WANDB_API_KEY` (then

@@ -951,7 +951,64 @@ def cmd_faults(online_writer):
     done("faults")
 
 
+SDK_BENCH = r"""
+import sys, time, json
+import numpy as np
+import wandb
+root, n, every = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+run = wandb.init(mode="online", dir=root, project="wbm-online", config={"lr": 0.01, "rows": 1})
+lat = []
+t_start = time.perf_counter()
+for i in range(n):
+    row = {"loss": 1.0 / (i + 1), "i": float(i)}
+    if every > 0 and i % every == 0:
+        px = ((np.arange(16 * 16 * 3) * 7 + i * 13) % 256).astype(np.uint8).reshape(16, 16, 3)
+        row["img"] = wandb.Image(px)
+    t0 = time.perf_counter()
+    run.log(row)
+    lat.append((time.perf_counter() - t0) * 1e6)
+t_log = time.perf_counter() - t_start
+t0 = time.perf_counter()
+run.finish()
+fin = (time.perf_counter() - t0) * 1e3
+lat.sort()
+print(json.dumps({"p50_us": lat[len(lat) // 2], "p99_us": lat[int(len(lat) * 0.99)], "log_s": t_log, "finish_ms": fin}))
+"""
+
+
+def cmd_bench(online_writer, n="2000", every="10"):
+    """Not a test: rows/s and wb_run_log latency online, ours vs the Python SDK, same rows,
+    same local server (images: a 16x16 RGB every `every` rows)."""
+    work = tempfile.mkdtemp(prefix="wbm-bench-")
+    s = Server(work, "server")
+    try:
+        s.start()
+        env = s.env(WANDB_MODE="online")
+        env.pop("WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL")
+        t0 = time.time()
+        q = subprocess.run([online_writer, "rows", os.path.join(work, "c"), n, every], env=env, capture_output=True, text=True, timeout=900)
+        ours_total = time.time() - t0
+        ours = json.loads(q.stdout.strip().splitlines()[-1])
+        script = os.path.join(work, "sdk_bench.py")
+        open(script, "w").write(SDK_BENCH)
+        t0 = time.time()
+        q = subprocess.run([sys.executable, script, os.path.join(work, "py"), n, every], env=env, capture_output=True, text=True, timeout=900, cwd=work)
+        sdk_total = time.time() - t0
+        if q.returncode != 0:
+            print(q.stderr[-1000:])
+        sdk = json.loads(q.stdout.strip().splitlines()[-1])
+        n = int(n)
+        ours_log_s = (ours_total * 1000 - ours["finish_ms"]) / 1000
+        print(f"| client | log rows/s | wb_run_log / run.log p50 | p99 | finish (upload drain) | total wall |")
+        print(f"|---|---|---|---|---|---|")
+        print(f"| wandb-media (C, online) | {n / ours_log_s:,.0f} | {ours['p50_us']:.1f} µs | {ours['p99_us']:.1f} µs | {ours['finish_ms'] / 1000:.1f} s | {ours_total:.1f} s |")
+        print(f"| wandb 0.31 SDK (Python, online) | {n / sdk['log_s']:,.0f} | {sdk['p50_us']:.1f} µs | {sdk['p99_us']:.1f} µs | {sdk['finish_ms'] / 1000:.1f} s | {sdk_total:.1f} s |")
+    finally:
+        s.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"endstate": cmd_endstate, "pysync": cmd_pysync, "kill": cmd_kill, "down": cmd_down,
-     "disabled": cmd_disabled, "tls": cmd_tls, "resume": cmd_resume, "bindings": cmd_bindings, "traffic": cmd_traffic, "faults": cmd_faults}[cmd](*args)
+     "disabled": cmd_disabled, "tls": cmd_tls, "resume": cmd_resume, "bindings": cmd_bindings, "traffic": cmd_traffic, "faults": cmd_faults, "bench": cmd_bench}[cmd](*args)
