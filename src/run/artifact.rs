@@ -393,14 +393,8 @@ impl Artifact {
     }
 }
 
-/// One staged manifest entry.
-#[derive(Debug, Clone)]
-pub struct Staged {
-    pub path: String,
-    pub digest: String,
-    pub size: u64,
-    pub local_path: String,
-}
+/// One staged manifest entry (the same entry as a `run_table` artifact's).
+pub type Staged = super::record::ArtifactEntry;
 
 /// An artifact ready for its record (files staged).
 #[derive(Debug, Clone)]
@@ -498,21 +492,7 @@ pub fn stage(a: &Artifact, aliases: &[String], staging_root: &Path) -> Result<Lo
 /// The `ArtifactRecord` of a logged artifact.
 pub fn record(run_id: &str, project: &str, entity: &str, a: &Logged) -> Msg {
     use proto::artifact as f;
-    let mut manifest = Msg::new();
-    manifest
-        .int(f::manifest::VERSION, 1)
-        .string(f::manifest::STORAGE_POLICY, "wandb-storage-policy-v1");
-    let mut policy = Msg::new();
-    policy.string(1, "storageLayout").string(2, "\"V2\"");
-    manifest.message(f::manifest::STORAGE_POLICY_CONFIG, &policy);
-    for e in &a.entries {
-        let mut em = Msg::new();
-        em.string(f::entry::PATH, &e.path)
-            .string(f::entry::DIGEST, &e.digest)
-            .int(f::entry::SIZE, e.size as i64)
-            .string(f::entry::LOCAL_PATH, &e.local_path);
-        manifest.message(f::manifest::CONTENTS, &em);
-    }
+    let manifest = super::record::manifest(&a.entries);
     let mut m = Msg::new();
     m.string(f::RUN_ID, run_id)
         .string(f::PROJECT, project)

@@ -382,8 +382,9 @@ pub struct TableArtifact {
     pub entries: Vec<ArtifactEntry>,
 }
 
-/// `ArtifactRecord` for a logged table (finalized immediately, alias `latest`).
-pub fn table_artifact(run_id: &str, project: &str, entity: &str, a: &TableArtifact) -> Msg {
+/// The `ArtifactManifest` message (version 1, storage policy v1 with layout V2) of an
+/// artifact's entries; shared by `run_table` and generic artifacts.
+pub fn manifest(entries: &[ArtifactEntry]) -> Msg {
     use proto::artifact as f;
     let mut manifest = Msg::new();
     manifest
@@ -392,7 +393,7 @@ pub fn table_artifact(run_id: &str, project: &str, entity: &str, a: &TableArtifa
     let mut policy = Msg::new();
     policy.string(1, "storageLayout").string(2, "\"V2\"");
     manifest.message(f::manifest::STORAGE_POLICY_CONFIG, &policy);
-    for e in &a.entries {
+    for e in entries {
         let mut em = Msg::new();
         em.string(f::entry::PATH, &e.path)
             .string(f::entry::DIGEST, &e.digest)
@@ -400,6 +401,13 @@ pub fn table_artifact(run_id: &str, project: &str, entity: &str, a: &TableArtifa
             .string(f::entry::LOCAL_PATH, &e.local_path);
         manifest.message(f::manifest::CONTENTS, &em);
     }
+    manifest
+}
+
+/// `ArtifactRecord` for a logged table (finalized immediately, alias `latest`).
+pub fn table_artifact(run_id: &str, project: &str, entity: &str, a: &TableArtifact) -> Msg {
+    use proto::artifact as f;
+    let manifest = manifest(&a.entries);
     let mut m = Msg::new();
     m.string(f::RUN_ID, run_id)
         .string(f::PROJECT, project)
