@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
+.PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
 
 all: build
 
@@ -40,10 +40,10 @@ deps-build:
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are
 # offline unless a suite (tests/online) points them at its own local server.
-test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples: export WANDB_MODE := offline
+test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist: export WANDB_MODE := offline
 
-test: lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
-	@echo "suites: 13 passed, 0 failed"
+test: lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings test-licenses test-dist
+	@echo "suites: 15 passed, 0 failed"
 
 lint: deps-build
 	$(CARGO) fmt --check
@@ -133,6 +133,26 @@ bench-detail: build
 	benches/video.sh
 	benches/run.sh
 
+# Prebuilt bundles into dist/ (README "Download a bundle"): for each target whose toolchain is
+# installed (host always; DIST_TARGETS="triple ..." to choose): wandb_media-V-T.{tar.gz,zip},
+# -debug.tar.gz, SHA256SUMS, and dist/go-module (the Go module a release publishes).
+DIST_TARGETS ?=
+deps-dist:
+	@command -v zip >/dev/null || (apt-get update -qq && apt-get install -y -qq zip)
+dist: deps-build deps-dist
+	packaging/dist.sh $(DIST_TARGETS)
+
+# The bundles consumed like a user would: FetchContent + find_package, pkg-config, Go without
+# Rust, symbol hygiene (only wb_* exported; system -lz -lpng alongside), version check.
+test-dist: dist
+	tests/dist/run.sh
+
+# Licence allow-list (deny.toml: no GPL/AGPL/NC in what ships).
+CARGO_DENY_VERSION := 0.20.2
+test-licenses:
+	@command -v cargo-deny >/dev/null || $(CARGO) install cargo-deny --locked --version $(CARGO_DENY_VERSION)
+	$(CARGO) deny check licenses
+
 clean:
 	$(CARGO) clean
-	rm -rf demo-run $(COMPAT_VENV)
+	rm -rf demo-run $(COMPAT_VENV) dist

@@ -59,6 +59,51 @@ namespace wb {
 /// The library's runtime version ("major.minor.patch").
 inline const char* version() noexcept { return wb_version(); }
 
+/// Whether a library of version `runtime` ("major.minor.patch", default: the loaded
+/// library's wb_version()) can serve code compiled against this header: the same major
+/// version and, while the major version is 0, the same minor version (0.x releases may
+/// change the C API/ABI).
+inline bool version_compatible(const char* runtime = wb_version()) noexcept {
+  unsigned long parts[2] = {0, 0};
+  const char* p = runtime;
+  for (int i = 0; i < 2; i++) {
+    if (p == nullptr || *p < '0' || *p > '9') return false;
+    while (*p >= '0' && *p <= '9') parts[i] = parts[i] * 10 + static_cast<unsigned long>(*p++ - '0');
+    if (i == 0 && *p++ != '.') return false;
+  }
+  if (parts[0] != WB_VERSION_MAJOR) return false;
+  return WB_VERSION_MAJOR != 0 || parts[1] == WB_VERSION_MINOR;
+}
+
+namespace detail {
+// Refuses to run against an incompatible library: checked once per program, before main
+// (an inline variable is initialised once across all translation units). Prints why and
+// aborts. Define WB_NO_VERSION_CHECK to skip it and call wb::version_compatible() yourself.
+inline bool check_version_at_startup() noexcept {
+  if (!version_compatible()) {
+    const char* v = wb_version();
+    std::fprintf(stderr,
+                 "wandb_media: incompatible library: this program was compiled against wandb_media.h %s but "
+                 "the loaded wandb_media library is %s (the major version, and for 0.x the minor version, "
+                 "must match). Rebuild against the header of the library you ship, or ship the library "
+                 "matching the header.\n",
+                 WB_VERSION_STRING, v ? v : "(unknown)");
+    std::abort();
+  }
+  return true;
+}
+#if !defined(WB_NO_VERSION_CHECK)
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wglobal-constructors"
+#endif
+inline const bool version_checked = check_version_at_startup();
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+#endif
+}  // namespace detail
+
 // ------------------------------------------------------------------------------------------
 // Errors and results
 // ------------------------------------------------------------------------------------------

@@ -777,6 +777,22 @@ TEST(Log, SwapHandlerWhileLogging) {
 
 TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }
 
+TEST(Version, Compatible) {
+  EXPECT_TRUE(wb::version_compatible());
+  EXPECT_TRUE(wb::detail::version_checked);
+  EXPECT_TRUE(wb::version_compatible(WB_VERSION_STRING));
+  char other[32];
+  std::snprintf(other, sizeof other, "%d.%d.99", WB_VERSION_MAJOR, WB_VERSION_MINOR);
+  EXPECT_TRUE(wb::version_compatible(other));  // any patch
+  std::snprintf(other, sizeof other, "%d.%d.0", WB_VERSION_MAJOR + 1, WB_VERSION_MINOR);
+  EXPECT_FALSE(wb::version_compatible(other));
+  std::snprintf(other, sizeof other, "%d.%d.0", WB_VERSION_MAJOR, WB_VERSION_MINOR + 1);
+  EXPECT_EQ(wb::version_compatible(other), WB_VERSION_MAJOR != 0);  // 0.x: minor must match
+  EXPECT_FALSE(wb::version_compatible(""));
+  EXPECT_FALSE(wb::version_compatible("x.y.z"));
+  EXPECT_FALSE(wb::version_compatible(nullptr));
+}
+
 }  // namespace
 
 TEST(Run, DefineMetricSaveArtifactAndStats) {
