@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
+.PHONY: test-floatcheck floatcheck-10m all build deps-build demo test test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
 
 all: build
 
@@ -42,8 +42,8 @@ deps-build:
 # offline unless a suite (tests/online) points them at its own local server.
 test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples: export WANDB_MODE := offline
 
-test: lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
-	@echo "suites: 13 passed, 0 failed"
+test: lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings test-floatcheck
+	@echo "suites: 14 passed, 0 failed"
 
 lint: deps-build
 	$(CARGO) fmt --check
@@ -124,6 +124,19 @@ test-video: build
 	tests/video/playback.sh
 
 # The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
+# The float formatter vs Python repr / pydantic-core / Go strconv, bit for bit:
+# 300k values in `make test`, 10M with `make floatcheck-10m`.
+FLOATCHECK_N ?= 300000
+test-floatcheck: $(COMPAT_VENV)/.ok
+	$(CARGO) build --release --quiet --bin wb-floatcheck
+	@mkdir -p target/floatcheck
+	cd tests/floatcheck && go build -o ../../target/floatcheck/gofmt check.go
+	target/release/wb-floatcheck $(FLOATCHECK_N) 1 $(COMPAT_VENV)/bin/python target/floatcheck/gofmt target/floatcheck
+	@rm -f target/floatcheck/values.bin
+
+floatcheck-10m:
+	$(MAKE) test-floatcheck FLOATCHECK_N=10000000
+
 bench: build
 	benches/table.sh
 
