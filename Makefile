@@ -123,7 +123,6 @@ install: build
 test-video: build
 	tests/video/playback.sh
 
-# The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
 # The float formatter vs Python repr / pydantic-core / Go strconv, bit for bit:
 # 300k values in `make test`, 10M with `make floatcheck-10m`.
 FLOATCHECK_N ?= 300000
@@ -137,6 +136,7 @@ test-floatcheck: $(COMPAT_VENV)/.ok
 floatcheck-10m:
 	$(MAKE) test-floatcheck FLOATCHECK_N=10000000
 
+# The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
 bench: build
 	benches/table.sh
 
