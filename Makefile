@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
+.PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
 
 all: build
 
@@ -42,8 +42,13 @@ deps-build:
 # offline unless a suite (tests/online) points them at its own local server.
 test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist: export WANDB_MODE := offline
 
-test: lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings test-licenses test-dist
-	@echo "suites: 15 passed, 0 failed"
+# One line per suite: `make test` runs them in this order and counts them.
+SUITES := lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
+SUITES += test-licenses test-dist
+SUITES += test-floatcheck
+
+test: $(SUITES)
+	@echo "suites: $(words $(SUITES)) passed, 0 failed"
 
 lint: deps-build
 	$(CARGO) fmt --check
@@ -122,6 +127,19 @@ install: build
 # Real browser playback of our MP4s (installs Debian's chromium if missing).
 test-video: build
 	tests/video/playback.sh
+
+# The float formatter vs Python repr / pydantic-core / Go strconv, bit for bit:
+# 300k values in `make test`, 10M with `make floatcheck-10m`.
+FLOATCHECK_N ?= 300000
+test-floatcheck: $(COMPAT_VENV)/.ok
+	$(CARGO) build --release --quiet --bin wb-floatcheck
+	@mkdir -p target/floatcheck
+	cd tests/floatcheck && go build -o ../../target/floatcheck/gofmt check.go
+	target/release/wb-floatcheck $(FLOATCHECK_N) 1 $(COMPAT_VENV)/bin/python target/floatcheck/gofmt target/floatcheck
+	@rm -f target/floatcheck/values.bin
+
+floatcheck-10m:
+	$(MAKE) test-floatcheck FLOATCHECK_N=10000000
 
 # The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
 bench: build

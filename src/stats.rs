@@ -605,83 +605,10 @@ fn hist_f16(x: &[half::f16], n: usize) -> Result<NpHistogram, String> {
     })
 }
 
-/// Python's `repr(float)` (what numpy scalars give in an f-string): shortest round-trip digits,
-/// positional when `x == 0` or `1e-4 <= |x| < 1e16`, otherwise scientific with an at least
-/// two-digit exponent (`1e+16`, `1.5e-05`).
+/// Python's `repr(float)` (what numpy scalars give in an f-string), from the crate's one
+/// float formatter.
 fn py_float_repr(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".to_string();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf" } else { "-inf" }.to_string();
-    }
-    // Shortest round-trip digit count from Rust, then the correctly rounded (ties-to-even)
-    // string of that length: Python picks the closest shortest string, rounding half-even
-    // (Rust's shortest formatter may pick the other candidate of an exact tie).
-    let shortest = format!("{x:e}");
-    let k = shortest
-        .split('e')
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| c.is_ascii_digit())
-        .count()
-        .max(1);
-    let rounded = format!("{:.*e}", k - 1, x);
-    let sci = if rounded.parse::<f64>().ok() == Some(x) {
-        rounded
-    } else {
-        shortest
-    };
-    let (neg, body) = match sci.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, sci.as_str()),
-    };
-    let (mant, exp) = body.split_once('e').unwrap_or((body, "0"));
-    let exp: i64 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    let ax = x.abs();
-    if ax == 0.0 || (1e-4..1e16).contains(&ax) {
-        let k = digits.len() as i64;
-        if exp >= 0 {
-            let int_len = exp + 1;
-            if k <= int_len {
-                out.push_str(&digits);
-                for _ in 0..(int_len - k) {
-                    out.push('0');
-                }
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len as usize]);
-                out.push('.');
-                out.push_str(&digits[int_len as usize..]);
-            }
-        } else {
-            out.push_str("0.");
-            for _ in 0..(-exp - 1) {
-                out.push('0');
-            }
-            out.push_str(&digits);
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let ae = exp.unsigned_abs();
-        if ae < 10 {
-            out.push('0');
-        }
-        out.push_str(&ae.to_string());
-    }
-    out
+    crate::json::py_float_repr(x)
 }
 
 /// `(npy_intp)f` on x86-64 (`cvttsd2si`/`cvttss2si`): truncation, NaN and out-of-range values

@@ -274,14 +274,15 @@ impl Video {
                 encode_gif(&refs, w as u32, h as u32, fps).map_err(encoder_error("gif"))?
             }
             _ => {
-                let mut enc =
-                    Mp4Encoder::new(w as u32, h as u32, fps).map_err(encoder_error("mp4"))?;
-                let mut frame = Vec::new();
-                for i in 0..geom.frames {
-                    tiled_frame(&v5, &geom, i, &mut frame);
-                    enc.push_frame(&frame).map_err(encoder_error("mp4"))?;
-                }
-                enc.finish().map_err(encoder_error("mp4"))?
+                // GOPs in parallel; same bytes as pushing frame by frame.
+                crate::encode::mp4::encode_mp4_frames(
+                    w as u32,
+                    h as u32,
+                    fps,
+                    geom.frames,
+                    |i, f| tiled_frame(&v5, &geom, i, f),
+                )
+                .map_err(encoder_error("mp4"))?
             }
         };
         Ok(Video {

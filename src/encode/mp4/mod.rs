@@ -55,6 +55,7 @@ enum Backend {
 /// OpenH264 encoder with its padded I420 frame buffer.
 struct H264 {
     enc: Encoder,
+    config: EncoderConfig,
     yuv: Yuv420,
 }
 
@@ -102,10 +103,23 @@ impl Mp4Encoder {
             ));
         }
         let index = self.sizes.len() as u64;
+        let gop = u64::from(gop_frames(self.fps));
         let nals = match &mut self.backend {
-            Backend::OpenH264(h) => h.encode(rgb, index, self.fps)?,
+            Backend::OpenH264(h) => {
+                // Every GOP comes from a fresh encoder (see `encode_mp4_frames`): the bytes do
+                // not depend on whether GOPs were encoded one after another or in parallel.
+                if index > 0 && index % gop == 0 {
+                    h.restart()?;
+                }
+                h.encode(rgb, index, self.fps)?
+            }
             Backend::Pcm(p) => p.encode(rgb)?,
         };
+        self.store(nals)
+    }
+
+    /// Appends one encoded frame (its NAL units) as the next sample.
+    fn store(&mut self, nals: Vec<Vec<u8>>) -> Result<(), String> {
         let start = self.data.len();
         let mut idr = false;
         let mut vcl = false;
@@ -178,9 +192,97 @@ impl Mp4Encoder {
 
 /// Encodes a whole clip at once.
 pub fn encode_mp4(frames: &[&[u8]], width: u32, height: u32, fps: u32) -> Result<Vec<u8>, String> {
+    encode_mp4_frames(width, height, fps, frames.len(), |i, out| {
+        out.clear();
+        out.extend_from_slice(frames[i]);
+    })
+}
+
+/// Worker threads for whole-clip encoding: the machine's parallelism, at most 16.
+fn encode_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16)
+}
+
+/// Encodes a whole clip of `n` frames, `frame(i, buf)` writing frame `i` as packed RGB into
+/// `buf`. H.264 GOPs (each starts with an IDR picture and is encoded by a fresh encoder, as
+/// in [`Mp4Encoder`]) are encoded in parallel on up to [`encode_threads`] threads; the output
+/// bytes are the same for any thread count and equal to pushing the frames one by one.
+pub fn encode_mp4_frames<F>(
+    width: u32,
+    height: u32,
+    fps: u32,
+    n: usize,
+    frame: F,
+) -> Result<Vec<u8>, String>
+where
+    F: Fn(usize, &mut Vec<u8>) + Sync,
+{
     let mut enc = Mp4Encoder::new(width, height, fps)?;
-    for f in frames {
-        enc.push_frame(f)?;
+    let gop = gop_frames(fps) as usize;
+    let n_gops = n.div_ceil(gop);
+    let threads = encode_threads().min(n_gops);
+    if !matches!(enc.backend, Backend::OpenH264(_)) || threads <= 1 {
+        let mut buf = Vec::new();
+        for i in 0..n {
+            frame(i, &mut buf);
+            enc.push_frame(&buf)?;
+        }
+        return enc.finish();
+    }
+    type Gop = Result<Vec<Vec<Vec<u8>>>, String>;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Gop>>> =
+        (0..n_gops).map(|_| std::sync::Mutex::new(None)).collect();
+    let expected = width as usize * height as usize * 3;
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut buf = Vec::new();
+                loop {
+                    let g = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if g >= n_gops {
+                        break;
+                    }
+                    let mut run = || -> Gop {
+                        let mut h = H264::new(width, height, fps)?;
+                        let mut out = Vec::with_capacity(gop);
+                        for i in g * gop..((g + 1) * gop).min(n) {
+                            frame(i, &mut buf);
+                            if buf.len() != expected {
+                                return Err(format!(
+                                    "mp4: frame has {} bytes, expected {expected} ({width}x{height}x3)",
+                                    buf.len()
+                                ));
+                            }
+                            out.push(h.encode(&buf, i as u64, fps)?);
+                        }
+                        Ok(out)
+                    };
+                    let r = run();
+                    let failed = r.is_err();
+                    if let Ok(mut slot) = results[g].lock() {
+                        *slot = Some(r);
+                    }
+                    if failed {
+                        // later GOPs are not needed any more
+                        next.store(n_gops, std::sync::atomic::Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    for slot in results {
+        let gop = slot
+            .into_inner()
+            .map_err(|_| "mp4: an encoder thread panicked".to_string())?
+            .ok_or_else(|| "mp4: a GOP was not encoded".to_string())??;
+        for nals in gop {
+            enc.store(nals)?;
+        }
     }
     enc.finish()
 }
@@ -212,7 +314,14 @@ impl H264 {
         let mut yuv = Yuv420::new(cw as usize, ch as usize);
         yuv.src_w = width as usize;
         yuv.src_h = height as usize;
-        Ok(Self { enc, yuv })
+        Ok(Self { enc, config, yuv })
+    }
+
+    /// A fresh encoder for the next GOP (same configuration, so the same SPS/PPS).
+    fn restart(&mut self) -> Result<(), String> {
+        self.enc = Encoder::with_api_config(OpenH264API::from_source(), self.config)
+            .map_err(|e| format!("mp4: cannot create the H.264 encoder: {e}"))?;
+        Ok(())
     }
 
     /// Encodes one frame; returns its NAL units without start codes.
@@ -571,6 +680,33 @@ mod tests {
         }
         let psnr = decode_luma_psnr(&p, &frames, w as usize, h as usize);
         assert!(psnr > 35.0, "luma PSNR {psnr}");
+    }
+
+    #[test]
+    fn parallel_gops_equal_frame_by_frame_push() {
+        // 5 GOPs of 8 frames (fps 4) and a partial one: encode_mp4 spreads them over threads,
+        // the streaming encoder runs them in order; the files must be identical.
+        let (w, h, fps) = (64u32, 48u32, 4u32);
+        let frames = clip(w, h, 43);
+        let refs: Vec<&[u8]> = frames.iter().map(|f| f.as_slice()).collect();
+        let parallel = encode_mp4(&refs, w, h, fps).unwrap();
+        let mut enc = Mp4Encoder::new(w, h, fps).unwrap();
+        for f in &refs {
+            enc.push_frame(f).unwrap();
+        }
+        let serial = enc.finish().unwrap();
+        assert_eq!(parallel, serial);
+        let p = parse(&parallel);
+        assert_eq!(p.sync, vec![1, 9, 17, 25, 33, 41]);
+        let psnr = decode_luma_psnr(&p, &frames, w as usize, h as usize);
+        assert!(psnr > 35.0, "luma PSNR {psnr}");
+        // a bad frame size in any GOP is an error, not a panic
+        let short = vec![0u8; 10];
+        let mut bad = refs.clone();
+        bad[30] = &short;
+        assert!(encode_mp4(&bad, w, h, fps)
+            .unwrap_err()
+            .contains("expected"));
     }
 
     #[test]
