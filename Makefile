@@ -154,16 +154,25 @@ bench-detail: build
 # Prebuilt bundles into dist/ (README "Download a bundle"): for each target whose toolchain is
 # installed (host always; DIST_TARGETS="triple ..." to choose): wandb_media-V-T.{tar.gz,zip},
 # -debug.tar.gz, SHA256SUMS, and dist/go-module (the Go module a release publishes).
-DIST_TARGETS ?=
+HOST_TRIPLE  := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+DIST_TARGETS ?= $(HOST_TRIPLE) aarch64-unknown-linux-gnu
 deps-dist:
 	@command -v zip >/dev/null || (apt-get update -qq && apt-get install -y -qq zip)
+	@case " $(DIST_TARGETS) " in *" aarch64-unknown-linux-gnu "*) \
+	  command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null || \
+	    (apt-get update -qq && apt-get install -y -qq gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user); \
+	  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu;; esac
+	@case " $(DIST_TARGETS) " in *" x86_64-pc-windows-gnu "*) \
+	  command -v x86_64-w64-mingw32-g++ >/dev/null && command -v wine >/dev/null || \
+	    (apt-get update -qq && apt-get install -y -qq gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64); \
+	  rustup target list --installed | grep -qx x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu;; esac
 dist: deps-build deps-dist
 	packaging/dist.sh $(DIST_TARGETS)
 
 # The bundles consumed like a user would: FetchContent + find_package, pkg-config, Go without
 # Rust, symbol hygiene (only wb_* exported; system -lz -lpng alongside), version check.
 test-dist: dist
-	tests/dist/run.sh
+	WB_DIST_REQUIRE="$(DIST_TARGETS)" tests/dist/run.sh
 
 # Licence allow-list (deny.toml: no GPL/AGPL/NC in what ships).
 CARGO_DENY_VERSION := 0.20.2

@@ -166,7 +166,7 @@ for T in "${TARGETS[@]}"; do
   (cd "$B" && find . \( -type f -o -type l \) ! -name SHA256SUMS | LC_ALL=C sort | sed 's|^\./||' |
     xargs sha256sum >SHA256SUMS)
   archive "$STAGE" "$NAME"
-  tar -C "$STAGE" --sort=name --owner=0 --group=0 --numeric-owner -czf "$DIST/$NAME-debug.tar.gz" "$NAME-debug"
+  tar -C "$STAGE" --sort=name --owner=0 --group=0 --numeric-owner --mtime="$(git log -1 --format=%cI)" -czf "$DIST/$NAME-debug.tar.gz" "$NAME-debug"
 
   # Go module tree (what a release publishes): sources + this target's static archive.
   G="$DIST/go-module"

@@ -45,7 +45,7 @@ cross_bundle() {
     grep -qi 'debug_info' <("${tp}objdump" -h "$B/bin/wandb_media.dll") && bad "[$triple] DLL not stripped" || ok "[$triple] DLL stripped ($(stat -c %s "$B/bin/wandb_media.dll") bytes)"
     local imports
     imports="$("${tp}objdump" -p "$B/bin/wandb_media.dll" | sed -n 's/^\tDLL Name: //p' | tr 'A-Z' 'a-z' | sort -u | tr '\n' ' ')"
-    if echo "$imports" | grep -qE 'libstdc\+\+|libgcc_s|libwinpthread|vcruntime|msvcp'; then
+    if echo "$imports" | has -E 'libstdc\+\+|libgcc_s|libwinpthread|vcruntime|msvcp'; then
       bad "[$triple] DLL needs a compiler runtime DLL: $imports"
     else
       ok "[$triple] DLL imports only system DLLs: $imports"
