@@ -37,6 +37,8 @@ deps-apt:
 # bytes); without it the build still works (plain C). Must be there before the first build.
 deps-build:
 	@command -v nasm >/dev/null || (apt-get update -qq && apt-get install -y -qq nasm) || echo "nasm not installed: OpenH264 builds without assembly"
+	@# WebM (default feature `webm`): VP8 from Debian's libvpx-dev (BSD-3-Clause), found with pkg-config
+	@(command -v pkg-config >/dev/null && pkg-config --exists vpx) || (apt-get update -qq && apt-get install -y -qq pkg-config libvpx-dev)
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are
 # offline unless a suite (tests/online) points them at its own local server.

@@ -93,7 +93,8 @@ mod imp {
         fps: u32,
         period: u32,
         ctx: Box<vpx::vpx_codec_ctx_t>,
-        /// I420 planes, tightly packed: Y (w·h), U and V ((w+1)/2 · (h+1)/2 each).
+        /// I420 planes in `vpx_img_wrap`'s layout (sizes rounded up to even): Y (pw·ph),
+        /// U and V (pw/2 · ph/2 each).
         yuv: Vec<u8>,
         segment: Option<Segment<Out>>,
         track: VideoTrack,
@@ -191,13 +192,14 @@ mod imp {
                 ctx
             };
             let (cw, ch) = (width.div_ceil(2) as usize, height.div_ceil(2) as usize);
+            let yuv = vec![0; 4 * cw * ch + 2 * cw * ch];
             Ok(WebmEncoder {
                 width,
                 height,
                 fps,
                 period: keyframe_period(fps, quality.keyframe_interval),
                 ctx,
-                yuv: vec![0; width as usize * height as usize + 2 * cw * ch],
+                yuv,
                 segment: Some(segment),
                 track,
                 frames: 0,
@@ -247,6 +249,16 @@ mod imp {
                 {
                     return Err("webm: cannot wrap the frame for libvpx".to_string());
                 }
+                // Set the planes explicitly (our layout, not vpx_img_wrap's guess of it).
+                let img_ref = &mut *img.as_mut_ptr();
+                let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+                let base = self.yuv.as_mut_ptr();
+                img_ref.planes[0] = base;
+                img_ref.planes[1] = base.add(4 * cw * ch);
+                img_ref.planes[2] = base.add(5 * cw * ch);
+                img_ref.stride[0] = (2 * cw) as c_int;
+                img_ref.stride[1] = cw as c_int;
+                img_ref.stride[2] = cw as c_int;
                 if vpx::vpx_codec_encode(
                     &mut *self.ctx,
                     img.as_ptr(),
@@ -352,16 +364,25 @@ mod imp {
     }
 
     /// BT.601 limited-range RGB → I420 (like ffmpeg's rgb24 → yuv420p), chroma from the
-    /// average of each 2×2 block (edge blocks of odd sizes average what exists).
+    /// average of each 2×2 block (edge blocks of odd sizes average what exists). In `out`
+    /// the luma plane is (w rounded up to even) wide and (h rounded up to even) tall, the
+    /// padding repeating the edge; the chroma planes follow, each half that in both axes.
     pub(super) fn rgb_to_i420(rgb: &[u8], w: usize, h: usize, out: &mut [u8]) {
         let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-        let (y_plane, uv) = out.split_at_mut(w * h);
+        let (pw, ph) = (2 * cw, 2 * ch);
+        let (y_plane, uv) = out.split_at_mut(pw * ph);
         let (u_plane, v_plane) = uv.split_at_mut(cw * ch);
-        for (src, dst) in rgb.chunks_exact(w * 3).zip(y_plane.chunks_exact_mut(w)) {
+        for (src, dst) in rgb.chunks_exact(w * 3).zip(y_plane.chunks_exact_mut(pw)) {
             for (d, p) in dst.iter_mut().zip(src.chunks_exact(3)) {
                 let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
                 *d = ((16_829 * r + 33_039 * g + 6_416 * b + (16 << 16) + 32_768) >> 16) as u8;
             }
+            if pw > w {
+                dst[w] = dst[w - 1];
+            }
+        }
+        if ph > h {
+            y_plane.copy_within((h - 1) * pw..h * pw, h * pw);
         }
         for by in 0..ch {
             let y0 = 2 * by;
