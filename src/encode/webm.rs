@@ -27,7 +27,7 @@ pub const UNSUPPORTED: &str =
 pub const AVAILABLE: bool = cfg!(feature = "webm");
 
 /// VP8 quantizer (0–63) used when no crf/bitrate is given: close to the MP4 path's QP 24.
-pub const DEFAULT_Q: u32 = 30;
+pub const DEFAULT_Q: u32 = 16;
 /// Seconds between keyframes by default (as the MP4 path).
 const GOP_SECONDS: u32 = 2;
 /// VP8's largest frame side (14-bit size fields).
