@@ -121,9 +121,12 @@ PREFIX ?= /usr/local
 install: build
 	scripts/install.sh $(PREFIX)
 
-# Real browser playback of our MP4s (installs Debian's chromium if missing).
-test-video: build
+# Real browser playback of our MP4s and WebMs (installs Debian's chromium if missing), then
+# quality controls (crf / bitrate / keyframe interval, decoded by imageio-ffmpeg's ffmpeg)
+# and the streaming writers' bounded memory, for MP4 and WebM.
+test-video: build $(COMPAT_VENV)/.ok
 	tests/video/playback.sh
+	$(COMPAT_VENV)/bin/python tests/video/quality.py $(RELEASE)/examples/video_encode
 
 # The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
 bench: build
