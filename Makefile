@@ -37,6 +37,8 @@ deps-apt:
 # bytes); without it the build still works (plain C). Must be there before the first build.
 deps-build:
 	@command -v nasm >/dev/null || (apt-get update -qq && apt-get install -y -qq nasm) || echo "nasm not installed: OpenH264 builds without assembly"
+	@# WebM (default feature `webm`): VP8 from Debian's libvpx-dev (BSD-3-Clause), found with pkg-config
+	@(command -v pkg-config >/dev/null && pkg-config --exists vpx) || (apt-get update -qq && apt-get install -y -qq pkg-config libvpx-dev)
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are
 # offline unless a suite (tests/online) points them at its own local server.
@@ -124,9 +126,12 @@ PREFIX ?= /usr/local
 install: build
 	scripts/install.sh $(PREFIX)
 
-# Real browser playback of our MP4s (installs Debian's chromium if missing).
-test-video: build
+# Real browser playback of our MP4s and WebMs (installs Debian's chromium if missing), then
+# quality controls (crf / bitrate / keyframe interval, decoded by imageio-ffmpeg's ffmpeg)
+# and the streaming writers' bounded memory, for MP4 and WebM.
+test-video: build $(COMPAT_VENV)/.ok
 	tests/video/playback.sh
+	$(COMPAT_VENV)/bin/python tests/video/quality.py $(RELEASE)/examples/video_encode
 
 # The float formatter vs Python repr / pydantic-core / Go strconv, bit for bit:
 # 300k values in `make test`, 10M with `make floatcheck-10m`.

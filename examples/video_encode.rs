@@ -2,19 +2,23 @@
 //! (`tests/video/playback.sh`) and for trying the encoders by hand.
 //!
 //! ```sh
-//! cargo run --release --example video_encode -- OUT.mp4 tensor|stream|batch WIDTH HEIGHT FRAMES FPS
+//! cargo run --release --example video_encode -- OUT.mp4 tensor|stream|batch WIDTH HEIGHT FRAMES FPS [QUALITY]
 //! ```
+//! QUALITY (optional, mp4/webm): comma-separated `crf=N`, `kbps=N`, `kf=N` (crf, bitrate_kbps,
+//! keyframe_interval). With `WB_PRINT_RSS=1` the peak RSS (VmHWM, KiB) goes to stderr.
 //! * `tensor`: one (T,C,H,W) uint8 tensor → `Video::from_tensor`;
 //! * `stream`: the same frames pushed one by one to a `VideoWriter` as (H,W,C);
 //! * `batch`:  a (3,T,C,H,W) batch (tiled 1×4: the file is 4·WIDTH wide).
 //!
-//! The format comes from OUT's extension (gif or mp4). Prints `OUT WIDTH HEIGHT R G B`: the
+//! The format comes from OUT's extension (gif, mp4 or webm). Prints `OUT WIDTH HEIGHT R G B`: the
 //! JSON width/height and the mean colour of the first (tiled) frame.
 
 use std::process::ExitCode;
 
 use wandb_media::media::image::Convert;
-use wandb_media::media::video::{prepare_frames, Video, VideoFormat, VideoOptions, VideoWriter};
+use wandb_media::media::video::{
+    prepare_frames, Video, VideoFormat, VideoOptions, VideoQuality, VideoWriter,
+};
 use wandb_media::{DType, TensorView};
 
 /// A moving diagonal gradient with a bright square, channel-first value of pixel (t,c,y,x).
@@ -28,11 +32,28 @@ fn pixel(t: usize, c: usize, y: usize, x: usize, w: usize, h: usize) -> u8 {
 }
 
 fn run(args: &[String]) -> Result<String, String> {
+    let (args, spec) = match args {
+        [rest @ .., q] if args.len() == 7 => (rest, q.as_str()),
+        _ => (args, ""),
+    };
     let [out, mode, w, h, n, fps] = args else {
         return Err(
-            "usage: video_encode OUT.{mp4|gif} tensor|stream|batch WIDTH HEIGHT FRAMES FPS".into(),
+            "usage: video_encode OUT.{mp4|gif|webm} tensor|stream|batch WIDTH HEIGHT FRAMES FPS [crf=N,kbps=N,kf=N]".into(),
         );
     };
+    let mut quality = VideoQuality::default();
+    for item in spec.split(',').filter(|s| !s.is_empty()) {
+        let (k, v) = item
+            .split_once('=')
+            .ok_or(format!("bad quality item {item:?}"))?;
+        let v: u32 = v.parse().map_err(|e| format!("{item}: {e}"))?;
+        match k {
+            "crf" => quality.crf = v,
+            "kbps" => quality.bitrate_kbps = v,
+            "kf" => quality.keyframe_interval = v,
+            _ => return Err(format!("unknown quality key {k:?}")),
+        }
+    }
     let num = |s: &String, what: &str| s.parse::<usize>().map_err(|e| format!("{what}: {e}"));
     let (w, h, n) = (num(w, "WIDTH")?, num(h, "HEIGHT")?, num(n, "FRAMES")?);
     let fps = num(fps, "FPS")? as u32;
@@ -62,6 +83,7 @@ fn run(args: &[String]) -> Result<String, String> {
             let t = TensorView::new(&data, DType::U8, &shape).map_err(|e| e.message)?;
             let opts = VideoOptions {
                 fps,
+                quality,
                 ..Default::default()
             };
             first = prepare_frames(&t, &opts)
@@ -71,8 +93,8 @@ fn run(args: &[String]) -> Result<String, String> {
             Video::from_tensor(&t, format, &opts).map_err(|e| e.message)?
         }
         "stream" => {
-            let mut wr =
-                VideoWriter::new(h, w, 3, fps, format, Convert::Cast).map_err(|e| e.message)?;
+            let mut wr = VideoWriter::with_quality(h, w, 3, fps, format, Convert::Cast, quality)
+                .map_err(|e| e.message)?;
             let mut frame = vec![0u8; h * w * 3];
             for t in 0..n {
                 for y in 0..h {
@@ -91,6 +113,15 @@ fn run(args: &[String]) -> Result<String, String> {
         }
         other => return Err(format!("unknown mode {other:?}")),
     };
+    if std::env::var_os("WB_PRINT_RSS").is_some() {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let hwm = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .map(|v| v.trim().trim_end_matches("kB").trim().to_string())
+            .unwrap_or_default();
+        eprintln!("rss_kib={hwm}");
+    }
     std::fs::write(out, video.file.bytes.as_slice()).map_err(|e| format!("{out}: {e}"))?;
     let px = (first.len() / 3).max(1) as f64;
     let mean = |c: usize| {

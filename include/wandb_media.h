@@ -573,7 +573,8 @@ typedef enum wb_video_format {
    */
   WB_VIDEO_MP4 = 2,
   /**
-   * Accepted by the SDK; encoding it from frames is `WB_ERR_UNSUPPORTED` here.
+   * VP8 WebM (what the SDK's moviepy writes for webm), browser-playable. A build without
+   * the `webm` cargo feature (e.g. cross builds) returns `WB_ERR_UNSUPPORTED` for it.
    */
   WB_VIDEO_WEBM = 3,
   /**
@@ -623,7 +624,7 @@ typedef struct wb_video_options {
    */
   uint32_t fps;
   /**
-   * Required for tensors: `WB_VIDEO_GIF` or `WB_VIDEO_MP4`.
+   * Required for tensors: `WB_VIDEO_GIF`, `WB_VIDEO_MP4` or `WB_VIDEO_WEBM`.
    */
   enum wb_video_format format;
   enum wb_video_layout layout;
@@ -632,11 +633,28 @@ typedef struct wb_video_options {
    * video in [0, 1] becomes black); the default `WB_CONVERT_AUTO` rescales float data.
    */
   enum wb_convert convert;
+  /**
+   * MP4/WebM target bitrate in kbit/s (1..=1000000); 0 (default) = constant quality.
+   * Ignored by GIF and by lossless odd-size MP4. Since 0.2.0 (with the two below).
+   */
+  uint32_t bitrate_kbps;
+  /**
+   * MP4/WebM constant quality, CRF-like on the H.264 QP scale: 1 (best, largest) ..= 51
+   * (smallest); 0 (default) = 24 for MP4 (QP), VP8 quantizer 30 for WebM (crf maps
+   * linearly onto VP8's 0–63). Setting both crf and bitrate_kbps is
+   * `WB_ERR_INVALID_ARGUMENT`. Ignored by GIF and by lossless odd-size MP4.
+   */
+  uint32_t crf;
+  /**
+   * MP4/WebM frames from one keyframe to the next (1 = all keyframes); 0 (default) =
+   * two seconds of frames. Ignored by GIF.
+   */
+  uint32_t keyframe_interval;
 } wb_video_options;
 
 /**
- * Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO.
- * Thread-safe.
+ * Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO,
+ * quality controls 0 (encoder defaults). Thread-safe.
  */
 struct wb_video_options wb_video_options_default(void);
 
@@ -673,9 +691,9 @@ enum wb_status wb_video_from_file(const char *path, struct wb_value **out, struc
 /**
  * Starts a streaming video of `height × width` frames (shape order, as everywhere in this
  * API) with `channels` 3 (RGB) or 4 (RGBA, alpha dropped). Everything else comes from
- * `options` (required, like `wb_video_from_tensor`): `format` (`WB_VIDEO_GIF` or
- * `WB_VIDEO_MP4`; UNSET is an error), `fps` (0 → 4) and `convert` (how non-uint8 frames
- * become 8-bit; per frame); `layout` is not used (frames are (H,W,C) tensors with any
+ * `options` (required, like `wb_video_from_tensor`): `format` (`WB_VIDEO_GIF`,
+ * `WB_VIDEO_MP4` or `WB_VIDEO_WEBM`; UNSET is an error), `fps` (0 → 4), `convert` (how
+ * non-uint8 frames become 8-bit; per frame) and the quality controls; `layout` is not used (frames are (H,W,C) tensors with any
  * strides). `*out`: free with `wb_video_writer_free` or consume with
  * `wb_video_writer_finish`.
  */

@@ -125,18 +125,50 @@ fn tensor_errors_match_the_sdk_and_name_the_argument() {
         wb_status::WB_ERR_INVALID_ARGUMENT
     );
 
-    // webm / ogg cannot be encoded from tensors.
-    for f in [
-        wb_video_format::WB_VIDEO_WEBM,
-        wb_video_format::WB_VIDEO_OGG,
-    ] {
-        o.format = f;
+    // ogg cannot be encoded from tensors.
+    o.format = wb_video_format::WB_VIDEO_OGG;
+    assert_eq!(
+        call(&o, &t, &mut out, &mut e),
+        wb_status::WB_ERR_UNSUPPORTED
+    );
+    assert!(msg(&e).contains("not supported"), "{}", msg(&e));
+
+    // webm: VP8 in an EBML (Matroska) file with the `webm` feature, else unsupported.
+    o.format = wb_video_format::WB_VIDEO_WEBM;
+    let st = call(&o, &t, &mut out, &mut e);
+    if cfg!(feature = "webm") {
+        assert_eq!(st, wb_status::WB_OK, "{}", msg(&e));
+        unsafe { wb_value_free(out) };
+        out = sentinel;
+    } else {
+        assert_eq!(st, wb_status::WB_ERR_UNSUPPORTED);
+    }
+
+    // Quality controls: crf and bitrate together, or out of range, are refused.
+    o.format = wb_video_format::WB_VIDEO_MP4;
+    for (crf, kbps) in [(20, 300), (52, 0), (0, 1_000_001)] {
+        o.crf = crf;
+        o.bitrate_kbps = kbps;
         assert_eq!(
             call(&o, &t, &mut out, &mut e),
-            wb_status::WB_ERR_UNSUPPORTED
+            wb_status::WB_ERR_INVALID_ARGUMENT,
+            "crf {crf} bitrate {kbps}"
         );
-        assert!(msg(&e).contains("not supported"), "{}", msg(&e));
+        assert!(msg(&e).contains("options."), "{}", msg(&e));
     }
+    // A 0.1-sized struct (without the quality fields) is accepted: the garbage after it is
+    // not read.
+    o.crf = 99;
+    o.struct_size = std::mem::offset_of!(wb_video_options, bitrate_kbps);
+    assert_eq!(
+        call(&o, &t, &mut out, &mut e),
+        wb_status::WB_OK,
+        "{}",
+        msg(&e)
+    );
+    unsafe { wb_value_free(out) };
+    out = sentinel;
+    o = wb_video_options_default();
 
     // Shape errors (format valid).
     o.format = wb_video_format::WB_VIDEO_GIF;

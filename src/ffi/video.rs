@@ -11,7 +11,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::media::image::Convert;
-use crate::media::video::{Layout, Video, VideoFormat, VideoOptions, VideoWriter};
+use crate::media::video::{Layout, Video, VideoFormat, VideoOptions, VideoQuality, VideoWriter};
 use crate::value::Value;
 
 /// Video container format.
@@ -24,7 +24,8 @@ pub enum wb_video_format {
     WB_VIDEO_GIF = 1,
     /// H.264 MP4 (browser-playable, `moov` first).
     WB_VIDEO_MP4 = 2,
-    /// Accepted by the SDK; encoding it from frames is `WB_ERR_UNSUPPORTED` here.
+    /// VP8 WebM (what the SDK's moviepy writes for webm), browser-playable. A build without
+    /// the `webm` cargo feature (e.g. cross builds) returns `WB_ERR_UNSUPPORTED` for it.
     WB_VIDEO_WEBM = 3,
     /// Accepted by the SDK but not encodable (the SDK fails too): `WB_ERR_UNSUPPORTED`.
     WB_VIDEO_OGG = 4,
@@ -51,16 +52,27 @@ pub struct wb_video_options {
     pub struct_size: usize,
     /// Frames per second; 0 means 4 (the SDK's `fps or 4`).
     pub fps: u32,
-    /// Required for tensors: `WB_VIDEO_GIF` or `WB_VIDEO_MP4`.
+    /// Required for tensors: `WB_VIDEO_GIF`, `WB_VIDEO_MP4` or `WB_VIDEO_WEBM`.
     pub format: wb_video_format,
     pub layout: wb_video_layout,
     /// How non-uint8 data becomes 8-bit. `WB_CONVERT_CAST` is exactly wandb 0.31 (a float
     /// video in [0, 1] becomes black); the default `WB_CONVERT_AUTO` rescales float data.
     pub convert: wb_convert,
+    /// MP4/WebM target bitrate in kbit/s (1..=1000000); 0 (default) = constant quality.
+    /// Ignored by GIF and by lossless odd-size MP4. Since 0.2.0 (with the two below).
+    pub bitrate_kbps: u32,
+    /// MP4/WebM constant quality, CRF-like on the H.264 QP scale: 1 (best, largest) ..= 51
+    /// (smallest); 0 (default) = 24 for MP4 (QP), VP8 quantizer 30 for WebM (crf maps
+    /// linearly onto VP8's 0–63). Setting both crf and bitrate_kbps is
+    /// `WB_ERR_INVALID_ARGUMENT`. Ignored by GIF and by lossless odd-size MP4.
+    pub crf: u32,
+    /// MP4/WebM frames from one keyframe to the next (1 = all keyframes); 0 (default) =
+    /// two seconds of frames. Ignored by GIF.
+    pub keyframe_interval: u32,
 }
 
-/// Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO.
-/// Thread-safe.
+/// Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO,
+/// quality controls 0 (encoder defaults). Thread-safe.
 #[no_mangle]
 pub extern "C" fn wb_video_options_default() -> wb_video_options {
     wb_video_options {
@@ -69,6 +81,9 @@ pub extern "C" fn wb_video_options_default() -> wb_video_options {
         format: wb_video_format::WB_VIDEO_FORMAT_UNSET,
         layout: wb_video_layout::WB_VIDEO_CHANNELS_FIRST,
         convert: wb_convert::WB_CONVERT_AUTO,
+        bitrate_kbps: 0,
+        crf: 0,
+        keyframe_interval: 0,
     }
 }
 
@@ -92,12 +107,28 @@ fn format_of(v: i32, source: &str) -> Result<VideoFormat> {
     })
 }
 
-/// Reads a caller's options: (fps, raw format value, layout, convert).
-unsafe fn read_options(p: *const wb_video_options) -> Result<(u32, i32, Layout, Convert)> {
+/// A caller's options, read.
+struct Options {
+    fps: u32,
+    format: i32,
+    layout: Layout,
+    convert: Convert,
+    quality: VideoQuality,
+}
+
+/// Reads a caller's options (older, smaller structs: missing fields keep their defaults).
+unsafe fn read_options(p: *const wb_video_options) -> Result<Options> {
     let d = VideoOptions::default();
     let (mut fps, mut format, mut layout, mut convert) = (d.fps, 0, d.layout, d.convert);
+    let mut quality = VideoQuality::default();
     if p.is_null() {
-        return Ok((fps, format, layout, convert));
+        return Ok(Options {
+            fps,
+            format,
+            layout,
+            convert,
+            quality,
+        });
     }
     // SAFETY: non-NULL options pointer to at least `struct_size` readable bytes.
     let size = unsafe {
@@ -128,7 +159,27 @@ unsafe fn read_options(p: *const wb_video_options) -> Result<(u32, i32, Layout, 
     if let Some(c) = field!(convert) {
         convert = convert_of(c)?;
     }
-    Ok((fps, format, layout, convert))
+    macro_rules! u32_field {
+        ($f:ident) => {
+            if field_present(size, offset_of!(wb_video_options, $f), 4) {
+                // SAFETY: the field lies inside the caller's `size` readable bytes.
+                quality.$f = unsafe { std::ptr::addr_of!((*p).$f).read_unaligned() };
+            }
+        };
+    }
+    u32_field!(bitrate_kbps);
+    u32_field!(crf);
+    u32_field!(keyframe_interval);
+    quality
+        .validate()
+        .map_err(|e| Error::invalid(format!("options.{e}")))?;
+    Ok(Options {
+        fps,
+        format,
+        layout,
+        convert,
+        quality,
+    })
 }
 
 /// Parses a format name exactly as `wandb.Video(format=)` does: `"gif"`, `"mp4"`, `"webm"`,
@@ -172,13 +223,14 @@ pub unsafe extern "C" fn wb_video_from_tensor(
     err: *mut wb_error,
 ) -> wb_status {
     guard(err, || {
-        let (fps, format, layout, convert) = unsafe { read_options(options) }?;
-        let format = format_of(format, "a numpy array")?;
+        let o = unsafe { read_options(options) }?;
+        let format = format_of(o.format, "a numpy array")?;
         let t = unsafe { tensor_view(tensor, "tensor") }?;
         let opts = VideoOptions {
-            fps,
-            layout,
-            convert,
+            fps: o.fps,
+            layout: o.layout,
+            convert: o.convert,
+            quality: o.quality,
         };
         new_value(out, || {
             Ok(Value::from(Video::from_tensor(&t, format, &opts)?))
@@ -216,9 +268,9 @@ pub struct wb_video_writer {
 
 /// Starts a streaming video of `height × width` frames (shape order, as everywhere in this
 /// API) with `channels` 3 (RGB) or 4 (RGBA, alpha dropped). Everything else comes from
-/// `options` (required, like `wb_video_from_tensor`): `format` (`WB_VIDEO_GIF` or
-/// `WB_VIDEO_MP4`; UNSET is an error), `fps` (0 → 4) and `convert` (how non-uint8 frames
-/// become 8-bit; per frame); `layout` is not used (frames are (H,W,C) tensors with any
+/// `options` (required, like `wb_video_from_tensor`): `format` (`WB_VIDEO_GIF`,
+/// `WB_VIDEO_MP4` or `WB_VIDEO_WEBM`; UNSET is an error), `fps` (0 → 4), `convert` (how
+/// non-uint8 frames become 8-bit; per frame) and the quality controls; `layout` is not used (frames are (H,W,C) tensors with any
 /// strides). `*out`: free with `wb_video_writer_free` or consume with
 /// `wb_video_writer_finish`.
 #[no_mangle]
@@ -234,12 +286,14 @@ pub unsafe extern "C" fn wb_video_writer_new(
         if options.is_null() {
             return Err(null_arg("options (set options.format)"));
         }
-        let (fps, format, _, convert) = unsafe { read_options(options) }?;
-        let format = format_of(format, "frames (options.format)")?;
+        let o = unsafe { read_options(options) }?;
+        let format = format_of(o.format, "frames (options.format)")?;
         if out.is_null() {
             return Err(null_arg("out"));
         }
-        let inner = VideoWriter::new(height, width, channels, fps, format, convert)?;
+        let inner = VideoWriter::with_quality(
+            height, width, channels, o.fps, format, o.convert, o.quality,
+        )?;
         unsafe { write_out(out, wb_video_writer { inner }) };
         Ok(())
     })

@@ -1,4 +1,4 @@
-//! `wandb.Video` (§6): tensors → tiled frames → GIF / H.264 MP4, video files copied
+//! `wandb.Video` (§6): tensors → tiled frames → GIF / H.264 MP4 / VP8 WebM, video files copied
 //! unchanged, a streaming writer for frames that arrive one at a time, and the `videos`
 //! list JSON (§15.2).
 //!
@@ -21,6 +21,8 @@ use std::sync::Arc;
 
 use crate::encode::gif::{encode_gif, GifEncoder};
 use crate::encode::mp4::Mp4Encoder;
+use crate::encode::webm::WebmEncoder;
+pub use crate::encode::VideoQuality;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json::Json;
 use crate::media::image::{legacy_to_u8, Convert};
@@ -40,7 +42,7 @@ const FORMATS_MESSAGE: &str = "wandb.Video accepts gif, mp4, webm, ogg formats";
 pub enum VideoFormat {
     Gif,
     Mp4,
-    /// Accepted for files; cannot be encoded from tensors by this library.
+    /// VP8 WebM (needs the `webm` cargo feature, on by default).
     Webm,
     /// Accepted for files; cannot be encoded from tensors (the SDK fails too, §6.3).
     Ogg,
@@ -67,13 +69,15 @@ impl VideoFormat {
         })
     }
 
-    /// Only GIF and MP4 can be encoded from frames.
+    /// GIF, MP4 and (with the `webm` feature) WebM can be encoded from frames.
     fn check_encodable(self) -> Result<()> {
         match self {
             VideoFormat::Gif | VideoFormat::Mp4 => Ok(()),
-            VideoFormat::Webm => Err(Error::unsupported(
-                "format webm: encoding webm video from frames is not supported (use gif or mp4; webm files can be logged with Video::from_file)",
-            )),
+            VideoFormat::Webm if crate::encode::webm::AVAILABLE => Ok(()),
+            VideoFormat::Webm => Err(Error::unsupported(format!(
+                "{} (use gif or mp4; webm files can be logged with Video::from_file)",
+                crate::encode::webm::UNSUPPORTED
+            ))),
             VideoFormat::Ogg => Err(Error::unsupported(
                 "format ogg: encoding ogg video from frames is not supported (the wandb SDK cannot encode it either; use gif or mp4)",
             )),
@@ -101,6 +105,8 @@ pub struct VideoOptions {
     /// `astype(uint8)`); `Auto` (default, as for images) rescales float data like
     /// wandb ≤ 0.18 so a float video in [0, 1] is visible.
     pub convert: Convert,
+    /// Bitrate / crf / keyframe interval of MP4 and WebM (ignored by GIF); all 0 = defaults.
+    pub quality: VideoQuality,
 }
 
 impl Default for VideoOptions {
@@ -109,6 +115,7 @@ impl Default for VideoOptions {
             fps: DEFAULT_FPS,
             layout: Layout::ChannelsFirst,
             convert: Convert::Auto,
+            quality: VideoQuality::default(),
         }
     }
 }
@@ -257,6 +264,7 @@ impl Video {
     ) -> Result<Video> {
         let geom = Geometry::of(t.shape(), opts.layout)?;
         format.check_encodable()?;
+        opts.quality.validate().map_err(Error::invalid)?;
         let fps = effective_fps(opts.fps);
         let mut converted = Vec::new();
         let v5 = bthwc(&as_u8(t, opts.convert, &mut converted)?, opts.layout);
@@ -273,12 +281,23 @@ impl Video {
                 let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
                 encode_gif(&refs, w as u32, h as u32, fps).map_err(encoder_error("gif"))?
             }
+            VideoFormat::Webm => {
+                let mut enc = WebmEncoder::with_quality(w as u32, h as u32, fps, &opts.quality)
+                    .map_err(encoder_error("webm"))?;
+                let mut frame = Vec::new();
+                for i in 0..geom.frames {
+                    tiled_frame(&v5, &geom, i, &mut frame);
+                    enc.push_frame(&frame).map_err(encoder_error("webm"))?;
+                }
+                enc.finish().map_err(encoder_error("webm"))?
+            }
             _ => {
                 // GOPs in parallel; same bytes as pushing frame by frame.
                 crate::encode::mp4::encode_mp4_frames(
                     w as u32,
                     h as u32,
                     fps,
+                    &opts.quality,
                     geom.frames,
                     |i, f| tiled_frame(&v5, &geom, i, f),
                 )
@@ -462,6 +481,7 @@ pub fn prepare_frames(t: &TensorView<'_>, opts: &VideoOptions) -> Result<(Geomet
 enum StreamEncoder {
     Gif(GifEncoder),
     Mp4(Mp4Encoder),
+    Webm(WebmEncoder),
 }
 
 /// Encodes frames as they arrive (`push`), with memory independent of the frame count;
@@ -497,7 +517,7 @@ impl std::fmt::Debug for VideoWriter {
 
 impl VideoWriter {
     /// A writer for `height × width` frames of `channels` (3 = RGB, 4 = RGBA, alpha
-    /// dropped; shape order, as everywhere in the API) at `fps` (0 → 4). `format` must be gif or mp4. `convert` applies to
+    /// dropped; shape order, as everywhere in the API) at `fps` (0 → 4). `format` must be gif, mp4 or webm. `convert` applies to
     /// non-uint8 frames (per frame: with `Legacy`/`Auto` on float data the range is the
     /// frame's own).
     pub fn new(
@@ -507,6 +527,27 @@ impl VideoWriter {
         fps: u32,
         format: VideoFormat,
         convert: Convert,
+    ) -> Result<VideoWriter> {
+        Self::with_quality(
+            height,
+            width,
+            channels,
+            fps,
+            format,
+            convert,
+            VideoQuality::default(),
+        )
+    }
+
+    /// [`VideoWriter::new`] with quality controls for mp4 and webm (ignored by gif).
+    pub fn with_quality(
+        height: usize,
+        width: usize,
+        channels: usize,
+        fps: u32,
+        format: VideoFormat,
+        convert: Convert,
+        quality: VideoQuality,
     ) -> Result<VideoWriter> {
         check_channels(channels)?;
         if width == 0 || height == 0 {
@@ -526,13 +567,19 @@ impl VideoWriter {
             )));
         }
         format.check_encodable()?;
+        quality.validate().map_err(Error::invalid)?;
         let fps = effective_fps(fps);
         let (w, h) = (width as u32, height as u32);
         let encoder = match format {
             VideoFormat::Gif => {
                 StreamEncoder::Gif(GifEncoder::new(w, h, fps).map_err(encoder_error("gif"))?)
             }
-            _ => StreamEncoder::Mp4(Mp4Encoder::new(w, h, fps).map_err(encoder_error("mp4"))?),
+            VideoFormat::Webm => StreamEncoder::Webm(
+                WebmEncoder::with_quality(w, h, fps, &quality).map_err(encoder_error("webm"))?,
+            ),
+            _ => StreamEncoder::Mp4(
+                Mp4Encoder::with_quality(w, h, fps, &quality).map_err(encoder_error("mp4"))?,
+            ),
         };
         Ok(VideoWriter {
             encoder: Some(encoder),
@@ -587,6 +634,7 @@ impl VideoWriter {
         let result = match self.encoder.as_mut() {
             Some(StreamEncoder::Gif(e)) => e.push_frame(&self.rgb).map_err(encoder_error("gif")),
             Some(StreamEncoder::Mp4(e)) => e.push_frame(&self.rgb).map_err(encoder_error("mp4")),
+            Some(StreamEncoder::Webm(e)) => e.push_frame(&self.rgb).map_err(encoder_error("webm")),
             None => Ok(()),
         };
         match result {
@@ -624,6 +672,7 @@ impl VideoWriter {
         let bytes = match self.encoder {
             Some(StreamEncoder::Gif(e)) => e.finish().map_err(encoder_error("gif"))?,
             Some(StreamEncoder::Mp4(e)) => e.finish().map_err(encoder_error("mp4"))?,
+            Some(StreamEncoder::Webm(e)) => e.finish().map_err(encoder_error("webm"))?,
             None => {
                 return Err(Error::new(
                     ErrorKind::State,
@@ -752,7 +801,12 @@ mod tests {
         assert!(VideoFormat::parse("avi").is_err());
         let t = [0u8; 2 * 3 * 4 * 4];
         let v = TensorView::new(&t, DType::U8, &[2, 3, 4, 4]).unwrap();
-        for f in [VideoFormat::Webm, VideoFormat::Ogg] {
+        let unsupported: &[VideoFormat] = if crate::encode::webm::AVAILABLE {
+            &[VideoFormat::Ogg]
+        } else {
+            &[VideoFormat::Webm, VideoFormat::Ogg]
+        };
+        for &f in unsupported {
             let e = Video::from_tensor(&v, f, &VideoOptions::default()).unwrap_err();
             assert_eq!(e.kind, ErrorKind::Unsupported, "{f:?}");
             assert!(e.message.contains(f.name()));

@@ -4,6 +4,7 @@
  * (zero errors, zero leaks). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -150,9 +151,34 @@ static void test_writer(wb_run_dir *rd) {
     w = NULL;
     CHECK(wb_video_writer_new(8, 8, 1, &gif, &w, &err) == WB_ERR_INVALID_ARGUMENT && w == NULL,
           "one channel rejected");
+    /* webm: VP8 WebM from the streaming writer, with quality controls */
     wb_video_options webm = vopts(WB_VIDEO_WEBM, 4);
-    CHECK(wb_video_writer_new(8, 8, 3, &webm, &w, &err) == WB_ERR_UNSUPPORTED && w == NULL,
-          "webm from frames unsupported");
+    webm.crf = 30;
+    webm.keyframe_interval = 3;
+    CHECK(wb_video_writer_new(8, 8, 3, &webm, &w, &err) == WB_OK, "writer_new webm: %s", err.message);
+    for (int i = 0; i < 5; i++) {
+        memset(small, 20 * i, sizeof small);
+        CHECK(wb_video_writer_push(w, &ts, &err) == WB_OK, "push webm: %s", err.message);
+    }
+    v = NULL;
+    CHECK(wb_video_writer_finish(w, &v, &err) == WB_OK, "finish webm: %s", err.message);
+    json = to_json(v, rd, "webm", 3);
+    CHECK(json && strstr(json, ".webm\"") && json_int(json, "width") == 8, "webm json: %s", json);
+    CHECK(path_size(json) == json_int(json, "size"), "webm file written");
+    wb_string_free(json);
+    wb_value_free(v);
+    w = NULL;
+    webm.bitrate_kbps = 100; /* with crf: one or the other */
+    CHECK(wb_video_writer_new(8, 8, 3, &webm, &w, &err) == WB_ERR_INVALID_ARGUMENT && w == NULL &&
+              strstr(err.message, "crf"),
+          "crf and bitrate together refused: %s", err.message);
+    /* an older caller's struct (no quality fields) still works */
+    wb_video_options old = vopts(WB_VIDEO_MP4, 4);
+    old.struct_size = offsetof(wb_video_options, bitrate_kbps);
+    old.crf = 999;
+    CHECK(wb_video_writer_new(8, 8, 3, &old, &w, &err) == WB_OK, "old struct size: %s", err.message);
+    wb_video_writer_free(w);
+    w = NULL;
     CHECK(wb_video_writer_new(8, 8, 3, NULL, &w, &err) == WB_ERR_NULL_ARGUMENT && w == NULL,
           "options are required");
     wb_video_options unset = wb_video_options_default();

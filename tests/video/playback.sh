@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Browser playback test (issue 3): MP4s written by wandb-media must play in a real browser.
+# Browser playback test (issue 3): MP4s and WebMs (issue 13) written by wandb-media must play
+# in a real browser.
 #
-# Encodes MP4s through the library (examples/video_encode.rs: the tensor path, the streaming
+# Encodes every case below as MP4 (H.264) and as WebM (VP8) through the library (examples/video_encode.rs: the tensor path, the streaming
 # writer, a tiled batch, odd and tiny sizes), serves them from 127.0.0.1 with Python's
 # http.server, loads them in headless Chromium through <video> elements and checks that each
 # reaches readyState >= 2 (HAVE_CURRENT_DATA) with duration ≈ frames/fps and
@@ -43,11 +44,14 @@ cases=(
 )
 expect="$work/expect.txt"
 : > "$expect"
-for c in "${cases[@]}"; do
-  read -r name mode w h n fps <<<"$c"
-  line=$("$enc" "$work/$name.mp4" "$mode" "$w" "$h" "$n" "$fps")
-  read -r _ jw jh r g b <<<"$line"
-  echo "$name $jw $jh $n $fps $r $g $b" >> "$expect"
+# PLAYBACK_FORMATS: which containers to test (default both).
+for ext in ${PLAYBACK_FORMATS:-mp4 webm}; do
+  for c in "${cases[@]}"; do
+    read -r name mode w h n fps <<<"$c"
+    line=$("$enc" "$work/${name}_$ext.$ext" "$mode" "$w" "$h" "$n" "$fps")
+    read -r _ jw jh r g b <<<"$line"
+    echo "${name}_$ext $jw $jh $n $fps $r $g $b $ext" >> "$expect"
+  done
 done
 
 # The page: one <video> per file; results are written into the DOM on window.onload. Media
@@ -55,8 +59,8 @@ done
 # --dump-dom sees final values; a timer and the virtual-time budget are a safety net.
 {
   echo '<!doctype html><html><head><meta charset="utf-8"><title>playback</title></head><body>'
-  while read -r name _; do
-    echo "<video id=\"$name\" src=\"$name.mp4\" muted preload=\"auto\" playsinline></video>"
+  while read -r name _ _ _ _ _ _ _ ext; do
+    echo "<video id=\"$name\" src=\"$name.$ext\" muted preload=\"auto\" playsinline></video>"
   done < "$expect"
   cat <<'JS'
 <pre id="result">pending</pre>
@@ -115,7 +119,7 @@ if m:
             got[parts[0]] = parts[1:]
 ok = True
 for line in open(sys.argv[2]):
-    name, w, h, n, fps, *want_rgb = line.split()
+    name, w, h, n, fps, *want_rgb, _ext = line.split()
     want_d = int(n) / int(fps)
     if name not in got:
         print(f"FAIL {name}: no result from the page (dom: {dom[:200]!r})")

@@ -25,6 +25,8 @@ use openh264::encoder::{
 use openh264::formats::YUVSource;
 use openh264::{OpenH264API, Timestamp};
 
+use super::VideoQuality;
+
 /// Constant quantiser of the OpenH264 path (x264's CRF 23 lands around QP 23–27).
 const QP: u8 = 24;
 /// Seconds between IDR pictures.
@@ -38,6 +40,8 @@ pub struct Mp4Encoder {
     width: u32,
     height: u32,
     fps: u32,
+    /// Frames per GOP: each GOP starts with an IDR picture from a fresh encoder.
+    gop: u32,
     backend: Backend,
     sps: Option<Vec<u8>>,
     pps: Option<Vec<u8>>,
@@ -62,6 +66,20 @@ struct H264 {
 impl Mp4Encoder {
     /// A new encoder for frames of `width` × `height` pixels at `fps` frames per second.
     pub fn new(width: u32, height: u32, fps: u32) -> Result<Self, String> {
+        Self::with_quality(width, height, fps, &VideoQuality::default())
+    }
+
+    /// [`Mp4Encoder::new`] with quality controls: `crf` is the constant QP (default
+    /// [`QP`]), `bitrate_kbps` switches OpenH264 to bitrate rate control, and
+    /// `keyframe_interval` sets the IDR period. Odd sizes are lossless (I_PCM): there only
+    /// the keyframe interval applies.
+    pub fn with_quality(
+        width: u32,
+        height: u32,
+        fps: u32,
+        quality: &VideoQuality,
+    ) -> Result<Self, String> {
+        quality.validate().map_err(|e| format!("mp4: {e}"))?;
         if width == 0 || height == 0 {
             return Err(format!("mp4: invalid frame size {width}x{height}"));
         }
@@ -74,14 +92,19 @@ impl Mp4Encoder {
             ));
         }
         let backend = if width % 2 == 1 || height % 2 == 1 {
-            Backend::Pcm(pcm::PcmEncoder::new(width, height, gop_frames(fps)))
+            Backend::Pcm(pcm::PcmEncoder::new(
+                width,
+                height,
+                keyframe_period(fps, quality),
+            ))
         } else {
-            Backend::OpenH264(Box::new(H264::new(width, height, fps)?))
+            Backend::OpenH264(Box::new(H264::new(width, height, fps, quality)?))
         };
         Ok(Self {
             width,
             height,
             fps,
+            gop: keyframe_period(fps, quality),
             backend,
             sps: None,
             pps: None,
@@ -103,7 +126,7 @@ impl Mp4Encoder {
             ));
         }
         let index = self.sizes.len() as u64;
-        let gop = u64::from(gop_frames(self.fps));
+        let gop = u64::from(self.gop);
         let nals = match &mut self.backend {
             Backend::OpenH264(h) => {
                 // Every GOP comes from a fresh encoder (see `encode_mp4_frames`): the bytes do
@@ -192,10 +215,17 @@ impl Mp4Encoder {
 
 /// Encodes a whole clip at once.
 pub fn encode_mp4(frames: &[&[u8]], width: u32, height: u32, fps: u32) -> Result<Vec<u8>, String> {
-    encode_mp4_frames(width, height, fps, frames.len(), |i, out| {
-        out.clear();
-        out.extend_from_slice(frames[i]);
-    })
+    encode_mp4_frames(
+        width,
+        height,
+        fps,
+        &VideoQuality::default(),
+        frames.len(),
+        |i, out| {
+            out.clear();
+            out.extend_from_slice(frames[i]);
+        },
+    )
 }
 
 /// Worker threads for whole-clip encoding: the machine's parallelism, at most 16.
@@ -214,14 +244,15 @@ pub fn encode_mp4_frames<F>(
     width: u32,
     height: u32,
     fps: u32,
+    quality: &VideoQuality,
     n: usize,
     frame: F,
 ) -> Result<Vec<u8>, String>
 where
     F: Fn(usize, &mut Vec<u8>) + Sync,
 {
-    let mut enc = Mp4Encoder::new(width, height, fps)?;
-    let gop = gop_frames(fps) as usize;
+    let mut enc = Mp4Encoder::with_quality(width, height, fps, quality)?;
+    let gop = enc.gop as usize;
     let n_gops = n.div_ceil(gop);
     let threads = encode_threads().min(n_gops);
     if !matches!(enc.backend, Backend::OpenH264(_)) || threads <= 1 {
@@ -247,7 +278,7 @@ where
                         break;
                     }
                     let mut run = || -> Gop {
-                        let mut h = H264::new(width, height, fps)?;
+                        let mut h = H264::new(width, height, fps, quality)?;
                         let mut out = Vec::with_capacity(gop);
                         for i in g * gop..((g + 1) * gop).min(n) {
                             frame(i, &mut buf);
@@ -288,16 +319,28 @@ where
 }
 
 impl H264 {
-    fn new(width: u32, height: u32, fps: u32) -> Result<Self, String> {
+    fn new(width: u32, height: u32, fps: u32, quality: &VideoQuality) -> Result<Self, String> {
         // OpenH264 rejects pictures under 16×16; sizes are already even here.
         let (cw, ch) = (width.max(16), height.max(16));
-        let gop = gop_frames(fps);
+        let gop = keyframe_period(fps, quality);
+        // Defaults (all quality fields 0): constant QP, exactly as before the controls.
+        let (mode, bps, qp) = if quality.bitrate_kbps > 0 {
+            let bps = quality.bitrate_kbps.saturating_mul(1000);
+            (RateControlMode::Bitrate, bps, QpRange::new(1, 51))
+        } else {
+            let q = if quality.crf > 0 {
+                quality.crf as u8
+            } else {
+                QP
+            };
+            (RateControlMode::Bufferbased, 1_000_000, QpRange::new(q, q))
+        };
         let config = EncoderConfig::new()
             .profile(Profile::Baseline)
             .usage_type(UsageType::CameraVideoRealTime)
-            .rate_control_mode(RateControlMode::Bufferbased)
-            .bitrate(BitRate::from_bps(1_000_000))
-            .qp(QpRange::new(QP, QP))
+            .rate_control_mode(mode)
+            .bitrate(BitRate::from_bps(bps))
+            .qp(qp)
             .skip_frames(false)
             .max_frame_rate(FrameRate::from_hz(fps as f32))
             .intra_frame_period(IntraFramePeriod::from_num_frames(gop))
@@ -352,6 +395,15 @@ impl H264 {
 /// Frames between IDR pictures.
 fn gop_frames(fps: u32) -> u32 {
     fps.saturating_mul(GOP_SECONDS).max(1)
+}
+
+/// The IDR period: `keyframe_interval` frames if set, else two seconds of frames.
+fn keyframe_period(fps: u32, quality: &VideoQuality) -> u32 {
+    if quality.keyframe_interval > 0 {
+        quality.keyframe_interval
+    } else {
+        gop_frames(fps)
+    }
 }
 
 fn strip_start_code(nal: &[u8]) -> &[u8] {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes tests/compat/extra/cases: permanent compat cases for the SDK divergences of
 issue 14 (found by randomized differential testing). Their reference outputs in
-tests/compat/extra/expected come from the real SDK:
+tests/compat/extra/expected come from the real SDK (issue 13 adds webm video cases, compared
+by decoded frame count, size and PSNR):
 
     .venv-compat/bin/python tests/compat/extra/make_cases.py
     .venv-compat/bin/python tests/difffuzz/sdk_side.py ../shared/compat tests/compat/extra/cases tests/compat/extra/expected
@@ -47,6 +48,17 @@ def main():
         img.save(os.path.join(assets, name), **kw)
     with open(os.path.join(assets, "meshobj"), "w") as fh:
         fh.write("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+
+    def clip(t, c, h, w, k=0):
+        """A smooth moving gradient with a bright square: (T,C,H,W) uint8."""
+        tt, yy, xx = np.meshgrid(np.arange(t), np.arange(h), np.arange(w), indexing="ij")
+        base = (xx * 255 // w + yy * 255 // h + tt * 8 + k * 40) // 2
+        v = np.stack([(base + off) % 256 for off in (0, 60, 120, 200)[:c]], 1)
+        sq = (tt * 3 + k) % w
+        inside = (xx >= sq) & (xx < sq + w // 4 + 1) & (yy >= h // 3) & (yy < h // 3 + h // 4 + 1)
+        for ci, val in enumerate((250, 230, 40, 255)[:c]):
+            v[:, ci][inside] = val
+        return v.astype("uint8")
 
     def f32nan(n):
         a = np.arange(n, dtype="float32")
@@ -109,6 +121,13 @@ def main():
         "err_hist_negative_bins": (7, {"h": {"wb": "histogram", "tensor": tensor(np.arange(5.0)), "num_bins": -3}}),
         "err_hist_zero_bins": (7, {"h": {"wb": "histogram", "tensor": tensor(np.arange(5.0)), "num_bins": 0}}),
         "err_hist_np_0d": (7, {"h": {"wb": "histogram", "np_histogram": [tensor(np.array(3)), [0, 1]]}}),
+        # 8. WebM (issue 13): VP8 from tensors, compared by decoded frames (count, size, PSNR)
+        "video_webm": (8, {"v": {"wb": "video", "tensor": tensor(clip(12, 3, 32, 48)),
+                                 "format": "webm", "fps": 6, "caption": "webm"}}),
+        "video_webm_batch3": (8, {"v": {"wb": "video", "tensor": tensor(
+            np.stack([clip(8, 3, 16, 16, k) for k in range(3)])), "format": "webm", "fps": 4}}),
+        "video_webm_rgba": (8, {"v": {"wb": "video", "tensor": tensor(clip(6, 4, 24, 24)),
+                                      "format": "webm", "fps": 3}}),
     }
     for name, (step, row) in out.items():
         with open(os.path.join(cases, name + ".json"), "w", encoding="utf-8") as fh:
