@@ -119,9 +119,12 @@ PREFIX ?= /usr/local
 install: build
 	scripts/install.sh $(PREFIX)
 
-# Real browser playback of our MP4s (installs Debian's chromium if missing).
-test-video: build
+# Real browser playback of our MP4s (installs Debian's chromium if missing), and H.264
+# pass-through of libx264/libopenh264/our streams (the venv's imageio-ffmpeg, tests only).
+test-video: build $(COMPAT_VENV)/.ok
 	tests/video/playback.sh
+	$(CARGO) build --quiet --release --example h264_mux --example video_encode
+	$(COMPAT_VENV)/bin/python tests/video/h264_passthrough.py
 
 # The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
 bench: build
