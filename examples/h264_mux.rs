@@ -11,7 +11,7 @@
 //!   times are derived); `stream`: one access unit per `VideoWriter::push_h264` (Annex-B,
 //!   with dts when given); `stream-avcc`: the same, converted to 4-byte-length AVCC.
 //!
-//! Prints `OUT WIDTH HEIGHT FRAMES` (JSON width/height, access units muxed).
+//! Prints `OUT WIDTH HEIGHT` (the JSON width/height).
 
 use std::process::ExitCode;
 

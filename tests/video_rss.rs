@@ -2,6 +2,7 @@
 //! frames (samples are spooled to a temporary file; only 4 bytes per frame stay in RAM).
 //! One test in its own binary so that nothing else allocates meanwhile.
 
+use wandb_media::encode::mp4::h264in::{access_units, split_annexb, H264Options};
 use wandb_media::media::image::Convert;
 use wandb_media::media::video::{VideoFormat, VideoWriter};
 
@@ -50,4 +51,46 @@ fn streaming_mp4_rss_is_flat_from_100_to_10000_frames() {
     let size = video.file.bytes.len();
     println!("MP4 size {size} B");
     assert!(size > 20 * 1024 * 1024, "{size}");
+
+    drop(video);
+
+    // H.264 pass-through writer: the fixture's IDR access unit 10 000 times (all keyframes)
+    let stream = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/h264/x264_high_b2_64x48.h264"
+    ))
+    .unwrap();
+    let nals = split_annexb(&stream);
+    let idr: Vec<u8> = access_units(&nals)[0]
+        .iter()
+        .flat_map(|n| [&[0u8, 0, 0, 1][..], n].concat())
+        .collect();
+    let opts = H264Options {
+        timescale: 90_000,
+        ..H264Options::default()
+    };
+    let mut w = VideoWriter::new_h264(opts).unwrap();
+    for i in 0..100 {
+        w.push_h264(&idr, i * 3000, None).unwrap();
+    }
+    let at_100 = rss_bytes();
+    for i in 100..10_000 {
+        w.push_h264(&idr, i * 3000, None).unwrap();
+    }
+    let at_10000 = rss_bytes();
+    let growth = at_10000 as i64 - at_100 as i64;
+    println!(
+        "pass-through: RSS after 100 AUs {at_100} B, after 10000 {at_10000} B, growth {growth} B"
+    );
+    assert!(
+        growth < 2 * 1024 * 1024,
+        "pass-through RSS grew by {growth} bytes"
+    );
+    let v = w.finish().unwrap();
+    assert!(
+        v.file.bytes.len() > 10_000 * (idr.len() - 200),
+        "{}",
+        v.file.bytes.len()
+    );
+    assert_eq!((v.width, v.height), (Some(64), Some(48)));
 }
