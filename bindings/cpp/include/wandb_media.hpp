@@ -1167,6 +1167,31 @@ struct VideoOptions {
   }
 };
 
+/// Options of encoded H.264 pass-through (Video::from_h264, VideoWriter::open_h264):
+/// library defaults framing AUTO, timescale 0 (no timestamps: 1/fps apart), fps 30, no config.
+struct H264Options {
+  wb_video_h264_options c = wb_video_h264_options_default();
+  H264Options& framing(wb_video_h264_framing f) noexcept {
+    c.framing = f;
+    return *this;
+  }
+  /// Ticks per second of pts/dts (e.g. 90000); 0 ignores timestamps.
+  H264Options& timescale(uint32_t t) noexcept {
+    c.timescale = t;
+    return *this;
+  }
+  H264Options& fps(uint32_t f) noexcept {
+    c.fps = f;
+    return *this;
+  }
+  /// avcC record or Annex-B SPS/PPS; must stay valid until the call that uses the options.
+  H264Options& config(const uint8_t* data, std::size_t len) noexcept {
+    c.config = data;
+    c.config_len = len;
+    return *this;
+  }
+};
+
 /// `wandb.Video`.
 class Video : public Value {
  public:
@@ -1185,11 +1210,24 @@ class Video : public Value {
   static Result<Video> try_from_file(CStr path) noexcept {
     return detail::make<Video>([path](wb_value** o, wb_error* e) { return wb_video_from_file(path.c_str(), o, e); });
   }
+  /// A whole encoded H.264 stream (Annex-B or AVCC) muxed into MP4 without re-encoding;
+  /// `pts`/`dts` (dts may be null) hold `count` timestamps, one per access unit, in
+  /// `opts.timescale` ticks (ignored with timescale 0). See wb_video_from_h264.
+  static Result<Video> try_from_h264(const uint8_t* data, std::size_t len, const int64_t* pts, const int64_t* dts,
+                                     std::size_t count, const H264Options& opts = H264Options()) noexcept {
+    return detail::make<Video>([&](wb_value** o, wb_error* e) {
+      return wb_video_from_h264(data, len, pts, dts, count, &opts.c, o, e);
+    });
+  }
 #if WB_CPP_EXCEPTIONS
   static Video from_tensor(const TensorRef& frames, const VideoOptions& opts) {
     return try_from_tensor(frames, opts).value();
   }
   static Video from_file(CStr path) { return try_from_file(path).value(); }
+  static Video from_h264(const uint8_t* data, std::size_t len, const int64_t* pts, const int64_t* dts,
+                         std::size_t count, const H264Options& opts = H264Options()) {
+    return try_from_h264(data, len, pts, dts, count, opts).value();
+  }
   Video& set_caption(CStr caption) {
     Value::set_caption(caption);
     return *this;
@@ -1220,6 +1258,19 @@ class VideoWriter {
     wb_video_writer* out = nullptr;
     if (wb_video_writer_new(height, width, channels, &opts.c, &out, e.ptr()) != WB_OK) return e.error();
     return VideoWriter(out);
+  }
+  /// A writer that muxes encoded H.264 access units (push_h264) into MP4 without re-encoding.
+  static Result<VideoWriter> try_open_h264(const H264Options& opts = H264Options()) noexcept {
+    detail::CallError e;
+    wb_video_writer* out = nullptr;
+    if (wb_video_writer_new_h264(&opts.c, &out, e.ptr()) != WB_OK) return e.error();
+    return VideoWriter(out);
+  }
+  /// One access unit (decode order) with its pts and optional dts (null: none); bad input
+  /// leaves the writer usable.
+  Result<void> try_push_h264(const uint8_t* data, std::size_t len, int64_t pts, const int64_t* dts = nullptr) noexcept {
+    detail::CallError e;
+    return detail::status(wb_video_writer_push_h264(p_.get(), data, len, pts, dts, e.ptr()), e);
   }
   /// Encodes one (H,W,C) frame of any dtype/strides; a wrong shape leaves the writer usable.
   Result<void> try_push(const TensorRef& frame) noexcept {
@@ -1258,6 +1309,11 @@ class VideoWriter {
     return *this;
   }
   Video finish() { return try_finish().value(); }
+  static VideoWriter open_h264(const H264Options& opts = H264Options()) { return try_open_h264(opts).value(); }
+  VideoWriter& push_h264(const uint8_t* data, std::size_t len, int64_t pts, const int64_t* dts = nullptr) {
+    try_push_h264(data, len, pts, dts).value();
+    return *this;
+  }
 #endif
 
   wb_video_writer* get() const noexcept { return p_.get(); }

@@ -15,6 +15,7 @@
 //! [`Mp4Encoder`] encodes every frame as it is pushed and keeps only the compressed samples.
 
 mod bits;
+pub mod h264in;
 mod mux;
 mod pcm;
 
@@ -31,6 +32,8 @@ use super::VideoQuality;
 const QP: u8 = 24;
 /// Seconds between IDR pictures.
 const GOP_SECONDS: u32 = 2;
+/// Media timescale ticks per frame (timescale = fps × this).
+const TICKS_PER_FRAME: u32 = 1000;
 /// OpenH264 limits (level 5.2).
 const MAX_SIDE: u32 = 3840;
 const MAX_SHORT_SIDE: u32 = 2160;
@@ -45,9 +48,10 @@ pub struct Mp4Encoder {
     backend: Backend,
     sps: Option<Vec<u8>>,
     pps: Option<Vec<u8>>,
-    /// Concatenated samples (length-prefixed NAL units).
+    /// The sample being built (length-prefixed NAL units).
     data: Vec<u8>,
-    sizes: Vec<u32>,
+    /// All samples so far (spooled to a temporary file beyond 1 MiB).
+    store: mux::SampleStore,
     sync: Vec<u32>,
 }
 
@@ -109,7 +113,7 @@ impl Mp4Encoder {
             sps: None,
             pps: None,
             data: Vec::new(),
-            sizes: Vec::new(),
+            store: mux::SampleStore::new(),
             sync: Vec::new(),
         })
     }
@@ -125,7 +129,7 @@ impl Mp4Encoder {
                 self.height
             ));
         }
-        let index = self.sizes.len() as u64;
+        let index = self.store.sizes().len() as u64;
         let gop = u64::from(self.gop);
         let nals = match &mut self.backend {
             Backend::OpenH264(h) => {
@@ -138,12 +142,12 @@ impl Mp4Encoder {
             }
             Backend::Pcm(p) => p.encode(rgb)?,
         };
-        self.store(nals)
+        self.store_sample(nals)
     }
 
     /// Appends one encoded frame (its NAL units) as the next sample.
-    fn store(&mut self, nals: Vec<Vec<u8>>) -> Result<(), String> {
-        let start = self.data.len();
+    fn store_sample(&mut self, nals: Vec<Vec<u8>>) -> Result<(), String> {
+        self.data.clear();
         let mut idr = false;
         let mut vcl = false;
         for nal in nals {
@@ -171,14 +175,11 @@ impl Mp4Encoder {
             }
         }
         if !vcl {
-            self.data.truncate(start);
             return Err("mp4: the encoder produced no picture for a frame".to_string());
         }
-        let size = u32::try_from(self.data.len() - start)
-            .map_err(|_| "mp4: sample too large".to_string())?;
-        self.sizes.push(size);
+        self.store.push_sample(&[&self.data])?;
         if idr {
-            self.sync.push(self.sizes.len() as u32);
+            self.sync.push(self.store.sizes().len() as u32);
         }
         Ok(())
     }
@@ -188,17 +189,22 @@ impl Mp4Encoder {
         let (Some(sps), Some(pps)) = (&self.sps, &self.pps) else {
             return Err("mp4: no frames".to_string());
         };
+        if self.fps > u32::MAX / TICKS_PER_FRAME {
+            return Err("mp4: fps out of range".to_string());
+        }
         let entry = mux::avc1_entry(self.width, self.height, sps, pps)?;
         mux::write_mp4(
             &mux::Track {
                 width: self.width,
                 height: self.height,
-                fps: self.fps,
+                timescale: self.fps * TICKS_PER_FRAME,
                 sample_entry: &entry,
-                sizes: &self.sizes,
+                durations: mux::Durations::Constant(TICKS_PER_FRAME),
+                ctts: None,
+                media_start: 0,
                 sync: &self.sync,
             },
-            self.data,
+            self.store,
         )
     }
 
@@ -312,7 +318,7 @@ where
             .map_err(|_| "mp4: an encoder thread panicked".to_string())?
             .ok_or_else(|| "mp4: a GOP was not encoded".to_string())??;
         for nals in gop {
-            enc.store(nals)?;
+            enc.store_sample(nals)?;
         }
     }
     enc.finish()
