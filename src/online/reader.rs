@@ -54,6 +54,21 @@ impl LogTail {
 
     /// Reads complete records appended since the last poll (at most about `max` bytes).
     pub fn poll(&mut self, max: usize, out: &mut Vec<Vec<u8>>) -> Result<TailState> {
+        self.poll_upto(max, None, out)
+    }
+
+    /// `poll`, reading nothing at or beyond the offset `end` (the length the writer
+    /// committed: bytes past it may still be rolled back after a failed write).
+    pub fn poll_upto(
+        &mut self,
+        max: usize,
+        end: Option<u64>,
+        out: &mut Vec<Vec<u8>>,
+    ) -> Result<TailState> {
+        let max = match end {
+            Some(end) => max.min(end.saturating_sub(self.pos) as usize),
+            None => max,
+        };
         self.file
             .seek(SeekFrom::Start(self.pos))
             .map_err(|e| Error::io("seeking the run log", e))?;
@@ -62,7 +77,7 @@ impl LogTail {
             .take(max as u64)
             .read_to_end(&mut self.buf)
             .map_err(|e| Error::io("reading the run log", e))?;
-        let full = n >= max;
+        let full = max > 0 && n >= max;
         let data = &self.buf[..];
         let mut i = 0usize; // index into data; absolute = pos + i
         if self.pos == 0 {
