@@ -16,6 +16,7 @@ COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
 .PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
+.PHONY: test-harden test-sanitizers test-soak test-fsfaults fuzz-short fuzz-long miri
 
 all: build
 
@@ -42,12 +43,13 @@ deps-build:
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are
 # offline unless a suite (tests/online) points them at its own local server.
-test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist: export WANDB_MODE := offline
+test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist test-harden test-sanitizers test-fsfaults test-soak fuzz-short: export WANDB_MODE := offline
 
 # One line per suite: `make test` runs them in this order and counts them.
 SUITES := lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
 SUITES += test-licenses test-dist
 SUITES += test-floatcheck
+SUITES += test-harden
 
 test: $(SUITES)
 	@echo "suites: $(words $(SUITES)) passed, 0 failed"
@@ -208,3 +210,40 @@ test-cross-check:
 	tests/cross/run.sh check
 test-h264-features: build $(COMPAT_VENV)/.ok
 	tests/cross/features.sh
+
+# --- hardening (issue 15) -------------------------------------------------------------
+# test-harden: sanitizers (C/ASan+UBSan, C/TSan), file-system faults on a tmpfs, the soak,
+# the short fuzz pass and Miri. The depth/hostile-size/fault regressions are Rust tests
+# (tests/robustness.rs, in test-rust) and tests/c/test_harden.c (in test-c, valgrind).
+SOAK_SECS ?= 150
+FUZZ_SECS ?= 30
+FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls
+
+test-harden: test-sanitizers test-fsfaults test-soak fuzz-short miri
+
+test-sanitizers: build
+	tests/sanitizers/run.sh
+
+# Disk full / read-only / deleted dir / file-for-dir / FIFOs and devices / escaping keys,
+# on a size-limited tmpfs mounted by the test (root), else skipped with the reason printed.
+test-fsfaults: deps-build
+	$(CARGO) test --quiet --test robustness --test fsfaults
+
+# Mixed multi-threaded logging for SOAK_SECS seconds: rows read back exactly once, flat
+# RSS, no fd growth. `make test-soak SOAK_SECS=3600` for a long local soak.
+test-soak: deps-build
+	WBM_SOAK_SECS=$(SOAK_SECS) $(CARGO) test --quiet --test soak -- --nocapture
+
+# cargo-fuzz (nightly, ASan) on the checked-in corpus, FUZZ_SECS per target, one at a time.
+# New inputs go to target/fuzz-corpus (the checked-in seeds are only read).
+fuzz-short:
+	scripts/fuzz.sh $(FUZZ_SECS) $(FUZZ_TARGETS)
+
+# Longer local fuzzing (not in make test): make fuzz-long FUZZ_LONG_SECS=36000
+FUZZ_LONG_SECS ?= 3600
+fuzz-long:
+	scripts/fuzz.sh $(FUZZ_LONG_SECS) $(FUZZ_TARGETS)
+
+# Miri on the pure-Rust modules whose unsafe code it can run (tensor views, JSON, stats).
+miri:
+	scripts/miri.sh

@@ -12,6 +12,9 @@
  *    *_free function; *_free(NULL) is a no-op. Strings returned through `char **` are owned
  *    by the caller and released with wb_string_free.
  *  - Strings passed in are UTF-8 (validated) and only read during the call.
+ *  - Lengths cannot be checked: a buffer shorter than its stated size or shape, a
+ *    `string_n` length beyond the string, or a shape/strides array with fewer than `ndim`
+ *    entries is undefined behaviour (everything that *can* be checked is).
  *  - No call ever lets a panic or C++ exception escape; internal failures return WB_ERR_PANIC.
  */
 
@@ -1706,6 +1709,15 @@ enum wb_status wb_run_finish(struct wb_run *run, int32_t exit_code, struct wb_er
  * recorded as failed.
  */
 enum wb_status wb_run_free(struct wb_run *run, struct wb_error *err);
+
+/**
+ * Async mode: how many calls that returned `WB_OK` had their records lost to a log write
+ * error (the log is rolled back to its last complete record and later calls can write
+ * again). `wb_run_flush` / `wb_run_finish` also return `WB_ERR_IO` once for every new loss.
+ * Always 0 in synchronous mode, where the failing call itself returns the error.
+ * Thread-safe.
+ */
+enum wb_status wb_run_lost_calls(const struct wb_run *run, uint64_t *out, struct wb_error *err);
 
 /**
  * The run id. `*out` is owned by the caller: free it with `wb_string_free`. Thread-safe.

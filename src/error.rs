@@ -51,9 +51,10 @@ impl Error {
     pub fn state(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::State, message)
     }
-    /// An I/O error, with the path or action it concerns.
+    /// An I/O error, with the path or action it concerns. The reason comes first so that a
+    /// long path truncated by a fixed-size message buffer never hides it.
     pub fn io(context: impl fmt::Display, err: std::io::Error) -> Self {
-        Self::new(ErrorKind::Io, format!("{context}: {err}"))
+        Self::new(ErrorKind::Io, format!("{err}: {context}"))
     }
 }
 

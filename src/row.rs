@@ -9,7 +9,7 @@ use crate::media::histogram::histogram_of;
 use crate::media::{BindCtx, Media};
 use crate::run_dir::{RunDir, Step};
 use crate::stats::{try_array_stats, HistData, StatValue};
-use crate::tensor::{DType, Scalar, TensorView};
+use crate::tensor::{DType, Scalar};
 use crate::value::{NdArray, Value};
 
 /// A converted row: top-level keys in order, each value ready for serialiser A.
@@ -81,12 +81,12 @@ fn bind_only(value: &Value, ctx: &BindCtx<'_>) -> Result<()> {
 /// Python floats to the JSON encoder and stay `NaN`).
 pub fn convert_top(value: &Value, ctx: &BindCtx<'_>) -> Result<Json> {
     if let Value::Array(a) = value {
-        let nan = match a.data.first() {
+        let nan = match a.get(0) {
             Some(Scalar::F64(v)) => v.is_nan(),
             Some(Scalar::F32(v)) => v.is_nan(),
             _ => false,
         };
-        if ctx.step == Step::Summary && a.data.len() == 1 && nan {
+        if ctx.step == Step::Summary && a.len() == 1 && nan {
             return Ok(Json::Null);
         }
     }
@@ -211,26 +211,28 @@ pub fn nested_list(shape: &[usize], data: &[Scalar]) -> Json {
 /// numpy arrays logged directly (§8.4): scalar, nested list (≤ 32 elements), 32-bin
 /// histogram (history) or statistics (summary).
 pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
-    let n = a.data.len();
+    let n = a.len();
     if n == 1 {
+        let Some(first) = a.get(0) else {
+            return Ok(Json::Null);
+        };
         // Summary: a float32 numpy scalar reaches the JSON encoder's `default`, whose
         // `json_friendly` turns NaN into None (float64 scalars are floats and stay NaN).
-        if let (true, Scalar::F32(v)) = (summary, a.data[0]) {
+        if let (true, Scalar::F32(v)) = (summary, first) {
             if v.is_nan() {
                 return Ok(Json::Null);
             }
         }
-        return Ok(scalar_json(a.data[0]));
+        return Ok(scalar_json(first));
     }
     if n <= 32 {
-        return Ok(nested_list(&a.shape, &a.data));
+        return Ok(nested_list(&a.shape, &a.scalars()));
     }
     if summary {
         return array_statistics(a);
     }
-    let flat = scalars_to_bytes(a);
-    let t = TensorView::new(&flat.0, flat.1, &[n])?;
-    let (counts, edges) = histogram_of(&t, 32)?;
+    // f64 data is used in place; other dtypes are widened once (fallibly).
+    let (counts, edges) = histogram_of(&a.view(), 32)?;
     Ok(Json::object([
         ("_type", Json::str("histogram")),
         (
@@ -244,40 +246,6 @@ pub fn ndarray_json(a: &NdArray, summary: bool) -> Result<Json> {
     ]))
 }
 
-/// Flat little-endian bytes of an NdArray (f32 kept as f32, everything else f64).
-fn scalars_to_bytes(a: &NdArray) -> (Vec<u8>, DType) {
-    if a.dtype == DType::F16 {
-        let b = a
-            .data
-            .iter()
-            .flat_map(|s| half::f16::from_f64(s.as_f64()).to_le_bytes())
-            .collect();
-        return (b, DType::F16);
-    }
-    if matches!(a.dtype, DType::F32 | DType::BF16) {
-        let b = a
-            .data
-            .iter()
-            .flat_map(|s| {
-                match s {
-                    Scalar::F32(v) => *v,
-                    other => other.as_f64() as f32,
-                }
-                .to_le_bytes()
-            })
-            .collect();
-        (b, DType::F32)
-    } else {
-        (
-            a.data
-                .iter()
-                .flat_map(|s| s.as_f64().to_le_bytes())
-                .collect(),
-            DType::F64,
-        )
-    }
-}
-
 fn stat_json(v: StatValue) -> Json {
     match v {
         StatValue::Float(f) => Json::Float(f),
@@ -289,91 +257,71 @@ fn stat_json(v: StatValue) -> Json {
 
 /// The summary statistics object of §8.4, computed in the array's own dtype like numpy.
 fn array_statistics(a: &NdArray) -> Result<Json> {
-    fn ints<T: TryFrom<i64>>(a: &NdArray) -> Vec<T> {
-        a.data
-            .iter()
-            .filter_map(|s| match s {
-                Scalar::Int(i) => T::try_from(*i).ok(),
-                _ => None,
-            })
-            .collect()
-    }
-    let floats64: Vec<f64>;
-    let floats32: Vec<f32>;
-    let i8s: Vec<i8>;
-    let i16s: Vec<i16>;
-    let i32s: Vec<i32>;
-    let i64s: Vec<i64>;
-    let u8s: Vec<u8>;
-    let u16s: Vec<u16>;
-    let u32s: Vec<u32>;
-    let u64s: Vec<u64>;
+    use std::borrow::Cow;
+    // The elements in their own dtype, borrowed from the array when aligned (else copied
+    // fallibly): no widened copy of a large array.
+    let v = a.view();
+    let floats64: Cow<'_, [f64]>;
+    let floats32: Cow<'_, [f32]>;
+    let i8s: Cow<'_, [i8]>;
+    let i16s: Cow<'_, [i16]>;
+    let i32s: Cow<'_, [i32]>;
+    let i64s: Cow<'_, [i64]>;
+    let u8s: Cow<'_, [u8]>;
+    let u16s: Cow<'_, [u16]>;
+    let u32s: Cow<'_, [u32]>;
+    let u64s: Cow<'_, [u64]>;
     let data = match a.dtype {
         DType::F64 => {
-            floats64 = a.data.iter().map(|s| s.as_f64()).collect();
+            floats64 = v.elems::<f64>()?;
             HistData::F64(&floats64)
         }
         DType::F32 => {
-            floats32 = a
-                .data
-                .iter()
-                .map(|s| match s {
-                    Scalar::F32(v) => *v,
-                    other => other.as_f64() as f32,
-                })
-                .collect();
+            floats32 = v.elems::<f32>()?;
             HistData::F32(&floats32)
         }
         DType::I8 => {
-            i8s = ints(a);
+            i8s = v.elems::<i8>()?;
             HistData::I8(&i8s)
         }
         DType::I16 => {
-            i16s = ints(a);
+            i16s = v.elems::<i16>()?;
             HistData::I16(&i16s)
         }
         DType::I32 => {
-            i32s = ints(a);
+            i32s = v.elems::<i32>()?;
             HistData::I32(&i32s)
         }
         DType::I64 => {
-            i64s = ints(a);
+            i64s = v.elems::<i64>()?;
             HistData::I64(&i64s)
         }
         DType::U8 => {
-            u8s = ints(a);
+            u8s = v.elems::<u8>()?;
             HistData::U8(&u8s)
         }
         DType::U16 => {
-            u16s = ints(a);
+            u16s = v.elems::<u16>()?;
             HistData::U16(&u16s)
         }
         DType::U32 => {
-            u32s = ints(a);
+            u32s = v.elems::<u32>()?;
             HistData::U32(&u32s)
         }
         DType::U64 => {
-            u64s = a
-                .data
-                .iter()
-                .filter_map(|s| match *s {
-                    Scalar::Int(i) => u64::try_from(i).ok(),
-                    Scalar::UInt(u) => Some(u),
-                    _ => None,
-                })
-                .collect();
+            u64s = v.elems::<u64>()?;
             HistData::U64(&u64s)
         }
         DType::BF16 => {
             // torch `.float()` first: the float32 statistics
-            floats32 = a.data.iter().map(|s| s.as_f64() as f32).collect();
+            floats32 = Cow::Owned(v.to_f32()?);
             HistData::F32(&floats32)
         }
         DType::F16 => {
             // numpy reduces float16 in float32 (mean/var accumulate in float32) and returns
             // float16 results: the float32 statistics rounded to float16.
             // Percentiles: the float32 ones rounded to float16 (checked against numpy).
-            floats32 = a.data.iter().map(|s| s.as_f64() as f32).collect();
+            floats32 = Cow::Owned(v.to_f32()?);
             let st = try_array_stats(HistData::F32(&floats32)).map_err(Error::invalid)?;
             let h = |v: f64| half::f16::from_f64(v).to_f64();
             let halves: Vec<half::f16> = floats32.iter().map(|&v| half::f16::from_f32(v)).collect();
@@ -539,20 +487,16 @@ mod tests {
 
     #[test]
     fn small_arrays_become_scalars_and_lists() {
-        let a = NdArray {
-            dtype: DType::F32,
-            shape: vec![2, 1],
-            data: vec![Scalar::F32(0.1), Scalar::F32(2.0)],
-        };
+        let a = NdArray::new(
+            DType::F32,
+            vec![2, 1],
+            &[Scalar::F32(0.1), Scalar::F32(2.0)],
+        );
         assert_eq!(
             ndarray_json(&a, false).unwrap().to_compact(),
             "[[0.10000000149011612],[2.0]]"
         );
-        let one = NdArray {
-            dtype: DType::I64,
-            shape: vec![],
-            data: vec![Scalar::Int(7)],
-        };
+        let one = NdArray::new(DType::I64, vec![], &[Scalar::Int(7)]);
         assert_eq!(ndarray_json(&one, false).unwrap().to_compact(), "7");
     }
 }

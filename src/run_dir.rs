@@ -76,6 +76,45 @@ pub struct RunDir {
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// 64 unpredictable bits (getrandom; a counter/time/pid mix only if that fails).
+fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    // SAFETY: the buffer is writable for its length.
+    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), libc::GRND_NONBLOCK) };
+    if n == 8 {
+        return u64::from_ne_bytes(b);
+    }
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as u64;
+    let c = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    (t ^ (u64::from(std::process::id()) << 40) ^ c.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_mul(0x2545_F491_4F6C_DD1D)
+}
+
+/// Creates a new temp file `.wb-tmp-<16 random hex>` in `dir` with `O_CREAT|O_EXCL|
+/// O_NOFOLLOW` (mode 0644 before umask): a planted file or symlink is never opened, and two
+/// processes sharing the directory (same pid in different containers) never collide.
+pub fn create_temp(dir: &Path) -> std::io::Result<(PathBuf, fs::File)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut last = None;
+    for _ in 0..16 {
+        let tmp = dir.join(format!(".wb-tmp-{:016x}", random_u64()));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temp file name")))
+}
+
 impl RunDir {
     /// Opens (creating if needed) a run's files directory.
     pub fn new(files_dir: impl AsRef<Path>) -> Result<RunDir> {
@@ -102,22 +141,18 @@ impl RunDir {
     /// there with the same size is kept (names are content hashes, so it is the same file).
     pub fn write_file(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let dest = self.files_dir.join(rel);
-        if let Ok(meta) = fs::metadata(&dest) {
+        if let Ok(meta) = fs::symlink_metadata(&dest) {
             if meta.is_file() && meta.len() == bytes.len() as u64 {
                 return Ok(());
             }
         }
         let dir = dest.parent().unwrap_or(&self.files_dir);
         fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-        let tmp = dir.join(format!(
-            ".wb-tmp-{}-{}",
-            std::process::id(),
-            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+        let (tmp, mut f) = create_temp(dir).map_err(|e| Error::io(dest.display(), e))?;
         let result = (|| -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
             f.write_all(bytes)?;
             f.flush()?;
+            drop(f);
             fs::rename(&tmp, &dest)
         })();
         if let Err(e) = result {

@@ -6,6 +6,28 @@
 
 use crate::error::{Error, Result};
 
+/// Largest logical element count of a tensor (2^32). Strides may repeat elements (stride 0
+/// broadcasts one element over a whole axis), so the logical size is capped on its own, not
+/// only the addressed bytes: a view of one element must not expand to terabytes.
+pub const MAX_ELEMENTS: usize = 1 << 32;
+
+/// Most sub-arrays an empty tensor may have before its first zero-length axis (2^20): they
+/// become nested empty lists in JSON (found by fuzzing: a 1.3e9-list shape exhausted memory).
+pub const MAX_EMPTY_LISTS: usize = 1 << 20;
+
+/// A vector with room for `n` elements, or an `Overflow` error when the allocation fails
+/// (an infallible allocation would abort the host process, which no panic guard catches).
+pub fn try_vec<T>(n: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        Error::overflow(format!(
+            "cannot allocate {n} elements of {} bytes",
+            std::mem::size_of::<T>()
+        ))
+    })?;
+    Ok(v)
+}
+
 /// Element types accepted for array input (the numpy dtypes the SDK sees).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DType {
@@ -133,6 +155,24 @@ pub fn strided_span(
         .checked_mul(item)
         .filter(|&b| b <= isize::MAX as usize)
         .ok_or_else(|| Error::overflow(format!("shape {shape:?}: byte size overflows")))?;
+    if numel > MAX_ELEMENTS {
+        return Err(Error::overflow(format!(
+            "{numel} elements exceed the limit of {MAX_ELEMENTS} (shape {shape:?})"
+        )));
+    }
+    if numel == 0 {
+        // An empty array still has one (empty) sub-list per index before its first
+        // zero-length axis in `tolist()` form: (69, 69, 69, 69, 57, 0) is 1.3e9 lists.
+        let mut lists: usize = 1;
+        for &d in shape.iter().take_while(|&&d| d != 0) {
+            lists = lists.saturating_mul(d);
+        }
+        if lists > MAX_EMPTY_LISTS {
+            return Err(Error::overflow(format!(
+                "shape {shape:?}: an empty array with {lists} sub-arrays before its zero-length axis (limit {MAX_EMPTY_LISTS})"
+            )));
+        }
+    }
     if numel == 0 {
         return Ok((0, 0));
     }
@@ -343,6 +383,12 @@ impl<'a> TensorView<'a> {
         b
     }
 
+    /// The raw bytes of the element at a byte offset produced by `for_each_offset`.
+    #[inline]
+    pub fn element_bytes(&self, off: usize) -> &'a [u8] {
+        &self.data[off..off + self.dtype.size()]
+    }
+
     /// The element at a byte offset produced by `for_each_offset`.
     #[inline]
     pub fn scalar_at(&self, off: usize) -> Scalar {
@@ -371,7 +417,7 @@ impl<'a> TensorView<'a> {
     }
 
     /// All elements in logical order.
-    pub fn to_scalars(&self) -> Vec<Scalar> {
+    pub fn to_scalars(&self) -> Result<Vec<Scalar>> {
         match self.dtype {
             DType::U8 => self.map_elems(|v: u8| Scalar::Int(v as i64)),
             DType::I8 => self.map_elems(|v: i8| Scalar::Int(v as i64)),
@@ -390,7 +436,7 @@ impl<'a> TensorView<'a> {
     }
 
     /// All elements as f64, logical order (exact for every dtype but i64 beyond 2^53).
-    pub fn to_f64(&self) -> Vec<f64> {
+    pub fn to_f64(&self) -> Result<Vec<f64>> {
         match self.dtype {
             DType::F64 => self.map_elems(|v: f64| v),
             DType::F32 => self.map_elems(|v: f32| v as f64),
@@ -398,24 +444,29 @@ impl<'a> TensorView<'a> {
             DType::BF16 => self.map_elems(|v: u16| bf16_to_f32(v) as f64),
             DType::U64 => self.map_elems(|v: u64| v as f64),
             DType::Bool => self.map_elems(|v: u8| (v != 0) as u8 as f64),
-            _ => self.to_i64_vec().into_iter().map(|v| v as f64).collect(),
+            _ => Ok(self.to_i64_vec()?.into_iter().map(|v| v as f64).collect()),
         }
     }
 
     /// All elements as f32 (only meaningful for F32 data).
-    pub fn to_f32(&self) -> Vec<f32> {
+    pub fn to_f32(&self) -> Result<Vec<f32>> {
         match self.dtype {
             DType::F32 => self.map_elems(|v: f32| v),
             DType::F16 => self.map_elems(f16_to_f32),
             DType::BF16 => self.map_elems(bf16_to_f32),
-            _ => self.to_f64().into_iter().map(|v| v as f32).collect(),
+            _ => {
+                let wide = self.to_f64()?;
+                let mut out = try_vec(wide.len())?;
+                out.extend(wide.iter().map(|&v| v as f32));
+                Ok(out)
+            }
         }
     }
 
     /// numpy `astype(uint8)` as on x86-64: integers wrap mod 256, floats truncate toward zero
     /// and then wrap; NaN, ±inf and values outside the int32 range become 0 (cvttsd2si
     /// returns 0x80000000 for them). This is what wandb 0.31 does to image/video data (§2.2).
-    pub fn to_u8_cast(&self) -> Vec<u8> {
+    pub fn to_u8_cast(&self) -> Result<Vec<u8>> {
         match self.dtype {
             DType::U8 | DType::I8 | DType::Bool => self.map_elems(|v: u8| v),
             DType::U16 | DType::I16 => self.map_elems(|v: u16| v as u8),
@@ -472,19 +523,20 @@ impl<'a> TensorView<'a> {
     }
 
     /// The elements as `T` (borrowed when possible, else gathered in logical order).
-    pub fn elems<T: Elem>(&self) -> std::borrow::Cow<'a, [T]> {
-        match self.as_slice::<T>() {
+    pub fn elems<T: Elem>(&self) -> Result<std::borrow::Cow<'a, [T]>> {
+        Ok(match self.as_slice::<T>() {
             Some(s) => std::borrow::Cow::Borrowed(s),
-            None => std::borrow::Cow::Owned(self.map_elems(|v: T| v)),
-        }
+            None => std::borrow::Cow::Owned(self.map_elems(|v: T| v)?),
+        })
     }
 
     /// `f` applied to every element (read as `T`, the type of `dtype()`), in logical (C) order.
     ///
     /// Fast paths: contiguous data is mapped as one slice (vectorisable); strided data walks
     /// the two innermost axes with constant byte steps, so the per-element cost is one load.
+    /// The output is allocated fallibly (`Overflow` instead of aborting the host).
     #[inline]
-    pub fn map_elems<T: Elem, U>(&self, f: impl Fn(T) -> U) -> Vec<U> {
+    pub fn map_elems<T: Elem, U>(&self, f: impl Fn(T) -> U) -> Result<Vec<U>> {
         let size = std::mem::size_of::<T>();
         assert_eq!(
             size,
@@ -492,17 +544,17 @@ impl<'a> TensorView<'a> {
             "map_elems: element type size mismatch"
         );
         let n = self.numel();
-        let mut out = Vec::with_capacity(n);
+        let mut out = try_vec(n)?;
         if n == 0 {
-            return out;
+            return Ok(out);
         }
         if let Some(s) = self.as_slice::<T>() {
             out.extend(s.iter().map(|&v| f(v)));
-            return out;
+            return Ok(out);
         }
         if let Some(b) = self.contiguous_bytes() {
             out.extend(b.chunks_exact(size).map(|c| f(T::from_le(c))));
-            return out;
+            return Ok(out);
         }
         self.for_each_run(|start, len, step| {
             if step == size as isize {
@@ -516,7 +568,7 @@ impl<'a> TensorView<'a> {
                 }
             }
         });
-        out
+        Ok(out)
     }
 
     /// Calls `f(start_byte, len, step_bytes)` for each run of the innermost axis (after
@@ -566,7 +618,7 @@ impl<'a> TensorView<'a> {
 
     /// Every element widened to i64 (integers and bool exactly, u64 wrapping, floats truncated
     /// like a C cast): the integer paths of the conversions.
-    pub fn to_i64_vec(&self) -> Vec<i64> {
+    pub fn to_i64_vec(&self) -> Result<Vec<i64>> {
         match self.dtype {
             DType::U8 => self.map_elems(|v: u8| v as i64),
             DType::Bool => self.map_elems(|v: u8| (v != 0) as i64),
@@ -648,7 +700,10 @@ pub(crate) mod tests {
         let data: Vec<u8> = (0..12).collect();
         let v = TensorView::strided(&data, 0, DType::U8, &[2, 2, 3], Some(&[2, 1, 4])).unwrap();
         assert!(v.contiguous_bytes().is_none());
-        assert_eq!(v.to_u8_cast(), vec![0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+        assert_eq!(
+            v.to_u8_cast().unwrap(),
+            vec![0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
+        );
     }
 
     #[test]
@@ -656,7 +711,7 @@ pub(crate) mod tests {
         let data: Vec<u8> = (0..4).collect();
         // flipped 1-D view whose element 0 is the last byte
         let v = TensorView::strided(&data, 3, DType::U8, &[4], Some(&[-1])).unwrap();
-        assert_eq!(v.to_u8_cast(), vec![3, 2, 1, 0]);
+        assert_eq!(v.to_u8_cast().unwrap(), vec![3, 2, 1, 0]);
         assert!(TensorView::strided(&data, 2, DType::U8, &[4], Some(&[-1])).is_err());
         assert!(TensorView::new(&data, DType::U16, &[3]).is_err());
         let e = TensorView::new(&data, DType::F64, &[usize::MAX, 2]).unwrap_err();
@@ -837,7 +892,7 @@ pub(crate) mod tests {
             let v = random_view(&mut next, &data, dt);
             let refs = reference_scalars(&v);
             assert!(
-                same_bits(&v.to_scalars(), &refs),
+                same_bits(&v.to_scalars().unwrap(), &refs),
                 "{dt:?} {:?} {:?}",
                 v.shape(),
                 v.strides()
@@ -849,8 +904,8 @@ pub(crate) mod tests {
             } else {
                 refs.iter().map(|&s| reference_cast_u8(s)).collect()
             };
-            assert_eq!(v.to_u8_cast(), u8s, "{dt:?}");
-            let f: Vec<u64> = v.to_f64().iter().map(|x| x.to_bits()).collect();
+            assert_eq!(v.to_u8_cast().unwrap(), u8s, "{dt:?}");
+            let f: Vec<u64> = v.to_f64().unwrap().iter().map(|x| x.to_bits()).collect();
             let g: Vec<u64> = refs.iter().map(|s| s.as_f64().to_bits()).collect();
             assert_eq!(f, g, "{dt:?}");
             if !dt.is_float() {
@@ -863,7 +918,7 @@ pub(crate) mod tests {
                         _ => unreachable!(),
                     })
                     .collect();
-                assert_eq!(v.to_i64_vec(), i);
+                assert_eq!(v.to_i64_vec().unwrap(), i);
             }
         }
     }

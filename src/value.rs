@@ -3,27 +3,127 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::json::Json;
+use crate::json::{Json, MAX_DEPTH};
+
+fn json_depth(j: &Json) -> usize {
+    match j {
+        Json::Array(a) => 1 + a.iter().map(json_depth).max().unwrap_or(0),
+        Json::Object(m) => 1 + m.iter().map(|(_, v)| json_depth(v)).max().unwrap_or(0),
+        _ => 0,
+    }
+}
 use crate::media::histogram::Histogram;
 use crate::media::Media;
 use crate::tensor::{DType, Scalar, TensorView};
 
-/// A numpy array logged directly (no wandb class): §8.4.
+/// A numpy array logged directly (no wandb class): §8.4. The elements are kept compactly
+/// in their own dtype (C order, little-endian) and shared between clones, so a value costs
+/// its input size once however often it is copied into lists, dicts and rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NdArray {
     pub dtype: DType,
     pub shape: Vec<usize>,
-    /// Elements in C order, widened without loss.
-    pub data: Vec<Scalar>,
+    bytes: Arc<Vec<u8>>,
 }
 
 impl NdArray {
-    pub fn from_tensor(t: &TensorView<'_>) -> NdArray {
-        NdArray {
+    /// Copies the elements (allocation failure → `Overflow`, never an abort).
+    pub fn from_tensor(t: &TensorView<'_>) -> Result<NdArray> {
+        let item = t.dtype().size();
+        let mut bytes = crate::tensor::try_vec(t.numel() * item)?;
+        match t.contiguous_bytes() {
+            Some(b) => bytes.extend_from_slice(b),
+            None => t.for_each_offset(|o| bytes.extend_from_slice(t.element_bytes(o))),
+        }
+        Ok(NdArray {
             dtype: t.dtype(),
             shape: t.shape().to_vec(),
-            data: t.to_scalars(),
+            bytes: Arc::new(bytes),
+        })
+    }
+
+    /// An array from widened elements (converted back to `dtype`).
+    pub fn new(dtype: DType, shape: Vec<usize>, data: &[Scalar]) -> NdArray {
+        let mut bytes = Vec::with_capacity(data.len() * dtype.size());
+        for &s in data {
+            let int = |s: Scalar| match s {
+                Scalar::Int(i) => i,
+                Scalar::Bool(b) => b as i64,
+                other => other.as_f64() as i64,
+            };
+            match dtype {
+                DType::U8 | DType::I8 => bytes.push(int(s) as u8),
+                DType::Bool => bytes.push(u8::from(int(s) != 0 || s.as_f64() != 0.0)),
+                DType::U16 | DType::I16 => bytes.extend_from_slice(&(int(s) as u16).to_le_bytes()),
+                DType::U32 | DType::I32 => bytes.extend_from_slice(&(int(s) as u32).to_le_bytes()),
+                DType::I64 => bytes.extend_from_slice(&int(s).to_le_bytes()),
+                DType::U64 => {
+                    let u = match s {
+                        Scalar::UInt(u) => u,
+                        other => int(other) as u64,
+                    };
+                    bytes.extend_from_slice(&u.to_le_bytes())
+                }
+                DType::F32 => bytes.extend_from_slice(&(s.as_f64() as f32).to_le_bytes()),
+                DType::F64 => bytes.extend_from_slice(&s.as_f64().to_le_bytes()),
+                DType::F16 => {
+                    bytes.extend_from_slice(&half::f16::from_f64(s.as_f64()).to_le_bytes())
+                }
+                DType::BF16 => {
+                    bytes.extend_from_slice(&half::bf16::from_f64(s.as_f64()).to_le_bytes())
+                }
+            }
         }
+        NdArray {
+            dtype,
+            shape,
+            bytes: Arc::new(bytes),
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.bytes.len() / self.dtype.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The elements as a flat 1-D view (no copy).
+    pub fn view(&self) -> TensorView<'_> {
+        // The byte length is a whole number of elements by construction.
+        TensorView::new(&self.bytes, self.dtype, &[self.len()])
+            .unwrap_or_else(|_| unreachable!("NdArray bytes hold whole elements"))
+    }
+
+    /// Element `i` (C order), widened.
+    pub fn get(&self, i: usize) -> Option<Scalar> {
+        (i < self.len()).then(|| self.view().scalar_at(i * self.dtype.size()))
+    }
+
+    /// All elements widened, lazily.
+    pub fn iter(&self) -> impl Iterator<Item = Scalar> + '_ {
+        let v = self.view();
+        let item = self.dtype.size();
+        (0..self.len()).map(move |i| v.scalar_at(i * item))
+    }
+
+    /// All elements widened into a vector (for small arrays / nested-list output).
+    pub fn scalars(&self) -> Vec<Scalar> {
+        self.iter().collect()
+    }
+
+    /// Sub-array `i` along the first axis.
+    pub fn sub(&self, i: usize) -> Option<NdArray> {
+        let (_, rest) = self.shape.split_first()?;
+        let n: usize = rest.iter().product::<usize>() * self.dtype.size();
+        let b = self.bytes.get(i * n..(i + 1) * n)?;
+        Some(NdArray {
+            dtype: self.dtype,
+            shape: rest.to_vec(),
+            bytes: Arc::new(b.to_vec()),
+        })
     }
 }
 
@@ -51,8 +151,32 @@ impl Value {
         matches!(self, Value::Histogram(_) | Value::Media(_))
     }
 
+    /// Nesting depth: 0 for a scalar or media, 1 + the deepest item for lists and dicts
+    /// (plain JSON values count their own nesting). Bounded by `MAX_DEPTH` for every value
+    /// built through `list_push`/`dict_set`/`from_json`.
+    pub fn depth(&self) -> usize {
+        match self {
+            Value::List(items) => 1 + items.iter().map(Value::depth).max().unwrap_or(0),
+            Value::Dict(m) => 1 + m.iter().map(|(_, v)| v.depth()).max().unwrap_or(0),
+            Value::Json(j) => json_depth(j),
+            _ => 0,
+        }
+    }
+
+    fn check_nesting(item: &Value) -> Result<()> {
+        if item.depth() + 1 > MAX_DEPTH {
+            return Err(Error::invalid(format!(
+                "value nested deeper than {MAX_DEPTH} levels (the nesting limit)"
+            )));
+        }
+        Ok(())
+    }
+
     /// Insert or replace a dict member (position of an existing key kept).
     pub fn dict_set(&mut self, key: &str, v: Value) -> Result<()> {
+        if matches!(self, Value::Dict(_)) {
+            Self::check_nesting(&v)?;
+        }
         match self {
             Value::Dict(m) => {
                 if let Some(slot) = m.iter_mut().find(|(k, _)| k == key) {
@@ -67,6 +191,9 @@ impl Value {
     }
 
     pub fn list_push(&mut self, v: Value) -> Result<()> {
+        if matches!(self, Value::List(_)) {
+            Self::check_nesting(&v)?;
+        }
         match self {
             Value::List(items) => {
                 items.push(v);

@@ -235,6 +235,16 @@ func (r *Run) Finish(exitCode int) error {
 	return err
 }
 
+// LostCalls reports (async mode) how many calls that returned nil had their records lost
+// to a log write error; Flush and Finish also return an error once for every new loss.
+func (r *Run) LostCalls() (uint64, error) {
+	var n C.uint64_t
+	var e C.wb_error
+	err := check(C.wb_run_lost_calls(r.ptr(), &n, &e), &e)
+	runtime.KeepAlive(r)
+	return uint64(n), err
+}
+
 // Close finishes the run with exit code 0 if Finish was not called, releases it, and
 // returns the error of that finish (nil if Finish had been called). Idempotent: later calls
 // return nil.

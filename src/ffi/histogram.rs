@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::media::histogram::{Histogram, DEFAULT_BINS};
 use crate::row::nested_list;
-use crate::value::{NdArray, Value};
+use crate::value::Value;
 
 /// Creates `wandb.Histogram(data, num_bins=num_bins)`: numpy.histogram semantics (any NaN
 /// or ±inf is an error), `num_bins` 0 means the default 64, more than 512 is an error.
@@ -42,8 +42,7 @@ fn tensor_list(t: &crate::tensor::TensorView<'_>, name: &str) -> Result<Vec<Json
             "object of type 'int' has no len() ({name} is a 0-d array)"
         )));
     }
-    let a = NdArray::from_tensor(t);
-    match nested_list(&a.shape, &a.data) {
+    match nested_list(t.shape(), &t.to_scalars()?) {
         Json::Array(items) => Ok(items),
         _ => Ok(Vec::new()),
     }

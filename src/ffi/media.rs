@@ -168,7 +168,7 @@ pub unsafe extern "C" fn wb_object3d_from_point_cloud(
         let points = if points.is_null() {
             Json::Array(Vec::new())
         } else {
-            tolist(&unsafe { tensor_view(points, "points") }?)
+            tolist(&unsafe { tensor_view(points, "points") }?)?
         };
         let array_arg = |p: *const c_char, name: &str| -> Result<Vec<Json>> {
             match unsafe { opt_utf8(p, name) }? {

@@ -508,6 +508,28 @@ pub unsafe extern "C" fn wb_run_free(run: *mut wb_run, err: *mut wb_error) -> wb
     })
 }
 
+/// Async mode: how many calls that returned `WB_OK` had their records lost to a log write
+/// error (the log is rolled back to its last complete record and later calls can write
+/// again). `wb_run_flush` / `wb_run_finish` also return `WB_ERR_IO` once for every new loss.
+/// Always 0 in synchronous mode, where the failing call itself returns the error.
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_lost_calls(
+    run: *const wb_run,
+    out: *mut u64,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        // SAFETY: checked non-NULL; the caller provides a writable u64.
+        unsafe { out.write(run.inner.lost_calls()) };
+        Ok(())
+    })
+}
+
 /// The run id. `*out` is owned by the caller: free it with `wb_string_free`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_id(

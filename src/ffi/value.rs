@@ -151,7 +151,7 @@ pub unsafe extern "C" fn wb_value_from_tensor(
 ) -> wb_status {
     guard(err, || {
         let view = unsafe { tensor_view(t, "tensor") }?;
-        new_value(out, || Ok(Value::Array(NdArray::from_tensor(&view))))
+        new_value(out, || Ok(Value::Array(NdArray::from_tensor(&view)?)))
     })
 }
 

@@ -86,12 +86,70 @@ impl Json {
         s
     }
 
-    /// Parse JSON text keeping object key order and the int/float distinction.
+    /// Parse JSON text keeping object key order and the int/float distinction. Input beyond
+    /// `MAX_JSON_BYTES`, `MAX_JSON_VALUES` or nested deeper than `MAX_DEPTH` is refused by a
+    /// linear pre-scan, before anything is allocated or any recursion starts.
     pub fn parse(text: &str) -> Result<Json> {
+        check_json_limits(text)?;
         let v: serde_json::Value =
             serde_json::from_str(text).map_err(|e| Error::invalid(format!("invalid JSON: {e}")))?;
         Ok(Json::from(v))
     }
+}
+
+/// Deepest nesting of lists/dicts (values, JSON input, table cells). Every walk over a value
+/// (serialising, flattening, dropping) recurses once per level, so this bounds the stack a
+/// call needs: the deepest accepted value is logged on a 64 KiB thread stack in the tests.
+pub const MAX_DEPTH: usize = 32;
+/// Largest JSON text accepted (64 MiB).
+pub const MAX_JSON_BYTES: usize = 64 << 20;
+/// Most values (array elements + object members + containers) in one JSON text (2^22):
+/// parsed JSON takes ~100 bytes per value, so this bounds a parse to a few hundred MB.
+pub const MAX_JSON_VALUES: usize = 1 << 22;
+
+/// The pre-scan of `Json::parse`: nesting depth and value count, outside strings.
+fn check_json_limits(text: &str) -> Result<()> {
+    if text.len() > MAX_JSON_BYTES {
+        return Err(Error::overflow(format!(
+            "JSON text of {} bytes exceeds the limit of {MAX_JSON_BYTES} bytes",
+            text.len()
+        )));
+    }
+    let (mut depth, mut values) = (0usize, 0usize);
+    let (mut in_str, mut esc) = (false, false);
+    for &b in text.as_bytes() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                values += 1;
+                if depth > MAX_DEPTH {
+                    return Err(Error::invalid(format!(
+                        "JSON nested deeper than {MAX_DEPTH} levels (the nesting limit)"
+                    )));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' => values += 1,
+            _ => {}
+        }
+        if values > MAX_JSON_VALUES {
+            return Err(Error::overflow(format!(
+                "JSON text has more than {MAX_JSON_VALUES} values (the limit)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl From<serde_json::Value> for Json {

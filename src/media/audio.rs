@@ -62,16 +62,16 @@ impl Audio {
             )));
         }
         let bytes = match t.dtype() {
-            DType::F32 => encode_wav(Samples::F32(&t.elems::<f32>()), channels as u16, sr),
-            DType::F64 => encode_wav(Samples::F64(&t.elems::<f64>()), channels as u16, sr),
+            DType::F32 => encode_wav(Samples::F32(&t.elems::<f32>()?), channels as u16, sr),
+            DType::F64 => encode_wav(Samples::F64(&t.elems::<f64>()?), channels as u16, sr),
             // torch `.float()` first (a float16 numpy array is soundfile's dtype error below)
             DType::BF16 => encode_wav(
-                Samples::F32(&t.map_elems(crate::tensor::bf16_to_f32)),
+                Samples::F32(&t.map_elems(crate::tensor::bf16_to_f32)?),
                 channels as u16,
                 sr,
             ),
-            DType::I16 => encode_wav(Samples::I16(&t.elems::<i16>()), channels as u16, sr),
-            DType::I32 => encode_wav(Samples::I32(&t.elems::<i32>()), channels as u16, sr),
+            DType::I16 => encode_wav(Samples::I16(&t.elems::<i16>()?), channels as u16, sr),
+            DType::I32 => encode_wav(Samples::I32(&t.elems::<i32>()?), channels as u16, sr),
             other => {
                 return Err(Error::invalid(format!(
                     "dtype must be one of ['float32', 'float64', 'int16', 'int32'] and not '{}'",

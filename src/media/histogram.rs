@@ -23,24 +23,24 @@ pub fn histogram_of(t: &TensorView<'_>, num_bins: usize) -> Result<(Vec<i64>, Ve
     // Native dtype, borrowed without a copy when contiguous and aligned (numpy bins integer
     // data in float64 and float32 data in float32; bool as uint8 0/1).
     let h = match t.dtype() {
-        DType::F64 => np_histogram(HistData::F64(&t.elems::<f64>()), num_bins),
-        DType::F32 => np_histogram(HistData::F32(&t.elems::<f32>()), num_bins),
-        DType::I8 => np_histogram(HistData::I8(&t.elems::<i8>()), num_bins),
-        DType::I16 => np_histogram(HistData::I16(&t.elems::<i16>()), num_bins),
-        DType::I32 => np_histogram(HistData::I32(&t.elems::<i32>()), num_bins),
-        DType::I64 => np_histogram(HistData::I64(&t.elems::<i64>()), num_bins),
-        DType::U8 => np_histogram(HistData::U8(&t.elems::<u8>()), num_bins),
-        DType::U16 => np_histogram(HistData::U16(&t.elems::<u16>()), num_bins),
-        DType::U32 => np_histogram(HistData::U32(&t.elems::<u32>()), num_bins),
-        DType::U64 => np_histogram(HistData::U64(&t.elems::<u64>()), num_bins),
-        DType::F16 => np_histogram(HistData::F16(&t.elems::<half::f16>()), num_bins),
+        DType::F64 => np_histogram(HistData::F64(&t.elems::<f64>()?), num_bins),
+        DType::F32 => np_histogram(HistData::F32(&t.elems::<f32>()?), num_bins),
+        DType::I8 => np_histogram(HistData::I8(&t.elems::<i8>()?), num_bins),
+        DType::I16 => np_histogram(HistData::I16(&t.elems::<i16>()?), num_bins),
+        DType::I32 => np_histogram(HistData::I32(&t.elems::<i32>()?), num_bins),
+        DType::I64 => np_histogram(HistData::I64(&t.elems::<i64>()?), num_bins),
+        DType::U8 => np_histogram(HistData::U8(&t.elems::<u8>()?), num_bins),
+        DType::U16 => np_histogram(HistData::U16(&t.elems::<u16>()?), num_bins),
+        DType::U32 => np_histogram(HistData::U32(&t.elems::<u32>()?), num_bins),
+        DType::U64 => np_histogram(HistData::U64(&t.elems::<u64>()?), num_bins),
+        DType::F16 => np_histogram(HistData::F16(&t.elems::<half::f16>()?), num_bins),
         // torch `.float()` first: the float32 histogram of the same values
         DType::BF16 => np_histogram(
-            HistData::F32(&t.map_elems(crate::tensor::bf16_to_f32)),
+            HistData::F32(&t.map_elems(crate::tensor::bf16_to_f32)?),
             num_bins,
         ),
         DType::Bool => {
-            let raw = t.elems::<u8>();
+            let raw = t.elems::<u8>()?;
             // Any nonzero byte is `True`; borrow as uint8 when the bytes are already 0/1.
             if raw.iter().all(|&b| b <= 1) {
                 np_histogram(HistData::U8(&raw), num_bins)
@@ -57,6 +57,11 @@ pub fn histogram_of(t: &TensorView<'_>, num_bins: usize) -> Result<(Vec<i64>, Ve
 impl Histogram {
     /// `wandb.Histogram(sequence, num_bins=num_bins)`.
     pub fn from_tensor(t: &TensorView<'_>, num_bins: usize) -> Result<Histogram> {
+        // Checked before computing (the SDK checks after np.histogram, which would first
+        // allocate and fill up to `num_bins` counts).
+        if num_bins > MAX_LENGTH {
+            return Err(Error::invalid("The maximum length of a histogram is 512"));
+        }
         let (counts, edges) = histogram_of(t, num_bins)?;
         Histogram::from_np(
             counts.into_iter().map(Json::Int).collect(),

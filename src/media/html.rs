@@ -41,7 +41,7 @@ impl Html {
                 path.display().to_string()
             )));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+        let bytes = crate::media::read_user_file(path)?;
         // The SDK always decodes the file (so invalid UTF-8 fails even without injection).
         let text = std::str::from_utf8(&bytes).map_err(|e| {
             Error::new(

@@ -502,7 +502,7 @@ pub fn tensor_to_pixels(t: &TensorView<'_>, opts: &ImageOptions) -> Result<Pixel
     // The legacy conversion runs before the SDK sees the array, on the unsqueezed data.
     let legacy_buf;
     let view = if legacy && t.numel() > 0 {
-        legacy_buf = legacy_to_u8(t);
+        legacy_buf = legacy_to_u8(t)?;
         TensorView::new(&legacy_buf, DType::U8, t.shape())?
     } else {
         t.clone()
@@ -547,7 +547,7 @@ pub fn tensor_to_pixels(t: &TensorView<'_>, opts: &ImageOptions) -> Result<Pixel
     if height > u32::MAX as usize || width > u32::MAX as usize {
         return Err(Error::overflow("image dimensions exceed 2^32"));
     }
-    let data = view.to_u8_cast();
+    let data = view.to_u8_cast()?;
     let data = convert_mode(data, native, mode);
     Ok(Pixels {
         data,
@@ -745,13 +745,13 @@ fn nan_min_max_map<T: LegacyFloat>(d: &[T], f: impl Fn(T) -> T) -> (f64, f64) {
 }
 
 /// wandb ≤ 0.18 `Image.to_uint8` in numpy arithmetic of the input dtype (compat README §1.3).
-pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
-    match t.dtype() {
-        DType::F32 => legacy_float(&t.elems::<f32>()),
-        DType::F64 => legacy_float(&t.elems::<f64>()),
-        DType::F16 => legacy_float(&t.elems::<half::f16>()),
+pub fn legacy_to_u8(t: &TensorView<'_>) -> Result<Vec<u8>> {
+    Ok(match t.dtype() {
+        DType::F32 => legacy_float(&t.elems::<f32>()?),
+        DType::F64 => legacy_float(&t.elems::<f64>()?),
+        DType::F16 => legacy_float(&t.elems::<half::f16>()?),
         // torch `.float()` first
-        DType::BF16 => legacy_float(&t.map_elems(crate::tensor::bf16_to_f32)),
+        DType::BF16 => legacy_float(&t.map_elems(crate::tensor::bf16_to_f32)?),
         dt => {
             // Integer arithmetic wraps in the input dtype; true division gives float64.
             let bits = (dt.size() * 8) as u32;
@@ -772,9 +772,9 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
             // negatives here (that took the `min < 0` branch); saturating keeps every
             // comparison and `clip(0, 255)` exactly as numpy's uint64 arithmetic gives them.
             let vals: Vec<i64> = if dt == DType::U64 {
-                t.map_elems(|v: u64| v.min(i64::MAX as u64) as i64)
+                t.map_elems(|v: u64| v.min(i64::MAX as u64) as i64)?
             } else {
-                t.to_i64_vec()
+                t.to_i64_vec()?
             };
             let lowest = vals.iter().copied().min().unwrap_or(0);
             let highest = vals.iter().copied().max().unwrap_or(0);
@@ -803,7 +803,7 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
                 vals.iter().map(|&v| clip_u8_i(v)).collect()
             }
         }
-    }
+    })
 }
 
 fn wrap_i32(v: i64) -> i64 {
@@ -839,7 +839,7 @@ mod tests {
         pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
             match t.dtype() {
                 DType::F32 => {
-                    let mut d = t.to_f32();
+                    let mut d = t.to_f32().unwrap();
                     let lowest = nan_min(d.iter().map(|&v| v as f64)) as f32;
                     if lowest < 0.0 {
                         let ptp = nan_max(d.iter().map(|&v| v as f64)) as f32 - lowest;
@@ -854,7 +854,7 @@ mod tests {
                     }
                 }
                 DType::F64 => {
-                    let mut d = t.to_f64();
+                    let mut d = t.to_f64().unwrap();
                     let lowest = nan_min(d.iter().copied());
                     if lowest < 0.0 {
                         let ptp = nan_max(d.iter().copied()) - lowest;
@@ -881,6 +881,7 @@ mod tests {
                     };
                     let vals: Vec<i64> = t
                         .to_scalars()
+                        .unwrap()
                         .into_iter()
                         .map(|s| match s {
                             Scalar::Int(i) => i,
@@ -1015,14 +1016,14 @@ mod tests {
             // contiguous, and a reversed strided view of the same data
             let t = TensorView::new(&data, dt, &[n]).unwrap();
             assert_eq!(
-                legacy_to_u8(&t),
+                legacy_to_u8(&t).unwrap(),
                 reference::legacy_to_u8(&t),
                 "{dt:?} style {style}"
             );
             let rev =
                 TensorView::strided(&data, (n - 1) * dt.size(), dt, &[n], Some(&[-1])).unwrap();
             assert_eq!(
-                legacy_to_u8(&rev),
+                legacy_to_u8(&rev).unwrap(),
                 reference::legacy_to_u8(&rev),
                 "{dt:?} reversed"
             );
@@ -1196,13 +1197,13 @@ mod tests {
         let u = |v: &[u64]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
         let b = u(&[0, 5, (1 << 63) + 1, u64::MAX, 300, 255]);
         let t = TensorView::new(&b, DType::U64, &[6]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![0, 5, 255, 255, 255, 255]);
+        assert_eq!(legacy_to_u8(&t).unwrap(), vec![0, 5, 255, 255, 255, 255]);
         let b = u(&[0, 1, 1]);
         let t = TensorView::new(&b, DType::U64, &[3]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![0, 255, 255]);
+        assert_eq!(legacy_to_u8(&t).unwrap(), vec![0, 255, 255]);
         let b = u(&[u64::MAX]);
         let t = TensorView::new(&b, DType::U64, &[1]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![255]);
+        assert_eq!(legacy_to_u8(&t).unwrap(), vec![255]);
     }
 
     #[test]
@@ -1212,25 +1213,25 @@ mod tests {
             .flat_map(|v| v.to_le_bytes())
             .collect();
         let t = TensorView::new(&f, DType::F32, &[1, 3]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![0, 127, 255]);
+        assert_eq!(legacy_to_u8(&t).unwrap(), vec![0, 127, 255]);
         let f: Vec<u8> = [-1.0f64, 0.0, 1.0]
             .iter()
             .flat_map(|v| v.to_le_bytes())
             .collect();
         let t = TensorView::new(&f, DType::F64, &[3]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![0, 127, 255]);
+        assert_eq!(legacy_to_u8(&t).unwrap(), vec![0, 127, 255]);
         let f: Vec<u8> = [-2.0f64, -2.0]
             .iter()
             .flat_map(|v| v.to_le_bytes())
             .collect();
         let t = TensorView::new(&f, DType::F64, &[2]).unwrap();
         assert_eq!(
-            legacy_to_u8(&t),
+            legacy_to_u8(&t).unwrap(),
             vec![0, 0],
             "constant negative: 0/0 = NaN → 0"
         );
         let b = [0u8, 1];
         let t = TensorView::new(&b, DType::Bool, &[2]).unwrap();
-        assert_eq!(legacy_to_u8(&t), vec![0, 255]);
+        assert_eq!(legacy_to_u8(&t).unwrap(), vec![0, 255]);
     }
 }

@@ -34,7 +34,7 @@ impl ImageMask {
             return Err(Error::invalid("mask_data must be a 2D array"));
         }
         let mut pixels = Vec::with_capacity(t.numel());
-        for s in t.to_scalars() {
+        for s in t.to_scalars()? {
             let v = match s {
                 Scalar::Int(i) if (0..=255).contains(&i) => i as u8,
                 Scalar::Bool(b) => b as u8,

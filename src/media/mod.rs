@@ -110,7 +110,7 @@ impl MediaFile {
     /// Reads a user file; the extension is the basename's text after its last dot, case kept
     /// (a basename starting with a dot and no other dot has none) — spec §1.3.
     pub fn from_path(path: &std::path::Path) -> Result<MediaFile> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+        let bytes = read_user_file(path)?;
         Ok(MediaFile::new(bytes, path_extension(path)).with_source(path))
     }
     /// Marks the file as the user's file at `path` (see `source_name`).
@@ -118,6 +118,65 @@ impl MediaFile {
         self.source_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         self
     }
+}
+
+/// Largest file a `*_from_file` call reads (2 GiB): the whole file is held in memory.
+pub const MAX_FILE_BYTES: u64 = 2 << 30;
+
+/// Reads a file the caller named. Only regular files are read, and never more than
+/// `MAX_FILE_BYTES`: a FIFO, socket, device or directory fails at once instead of blocking
+/// or filling memory (`O_NONBLOCK` keeps even the `open` of a FIFO from waiting).
+pub fn read_user_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| Error::io(path.display(), e))?;
+    let meta = f.metadata().map_err(|e| Error::io(path.display(), e))?;
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        let what = if ft.is_dir() {
+            "a directory"
+        } else if ft.is_fifo() {
+            "a FIFO"
+        } else if ft.is_socket() {
+            "a socket"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        return Err(Error::invalid(format!(
+            "only regular files can be logged, this is {what}: {}",
+            path.display()
+        )));
+    }
+    let too_big = || {
+        Error::overflow(format!(
+            "file is larger than the {MAX_FILE_BYTES}-byte limit: {}",
+            path.display()
+        ))
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(meta.len() as usize).map_err(|_| {
+        Error::overflow(format!(
+            "cannot allocate {} bytes to read {}",
+            meta.len(),
+            path.display()
+        ))
+    })?;
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path.display(), e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 /// `.ext` of a path as the SDK computes it (`os.path.splitext` of the basename), or "".

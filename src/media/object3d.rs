@@ -31,7 +31,7 @@ pub struct Object3D {
 
 /// numpy `tolist()` of a tensor: nested lists; float32 widened to f64, ints as ints, bools as
 /// booleans. A 0-d tensor gives its scalar.
-pub fn tolist(t: &TensorView<'_>) -> Json {
+pub fn tolist(t: &TensorView<'_>) -> Result<Json> {
     fn build(shape: &[usize], data: &[Scalar]) -> Json {
         match shape.split_first() {
             None => data.first().map_or(Json::Null, |&s| scalar(s)),
@@ -57,7 +57,7 @@ pub fn tolist(t: &TensorView<'_>) -> Json {
             Scalar::Bool(b) => Json::Bool(b),
         }
     }
-    build(t.shape(), &t.to_scalars())
+    Ok(build(t.shape(), &t.to_scalars()?))
 }
 
 fn pts_json(j: &Json) -> MediaFile {
@@ -82,7 +82,7 @@ impl Object3D {
                 dims.join(", ")
             )));
         }
-        Ok(Object3D::new(pts_json(&tolist(t))))
+        Ok(Object3D::new(pts_json(&tolist(t)?)))
     }
 
     /// The extension `.<type>` of a path that ends with a supported type string, if any.
@@ -110,7 +110,7 @@ impl Object3D {
                 "Media file extension \".{ty}\" must occur at the end of path \"{s}\"."
             )));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+        let bytes = crate::media::read_user_file(path)?;
         Ok(Object3D::new(
             MediaFile::new(bytes, format!(".{ty}")).with_source(path),
         ))
@@ -430,7 +430,7 @@ mod tests {
             .map(|(i, b)| box_from_json(b, i).unwrap())
             .collect();
         let vectors = vec![Json::parse(r#"{"start":[0,0,0],"end":[1,1,1]}"#).unwrap()];
-        let o = Object3D::from_scene(tolist(&t), boxes, vectors);
+        let o = Object3D::from_scene(tolist(&t).unwrap(), boxes, vectors);
         assert_eq!(
             text(&o),
             r#"{"type":"lidar/beta","vectors":[{"start":[0,0,0],"end":[1,1,1]}],"points":[[0,0,0,1],[1,1,1,2]],"boxes":[{"corners":[[-1.0,-1.0,-1.0],[-1.0,-1.0,1.0],[-1.0,1.0,-1.0],[-1.0,1.0,1.0],[1.0,-1.0,-1.0],[1.0,-1.0,1.0],[1.0,1.0,-1.0],[1.0,1.0,1.0]],"color":[255,0,0],"label":"car","score":0.9}]}"#

@@ -274,7 +274,7 @@ fn run_cell(v: &Value) -> Result<Json> {
                 .collect::<Result<_>>()?,
         ),
         // A 0-d array stands for a numpy scalar (see `dtypes::type_of`).
-        Value::Array(a) => array_tolist(&a.shape, &a.data, false),
+        Value::Array(a) => array_tolist(&a.shape, &a.scalars(), false),
         Value::Media(m) => Json::str(m.class_name()),
         Value::Histogram(_) => return Err(histogram_cell_error()),
     })
@@ -312,7 +312,7 @@ fn artifact_cell(v: &Value, files: &mut ArtifactFiles) -> Result<Json> {
                 .map(|(k, v)| Ok((k.clone(), artifact_cell(v, files)?)))
                 .collect::<Result<_>>()?,
         ),
-        Value::Array(a) => array_tolist(&a.shape, &a.data, true),
+        Value::Array(a) => array_tolist(&a.shape, &a.scalars(), true),
         Value::Media(m) => m.artifact_json(files)?,
         Value::Histogram(_) => return Err(histogram_cell_error()),
     })
@@ -779,12 +779,7 @@ impl Media for JoinedTable {
 
 /// A 1-D array value (helper for tests and callers building embedding cells).
 pub fn array_value(data: Vec<Scalar>, dtype: crate::tensor::DType) -> Value {
-    let n = data.len();
-    Value::Array(NdArray {
-        dtype,
-        shape: vec![n],
-        data,
-    })
+    Value::Array(NdArray::new(dtype, vec![data.len()], &data))
 }
 
 #[cfg(test)]

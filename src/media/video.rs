@@ -347,7 +347,7 @@ fn encoder_error(what: &'static str) -> impl Fn(String) -> Error {
 }
 
 /// Non-uint8 data → uint8 in logical (C) order, per the image module's conversion modes.
-fn to_u8(t: &TensorView<'_>, convert: Convert) -> Vec<u8> {
+fn to_u8(t: &TensorView<'_>, convert: Convert) -> Result<Vec<u8>> {
     let legacy = match convert {
         Convert::Legacy => true,
         Convert::Cast => false,
@@ -365,7 +365,7 @@ fn as_u8<'a>(t: &TensorView<'a>, convert: Convert, buf: &'a mut Vec<u8>) -> Resu
     if t.dtype() == DType::U8 {
         return Ok(t.clone());
     }
-    *buf = to_u8(t, convert);
+    *buf = to_u8(t, convert)?;
     TensorView::new(buf, DType::U8, t.shape())
 }
 
@@ -448,7 +448,9 @@ fn write_hwc(
         }
         return;
     } else {
-        *scratch = hwc.to_u8_cast();
+        // A gather of one frame (its size is bounded by `out`, already allocated).
+        scratch.clear();
+        hwc.for_each_offset(|o| scratch.push(crate::tensor::cast_u8(hwc.scalar_at(o))));
         scratch
     };
     for y in 0..h {

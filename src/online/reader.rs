@@ -54,6 +54,22 @@ impl LogTail {
 
     /// Reads complete records appended since the last poll (at most about `max` bytes).
     pub fn poll(&mut self, max: usize, out: &mut Vec<Vec<u8>>) -> Result<TailState> {
+        self.poll_upto(max, None, out)
+    }
+
+    /// `poll`, reading nothing at or beyond the offset `end` (the length the writer
+    /// committed: bytes past it may still be rolled back after a failed write).
+    pub fn poll_upto(
+        &mut self,
+        max: usize,
+        end: Option<u64>,
+        out: &mut Vec<Vec<u8>>,
+    ) -> Result<TailState> {
+        let want = max;
+        let max = match end {
+            Some(end) => max.min(end.saturating_sub(self.pos) as usize),
+            None => max,
+        };
         self.file
             .seek(SeekFrom::Start(self.pos))
             .map_err(|e| Error::io("seeking the run log", e))?;
@@ -62,7 +78,8 @@ impl LogTail {
             .take(max as u64)
             .read_to_end(&mut self.buf)
             .map_err(|e| Error::io("reading the run log", e))?;
-        let full = n >= max;
+        // More to read only when the poll stopped at its size limit (not at `end`).
+        let full = max == want && n >= max;
         let data = &self.buf[..];
         let mut i = 0usize; // index into data; absolute = pos + i
         if self.pos == 0 {
@@ -539,6 +556,37 @@ pub fn decode(record: &[u8]) -> Rec {
 mod tests {
     use super::*;
     use crate::run::framing::Framer;
+
+    #[test]
+    fn never_reads_past_the_committed_length() {
+        // A write that failed is truncated back by the writer and written again with other
+        // bytes: the uploader must not have read (and sent) the rolled-back part.
+        let dir = std::env::temp_dir().join(format!("wbm-commit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.wandb");
+        let mut buf = Vec::new();
+        let mut fr = Framer::new_file(&mut buf);
+        fr.append(b"first", &mut buf);
+        let committed = buf.len() as u64;
+        let mut rolled_back = fr.clone();
+        rolled_back.append(b"lost", &mut buf);
+        std::fs::write(&path, &buf).unwrap();
+        let mut tail = LogTail::open(&path).unwrap();
+        let mut got = Vec::new();
+        let st = tail.poll_upto(1 << 20, Some(committed), &mut got).unwrap();
+        assert_eq!(
+            (st, got.clone()),
+            (TailState::UpToDate, vec![b"first".to_vec()])
+        );
+        // The writer truncates and writes the retried record at the same offset.
+        buf.truncate(committed as usize);
+        fr.append(b"retried", &mut buf);
+        std::fs::write(&path, &buf).unwrap();
+        tail.poll_upto(1 << 20, Some(buf.len() as u64), &mut got)
+            .unwrap();
+        assert_eq!(got, vec![b"first".to_vec(), b"retried".to_vec()]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn tails_records_across_blocks_and_partial_writes() {

@@ -14,14 +14,26 @@ use crate::online::reader::{decode, LogTail, TailState};
 use crate::online::sender::Sender;
 use crate::online::{Settings, READ_CHUNK};
 
-/// Wakes the uploader when the log grew (a counter + condvar; never blocks the writer).
+/// Wakes the uploader when the log grew (a counter + condvar; never blocks the writer),
+/// and tells it how far the log is committed: the uploader never reads past that offset,
+/// because the writer truncates a failed write back to its last complete record.
 #[derive(Debug, Default)]
 pub struct Wake {
     seq: Mutex<u64>,
     cv: Condvar,
+    committed: std::sync::atomic::AtomicU64,
 }
 
 impl Wake {
+    /// The log holds `committed` bytes of complete records.
+    pub fn publish(&self, committed: u64) {
+        self.committed
+            .store(committed, std::sync::atomic::Ordering::SeqCst);
+        self.notify();
+    }
+    fn committed(&self) -> u64 {
+        self.committed.load(std::sync::atomic::Ordering::SeqCst)
+    }
     pub fn notify(&self) {
         *self.seq.lock().unwrap_or_else(|p| p.into_inner()) += 1;
         self.cv.notify_one();
@@ -95,7 +107,7 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
             let mut state = TailState::UpToDate;
             if !sender.backpressured() && !sender.exited() {
                 recs.clear();
-                state = tail.poll(READ_CHUNK, &mut recs)?;
+                state = tail.poll_upto(READ_CHUNK, wake.map(Wake::committed), &mut recs)?;
                 for r in recs.drain(..) {
                     sender.handle(decode(&r));
                     if sender.exited() {

@@ -288,11 +288,84 @@ pub(crate) struct Metrics {
     /// Latest value of every step metric (0 until logged).
     latest_step: Vec<(String, f64)>,
     summaries: HashMap<Vec<String>, KeySummary>,
+    /// Undo information since `checkpoint` (a failed log write rolls the state back).
+    journal: Option<Journal>,
+}
+
+type Definitions = (HashMap<String, Defined>, Vec<(String, Defined)>);
+
+/// What changed since a checkpoint: only the touched summary keys are saved (a row costs
+/// its own keys, not the whole map); definitions are copied on their first change.
+#[derive(Debug)]
+struct Journal {
+    latest_step: Vec<(String, f64)>,
+    /// `defined` and `globs` before their first change.
+    defined: Option<Definitions>,
+    /// Previous state of each summary key in change order (`None`: the key was new).
+    summaries: Vec<(Vec<String>, Option<KeySummary>)>,
 }
 
 impl Metrics {
+    /// Starts recording changes so that `rollback` can undo them (ends a previous one).
+    pub fn checkpoint(&mut self) {
+        self.journal = Some(Journal {
+            latest_step: self.latest_step.clone(),
+            defined: None,
+            summaries: Vec::new(),
+        });
+    }
+
+    /// Forgets the undo information (the changes are kept).
+    pub fn commit(&mut self) {
+        self.journal = None;
+    }
+
+    /// Undoes every change since `checkpoint`.
+    pub fn rollback(&mut self) {
+        let Some(j) = self.journal.take() else { return };
+        self.latest_step = j.latest_step;
+        if let Some((defined, globs)) = j.defined {
+            self.defined = defined;
+            self.globs = globs;
+        }
+        for (path, old) in j.summaries.into_iter().rev() {
+            match old {
+                Some(s) => {
+                    self.summaries.insert(path, s);
+                }
+                None => {
+                    self.summaries.remove(&path);
+                }
+            }
+        }
+    }
+
+    /// Saves the definitions before their first change in a checkpoint.
+    fn journal_defined(&mut self) {
+        if let Some(j) = &mut self.journal {
+            if j.defined.is_none() {
+                j.defined = Some((self.defined.clone(), self.globs.clone()));
+            }
+        }
+    }
+
+    /// The summary state of `path` for changing (created when new), journaled.
+    fn summary_mut(&mut self, path: &[String]) -> &mut KeySummary {
+        if let Some(j) = &mut self.journal {
+            j.summaries
+                .push((path.to_vec(), self.summaries.get(path).cloned()));
+        }
+        if !self.summaries.contains_key(path) {
+            self.summaries.insert(path.to_vec(), KeySummary::default());
+        }
+        self.summaries
+            .get_mut(path)
+            .unwrap_or_else(|| unreachable!("inserted above"))
+    }
+
     /// A `define_metric` call (core's `handleMetric`).
     pub fn define(&mut self, name: &str, o: &MetricOptions) {
+        self.journal_defined();
         if let Some(step) = o.step_metric.as_deref().filter(|s| !s.is_empty()) {
             if !self.latest_step.iter().any(|(k, _)| k == step) {
                 self.latest_step.push((step.to_string(), 0.0));
@@ -328,14 +401,14 @@ impl Metrics {
         if path.is_empty() {
             return;
         }
-        let s = self.summaries.entry(path).or_default();
+        let s = self.summary_mut(&path);
         s.no_summary = d.no_summary;
         s.track = d.track;
     }
 
     /// An explicit `summary.update` of a top-level key (core's `SetExplicit`).
     pub fn explicit_summary(&mut self, key: &str) {
-        let s = self.summaries.entry(vec![key.to_string()]).or_default();
+        let s = self.summary_mut(&[key.to_string()]);
         s.track = 0;
         s.has_data = true;
     }
@@ -372,6 +445,9 @@ impl Metrics {
                     expanded.push((key, d.clone()));
                 }
             }
+            if !expanded.is_empty() {
+                self.journal_defined();
+            }
             for (key, d) in expanded {
                 self.configure(split_escaped(&key), &d);
                 self.defined.insert(key, d);
@@ -404,10 +480,7 @@ impl Metrics {
     pub fn summary_items(&mut self, leaves: &Leaves) -> Vec<(Vec<String>, String)> {
         let mut out = Vec::with_capacity(leaves.len());
         for (p, v) in leaves {
-            let s = match self.summaries.get_mut(p.as_slice()) {
-                Some(s) => s,
-                None => self.summaries.entry(p.clone()).or_default(),
-            };
+            let s = self.summary_mut(p);
             s.update(v);
             if let Some(text) = s.value_json(v) {
                 out.push((p.clone(), text));

@@ -42,9 +42,10 @@ pub mod tables;
 
 use std::collections::VecDeque;
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -217,8 +218,9 @@ struct Log {
     /// Compact text of the `_wandb` config last written.
     wandb_config: String,
     /// The whole run config (`_wandb` first, then keys in insertion order): the SDK
-    /// persists all of it whenever a box/mask singleton is set.
-    config: Vec<(String, Json)>,
+    /// persists all of it whenever a box/mask singleton is set. Shared with a rollback
+    /// snapshot (copied only when a call changes it).
+    config: Arc<Vec<(String, Json)>>,
     /// Rows dropped because their explicit step was below the current one (as core does).
     dropped_rows: u64,
     /// Defined metrics and per-key summary state (`define_metric`).
@@ -226,6 +228,22 @@ struct Log {
     buf: Vec<u8>,
     /// Online mode: pokes the uploader after every write.
     wake: Option<Arc<crate::online::uploader::Wake>>,
+    /// Bytes of complete records in the file: a failed write is truncated back to it.
+    len: u64,
+    /// The log's path (to notice the run directory being deleted or replaced).
+    path: PathBuf,
+}
+
+/// What `Log::apply` changes, saved before a write so a failed write can be undone (the
+/// metrics state keeps its own undo journal).
+struct LogSnapshot {
+    framer: Framer,
+    num: i64,
+    core_step: i64,
+    pending: Leaves,
+    wandb_config: String,
+    config: Arc<Vec<(String, Json)>>,
+    dropped_rows: u64,
 }
 
 struct QueueState {
@@ -258,9 +276,15 @@ struct Shared {
     turn_cv: Condvar,
     log: Mutex<Log>,
     queue: Option<Queue>,
-    /// A write error makes the run read-only; later calls report it.
+    /// An unrecoverable error (the log could not be rolled back, or the run directory was
+    /// deleted) makes the run read-only; later calls report it.
     failed: Mutex<Option<Error>>,
     finished: AtomicBool,
+    /// Async mode: calls that returned OK but whose records could not be written (their
+    /// batch hit an I/O error), and how many of them flush/finish already reported.
+    lost: AtomicU64,
+    lost_reported: AtomicU64,
+    lost_error: Mutex<Option<Error>>,
 }
 
 /// An offline run being written. Fully thread-safe: `log`, `summary_update`,
@@ -356,6 +380,11 @@ impl Run {
             Some(Json::Object(m)) => m.clone(),
             Some(_) => return Err(Error::invalid("config must be a JSON object")),
         };
+        if config_members.iter().any(|(k, _)| k == "_wandb") {
+            return Err(Error::invalid(
+                "config key \"_wandb\" is reserved for the library",
+            ));
+        }
         let wall = SystemTime::now();
         let start = Instant::now();
         let start_unix = wall.duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -367,6 +396,10 @@ impl Run {
         let name = format!("{prefix}-{}-{id}", local_stamp(wall));
         let wandb_dir = root.join("wandb");
         let run_dir = wandb_dir.join(&name);
+        fs::create_dir_all(&wandb_dir).map_err(|e| Error::io(wandb_dir.display(), e))?;
+        // Created here (never an existing directory), so a failed open can remove it.
+        fs::create_dir(&run_dir).map_err(|e| Error::io(run_dir.display(), e))?;
+        let mut orphan = RemoveOnDrop(Some(run_dir.clone()));
         for sub in ["files", "logs", "tmp"] {
             let d = run_dir.join(sub);
             fs::create_dir_all(&d).map_err(|e| Error::io(d.display(), e))?;
@@ -385,7 +418,7 @@ impl Run {
         let host = hostname();
         // `_wandb` first, then the user's keys, as the SDK's run record lists them.
         let mut config = vec![("_wandb".to_string(), Json::Object(Vec::new()))];
-        config.extend(config_members.into_iter().filter(|(k, _)| k != "_wandb"));
+        config.extend(config_members);
         let info = record::RunInfo {
             run_id: &id,
             entity: &entity,
@@ -431,11 +464,13 @@ impl Run {
             core_step: 0,
             pending: Vec::new(),
             wandb_config: "{}".into(),
-            config: config.clone(),
+            config: Arc::new(config.clone()),
             dropped_rows: 0,
             metrics: metric::Metrics::default(),
             buf: Vec::new(),
             wake: None,
+            len: 0,
+            path: log_path.clone(),
         };
         log.append(
             proto::record::HEADER,
@@ -460,7 +495,9 @@ impl Run {
                     &run_dir.join("files"),
                     settings,
                 )?;
-                log.wake = Some(u.wake());
+                let wake = u.wake();
+                wake.publish(log.len);
+                log.wake = Some(wake);
                 Some(u)
             }
             None => None,
@@ -497,6 +534,9 @@ impl Run {
             queue,
             failed: Mutex::new(None),
             finished: AtomicBool::new(false),
+            lost: AtomicU64::new(0),
+            lost_reported: AtomicU64::new(0),
+            lost_error: Mutex::new(None),
         });
         let writer = if shared.queue.is_some() {
             let s = shared.clone();
@@ -527,6 +567,7 @@ impl Run {
             let interval = opts.stats_interval.unwrap_or(system::DEFAULT_INTERVAL);
             Some(system::Sampler::start(interval, Box::new(emit))?)
         };
+        orphan.0 = None;
         Ok(Run {
             shared,
             writer: Mutex::new(writer),
@@ -562,15 +603,20 @@ impl Run {
                 core_step: 0,
                 pending: Vec::new(),
                 wandb_config: String::new(),
-                config: Vec::new(),
+                config: Arc::new(Vec::new()),
                 dropped_rows: 0,
                 buf: Vec::new(),
                 wake: None,
                 metrics: metric::Metrics::default(),
+                len: 0,
+                path: PathBuf::new(),
             }),
             queue: None,
             failed: Mutex::new(None),
             finished: AtomicBool::new(false),
+            lost: AtomicU64::new(0),
+            lost_reported: AtomicU64::new(0),
+            lost_error: Mutex::new(None),
         });
         Ok(Run {
             shared,
@@ -620,6 +666,13 @@ impl Run {
         lock(&self.shared.log).dropped_rows
     }
 
+    /// Async mode: how many calls that returned OK had their records lost to a write error
+    /// (always 0 in synchronous mode, where the failing call itself returns the error).
+    /// `flush` and `finish` also fail once for every new loss.
+    pub fn lost_calls(&self) -> u64 {
+        self.shared.lost.load(Ordering::SeqCst)
+    }
+
     /// `run.log(row, step=, commit=)` (§15.3/§15.4). `step`: `None` or ≥ 0. Media are
     /// named with the local step before this call; the row is appended (or merged into the
     /// pending row) with wandb-core's step rules.
@@ -641,6 +694,14 @@ impl Run {
         }
         let (ticket, namespace) = {
             let mut st = lock(&s.steps);
+            let advances = (step.is_none() && commit.is_none()) || commit == Some(true);
+            let next = step.map_or(st.local_step, |stp| stp.max(st.local_step));
+            if advances && next == i64::MAX {
+                return Err(Error::overflow(format!(
+                    "step overflow: the step would pass {} (int64 max)",
+                    i64::MAX
+                )));
+            }
             let ns = st.local_step;
             if let Some(stp) = step {
                 if stp > st.local_step {
@@ -810,13 +871,20 @@ impl Run {
         s.check_open()?;
         s.wait_queue_drained();
         let log = lock(&s.log);
+        if let Err(e) = log.check_identity() {
+            drop(log);
+            *lock(&s.failed) = Some(e.clone());
+            return Err(e);
+        }
         if s.fsync != FsyncPolicy::Never {
             if let Some(f) = &log.file {
                 f.sync_data()
                     .map_err(|e| Error::io("fsync of the run log", e))?;
             }
         }
-        s.check_failed()
+        drop(log);
+        s.check_failed()?;
+        s.check_lost()
     }
 
     /// Whether `finish` was called (successfully or not).
@@ -845,8 +913,18 @@ impl Run {
                 let _ = h.join();
             }
         }
-        s.check_failed()?;
+        if let Err(e) = s.check_failed() {
+            // Nothing more can be written; close the log.
+            lock(&s.log).file = None;
+            return Err(e);
+        }
         let mut log = lock(&s.log);
+        if let Err(e) = log.check_identity() {
+            log.file = None;
+            *lock(&s.failed) = Some(e.clone());
+            return Err(e);
+        }
+        let snap = log.snapshot();
         let mut buf = std::mem::take(&mut log.buf);
         buf.clear();
         let rt = s.start.elapsed();
@@ -865,18 +943,45 @@ impl Run {
             &mut buf,
         );
         let r = log.write(&buf, s.fsync != FsyncPolicy::Never);
-        log.file = None;
         log.buf = buf;
-        drop(log);
-        if let Err(e) = &r {
-            *lock(&s.failed) = Some(e.clone());
+        match r {
+            Ok(()) => {
+                log.commit();
+                log.file = None;
+                drop(log);
+                let lost = s.check_lost();
+                // Online: wait (bounded) for the uploader to send everything up to the exit
+                // record.
+                let uploaded = match lock(&self.uploader).take() {
+                    Some(u) => u.finish(self.finish_timeout).map(|_| ()),
+                    None => Ok(()),
+                };
+                lost.and(uploaded)
+            }
+            Err(e) if log.file.is_some() && lock(&s.failed).is_none() => {
+                // Rolled back to the last complete record: finish can be retried (e.g.
+                // after space was freed); the run stays open until then.
+                log.restore(snap);
+                drop(log);
+                s.finished.store(false, Ordering::SeqCst);
+                Err(e)
+            }
+            Err(e) => {
+                log.file = None;
+                Err(e)
+            }
         }
-        r?;
-        // Online: wait (bounded) for the uploader to send everything up to the exit record.
-        if let Some(u) = lock(&self.uploader).take() {
-            u.finish(self.finish_timeout)?;
+    }
+}
+
+/// Removes a directory tree when dropped, unless disarmed (`.0 = None`).
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_dir_all(p);
         }
-        Ok(())
     }
 }
 
@@ -961,7 +1066,7 @@ fn config_json(key: &str, v: &Value) -> Result<Json> {
                     }
                 }
             }
-            nest(&a.shape, &a.data)
+            nest(&a.shape, &a.scalars())
         }
         Value::Histogram(_) | Value::Media(_) => {
             return Err(Error::invalid(format!(
@@ -1031,6 +1136,33 @@ impl Shared {
         }
     }
 
+    /// Reports (once) calls lost in async mode since the last report.
+    fn check_lost(&self) -> Result<()> {
+        let lost = self.lost.load(Ordering::SeqCst);
+        let reported = self.lost_reported.swap(lost, Ordering::SeqCst);
+        if lost > reported {
+            let why = lock(&self.lost_error)
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_default();
+            return Err(Error::new(
+                crate::error::ErrorKind::Io,
+                format!(
+                    "{} queued call(s) lost ({lost} in total, see lost_calls): {why}",
+                    lost - reported
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records a write error: a rolled-back log stays usable; otherwise the run is failed.
+    fn note_write_error(&self, log: &Log, e: &Error) {
+        if log.file.is_none() {
+            *lock(&self.failed) = Some(e.clone());
+        }
+    }
+
     /// Appends a job's records (synchronous mode) or queues it (async mode).
     fn submit(&self, job: Job) -> Result<()> {
         match &self.queue {
@@ -1039,14 +1171,18 @@ impl Shared {
                 if log.file.is_none() {
                     return Err(Error::state("the run is finished"));
                 }
+                let snap = log.snapshot();
                 let mut buf = std::mem::take(&mut log.buf);
                 buf.clear();
                 log.apply(job, self, &mut buf);
                 let r = log.write(&buf, self.fsync == FsyncPolicy::Always);
                 log.buf = buf;
-                drop(log);
-                if let Err(e) = &r {
-                    *lock(&self.failed) = Some(e.clone());
+                match &r {
+                    Ok(()) => log.commit(),
+                    Err(e) => {
+                        log.restore(snap);
+                        self.note_write_error(&log, e);
+                    }
                 }
                 r
             }
@@ -1096,18 +1232,29 @@ impl Shared {
             let n = batch.len() as u64;
             {
                 let mut log = lock(&self.log);
+                let snap = log.snapshot();
                 let mut buf = std::mem::take(&mut log.buf);
                 buf.clear();
                 for job in batch {
                     log.apply(job, self, &mut buf);
                 }
-                let failed = lock(&self.failed).is_some();
-                if !failed && log.file.is_some() {
-                    if let Err(e) = log.write(&buf, self.fsync == FsyncPolicy::Always) {
-                        *lock(&self.failed) = Some(e);
-                    }
-                }
+                let failed = lock(&self.failed).clone();
+                let r = match failed {
+                    Some(e) => Err(e),
+                    None => log.write(&buf, self.fsync == FsyncPolicy::Always),
+                };
                 log.buf = buf;
+                if r.is_ok() {
+                    log.commit();
+                }
+                if let Err(e) = r {
+                    // The batch is lost (the log was rolled back to its last complete
+                    // record); the callers' OK is corrected at the next flush/finish.
+                    log.restore(snap);
+                    self.note_write_error(&log, &e);
+                    *lock(&self.lost_error) = Some(e);
+                    self.lost.fetch_add(n, Ordering::SeqCst);
+                }
             }
             lock(&q.state).done += n;
             q.done_cv.notify_all();
@@ -1122,21 +1269,110 @@ impl Log {
         self.framer.append(&payload, out);
     }
 
-    /// One `write` of a call's records (a record is never split across calls).
+    /// One `write` of a call's records (a record is never split across calls). On an I/O
+    /// error the file is truncated back to its last complete record, so the log stays
+    /// readable and later calls can write again; if even that fails, `file` is closed.
     fn write(&mut self, buf: &[u8], sync: bool) -> Result<()> {
         let Some(f) = self.file.as_mut() else {
             return Err(Error::state("the run is finished"));
         };
-        f.write_all(buf)
-            .map_err(|e| Error::io("writing the run log", e))?;
+        let what = || format!("writing the run log {}", self.path.display());
+        if let Err(e) = f.write_all(buf) {
+            let err = Error::io(what(), e);
+            let rolled_back = f
+                .set_len(self.len)
+                .and_then(|()| f.seek(SeekFrom::Start(self.len)).map(|_| ()));
+            if let Err(e2) = rolled_back {
+                self.file = None;
+                return Err(Error::new(
+                    err.kind,
+                    format!(
+                        "{}; the log could not be truncated back to its last record ({e2})",
+                        err.message
+                    ),
+                ));
+            }
+            return Err(err);
+        }
+        self.len += buf.len() as u64;
+        // A run directory deleted under us: writes still succeed, into an unlinked file.
+        match f.metadata() {
+            Ok(m) if m.nlink() == 0 => {
+                self.file = None;
+                return Err(Error::new(
+                    crate::error::ErrorKind::Io,
+                    format!(
+                        "the run log was deleted (was the run directory removed?): {}",
+                        self.path.display()
+                    ),
+                ));
+            }
+            _ => {}
+        }
         if sync {
             f.sync_data()
                 .map_err(|e| Error::io("fsync of the run log", e))?;
         }
         if let Some(w) = &self.wake {
-            w.notify();
+            w.publish(self.len);
         }
         Ok(())
+    }
+
+    /// The open log is still the file at its path (not deleted, moved or replaced).
+    fn check_identity(&self) -> Result<()> {
+        let Some(f) = &self.file else { return Ok(()) };
+        let open = f
+            .metadata()
+            .map_err(|e| Error::io(self.path.display(), e))?;
+        let gone = |why: &str| {
+            Error::new(
+                crate::error::ErrorKind::Io,
+                format!(
+                    "the run log {why} (was the run directory removed or replaced?): {}",
+                    self.path.display()
+                ),
+            )
+        };
+        match fs::metadata(&self.path) {
+            Err(_) => Err(gone("no longer exists")),
+            Ok(m) if m.dev() != open.dev() || m.ino() != open.ino() => {
+                Err(gone("was replaced by another file"))
+            }
+            Ok(_) if open.nlink() == 0 => Err(gone("was deleted")),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// Saves the state a write changes (and starts the metrics journal): `restore` after a
+    /// failed write, `commit` after a successful one.
+    fn snapshot(&mut self) -> LogSnapshot {
+        self.metrics.checkpoint();
+        LogSnapshot {
+            framer: self.framer.clone(),
+            num: self.num,
+            core_step: self.core_step,
+            pending: self.pending.clone(),
+            wandb_config: self.wandb_config.clone(),
+            config: self.config.clone(),
+            dropped_rows: self.dropped_rows,
+        }
+    }
+
+    fn restore(&mut self, s: LogSnapshot) {
+        self.framer = s.framer;
+        self.num = s.num;
+        self.core_step = s.core_step;
+        self.pending = s.pending;
+        self.wandb_config = s.wandb_config;
+        self.config = s.config;
+        self.dropped_rows = s.dropped_rows;
+        self.metrics.rollback();
+    }
+
+    /// A write succeeded: the snapshot is no longer needed.
+    fn commit(&mut self) {
+        self.metrics.commit();
     }
 
     /// Commits the pending row as wandb-core does: runtime summary, summary mirror, history.
@@ -1219,7 +1455,10 @@ impl Log {
                 let cfg = s.files.config_json();
                 let text = cfg.to_compact();
                 if singletons || text != self.wandb_config {
-                    merge_config(&mut self.config, vec![("_wandb".into(), cfg)]);
+                    merge_config(
+                        Arc::make_mut(&mut self.config),
+                        vec![("_wandb".into(), cfg)],
+                    );
                     let body = record::update(&record::key_items(&self.config));
                     self.append(proto::record::CONFIG, &body, Some(&s.id), out);
                     self.wandb_config = text;
@@ -1254,7 +1493,8 @@ impl Log {
                 }
                 if commit.unwrap_or(step.is_none()) {
                     self.commit_pending(s.start, out);
-                    self.core_step += 1;
+                    // `log` refuses calls that would pass i64::MAX (core_step <= local step).
+                    self.core_step = self.core_step.saturating_add(1);
                 }
             }
             Job::Summary {
@@ -1285,7 +1525,7 @@ impl Log {
             Job::Config { items } => {
                 let body = record::update(&record::key_items(&items));
                 self.append(proto::record::CONFIG, &body, Some(&s.id), out);
-                merge_config(&mut self.config, items);
+                merge_config(Arc::make_mut(&mut self.config), items);
             }
         }
     }

@@ -73,7 +73,7 @@ export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-c
 pyv="$venv/bin/python"
 check="$here/tests/run/check_run.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-cpp basic-go upload stress kill valgrind features)
+[ ${#tests[@]} -eq 0 ] && tests=(rust proto errors basic basic-cpp basic-go upload stress kill fsfull valgrind features)
 failed=()
 
 run_test() {  # name, command…
@@ -117,6 +117,12 @@ for t in "${tests[@]}"; do
         done ;;
     kill) run_test kill "$pyv" "$check" kill "$bin/run_writer" "$work/kill" ;;
     errors) run_test errors "$bin/run_writer" errors "$work/errors" ;;
+    fsfull)
+        # Disk full on a tmpfs (tests/robustness.rs keeps a copy of the full run), read back
+        # by the real `wandb leet inspect`.
+        WBM_KEEP_FULL_RUN="$work/fsfull" cargo test --quiet --test robustness disk_full >/dev/null \
+            && run_test fsfull "$pyv" "$check" fsfull "$work/fsfull" \
+            || { echo "-- fsfull: FAIL"; failed+=("fsfull"); } ;;
     valgrind)
         if command -v valgrind >/dev/null; then
             vg=(valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet)

@@ -1778,6 +1778,13 @@ class Run {
     return detail::status(wb_run_log_artifact(p_, a.get(), aliases, n, e.ptr()), e);
   }
   Result<String> try_id() const noexcept { return get_string(wb_run_id); }
+  /// Async mode: calls that returned OK but whose records were lost to a write error.
+  Result<uint64_t> try_lost_calls() const noexcept {
+    detail::CallError e;
+    uint64_t n = 0;
+    if (auto r = detail::status(wb_run_lost_calls(p_, &n, e.ptr()), e); !r.ok()) return r.error();
+    return n;
+  }
   /// `<root>/wandb/offline-run-…-<id>` (what `wandb sync` takes).
   Result<String> try_dir_path() const noexcept { return get_string(wb_run_dir_path); }
   /// The files directory (`run.dir`): media paths in rows are relative to it.
@@ -1816,6 +1823,7 @@ class Run {
   void finish(int32_t exit_code = 0) { try_finish(exit_code).value(); }
   void close() { try_close().value(); }
   String id() const { return try_id().value(); }
+  uint64_t lost_calls() const { return try_lost_calls().value(); }
   String dir_path() const { return try_dir_path().value(); }
   String files_dir() const { return try_files_dir().value(); }
 #endif

@@ -378,19 +378,12 @@ fn array_items(a: &NdArray) -> Vec<Value> {
     let Some((&n, rest)) = a.shape.split_first() else {
         return Vec::new();
     };
-    let stride: usize = rest.iter().product();
     (0..n)
         .map(|i| {
-            let data = a
-                .data
-                .get(i * stride..(i + 1) * stride)
-                .map(|s| s.to_vec())
-                .unwrap_or_default();
-            Value::Array(NdArray {
-                dtype: a.dtype,
-                shape: rest.to_vec(),
-                data,
-            })
+            Value::Array(
+                a.sub(i)
+                    .unwrap_or_else(|| NdArray::new(a.dtype, rest.to_vec(), &[])),
+            )
         })
         .collect()
 }
@@ -424,7 +417,7 @@ pub fn type_of(v: &Value) -> WbType {
                 .collect(),
         ),
         // A 0-d array stands for a numpy scalar (never a Python float: NaN stays a number).
-        Value::Array(a) if a.shape.is_empty() => match a.data.first() {
+        Value::Array(a) if a.shape.is_empty() => match a.get(0).as_ref() {
             Some(Scalar::Bool(_)) => WbType::Boolean,
             _ => WbType::Number,
         },
@@ -868,7 +861,7 @@ pub fn value_repr(v: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Value::Array(a) if a.shape.is_empty() => match a.data.first() {
+        Value::Array(a) if a.shape.is_empty() => match a.get(0).as_ref() {
             Some(Scalar::Int(i)) => i.to_string(),
             Some(Scalar::UInt(u)) => u.to_string(),
             Some(Scalar::F32(f)) => float_repr(*f as f64),

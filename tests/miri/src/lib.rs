@@ -1,0 +1,11 @@
+//! The modules under Miri (`scripts/miri.sh`); their own `#[cfg(test)]` tests run.
+#![allow(dead_code)]
+
+#[path = "../../../src/error.rs"]
+pub mod error;
+#[path = "../../../src/json/mod.rs"]
+pub mod json;
+#[path = "../../../src/stats.rs"]
+pub mod stats;
+#[path = "../../../src/tensor.rs"]
+pub mod tensor;
