@@ -102,8 +102,16 @@ compat() {  # label, driver command…
     rm -rf "$out"; mkdir -p "$out"
     "$@" "$shared/compat/cases" "$out" >"$work/$label/compat-driver.log" 2>&1
     local rc=$?
-    if "$py" "$shared/compat/compare.py" "$shared/compat/expected" "$out" >"$work/$label/compat.log" 2>&1 && [ $rc -eq 0 ]; then
+    "$py" "$shared/compat/compare.py" "$shared/compat/expected" "$out" >"$work/$label/compat.log" 2>&1
+    local crc=$? fails
+    fails="$(grep '^FAIL' "$work/$label/compat.log")"
+    if [ $crc -eq 0 ] && [ $rc -eq 0 ]; then
         note_pass "$label" "compat ($(tail -1 "$work/$label/compat.log"))"
+    elif [ "$label" = windows ] && [ $rc -eq 0 ] && [ "$(grep -c . <<<"$fails")" -eq 1 ] \
+        && grep -q '^FAIL keys_special: .*Please remove invalid filename characters' <<<"$fails"; then
+        # keys `sp ace:?*` etc. cannot be Windows file names: the SDK on Windows raises
+        # ValueError with this message, and so do we; every other case is byte-identical.
+        note_pass "$label" "compat ($(tail -1 "$work/$label/compat.log"); keys_special rejected as by the SDK on Windows)"
     else
         grep -v '^PASS' "$work/$label/compat.log" | tail -15
         tail -5 "$work/$label/compat-driver.log"
@@ -152,7 +160,7 @@ windows() {
         echo "LIBRARY wandb_media.dll"
         echo "EXPORTS"
         x86_64-w64-mingw32-objdump -p "$rel/wandb_media.dll" \
-            | awk '/\[Ordinal\/Name Pointer\] Table/{on=1; next} on && /^\s*\[/{print "    " $NF; next} on && NF==0{on=0}'
+            | awk '/\[Ordinal\/Name Pointer\] Table/{on=1; next} on && /^[ \t]*\[/{print "    " $NF; next} on && NF==0{on=0}'
     } >"$rel/wandb_media.def"
     x86_64-w64-mingw32-dlltool -d "$rel/wandb_media.def" -D wandb_media.dll -l "$rel/wandb_media.lib" -m i386:x86-64
     local nexp nwb
@@ -170,12 +178,16 @@ windows() {
         echo "== wineboot (first use of $WINEPREFIX)"
         timeout 300 wineboot -i >/dev/null 2>&1
     fi
-    # DLLs next to the executables (Windows' search order): ours and the mingw runtime
+    # DLLs next to the executables (Windows' search order): ours, the mingw C++ runtime it
+    # links (OpenH264 is C++), and the bcryptprimitives.dll stand-in that wine 8.0 lacks
+    # (tests/cross/bcryptprimitives.c; Windows 10+ has the real one)
     cp "$rel/wandb_media.dll" "$bin/"
-    for dll in libwinpthread-1.dll; do
-        local f; f="$(x86_64-w64-mingw32-gcc -print-file-name=$dll)"
+    for dll in libstdc++-6.dll libgcc_s_seh-1.dll libwinpthread-1.dll; do
+        local f; f="$(x86_64-w64-mingw32-g++ -print-file-name=$dll)"
         [ -e "$f" ] && [ "$f" != "$dll" ] && cp "$f" "$bin/"
     done
+    x86_64-w64-mingw32-gcc -O2 -shared -o "$bin/bcryptprimitives.dll" tests/cross/bcryptprimitives.c -lbcrypt \
+        || { note_fail $label "bcryptprimitives stand-in"; return; }
     # C tests
     for src in tests/c/*.c; do
         local name; name=$(basename "$src" .c)
@@ -195,7 +207,7 @@ windows() {
         tests/run/c/run_writer.c -o "$bin/run_writer.exe" -L"$rel" -lwandb_media -lm -lpthread; then
         rm -rf "$work/windows/run"
         local out
-        out="$(cd "$bin" && timeout 600 wine ./run_writer.exe basic "$work/windows/run" 2>"$bin/run_writer.log" | tr -d '\r' | tr '\\' '/')"
+        out="$(cd "$bin" && timeout 600 wine ./run_writer.exe basic "$work/windows/run" 2>"$bin/run_writer.log" | tr -d '\r' | tr '\\' '/' | sed 's|^[A-Za-z]:||')"
         if [ -n "$out" ] && [ -d "$out" ]; then
             [ -e "$work/windows/run/wandb/latest-run" ] && echo "note: latest-run exists (the SDK makes none on Windows)"
             offline_run $label "$out"
