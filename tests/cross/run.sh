@@ -90,7 +90,7 @@ features_for() {
 
 # --- compat venv (same as `make test-compat`) and run venv (tests/run/run.sh) -------------
 compat_py() {
-    make -s .venv-compat/.ok SHARED="$shared" >/dev/null || return 1
+    [ -x "$here/.venv-compat/bin/python" ] || make -s .venv-compat/.ok SHARED="$shared" >/dev/null || return 1
     echo "$here/.venv-compat/bin/python"
 }
 
