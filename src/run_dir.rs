@@ -52,6 +52,13 @@ pub fn media_path(subdir: &str, key: &str, step: &Step, sha256: &str, ext: &str)
     if key.contains('\0') {
         return Err(Error::invalid("key contains a NUL character"));
     }
+    // The SDK on Windows rejects keys that are not valid file names there (`util.
+    // make_file_path_upload_safe`, same message); elsewhere they are kept (§1.2).
+    if cfg!(windows) && key.contains(['<', '>', ':', '"', '\\', '?', '*']) {
+        return Err(Error::invalid(format!(
+            "Path {key} is invalid. Please remove invalid filename characters (\\, :, *, ?, \", <, >, |)"
+        )));
+    }
     let hash20 = sha256
         .get(..20)
         .ok_or_else(|| Error::invalid("sha256 must have 64 hex digits"))?;

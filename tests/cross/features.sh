@@ -24,8 +24,9 @@ fails=0; passes=0
 ok() { passes=$((passes + 1)); echo "-- features $1: PASS"; }
 ko() { fails=$((fails + 1)); echo "-- features $1: FAIL"; }
 
-make -s build >/dev/null || exit 1
-make -s .venv-compat/.ok SHARED="$shared" >/dev/null || exit 1
+# `make test-h264-features` builds the default library and the compat venv first.
+[ -e "$main_target/release/libwandb_media.so" ] || { echo "run make build first"; exit 1; }
+[ -x "$here/.venv-compat/bin/python" ] || make -s .venv-compat/.ok SHARED="$shared" >/dev/null || exit 1
 py="$here/.venv-compat/bin/python"
 
 build_variant() {  # name, cargo feature args…

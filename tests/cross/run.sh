@@ -68,18 +68,18 @@ for t in $(printf '%s\n' "${targets[@]}" | sort -u); do
 done
 
 # --- toolchain environment per target ----------------------------------------------------
-# windows-gnu / aarch64-linux: the Debian cross gcc links and compiles the C/C++ (zlib,
-# OpenH264 with its assembly). msvc/darwin (check only): clang compiles the bundled zlib
-# (built with Z_SOLO: no C library headers needed) and llvm-ar/llvm-lib archive it; those
-# checks use the `h264-dynamic` feature because OpenH264's C++ source needs the platform's
-# C++ headers (MSVC STL / Xcode SDK), which cannot be installed here.
+# windows-gnu / aarch64-linux: the Debian cross gcc links and compiles the C/C++ (zlib, ring,
+# OpenH264 with its assembly). msvc/darwin (check only): their C headers (MSVC CRT/Windows
+# SDK, Xcode SDK) cannot be installed here, so build scripts get tests/cross/stub-cc, which
+# writes empty objects: all Rust code is type-checked for the target, no C is compiled.
+# Those checks use `--no-default-features --features h264-dynamic` (no OpenH264 C++ source).
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
 export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc CXX_x86_64_pc_windows_gnu=x86_64-w64-mingw32-g++
-export CC_x86_64_pc_windows_msvc=clang AR_x86_64_pc_windows_msvc=llvm-lib
-export CC_x86_64_apple_darwin=clang AR_x86_64_apple_darwin=llvm-ar
-export CC_aarch64_apple_darwin=clang AR_aarch64_apple_darwin=llvm-ar
+for t in x86_64_pc_windows_msvc x86_64_apple_darwin aarch64_apple_darwin; do
+    export "CC_$t=$here/tests/cross/stub-cc" "AR_$t=llvm-ar"
+done
 export WANDB_MODE=offline
 features_for() {
     case "$1" in
@@ -90,7 +90,7 @@ features_for() {
 
 # --- compat venv (same as `make test-compat`) and run venv (tests/run/run.sh) -------------
 compat_py() {
-    make -s .venv-compat/.ok SHARED="$shared" >/dev/null || return 1
+    [ -x "$here/.venv-compat/bin/python" ] || make -s .venv-compat/.ok SHARED="$shared" >/dev/null || return 1
     echo "$here/.venv-compat/bin/python"
 }
 
@@ -102,8 +102,16 @@ compat() {  # label, driver command…
     rm -rf "$out"; mkdir -p "$out"
     "$@" "$shared/compat/cases" "$out" >"$work/$label/compat-driver.log" 2>&1
     local rc=$?
-    if "$py" "$shared/compat/compare.py" "$shared/compat/expected" "$out" >"$work/$label/compat.log" 2>&1 && [ $rc -eq 0 ]; then
+    "$py" "$shared/compat/compare.py" "$shared/compat/expected" "$out" >"$work/$label/compat.log" 2>&1
+    local crc=$? fails
+    fails="$(grep '^FAIL' "$work/$label/compat.log")"
+    if [ $crc -eq 0 ] && [ $rc -eq 0 ]; then
         note_pass "$label" "compat ($(tail -1 "$work/$label/compat.log"))"
+    elif [ "$label" = windows ] && [ $rc -eq 0 ] && [ "$(grep -c . <<<"$fails")" -eq 1 ] \
+        && grep -q '^FAIL keys_special: .*Please remove invalid filename characters' <<<"$fails"; then
+        # keys `sp ace:?*` etc. cannot be Windows file names: the SDK on Windows raises
+        # ValueError with this message, and so do we; every other case is byte-identical.
+        note_pass "$label" "compat ($(tail -1 "$work/$label/compat.log"); keys_special rejected as by the SDK on Windows)"
     else
         grep -v '^PASS' "$work/$label/compat.log" | tail -15
         tail -5 "$work/$label/compat-driver.log"
@@ -152,7 +160,7 @@ windows() {
         echo "LIBRARY wandb_media.dll"
         echo "EXPORTS"
         x86_64-w64-mingw32-objdump -p "$rel/wandb_media.dll" \
-            | awk '/\[Ordinal\/Name Pointer\] Table/{on=1; next} on && /^\s*\[/{print "    " $NF; next} on && NF==0{on=0}'
+            | awk '/\[Ordinal\/Name Pointer\] Table/{on=1; next} on && /^[ \t]*\[/{print "    " $NF; next} on && NF==0{on=0}'
     } >"$rel/wandb_media.def"
     x86_64-w64-mingw32-dlltool -d "$rel/wandb_media.def" -D wandb_media.dll -l "$rel/wandb_media.lib" -m i386:x86-64
     local nexp nwb
@@ -170,12 +178,16 @@ windows() {
         echo "== wineboot (first use of $WINEPREFIX)"
         timeout 300 wineboot -i >/dev/null 2>&1
     fi
-    # DLLs next to the executables (Windows' search order): ours and the mingw runtime
+    # DLLs next to the executables (Windows' search order): ours, the mingw C++ runtime it
+    # links (OpenH264 is C++), and the bcryptprimitives.dll stand-in that wine 8.0 lacks
+    # (tests/cross/bcryptprimitives.c; Windows 10+ has the real one)
     cp "$rel/wandb_media.dll" "$bin/"
-    for dll in libwinpthread-1.dll; do
-        local f; f="$(x86_64-w64-mingw32-gcc -print-file-name=$dll)"
+    for dll in libstdc++-6.dll libgcc_s_seh-1.dll libwinpthread-1.dll; do
+        local f; f="$(x86_64-w64-mingw32-g++ -print-file-name=$dll)"
         [ -e "$f" ] && [ "$f" != "$dll" ] && cp "$f" "$bin/"
     done
+    x86_64-w64-mingw32-gcc -O2 -shared -o "$bin/bcryptprimitives.dll" tests/cross/bcryptprimitives.c -lbcrypt \
+        || { note_fail $label "bcryptprimitives stand-in"; return; }
     # C tests
     for src in tests/c/*.c; do
         local name; name=$(basename "$src" .c)
@@ -195,7 +207,7 @@ windows() {
         tests/run/c/run_writer.c -o "$bin/run_writer.exe" -L"$rel" -lwandb_media -lm -lpthread; then
         rm -rf "$work/windows/run"
         local out
-        out="$(cd "$bin" && timeout 600 wine ./run_writer.exe basic "$work/windows/run" 2>"$bin/run_writer.log" | tr -d '\r' | tr '\\' '/')"
+        out="$(cd "$bin" && timeout 600 wine ./run_writer.exe basic "$work/windows/run" 2>"$bin/run_writer.log" | tr -d '\r' | tr '\\' '/' | sed 's|^[A-Za-z]:||')"
         if [ -n "$out" ] && [ -d "$out" ]; then
             [ -e "$work/windows/run/wandb/latest-run" ] && echo "note: latest-run exists (the SDK makes none on Windows)"
             offline_run $label "$out"
@@ -237,7 +249,7 @@ arm64() {
 # --- cargo check on every supported target ---------------------------------------------------
 check() {
     for t in x86_64-pc-windows-gnu x86_64-pc-windows-msvc aarch64-unknown-linux-gnu aarch64-apple-darwin x86_64-apple-darwin; do
-        if nice -n 5 cargo check --quiet --lib --target "$t" $(features_for "$t") >"$work/check-$t.log" 2>&1; then
+        if nice -n 5 cargo check --quiet --release --lib --target "$t" $(features_for "$t") >"$work/check-$t.log" 2>&1; then
             note_pass check "$t $(features_for "$t")"
         else
             tail -20 "$work/check-$t.log"; note_fail check "$t"
