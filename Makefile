@@ -165,3 +165,20 @@ test-licenses:
 clean:
 	$(CARGO) clean
 	rm -rf demo-run $(COMPAT_VENV) dist
+
+# Cross builds that run (tests/cross/run.sh): x86_64-pc-windows-gnu (mingw-w64) under wine and
+# aarch64-unknown-linux-gnu (cross gcc) under qemu-user — C tests, the whole compat suite
+# (compare.py on the host) and an offline run read by the wandb CLI — plus `cargo check` for
+# all five targets (incl. windows-msvc and macOS). Installs apt packages and rustup targets.
+# The H.264 cargo features (tests/cross/features.sh): no-H.264 and runtime-loaded OpenH264.
+.PHONY: test-cross test-cross-windows test-cross-arm64 test-cross-check test-h264-features
+test-cross: test-h264-features
+	tests/cross/run.sh check windows arm64
+test-cross-windows:
+	tests/cross/run.sh windows
+test-cross-arm64:
+	tests/cross/run.sh arm64
+test-cross-check:
+	tests/cross/run.sh check
+test-h264-features: build $(COMPAT_VENV)/.ok
+	tests/cross/features.sh

@@ -23,7 +23,7 @@ use openh264::encoder::{
     QpRange, RateControlMode, SpsPpsStrategy, UsageType, VuiConfig,
 };
 use openh264::formats::YUVSource;
-use openh264::{OpenH264API, Timestamp};
+use openh264::Timestamp;
 
 /// Constant quantiser of the OpenH264 path (x264's CRF 23 lands around QP 23–27).
 const QP: u8 = 24;
@@ -71,6 +71,9 @@ impl Mp4Encoder {
             return Err(format!(
                 "mp4: frame size {width}x{height} exceeds the H.264 encoder limit of {MAX_SIDE}x{MAX_SHORT_SIDE}"
             ));
+        }
+        if !super::h264_backend::AVAILABLE {
+            return Err(super::h264_backend::api().err().unwrap_or_default());
         }
         let backend = if width % 2 == 1 || height % 2 == 1 {
             Backend::Pcm(pcm::PcmEncoder::new(width, height, gop_frames(fps)))
@@ -207,7 +210,8 @@ impl H264 {
             .complexity(Complexity::Low)
             .num_threads(1)
             .vui(VuiConfig::bt601());
-        let enc = Encoder::with_api_config(OpenH264API::from_source(), config)
+        let api = super::h264_backend::api().map_err(|e| format!("mp4: {e}"))?;
+        let enc = Encoder::with_api_config(api, config)
             .map_err(|e| format!("mp4: cannot create the H.264 encoder: {e}"))?;
         let mut yuv = Yuv420::new(cw as usize, ch as usize);
         yuv.src_w = width as usize;
@@ -345,7 +349,7 @@ impl YUVSource for Yuv420 {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "h264-source"))]
 mod tests {
     use super::*;
     use openh264::decoder::Decoder;
