@@ -83,10 +83,8 @@ build_target() {
     v="CARGO_TARGET_${up}_LINKER" && export "$v=${!v:-${TP}gcc}"
     v="CC_${low}" && export "$v=${!v:-${TP}gcc}"
     v="CXX_${low}" && export "$v=${!v:-${TP}g++}"
-    v="AR_${low}" && export "$v=${!v:-${TP}ar}"
-    # Windows: link libstdc++ (OpenH264) statically into the DLL, so it needs no mingw
-    # runtime DLL (libstdc++-6.dll, libgcc_s_seh-1.dll) next to it.
-    [ "$OS" = windows ] && v="CXXSTDLIB_STATIC_${low}" && export "$v=${!v:-1}"
+    # (the same variables as tests/cross/run.sh, so both share one build; libstdc++ is
+    # linked statically into the Windows DLL by .cargo/config.toml)
     nice -n 5 cargo build --release --lib --quiet --target "$t"
   fi
 }

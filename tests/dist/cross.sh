@@ -17,7 +17,7 @@ cross_bundle() {
     x86_64-pc-windows-gnu)
       tp=x86_64-w64-mingw32- goos=windows goarch=amd64 sysname=Windows proc=AMD64 exe=.exe
       command -v wine >/dev/null || wb_apt_install wine wine64
-      export WINEPREFIX="${WINEPREFIX:-${CARGO_TARGET_DIR:-$ROOT/target}/wineprefix}" WINEDEBUG=-all
+      export WINEPREFIX="${WINEPREFIX:-${CARGO_TARGET_DIR:-$ROOT/target}/cross-wine}" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
       # wine wrapper: absolute Unix paths in the arguments become Windows paths.
       cat >"$T/winerun" <<'EOF2'
 #!/usr/bin/env bash
@@ -27,8 +27,9 @@ exec wine "$exe" "${args[@]}" 2>/dev/null
 EOF2
       chmod +x "$T/winerun"
       runner=("$T/winerun")
-      # Debian's wine lacks bcryptprimitives.dll (Rust std imports ProcessPrng from it).
-      "${tp}gcc" -shared -O1 "$ROOT/tests/dist/wine_bcryptprimitives.c" -o "$T/bcryptprimitives.dll" -ladvapi32 ;;
+      # Debian's wine lacks bcryptprimitives.dll (Rust std imports ProcessPrng from it): the
+      # test stand-in of tests/cross.
+      "${tp}gcc" -shared -O1 "$ROOT/tests/cross/bcryptprimitives.c" -o "$T/bcryptprimitives.dll" -ladvapi32 ;;
     *) bad "cross_bundle: unknown $triple"; return ;;
   esac
   local bundle="$DIST/wandb_media-$VERSION-$triple.tar.gz"
