@@ -60,17 +60,19 @@ target_facts() {
     *) echo "dist: unsupported target $T" >&2; exit 2 ;;
   esac
   [ "$T" = "$HOST" ] && TP=""
-  if [ "$T" = "$HOST" ]; then OUT="$ROOT/target/release"; else OUT="$ROOT/target/$T/release"; fi
+  local tdir="${CARGO_TARGET_DIR:-$ROOT/target}"
+  if [ "$T" = "$HOST" ]; then OUT="$tdir/release"; else OUT="$tdir/$T/release"; fi
   # Native libraries a program linking the static archive needs (rustc --print
   # native-static-libs, plus the C++ runtime of the bundled OpenH264).
   case "$OS" in
     linux) STATIC_LIBS="-lstdc++ -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc" ;;
-    windows) STATIC_LIBS="-lstdc++ -lkernel32 -ladvapi32 -lbcrypt -lcrypt32 -lncrypt -lsecur32 -lntdll -luserenv -lws2_32 -lole32 -loleaut32 -lsynchronization -lgcc_eh -lgcc -lmsvcrt -lmingwex -lmingw32" ;;
+    windows) STATIC_LIBS="-Wl,-Bstatic -lstdc++ -Wl,-Bdynamic -lkernel32 -ladvapi32 -lbcrypt -lcrypt32 -lncrypt -lsecur32 -lntdll -luserenv -lws2_32 -lole32 -loleaut32 -lsynchronization" ;;
   esac
 }
 
 build_target() {
   local t="$1"
+  [ "${DIST_NO_BUILD:-0}" = 1 ] && return 0  # package what is already built (CARGO_TARGET_DIR)
   if [ "$t" = "$HOST" ]; then
     nice -n 5 cargo build --release --lib --quiet
   else
@@ -81,7 +83,8 @@ build_target() {
     v="CARGO_TARGET_${up}_LINKER" && export "$v=${!v:-${TP}gcc}"
     v="CC_${low}" && export "$v=${!v:-${TP}gcc}"
     v="CXX_${low}" && export "$v=${!v:-${TP}g++}"
-    v="AR_${low}" && export "$v=${!v:-${TP}ar}"
+    # (the same variables as tests/cross/run.sh, so both share one build; libstdc++ is
+    # linked statically into the Windows DLL by .cargo/config.toml)
     nice -n 5 cargo build --release --lib --quiet --target "$t"
   fi
 }
@@ -91,22 +94,39 @@ build_target() {
 # OpenH264 and the Rust standard library can then never clash with (or be replaced by) the
 # same names in the program that links us. gcc-ar: plain `ar` may load an LLVM linker
 # plugin that cannot read Rust's objects.
-localize_static() {  # localize_static IN.a OUT.a
+localize_static() {  # localize_static IN.a OUT.a ; writes the wb_* export list to $KEEP
   local work
   work="$(mktemp -d "${TMPDIR:-/tmp}/wb-dist-ar.XXXXXX")"
-  "${TP}ld" -r --whole-archive "$1" -o "$work/all.o"
-  readelf -sW "$work/all.o" 2>/dev/null | awk '$5=="GLOBAL" && $7!="UND" {print $8}' | grep '^wb_' | sort -u >"$work/keep"
   if [ "$OS" = windows ]; then
-    # COFF: readelf cannot read it; nm can (the names carry no leading underscore on x64).
-    "${TP}nm" -g --defined-only "$work/all.o" | awk 'NF==3 && $3 ~ /^wb_/ {print $3}' | sort -u >"$work/keep"
+    localize_static_coff "$1" "$2" "$work"
+  else
+    "${TP}ld" -r --whole-archive "$1" -o "$work/all.o"
+    readelf -sW "$work/all.o" 2>/dev/null | awk '$5=="GLOBAL" && $7!="UND" {print $8}' | grep '^wb_' | sort -u >"$KEEP"
+    [ -s "$KEEP" ] || { echo "dist: no wb_* symbols in $1" >&2; exit 1; }
+    "${TP}objcopy" --strip-debug --remove-section=.llvm_addrsig --keep-global-symbols="$KEEP" \
+      "$work/all.o" "$work/wandb_media.o"
+    rm -f "$2"
+    "${TP}gcc-ar" rcs "$2" "$work/wandb_media.o"
   fi
-  [ -s "$work/keep" ] || { echo "dist: no wb_* symbols in $1" >&2; exit 1; }
-  "${TP}objcopy" --strip-debug --remove-section=.llvm_addrsig --keep-global-symbols="$work/keep" \
-    "$work/all.o" "$work/wandb_media.o"
-  rm -f "$2"
-  "${TP}gcc-ar" rcs "$2" "$work/wandb_media.o"
-  cp "$work/keep" "$KEEP"
   rm -rf "$work"
+}
+
+# Windows (COFF): GNU ld -r drops COMDAT definitions (C++ inline functions of OpenH264) and
+# chokes on the import stubs Rust puts in the archive, so the partial link above is not
+# possible. Instead every global symbol the archive defines, other than wb_*, is renamed
+# into a private namespace (__wandb_media_MAJOR_MINOR_<name>) consistently in all members:
+# deflate, crc32, WelsCreateSVCEncoder, rust_eh_personality … can then never meet the
+# program's own. Members are extracted with their duplicates (packaging/ar_extract.py);
+# split-DWARF .dwo members are dropped.
+localize_static_coff() {  # IN.a OUT.a WORK
+  python3 "$ROOT/packaging/ar_extract.py" "$1" "$3/m" >"$3/members"
+  rm -f "$3/clean.a" "$2"
+  grep -v '\.dwo$' "$3/members" | xargs "${TP}gcc-ar" qc "$3/clean.a"
+  "${TP}gcc-nm" -g --defined-only "$3/clean.a" 2>/dev/null | awk 'NF==3 {print $3}' | sort -u >"$3/defs"
+  grep '^wb_' "$3/defs" >"$KEEP" || { echo "dist: no wb_* symbols in $1" >&2; exit 1; }
+  grep -v '^wb_' "$3/defs" | awk -v p="__wandb_media_${MAJOR}_${MINOR}_" '{print $1, p $1}' >"$3/map"
+  "${TP}objcopy" --strip-debug --redefine-syms="$3/map" "$3/clean.a" "$2"
+  "${TP}gcc-ar" s "$2"
 }
 
 subst() {  # subst TEMPLATE OUT

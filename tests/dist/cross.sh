@@ -17,8 +17,19 @@ cross_bundle() {
     x86_64-pc-windows-gnu)
       tp=x86_64-w64-mingw32- goos=windows goarch=amd64 sysname=Windows proc=AMD64 exe=.exe
       command -v wine >/dev/null || wb_apt_install wine wine64
-      export WINEPREFIX="${WINEPREFIX:-${CARGO_TARGET_DIR:-$ROOT/target}/wineprefix}" WINEDEBUG=-all
-      runner=(wine) ;;
+      export WINEPREFIX="${WINEPREFIX:-${CARGO_TARGET_DIR:-$ROOT/target}/cross-wine}" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+      # wine wrapper: absolute Unix paths in the arguments become Windows paths.
+      cat >"$T/winerun" <<'EOF2'
+#!/usr/bin/env bash
+exe="$1"; shift; args=()
+for a in "$@"; do case "$a" in /*) args+=("$(winepath -w "$a" 2>/dev/null)") ;; *) args+=("$a") ;; esac; done
+exec wine "$exe" "${args[@]}" 2>/dev/null
+EOF2
+      chmod +x "$T/winerun"
+      runner=("$T/winerun")
+      # Debian's wine lacks bcryptprimitives.dll (Rust std imports ProcessPrng from it): the
+      # test stand-in of tests/cross.
+      "${tp}gcc" -shared -O1 "$ROOT/tests/cross/bcryptprimitives.c" -o "$T/bcryptprimitives.dll" -ladvapi32 ;;
     *) bad "cross_bundle: unknown $triple"; return ;;
   esac
   local bundle="$DIST/wandb_media-$VERSION-$triple.tar.gz"
@@ -54,25 +65,48 @@ cross_bundle() {
     readelf -sW "$B/lib/libwandb_media.a" 2>/dev/null | awk '($5=="GLOBAL"||$5=="WEAK") && $7!="UND" {print $8}' | sort -u >"$asyms"
     readelf -sW --dyn-syms "$B/lib/libwandb_media.so.$VERSION" | awk '($5=="GLOBAL"||$5=="WEAK") && $7!="UND" {print $8}' | sed 's/@.*//' | sort -u >"$dsyms"
   fi
-  diff "$hdr" "$asyms" >/dev/null && ok "[$triple] static archive: only the header's wb_* are global ($(wc -l <"$asyms"))" ||
+  if [ "$goos" = windows ]; then
+    # COFF: the archive's other globals are renamed into __wandb_media_MAJOR_MINOR_* (dist.sh).
+    grep -v "^__wandb_media_${MAJOR}_${MINOR}_" "$asyms" >"$asyms.public"
+    echo "     | $(grep -c "^__wandb_media_${MAJOR}_${MINOR}_" "$asyms") internal globals renamed into __wandb_media_${MAJOR}_${MINOR}_*"
+    asyms="$asyms.public"
+  fi
+  diff "$hdr" "$asyms" >/dev/null && ok "[$triple] static archive: the only public globals are the header's wb_* ($(wc -l <"$asyms"))" ||
     bad "[$triple] static archive globals: $(diff "$hdr" "$asyms" | head -5 | tr '\n' ' ')"
   diff "$hdr" "$dsyms" >/dev/null && ok "[$triple] shared library exports only the header's wb_* ($(wc -l <"$dsyms"))" ||
     bad "[$triple] shared library exports: $(diff "$hdr" "$dsyms" | head -5 | tr '\n' ' ')"
 
+  # A program with its own deflate/crc32/WelsCreateSVCEncoder/rust_eh_personality links the
+  # archive and each side keeps its own code.
+  local sl
+  sl="$(sed -n 's/^Libs.private: //p' "$B/lib/pkgconfig/wandb_media.pc")"
+  # shellcheck disable=SC2086
+  if "${tp}gcc" -std=c11 -O1 -I"$B/include" "$ROOT/tests/dist/ownzlib.c" "$B/lib/libwandb_media.a" $sl \
+    $([ "$goos" = windows ] && echo -static) -o "$T/ownzlib-$triple$exe" 2>"$T/oz.log"; then
+    expect_row "[$triple] ownzlib: own deflate/crc32/WelsCreateSVCEncoder + our archive, PNG = reference (${runner[0]##*/})" \
+      "${runner[@]}" "$T/ownzlib-$triple$exe"
+  else
+    tail -5 "$T/oz.log"
+    bad "[$triple] link archive + program's own zlib names"
+  fi
+
   # CMake: the same fresh project, cross-compiled.
   w="$T/cm-$triple"
+  # The C++ wrapper uses std::mutex: mingw's g++ needs the posix thread model (GCC < 13).
+  local cxx="${tp}g++"
+  [ "$goos" = windows ] && command -v "${tp}g++-posix" >/dev/null && cxx="${tp}g++-posix"
   cat >"$T/$triple.toolchain.cmake" <<EOF
 set(CMAKE_SYSTEM_NAME $sysname)
 set(CMAKE_SYSTEM_PROCESSOR $proc)
 set(CMAKE_C_COMPILER ${tp}gcc)
-set(CMAKE_CXX_COMPILER ${tp}g++)
+set(CMAKE_CXX_COMPILER $cxx)
 set(CMAKE_EXE_LINKER_FLAGS_INIT "$([ "$goos" = windows ] && echo "-static-libgcc -static-libstdc++ -static")")
 EOF
   if cmake_fetch "$bundle" "$w" "$triple" -DCMAKE_TOOLCHAIN_FILE="$T/$triple.toolchain.cmake"; then
-    [ "$goos" = windows ] && cp "$B/bin/wandb_media.dll" "$w/"
+    [ "$goos" = windows ] && cp "$B/bin/wandb_media.dll" "$T/bcryptprimitives.dll" "$w/"
     for e in c_consumer cpp_consumer c_static_consumer cpp_static_consumer; do
       if [ -f "$w/$e$exe" ]; then
-        expect_row "[$triple] cmake $e (${runner[0]})" "${runner[@]}" "$w/$e$exe"
+        expect_row "[$triple] cmake $e (${runner[0]##*/})" "${runner[@]}" "$w/$e$exe"
       else
         bad "[$triple] cmake $e not built"
       fi
@@ -85,7 +119,8 @@ EOF
     if (cd "$T/goapp" && "${GOENV_NORUST[@]}" GOOS=$goos GOARCH=$goarch CC="${tp}gcc" CXX="${tp}g++" \
       CGO_LDFLAGS="$([ "$goos" = windows ] && echo "-static")" go build -o "$gexe" . >"$T/go-$triple.log" 2>&1); then
       ok "[$triple] go build of the published module's consumer (GOOS=$goos GOARCH=$goarch, no Rust)"
-      expect_row "[$triple] go consumer output (${runner[0]})" "${runner[@]}" "$gexe"
+      [ "$goos" = windows ] && cp "$T/bcryptprimitives.dll" "$T/goapp/"
+      expect_row "[$triple] go consumer output (${runner[0]##*/})" "${runner[@]}" "$gexe"
     else
       tail -20 "$T/go-$triple.log"
       bad "[$triple] go build (GOOS=$goos GOARCH=$goarch)"
