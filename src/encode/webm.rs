@@ -29,6 +29,7 @@ pub const AVAILABLE: bool = cfg!(feature = "webm");
 /// VP8 quantizer (0–63) used when no crf/bitrate is given: close to the MP4 path's QP 24.
 pub const DEFAULT_Q: u32 = 16;
 /// Seconds between keyframes by default (as the MP4 path).
+#[cfg_attr(not(feature = "webm"), allow(dead_code))]
 const GOP_SECONDS: u32 = 2;
 /// VP8's largest frame side (14-bit size fields).
 const MAX_SIDE: u32 = 16383;
@@ -43,6 +44,7 @@ pub fn vp8_quantizer(crf: u32) -> u32 {
 }
 
 /// Frames between keyframes for `fps` and an explicit interval (0 = two seconds).
+#[cfg_attr(not(feature = "webm"), allow(dead_code))]
 fn keyframe_period(fps: u32, interval: u32) -> u32 {
     if interval > 0 {
         interval
