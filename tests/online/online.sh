@@ -55,7 +55,7 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/ru
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/online_writer.c \
     -o "$bin/online_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/online/cpp/online_run.cpp \
-    -o "$bin/online_run_cpp" "$lib" -lpthread -ldl -lm || exit 1
+    -o "$bin/online_run_cpp" "$lib" -lvpx -lpthread -ldl -lm || exit 1
 # Go: the package's pkg-config link mode, pointed at this debug build's static library.
 source "$here/scripts/lib-test-deps.sh"
 command -v go >/dev/null || wb_apt_install golang-go || exit 1
