@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build deps-build demo test test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
+.PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
 
 all: build
 
@@ -42,10 +42,15 @@ deps-build:
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are
 # offline unless a suite (tests/online) points them at its own local server.
-test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples: export WANDB_MODE := offline
+test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist: export WANDB_MODE := offline
 
-test: lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
-	@echo "suites: 13 passed, 0 failed"
+# One line per suite: `make test` runs them in this order and counts them.
+SUITES := lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
+SUITES += test-licenses test-dist
+SUITES += test-floatcheck
+
+test: $(SUITES)
+	@echo "suites: $(words $(SUITES)) passed, 0 failed"
 
 lint: deps-build
 	$(CARGO) fmt --check
@@ -123,10 +128,26 @@ install: build
 
 # Real browser playback of our MP4s and WebMs (installs Debian's chromium if missing), then
 # quality controls (crf / bitrate / keyframe interval, decoded by imageio-ffmpeg's ffmpeg)
-# and the streaming writers' bounded memory, for MP4 and WebM.
+# and the streaming writers' bounded memory, for MP4 and WebM; H.264 pass-through of
+# libx264/libopenh264/our streams (the venv's imageio-ffmpeg, tests only).
 test-video: build $(COMPAT_VENV)/.ok
 	tests/video/playback.sh
+	$(CARGO) build --quiet --release --example h264_mux --example video_encode
 	$(COMPAT_VENV)/bin/python tests/video/quality.py $(RELEASE)/examples/video_encode
+	$(COMPAT_VENV)/bin/python tests/video/h264_passthrough.py
+
+# The float formatter vs Python repr / pydantic-core / Go strconv, bit for bit:
+# 300k values in `make test`, 10M with `make floatcheck-10m`.
+FLOATCHECK_N ?= 300000
+test-floatcheck: $(COMPAT_VENV)/.ok
+	$(CARGO) build --release --quiet --bin wb-floatcheck
+	@mkdir -p target/floatcheck
+	cd tests/floatcheck && go build -o ../../target/floatcheck/gofmt check.go
+	target/release/wb-floatcheck $(FLOATCHECK_N) 1 $(COMPAT_VENV)/bin/python target/floatcheck/gofmt target/floatcheck
+	@rm -f target/floatcheck/values.bin
+
+floatcheck-10m:
+	$(MAKE) test-floatcheck FLOATCHECK_N=10000000
 
 # The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
 bench: build
@@ -138,6 +159,52 @@ bench-detail: build
 	benches/video.sh
 	benches/run.sh
 
+# Prebuilt bundles into dist/ (README "Download a bundle"): for each target whose toolchain is
+# installed (host always; DIST_TARGETS="triple ..." to choose): wandb_media-V-T.{tar.gz,zip},
+# -debug.tar.gz, SHA256SUMS, and dist/go-module (the Go module a release publishes).
+HOST_TRIPLE  := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+DIST_TARGETS ?= $(HOST_TRIPLE) aarch64-unknown-linux-gnu
+deps-dist:
+	@command -v zip >/dev/null || (apt-get update -qq && apt-get install -y -qq zip)
+	@case " $(DIST_TARGETS) " in *" aarch64-unknown-linux-gnu "*) \
+	  command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null || \
+	    (apt-get update -qq && apt-get install -y -qq gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user); \
+	  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu;; esac
+	@case " $(DIST_TARGETS) " in *" x86_64-pc-windows-gnu "*) \
+	  command -v x86_64-w64-mingw32-g++ >/dev/null && command -v wine >/dev/null || \
+	    (apt-get update -qq && apt-get install -y -qq gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64); \
+	  rustup target list --installed | grep -qx x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu;; esac
+dist: deps-build deps-dist
+	packaging/dist.sh $(DIST_TARGETS)
+
+# The bundles consumed like a user would: FetchContent + find_package, pkg-config, Go without
+# Rust, symbol hygiene (only wb_* exported; system -lz -lpng alongside), version check.
+test-dist: dist
+	WB_DIST_REQUIRE="$(DIST_TARGETS)" tests/dist/run.sh
+
+# Licence allow-list (deny.toml: no GPL/AGPL/NC in what ships).
+CARGO_DENY_VERSION := 0.20.2
+test-licenses:
+	@command -v cargo-deny >/dev/null || $(CARGO) install cargo-deny --locked --version $(CARGO_DENY_VERSION)
+	$(CARGO) deny check licenses
+
 clean:
 	$(CARGO) clean
-	rm -rf demo-run $(COMPAT_VENV)
+	rm -rf demo-run $(COMPAT_VENV) dist
+
+# Cross builds that run (tests/cross/run.sh): x86_64-pc-windows-gnu (mingw-w64) under wine and
+# aarch64-unknown-linux-gnu (cross gcc) under qemu-user — C tests, the whole compat suite
+# (compare.py on the host) and an offline run read by the wandb CLI — plus `cargo check` for
+# all five targets (incl. windows-msvc and macOS). Installs apt packages and rustup targets.
+# The H.264 cargo features (tests/cross/features.sh): no-H.264 and runtime-loaded OpenH264.
+.PHONY: test-cross test-cross-windows test-cross-arm64 test-cross-check test-h264-features
+test-cross: test-h264-features
+	tests/cross/run.sh check windows arm64
+test-cross-windows:
+	tests/cross/run.sh windows
+test-cross-arm64:
+	tests/cross/run.sh arm64
+test-cross-check:
+	tests/cross/run.sh check
+test-h264-features: build $(COMPAT_VENV)/.ok
+	tests/cross/features.sh

@@ -6,7 +6,8 @@ process on the same numpy arrays, in interleaved rounds; each cell is the median
 "limit" column is one streaming read of the input buffer (numpy int64 sum over the same bytes),
 i.e. the memory-bandwidth bound for a one-pass conversion.
 
-usage: table.py LIBPATH [--quick] [--markdown]
+usage: table.py LIBPATH [--quick] [--markdown] [--sdk-gif-hd] [--only=SUBSTRING]
+(RUN_BENCH_BIN: benches/run_bench.c built against the static library, for the offline-run row.)
 """
 import ctypes as C
 import os
@@ -84,7 +85,12 @@ ROUNDS = 3 if QUICK else 7
 rows = []
 
 
+ONLY = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--only=")]
+
+
 def bench(name, ours, sdk=None, limit=None, rounds=ROUNDS):
+    if ONLY and not any(o in name for o in ONLY):
+        return
     to, ts, tl = [], [], []
     ours()  # warm-up (ours only: the SDK's slow rows would double the run time)
     for _ in range(rounds):
@@ -208,11 +214,166 @@ def main():
               None, 1 if (T * H * W >= 150 * 360 * 640 or fmt_name == "GIF") else 3)
         del frames
 
-    # row of 10 floats → JSON
-    if hasattr(lib, "wb_row_to_json"):
-        pass
+    # GIF at HD sizes: ours only measured in interleaved rounds; the SDK (moviepy GIF writer,
+    # ~0.5 s per 256² frame here) once at 150×360p and not at all at 720p/1080p unless
+    # --sdk-gif-hd (it would take tens of minutes per round).
+    gif_hd = [("GIF", 150, 360, 640)] + ([] if QUICK else [("GIF", 300, 720, 1280), ("GIF", 120, 1080, 1920)])
+    for fmt_name, T, H, W in gif_hd:
+        frames = moving_frames(T, H, W)
+        tv = tensor(frames)
+        vo = lib.wb_video_options_default()
+        vo.format = 1
+        sdk = None
+        if H == 360 or "--sdk-gif-hd" in sys.argv:
+            sdk = lambda frames=frames: wandb.Video(frames, fps=4, format="gif")  # noqa: E731
+        bench(f"video GIF {T}×{H}×{W}",
+              lambda tv=tv, vo=vo: call(lib.wb_video_from_tensor, C.byref(tv), C.byref(vo)),
+              sdk, None, 1)
+        del frames
 
+    run_rows(tmp)
     print_table()
+
+
+def moving_frames(T, H, W):
+    yy, xx = np.mgrid[0:H, 0:W]
+    frames = np.empty((T, 3, H, W), dtype=np.uint8)
+    for i in range(T):
+        frames[i, 0] = (xx + 3 * i) % 256
+        frames[i, 1] = (yy + 2 * i) % 256
+        frames[i, 2] = ((xx + yy) // 2 + i) % 256
+    return frames
+
+
+def run_rows(tmp):
+    """Rows, tables, Object3D and whole offline runs. The SDK side is what `run.log` runs for
+    the same value (`val_to_json` / `history_dict_to_json` bound to an offline run)."""
+    import wandb
+    from wandb.sdk.data_types.utils import history_dict_to_json, val_to_json
+
+    rng = np.random.default_rng(1)
+    run = wandb.init(mode="offline", dir=tmp, project="wbm-bench")
+    lib.wb_run_dir_new.argtypes = [C.c_char_p, C.c_void_p, C.c_void_p]
+    lib.wb_value_from_json.argtypes = [C.c_char_p, C.c_void_p, C.c_void_p]
+    lib.wb_row_to_json.argtypes = [C.c_void_p, C.c_void_p, C.c_int64, C.c_void_p, C.c_void_p]
+    lib.wb_value_to_json.argtypes = [C.c_void_p, C.c_void_p, C.c_char_p, C.c_int64, C.c_void_p, C.c_void_p]
+    lib.wb_string_free.argtypes = [C.c_void_p]
+    lib.wb_table_new.argtypes = [C.c_char_p, C.c_void_p, C.c_void_p, C.c_void_p]
+    lib.wb_table_add_row.argtypes = [C.c_void_p, C.c_void_p, C.c_size_t, C.c_void_p]
+    lib.wb_image_from_tensor.argtypes = [C.POINTER(Tensor), C.POINTER(ImageOptions), C.c_void_p, C.c_void_p]
+    lib.wb_object3d_from_tensor.argtypes = [C.POINTER(Tensor), C.c_void_p, C.c_void_p]
+    rd = C.c_void_p()
+    err = Err()
+    if lib.wb_run_dir_new(os.path.join(tmp, "ours-files").encode(), C.byref(rd), C.byref(err)) != 0:
+        raise RuntimeError(err.message.decode())
+    step = [0]
+
+    def new(fn, *args):
+        out = C.c_void_p()
+        e = Err()
+        if fn(*args, C.byref(out), C.byref(e)) != 0:
+            raise RuntimeError(f"{fn.__name__}: {e.message.decode()}")
+        return out
+
+    def to_json(fn, *args):
+        s = C.c_void_p()
+        e = Err()
+        step[0] += 1
+        if fn(*args, C.byref(s), C.byref(e)) != 0:
+            raise RuntimeError(f"{fn.__name__}: {e.message.decode()}")
+        lib.wb_string_free(s)
+
+    # row of 10 floats → JSON
+    vals = [float(x) for x in rng.standard_normal(10)]
+    row_py = {f"m{i}": v for i, v in enumerate(vals)}
+    import json as _json
+    row_v = new(lib.wb_value_from_json, _json.dumps(row_py).encode())
+
+    def ours_row():
+        for _ in range(1000):
+            step[0] += 1
+            to_json(lib.wb_row_to_json, row_v, rd, step[0])
+
+    def sdk_row():
+        for i in range(1000):
+            d = history_dict_to_json(run, dict(row_py), step=i)
+            wandb.util.json_dumps_safer_history(d)
+
+    bench("row of 10 floats → JSON (×1000)", ours_row, sdk_row)
+    lib.wb_value_free(row_v)
+
+    # 1 000-row table with a 32×32 RGB image column
+    imgs = rng.integers(0, 256, (1000, 32, 32, 3), dtype=np.uint8)
+
+    def ours_table():
+        t = new(lib.wb_table_new, b'["id","img"]', None)
+        cells = (C.c_void_p * 2)()
+        for i in range(1000):
+            ti = tensor(imgs[i])
+            img = new(lib.wb_image_from_tensor, C.byref(ti), None)
+            idv = new(lib.wb_value_from_json, str(i).encode())
+            cells[0], cells[1] = idv, img
+            e = Err()
+            if lib.wb_table_add_row(t, cells, 2, C.byref(e)) != 0:
+                raise RuntimeError(e.message.decode())
+            lib.wb_value_free(idv)
+            lib.wb_value_free(img)
+        step[0] += 1
+        to_json(lib.wb_value_to_json, t, rd, b"tbl", step[0])
+        lib.wb_value_free(t)
+
+    def sdk_table():
+        data = [[i, wandb.Image(imgs[i])] for i in range(1000)]
+        t = wandb.Table(columns=["id", "img"], data=data)
+        step[0] += 1
+        val_to_json(run, "tbl", t, namespace=step[0])
+
+    bench("table 1 000 rows × (int, 32² RGB image) → files + JSON", ours_table, sdk_table, None, 3)
+
+    # 100k-point Object3D (float32 x y z r g b... x y z)
+    pts = rng.standard_normal((100_000, 3)).astype(np.float32)
+    tp = tensor(pts)
+
+    def ours_obj():
+        o = new(lib.wb_object3d_from_tensor, C.byref(tp))
+        step[0] += 1
+        to_json(lib.wb_value_to_json, o, rd, b"pc", step[0])
+        lib.wb_value_free(o)
+
+    def sdk_obj():
+        o = wandb.Object3D(pts)
+        step[0] += 1
+        val_to_json(run, "pc", o, namespace=step[0])
+
+    bench("Object3D 100k points f32 → .pts.json", ours_obj, sdk_obj, bandwidth(pts), 3)
+    run.finish()
+    lib.wb_run_dir_free.argtypes = [C.c_void_p]
+    lib.wb_run_dir_free(rd)
+
+    # whole offline runs: 20 000 rows of 10 scalars, init → finish (benches/run_bench.*)
+    import subprocess
+    rb = os.environ.get("RUN_BENCH_BIN")
+    if rb and os.path.exists(rb):
+        n_rows = 5000 if QUICK else 20000
+        here = os.path.dirname(os.path.abspath(__file__))
+        k = [0]
+
+        def ours_run():
+            k[0] += 1
+            subprocess.run([rb, os.path.join(tmp, f"o{k[0]}"), "scalar", "1", str(n_rows)],
+                           check=True, stdout=subprocess.DEVNULL)
+
+        def sdk_run():
+            k[0] += 1
+            subprocess.run([sys.executable, os.path.join(here, "run_bench.py"),
+                            os.path.join(tmp, f"s{k[0]}"), "scalar", str(n_rows)],
+                           check=True, stdout=subprocess.DEVNULL)
+
+        bench(f"offline run {n_rows} rows × 10 floats, init → finish", ours_run, sdk_run, None, 3)
+        ROWS_PER_RUN[0] = n_rows
+
+
+ROWS_PER_RUN = [0]
 
 
 def print_table():
@@ -222,6 +383,9 @@ def print_table():
     for name, o, s, lim in rows:
         ratio = f"{s / o:.1f}×" if s else "—"
         rl = f"{o / lim:.1f}×" if lim else "—"
+        if name.startswith("offline run") and ROWS_PER_RUN[0]:
+            n = ROWS_PER_RUN[0]
+            name += f" (ours {n / o:,.0f} rows/s" + (f", SDK {n / s:,.0f} rows/s)" if s else ")")
         print(f"| {name} | {fmt(o)} | {fmt(s)} | {ratio} | {fmt(lim)} | {rl} |")
     _ = md
 

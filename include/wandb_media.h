@@ -584,6 +584,27 @@ typedef enum wb_video_format {
 } wb_video_format;
 
 /**
+ * How the NAL units of encoded H.264 input are delimited.
+ */
+typedef enum wb_video_h264_framing {
+  /**
+   * Detect per buffer: Annex-B if it starts with a start code that does not also parse as
+   * AVCC length prefixes (the default).
+   */
+  WB_H264_FRAMING_AUTO = 0,
+  /**
+   * Annex-B: NAL units after `00 00 01` / `00 00 00 01` start codes (`.h264` files,
+   * NVENC/VAAPI output, ROS `CompressedVideo` "h264").
+   */
+  WB_H264_FRAMING_ANNEXB = 1,
+  /**
+   * AVCC: NAL units after 4-byte big-endian lengths (or the length size of an `avcC`
+   * record given as `config`), as stored in MP4/Matroska.
+   */
+  WB_H264_FRAMING_AVCC = 2,
+} wb_video_h264_framing;
+
+/**
  * Axis order of a video tensor.
  */
 typedef enum wb_video_layout {
@@ -651,6 +672,36 @@ typedef struct wb_video_options {
    */
   uint32_t keyframe_interval;
 } wb_video_options;
+
+/**
+ * Options of `wb_video_from_h264` and `wb_video_writer_new_h264`. Always start from
+ * `wb_video_h264_options_default()` (it sets `struct_size`, so later library versions can
+ * add fields compatibly).
+ */
+typedef struct wb_video_h264_options {
+  /**
+   * `sizeof(wb_video_h264_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  enum wb_video_h264_framing framing;
+  /**
+   * Ticks per second of the timestamps (e.g. 90000, or 1000000 for microseconds).
+   * 0 (the default) ignores timestamps: access units are `1/fps` apart in the order given
+   * (only right for streams without B-frames).
+   */
+  uint32_t timescale;
+  /**
+   * Frame rate when `timescale` is 0, and the duration of a one-frame video; 0 → 30.
+   */
+  uint32_t fps;
+  /**
+   * Optional decoder configuration, read during the call: an `avcC` record (MP4/MKV
+   * extradata, first byte 1) or Annex-B SPS/PPS NAL units. NULL/0 when the stream carries
+   * SPS/PPS in-band before its first picture (what encoders and cameras do).
+   */
+  const uint8_t *config;
+  size_t config_len;
+} wb_video_h264_options;
 
 /**
  * Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO,
@@ -728,6 +779,62 @@ enum wb_status wb_video_writer_finish(struct wb_video_writer *writer,
  * Frees an unfinished writer (the partial video is discarded). NULL is a no-op.
  */
 void wb_video_writer_free(struct wb_video_writer *writer);
+
+/**
+ * Default pass-through options: framing AUTO, timescale 0 (no timestamps), fps 30, no
+ * config. Thread-safe.
+ */
+struct wb_video_h264_options wb_video_h264_options_default(void);
+
+/**
+ * Muxes a whole encoded H.264 stream (`len` bytes at `data`, Annex-B or AVCC per
+ * `options.framing`) into a browser-playable MP4 video without re-encoding: the stream is
+ * split into access units (pictures); SPS/PPS come from the stream (or `options.config`);
+ * the first picture must be an IDR (else `WB_ERR_INVALID_ARGUMENT`); the NAL units are
+ * stored unchanged. Timestamps (with `options.timescale` > 0): `pts[count]` presentation
+ * times, one per access unit in stream (decode) order, and optionally `dts[count]` decode
+ * times (NULL: derived from the pts, which handles B-frames); `count` must equal the number
+ * of access units. With timescale 0, `pts`/`dts` are ignored and frames are `1/fps` apart.
+ * JSON width/height come from the SPS (cropping applied). Everything is read during the
+ * call only. Free `*out` with `wb_value_free`. Thread-safe (no shared state).
+ */
+enum wb_status wb_video_from_h264(const uint8_t *data,
+                                  size_t len,
+                                  const int64_t *pts,
+                                  const int64_t *dts,
+                                  size_t count,
+                                  const struct wb_video_h264_options *options,
+                                  struct wb_value **out,
+                                  struct wb_error *err);
+
+/**
+ * Starts a streaming writer that muxes encoded H.264 access units
+ * (`wb_video_writer_push_h264`) into an MP4 without re-encoding; finish it with
+ * `wb_video_writer_finish` (JSON width/height from the SPS) or drop it with
+ * `wb_video_writer_free`. `options` may be NULL (defaults). Pixel frames
+ * (`wb_video_writer_push`) are refused by this writer. Sample data is spooled to an
+ * anonymous temporary file beyond 1 MiB, so memory stays ≈16 bytes per frame.
+ */
+enum wb_status wb_video_writer_new_h264(const struct wb_video_h264_options *options,
+                                        struct wb_video_writer **out,
+                                        struct wb_error *err);
+
+/**
+ * Adds one access unit (one picture, with any SPS/PPS/SEI/AUD before it; `len` bytes at
+ * `data`, read during the call) to a writer from `wb_video_writer_new_h264`. `pts`: its
+ * presentation time in `options.timescale` ticks (ignored with timescale 0); `dts`: NULL, or
+ * its decode time (give it for every access unit or for none; without it B-frame streams
+ * get decode times from the sorted pts at finish). Access units go in decode order. Bad
+ * input (no picture, a non-IDR first picture, a changed SPS, decode times going back) is
+ * `WB_ERR_INVALID_ARGUMENT` and the writer stays usable. Same threading rules as
+ * `wb_video_writer_push`.
+ */
+enum wb_status wb_video_writer_push_h264(struct wb_video_writer *writer,
+                                         const uint8_t *data,
+                                         size_t len,
+                                         int64_t pts,
+                                         const int64_t *dts,
+                                         struct wb_error *err);
 
 /* ============================================================================================
  * 6. Audio

@@ -24,6 +24,8 @@ pub mod media;
 /// cbindgen:ignore
 pub mod online;
 /// cbindgen:ignore
+pub mod platform;
+/// cbindgen:ignore
 pub mod row;
 /// cbindgen:ignore
 pub mod run;

@@ -287,6 +287,8 @@ pub fn try_array_stats(data: HistData<'_>) -> Result<ArrayStats, String> {
 
 trait NpFloat:
     Copy
+    + Send
+    + Sync
     + PartialOrd
     + PartialEq
     + Add<Output = Self>
@@ -605,83 +607,10 @@ fn hist_f16(x: &[half::f16], n: usize) -> Result<NpHistogram, String> {
     })
 }
 
-/// Python's `repr(float)` (what numpy scalars give in an f-string): shortest round-trip digits,
-/// positional when `x == 0` or `1e-4 <= |x| < 1e16`, otherwise scientific with an at least
-/// two-digit exponent (`1e+16`, `1.5e-05`).
+/// Python's `repr(float)` (what numpy scalars give in an f-string), from the crate's one
+/// float formatter.
 fn py_float_repr(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".to_string();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf" } else { "-inf" }.to_string();
-    }
-    // Shortest round-trip digit count from Rust, then the correctly rounded (ties-to-even)
-    // string of that length: Python picks the closest shortest string, rounding half-even
-    // (Rust's shortest formatter may pick the other candidate of an exact tie).
-    let shortest = format!("{x:e}");
-    let k = shortest
-        .split('e')
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| c.is_ascii_digit())
-        .count()
-        .max(1);
-    let rounded = format!("{:.*e}", k - 1, x);
-    let sci = if rounded.parse::<f64>().ok() == Some(x) {
-        rounded
-    } else {
-        shortest
-    };
-    let (neg, body) = match sci.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, sci.as_str()),
-    };
-    let (mant, exp) = body.split_once('e').unwrap_or((body, "0"));
-    let exp: i64 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    let ax = x.abs();
-    if ax == 0.0 || (1e-4..1e16).contains(&ax) {
-        let k = digits.len() as i64;
-        if exp >= 0 {
-            let int_len = exp + 1;
-            if k <= int_len {
-                out.push_str(&digits);
-                for _ in 0..(int_len - k) {
-                    out.push('0');
-                }
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len as usize]);
-                out.push('.');
-                out.push_str(&digits[int_len as usize..]);
-            }
-        } else {
-            out.push_str("0.");
-            for _ in 0..(-exp - 1) {
-                out.push('0');
-            }
-            out.push_str(&digits);
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let ae = exp.unsigned_abs();
-        if ae < 10 {
-            out.push('0');
-        }
-        out.push_str(&ae.to_string());
-    }
-    out
+    crate::json::py_float_repr(x)
 }
 
 /// `(npy_intp)f` on x86-64 (`cvttsd2si`/`cvttss2si`): truncation, NaN and out-of-range values
@@ -698,7 +627,7 @@ fn to_intp(f: f64) -> i64 {
 // Integer abstraction
 // ---------------------------------------------------------------------------------------------
 
-trait NpInt: Copy + Ord {
+trait NpInt: Copy + Ord + Send + Sync {
     /// Bit width of the numpy dtype (bool → 8, as uint8).
     const BITS: u32;
     const SIGNED: bool;
@@ -1258,7 +1187,7 @@ fn hist_float<T: NpFloat>(x: &[T], n: usize) -> Result<NpHistogram, String> {
     // NaNs are detected lazily (on every error path and in the assignment pass, where a NaN
     // always takes the exact path), so the common case reads the data only twice.
     let has_nan = || x.iter().any(|v| v.is_nan());
-    let (mn, mx) = min_max_nan_free(x);
+    let (mn, mx) = par_min_max_nan_free(x);
     if !(mn.is_finite() && mx.is_finite()) {
         if mn.is_nan() || mx.is_nan() || has_nan() {
             return Err(NAN_RANGE.to_string());
@@ -1279,11 +1208,82 @@ fn hist_float<T: NpFloat>(x: &[T], n: usize) -> Result<NpHistogram, String> {
         return Err(if has_nan() { NAN_RANGE.to_string() } else { e });
     }
     let denom = last - first;
-    let counts = assign(x, |v| v, first, last, denom, &edges, n)?;
+    let counts = par_counts(x, |c| assign(c, |v| v, first, last, denom, &edges, n))?;
     Ok(NpHistogram {
         counts,
         edges: edges.iter().map(|e| e.to_f64()).collect(),
     })
+}
+
+/// Inputs at least this long are split over the machine's cores (below, thread start-up
+/// costs more than it saves).
+const PAR_MIN: usize = 1 << 21;
+
+/// Runs `f` on one contiguous chunk of `x` per core (one chunk for short inputs or one core),
+/// in order. Every per-element result of the histogram is independent of the split (bin
+/// counts add up; min/max combine), so the output is the same for any thread count.
+fn par_map<S: Sync, R: Send>(x: &[S], f: impl Fn(&[S]) -> R + Sync) -> Vec<R> {
+    let threads = if x.len() < PAR_MIN {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 16)
+    };
+    if threads <= 1 {
+        return vec![f(x)];
+    }
+    let chunk = x.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = x.chunks(chunk).map(|c| scope.spawn(move || f(c))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// Bin counts of `x` from per-chunk counts; the first chunk's error (in element order) wins,
+/// as in a serial pass.
+fn par_counts<S: Sync>(
+    x: &[S],
+    f: impl Fn(&[S]) -> Result<Vec<i64>, String> + Sync,
+) -> Result<Vec<i64>, String> {
+    let mut total: Option<Vec<i64>> = None;
+    for part in par_map(x, f) {
+        let part = part?;
+        match &mut total {
+            None => total = Some(part),
+            Some(t) => t.iter_mut().zip(part).for_each(|(a, b)| *a += b),
+        }
+    }
+    Ok(total.unwrap_or_default())
+}
+
+/// [`min_max_nan_free`] over chunks in parallel. A NaN in any chunk, or a zero result (whose
+/// sign depends on numpy's kernel order), falls back to the serial pass over all of `x`.
+fn par_min_max_nan_free<T: NpFloat>(x: &[T]) -> (T, T) {
+    if x.len() < PAR_MIN {
+        return min_max_nan_free(x);
+    }
+    let parts = par_map(x, T::min_max_pass);
+    let mut it = parts.into_iter();
+    let Some((mut lo, mut hi)) = it.next() else {
+        return min_max_nan_free(x);
+    };
+    for (a, b) in it {
+        if a.is_nan() || b.is_nan() || lo.is_nan() || hi.is_nan() {
+            return min_max_nan_free(x);
+        }
+        lo = lo.fast_min(a);
+        hi = hi.fast_max(b);
+    }
+    if lo.is_nan() || hi.is_nan() || lo == T::ZERO || hi == T::ZERO {
+        return min_max_nan_free(x);
+    }
+    (lo, hi)
 }
 
 #[inline(always)]
@@ -1291,7 +1291,10 @@ fn hist_int<I: NpInt>(x: &[I], n: usize) -> Result<NpHistogram, String> {
     if x.is_empty() {
         return hist_empty::<f64>(n);
     }
-    let (mn, mx) = int_min_max(x);
+    let (mn, mx) = par_map(x, int_min_max)
+        .into_iter()
+        .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
+        .unwrap_or((x[0], x[0]));
     let (first, last, denom) = if mn.to_i128() == mx.to_i128() {
         let first = mn.to_f64() - 0.5;
         let last = mx.to_f64() + 0.5;
@@ -1308,7 +1311,9 @@ fn hist_int<I: NpInt>(x: &[I], n: usize) -> Result<NpHistogram, String> {
             return Ok(NpHistogram { counts, edges });
         }
     }
-    let counts = assign(x, |v: I| v.to_f64(), first, last, denom, &edges, n)?;
+    let counts = par_counts(x, |c| {
+        assign(c, |v: I| v.to_f64(), first, last, denom, &edges, n)
+    })?;
     Ok(NpHistogram { counts, edges })
 }
 
@@ -1840,6 +1845,44 @@ mod tests {
     //! SDK code paths (`np.histogram`, `maybe_compress_summary`); floats are written as Python
     //! printed them (`repr`), which Rust parses to the identical f64.
     use super::*;
+
+    #[test]
+    fn parallel_histogram_equals_serial_pass() {
+        // 3M elements (above PAR_MIN): per-chunk min/max and counts must give exactly the
+        // serial pass's result, including the values sitting on bin edges.
+        let n = 3_000_000usize;
+        let mut st = 12345u64;
+        let mut next = || {
+            st = st
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (st >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut x: Vec<f32> = (0..n).map(|_| (next() * 10.0 - 3.0) as f32).collect();
+        x[n / 2] = -3.0;
+        x[n - 1] = 7.0;
+        for k in 0..64 {
+            x[k * 1000 + 7] = -3.0 + 10.0 * k as f32 / 64.0;
+        }
+        let (mn, mx) = min_max_nan_free(&x);
+        let edges = linspace(mn, mx, 64);
+        let serial = assign(&x, |v| v, mn, mx, mx - mn, &edges, 64).unwrap();
+        let h = np_histogram(HistData::F32(&x), 64).unwrap();
+        assert_eq!(h.counts, serial);
+        assert_eq!(h.counts.iter().sum::<i64>(), n as i64);
+        let xi: Vec<i64> = x.iter().map(|&v| (v * 1000.0) as i64).collect();
+        let (a, b) = int_min_max(&xi);
+        let (fa, fb) = (a as f64, b as f64);
+        let edges = linspace(fa, fb, 64);
+        let serial = assign(&xi, |v| v as f64, fa, fb, (b - a) as f64, &edges, 64).unwrap();
+        assert_eq!(np_histogram(HistData::I64(&xi), 64).unwrap().counts, serial);
+        // a NaN anywhere is numpy's range error, whichever chunk holds it
+        x[n - 10] = f32::NAN;
+        assert_eq!(
+            np_histogram(HistData::F32(&x), 64).unwrap_err(),
+            "autodetected range of [nan, nan] is not finite"
+        );
+    }
 
     fn hist(d: HistData<'_>, n: usize) -> (Vec<i64>, Vec<f64>) {
         let h = np_histogram(d, n).unwrap();

@@ -34,6 +34,7 @@ pub mod metric;
 pub mod table;
 pub mod value;
 pub mod video;
+pub mod video_h264;
 
 use std::ffi::{c_char, c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -263,7 +263,7 @@ pub unsafe extern "C" fn wb_video_from_file(
 /// any thread but by one thread at a time; different writers are independent and may encode
 /// concurrently (no global encoder state).
 pub struct wb_video_writer {
-    inner: VideoWriter,
+    pub(crate) inner: VideoWriter,
 }
 
 /// Starts a streaming video of `height × width` frames (shape order, as everywhere in this

@@ -1,93 +1,115 @@
-//! Float formatting of the two JSON dialects. Both use the shortest round-trip digits
-//! (Rust's `{:e}` gives them, as Python's `repr` does) and differ only in layout.
+//! The one float → text formatter of the crate. Digits come from `zmij` (a Schubfach-class
+//! shortest round-trip algorithm: the shortest digit string that reads back to the same
+//! double, the closest such string when there are two, ties to even — what Python's `repr`
+//! and Go's `strconv.FormatFloat(v, 'g', -1, 64)` pick); the layouts below are hand-written
+//! because each consumer's bytes must match a different runtime exactly:
+//!
+//! * [`format_float_compact`] — pydantic-core (serialiser A): positional for decimal exponents
+//!   in [−5, 16), else `1e+16`, `1.5e-7`; integers keep `.0`.
+//! * [`format_float_repr`] — Python `repr` (serialiser B): positional in [−4, 16), else `1e-05`.
+//! * [`format_float_go`] — Go `'g'`/-1 (wandb-core's run log): positional in [−4, 6), else
+//!   `1.234567e+06`; integers without `.0`; `-0`.
+//! * [`py_float_repr`] — Python `repr` with `nan`/`inf` (f-strings of numpy scalars).
+//!
+//! Checked bit for bit against Python and Go on 10 M values by `tests/floatcheck`
+//! (`make test-floatcheck`, a smaller run inside `make test`).
 
-/// Shortest round-trip digits and decimal exponent of a finite, non-negative float:
-/// `value = 0.d1d2d3… × 10^(exp+1)`, i.e. `d1.d2d3… × 10^exp`.
-fn shortest(v: f64) -> (String, i32) {
-    let (digits, exp) = split_sci(&format!("{:e}", v));
-    round_half_even(v, digits, exp)
+/// Shortest round-trip digits (no leading/trailing zeros, at most 17) and the decimal exponent
+/// of the first digit: `value = d1.d2d3… × 10^exp`.
+pub struct Shortest {
+    buf: [u8; 20],
+    len: usize,
+    /// Decimal exponent of the first digit.
+    pub exp: i32,
 }
 
-fn split_sci(s: &str) -> (String, i32) {
-    let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    (digits, exp.parse().unwrap_or(0))
-}
-
-/// When the exact value lies exactly halfway between two shortest candidates (common for
-/// float32 values widened to f64, e.g. 0.70645904541015625), Python and pydantic pick the
-/// one with the even last digit; Rust's shortest formatter may pick the other.
-fn round_half_even(v: f64, digits: String, exp: i32) -> (String, i32) {
-    let n = digits.len();
-    // Exact digits (Rust's fixed-precision formatting is exact) well past the candidate.
-    let (exact, exact_exp) = split_sci(&format!("{:.*e}", n + 40, v));
-    if exact_exp != exp || exact.len() < n + 2 {
-        return (digits, exp);
-    }
-    let tail = &exact.as_bytes()[n..];
-    if tail[0] != b'5' || tail[1..].iter().any(|&c| c != b'0') {
-        return (digits, exp);
-    }
-    // A tie: candidates are t (truncated) and t + 1 in the last digit; keep the even one.
-    let t = &exact[..n];
-    let last = t.as_bytes()[n - 1] - b'0';
-    if last % 2 == 0 {
-        return (t.to_string(), exp);
-    }
-    let mut up: Vec<u8> = t.bytes().collect();
-    let mut i = n;
-    loop {
-        if i == 0 {
-            up.insert(0, b'1');
-            let s = String::from_utf8(up).unwrap_or_default();
-            return (s.trim_end_matches('0').to_string(), exp + 1);
+impl Shortest {
+    /// `v` must be finite and non-zero; its sign is ignored.
+    pub fn of(v: f64) -> Shortest {
+        let mut zb = zmij::Buffer::new();
+        let s = zb.format_finite(v.abs()).as_bytes();
+        let (mant, e10) = match s.iter().position(|&c| c == b'e') {
+            Some(i) => (&s[..i], parse_exp(&s[i + 1..])),
+            None => (s, 0),
+        };
+        let mut out = Shortest {
+            buf: [0; 20],
+            len: 0,
+            exp: 0,
+        };
+        // Digits of the mantissa without the point; position of the point in them.
+        let mut point = None;
+        let mut first_nonzero = None;
+        for &c in mant {
+            if c == b'.' {
+                point = Some(out.len);
+                continue;
+            }
+            if first_nonzero.is_none() {
+                if c == b'0' {
+                    // leading zero (`0.00012`): shifts the exponent, not stored
+                    if point.is_some() {
+                        out.exp -= 1;
+                    }
+                    continue;
+                }
+                first_nonzero = Some(());
+            }
+            if out.len < out.buf.len() {
+                out.buf[out.len] = c;
+                out.len += 1;
+            }
         }
-        i -= 1;
-        if up[i] == b'9' {
-            up[i] = b'0';
+        let int_digits = point.unwrap_or(out.len) as i32;
+        // `exp` so far counts the zeros after the point before the first digit (negative).
+        out.exp = if int_digits > 0 {
+            int_digits - 1 + e10
         } else {
-            up[i] += 1;
-            break;
+            out.exp - 1 + e10
+        };
+        while out.len > 1 && out.buf[out.len - 1] == b'0' {
+            out.len -= 1;
         }
+        out
     }
-    let s = String::from_utf8(up).unwrap_or_default();
-    let trimmed = s.trim_end_matches('0');
-    (
-        if trimmed.is_empty() {
-            "0".into()
-        } else {
-            trimmed.to_string()
-        },
-        exp,
-    )
+
+    pub fn digits(&self) -> &str {
+        // Only ASCII digits are stored.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("0")
+    }
 }
 
-fn non_finite(v: f64, out: &mut String) -> bool {
-    if v.is_nan() {
-        out.push_str("NaN");
-    } else if v.is_infinite() {
-        out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
+fn parse_exp(s: &[u8]) -> i32 {
+    let (neg, s) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut e = 0i32;
+    for &c in s {
+        e = e * 10 + i32::from(c - b'0');
+    }
+    if neg {
+        -e
     } else {
-        return false;
+        e
     }
-    true
 }
 
-fn positional(digits: &str, exp: i32, out: &mut String) {
+/// Positional layout of `digits × 10^exp`; `point_zero` appends `.0` to integers.
+fn positional(digits: &str, exp: i32, point_zero: bool, out: &mut String) {
     if exp < 0 {
         out.push_str("0.");
-        for _ in 0..(-exp - 1) {
-            out.push('0');
-        }
+        out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
         out.push_str(digits);
     } else {
         let int_len = exp as usize + 1;
         if digits.len() <= int_len {
             out.push_str(digits);
-            for _ in digits.len()..int_len {
-                out.push('0');
+            out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+            if point_zero {
+                out.push_str(".0");
             }
-            out.push_str(".0");
         } else {
             out.push_str(&digits[..int_len]);
             out.push('.');
@@ -104,41 +126,97 @@ fn scientific(digits: &str, exp: i32, min_exp_digits: usize, out: &mut String) {
     }
     out.push('e');
     out.push(if exp < 0 { '-' } else { '+' });
-    let e = exp.unsigned_abs().to_string();
-    for _ in e.len()..min_exp_digits {
-        out.push('0');
-    }
-    out.push_str(&e);
+    let mut eb = itoa_exp(exp.unsigned_abs());
+    let e = eb.as_str();
+    out.extend(std::iter::repeat_n(
+        '0',
+        min_exp_digits.saturating_sub(e.len()),
+    ));
+    out.push_str(e);
 }
 
-fn format_with(v: f64, lo: i32, min_exp_digits: usize, out: &mut String) {
-    if non_finite(v, out) {
-        return;
+struct ExpBuf([u8; 4], usize);
+impl ExpBuf {
+    fn as_str(&mut self) -> &str {
+        std::str::from_utf8(&self.0[self.1..]).unwrap_or("0")
     }
+}
+fn itoa_exp(mut e: u32) -> ExpBuf {
+    let mut b = ExpBuf([b'0'; 4], 4);
+    loop {
+        b.1 -= 1;
+        b.0[b.1] = b'0' + (e % 10) as u8;
+        e /= 10;
+        if e == 0 || b.1 == 0 {
+            return b;
+        }
+    }
+}
+
+/// The shared layout: sign, zero, positional when `lo <= exp < hi`, else scientific.
+/// Non-finite values are the caller's.
+fn layout(v: f64, lo: i32, hi: i32, min_exp_digits: usize, point_zero: bool, out: &mut String) {
     if v.is_sign_negative() {
         out.push('-');
     }
-    let a = v.abs();
-    if a == 0.0 {
-        out.push_str("0.0");
+    if v == 0.0 {
+        out.push_str(if point_zero { "0.0" } else { "0" });
         return;
     }
-    let (digits, exp) = shortest(a);
-    if (lo..16).contains(&exp) {
-        positional(&digits, exp, out);
+    let s = Shortest::of(v);
+    if (lo..hi).contains(&s.exp) {
+        positional(s.digits(), s.exp, point_zero, out);
     } else {
-        scientific(&digits, exp, min_exp_digits, out);
+        scientific(s.digits(), s.exp, min_exp_digits, out);
     }
+}
+
+/// `NaN` / `Infinity` / `-Infinity` (the JSON dialects of the SDK and wandb-core).
+fn json_non_finite(v: f64, out: &mut String) -> bool {
+    if v.is_nan() {
+        out.push_str("NaN");
+    } else if v.is_infinite() {
+        out.push_str(if v > 0.0 { "Infinity" } else { "-Infinity" });
+    } else {
+        return false;
+    }
+    true
 }
 
 /// Serialiser A (pydantic-core): positional for exponents in [−5, 16), else `1e+16`, `1.5e-7`.
 pub fn format_float_compact(v: f64, out: &mut String) {
-    format_with(v, -5, 1, out)
+    if !json_non_finite(v, out) {
+        layout(v, -5, 16, 1, true, out)
+    }
 }
 
 /// Serialiser B (Python `repr`): positional for exponents in [−4, 16), else `1e-05`, `1e+16`.
 pub fn format_float_repr(v: f64, out: &mut String) {
-    format_with(v, -4, 2, out)
+    if !json_non_finite(v, out) {
+        layout(v, -4, 16, 2, true, out)
+    }
+}
+
+/// Go's `strconv.FormatFloat(x, 'g', -1, 64)` plus `NaN`/`Infinity`/`-Infinity` (wandb-core's
+/// JSON): exponent form when the decimal exponent is < −4 or ≥ 6 (`123456`, `1.234567e+06`,
+/// `0.0001`, `1e-05`), at least two exponent digits, `-0` for negative zero.
+pub fn format_float_go(v: f64, out: &mut String) {
+    if !json_non_finite(v, out) {
+        layout(v, -4, 6, 2, false, out)
+    }
+}
+
+/// Python's `repr(float)` exactly, including `nan`, `inf`, `-inf`.
+pub fn py_float_repr(v: f64) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    let mut s = String::new();
+    layout(v, -4, 16, 2, true, &mut s);
+    s
 }
 
 #[cfg(test)]
@@ -153,6 +231,11 @@ mod tests {
     fn b(v: f64) -> String {
         let mut s = String::new();
         format_float_repr(v, &mut s);
+        s
+    }
+    fn g(v: f64) -> String {
+        let mut s = String::new();
+        format_float_go(v, &mut s);
         s
     }
 
@@ -174,11 +257,42 @@ mod tests {
         assert_eq!(a(0.1f32 as f64), "0.10000000149011612");
         assert_eq!(a(1795305591.7330952), "1795305591.7330952");
         assert_eq!(b(0.0001), "0.0001");
+        assert_eq!(b(5e-324), "5e-324");
+        assert_eq!(b(1.7976931348623157e308), "1.7976931348623157e+308");
+        assert_eq!(b(1e100), "1e+100");
         assert_eq!(a(f64::NAN), "NaN");
+        assert_eq!(a(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(py_float_repr(f64::NAN), "nan");
+        assert_eq!(py_float_repr(f64::NEG_INFINITY), "-inf");
+        assert_eq!(py_float_repr(-0.0), "-0.0");
+        assert_eq!(py_float_repr(0.5), "0.5");
         // exact ties between two shortest candidates resolve to the even digit (as Python)
         let tie = f64::from(f32::from_bits(0x3f34_da80));
         assert_eq!(format!("{tie:.17}"), "0.70645904541015625");
         assert_eq!(a(tie), "0.7064590454101562");
         assert_eq!(b(tie), "0.7064590454101562");
+        assert_eq!(g(tie), "0.7064590454101562");
+    }
+
+    #[test]
+    fn go_layout() {
+        for (x, want) in [
+            (1.0, "1"),
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (100000.0, "100000"),
+            (123456.0, "123456"),
+            (1e6, "1e+06"),
+            (1234567.0, "1.234567e+06"),
+            (1e21, "1e+21"),
+            (1e100, "1e+100"),
+            (5e-324, "5e-324"),
+            (-2.5, "-2.5"),
+            (f64::INFINITY, "Infinity"),
+        ] {
+            assert_eq!(g(x), want, "{x:e}");
+        }
     }
 }

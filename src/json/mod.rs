@@ -2,9 +2,9 @@
 //! serialiser A (pydantic-core compact writer: history rows and media JSON files) and
 //! serialiser B (Python's `json.dumps(sort_keys=True)`: everything stored inside artifacts).
 
-mod float;
+pub mod float;
 
-pub use float::{format_float_compact, format_float_repr};
+pub use float::{format_float_compact, format_float_go, format_float_repr, py_float_repr};
 
 use crate::error::{Error, Result};
 

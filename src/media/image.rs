@@ -768,7 +768,14 @@ pub fn legacy_to_u8(t: &TensorView<'_>) -> Vec<u8> {
                     v & ((1i64 << bits) - 1)
                 }
             };
-            let vals: Vec<i64> = t.to_i64_vec();
+            // uint64 is never negative in numpy: values above i64::MAX must not wrap to
+            // negatives here (that took the `min < 0` branch); saturating keeps every
+            // comparison and `clip(0, 255)` exactly as numpy's uint64 arithmetic gives them.
+            let vals: Vec<i64> = if dt == DType::U64 {
+                t.map_elems(|v: u64| v.min(i64::MAX as u64) as i64)
+            } else {
+                t.to_i64_vec()
+            };
             let lowest = vals.iter().copied().min().unwrap_or(0);
             let highest = vals.iter().copied().max().unwrap_or(0);
             if lowest < 0 {
@@ -1180,6 +1187,22 @@ mod tests {
             convert_mode(vec![7], ImageMode::L, ImageMode::Rgba),
             vec![7, 7, 7, 255]
         );
+    }
+
+    #[test]
+    fn legacy_u64_above_i64_max() {
+        // numpy 2.4.6 (wandb ≤ 0.18 `to_uint8` on uint64 arrays):
+        // [0, 5, 2**63+1, 2**64-1, 300, 255] → [0, 5, 255, 255, 255, 255]; [0, 1, 1] → [0, 255, 255]
+        let u = |v: &[u64]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+        let b = u(&[0, 5, (1 << 63) + 1, u64::MAX, 300, 255]);
+        let t = TensorView::new(&b, DType::U64, &[6]).unwrap();
+        assert_eq!(legacy_to_u8(&t), vec![0, 5, 255, 255, 255, 255]);
+        let b = u(&[0, 1, 1]);
+        let t = TensorView::new(&b, DType::U64, &[3]).unwrap();
+        assert_eq!(legacy_to_u8(&t), vec![0, 255, 255]);
+        let b = u(&[u64::MAX]);
+        let t = TensorView::new(&b, DType::U64, &[1]).unwrap();
+        assert_eq!(legacy_to_u8(&t), vec![255]);
     }
 
     #[test]

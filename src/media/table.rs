@@ -37,10 +37,7 @@ pub mod digest;
 pub mod dtypes;
 pub mod pyrepr;
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
@@ -100,37 +97,10 @@ pub struct TableOptions {
 // Random artifact client ids
 // ---------------------------------------------------------------------------------------
 
-static ID_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// A fresh seed: the process-random `RandomState` keys (per-thread, advanced on every
-/// call), the clock, a global counter and a stack address (differs between threads).
-fn random_seed() -> u64 {
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(ID_COUNTER.fetch_add(1, Ordering::Relaxed));
-    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        h.write_u128(d.as_nanos());
-    }
-    let local = 0u8;
-    h.write_usize(std::ptr::addr_of!(local) as usize);
-    h.finish()
-}
-
-/// `n` random characters from `[0-9a-z]` (the SDK's `runid.generate_id(n)` alphabet).
-/// Not cryptographic; ids only need to be unique.
+/// `n` random characters from `[0-9a-z]` (the SDK's `runid.generate_id(n)` alphabet),
+/// from the OS random source ([`crate::platform::random_base36`]).
 pub fn random_id(n: usize) -> String {
-    const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut state = random_seed();
-    (0..n)
-        .map(|_| ALPHABET[(splitmix64(&mut state) % 36) as usize] as char)
-        .collect()
+    crate::platform::random_base36(n)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -733,7 +703,7 @@ pub struct JoinedTable {
 
 impl JoinedTable {
     pub fn new(table1: Table, table2: Table, join_key: JoinKey) -> Result<JoinedTable> {
-        let object_id = 0x7f00_0000_0000 | (splitmix64(&mut random_seed()) & 0xff_ffff_fff0);
+        let object_id = 0x7f00_0000_0000 | (crate::platform::random_u64() & 0xff_ffff_fff0);
         Ok(JoinedTable {
             table1: Arc::new(table1),
             table2: Arc::new(table2),

@@ -20,6 +20,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::encode::gif::{encode_gif, GifEncoder};
+use crate::encode::mp4::h264in::{H264Muxer, H264Options};
 use crate::encode::mp4::Mp4Encoder;
 use crate::encode::webm::WebmEncoder;
 pub use crate::encode::VideoQuality;
@@ -292,14 +293,16 @@ impl Video {
                 enc.finish().map_err(encoder_error("webm"))?
             }
             _ => {
-                let mut enc = Mp4Encoder::with_quality(w as u32, h as u32, fps, &opts.quality)
-                    .map_err(encoder_error("mp4"))?;
-                let mut frame = Vec::new();
-                for i in 0..geom.frames {
-                    tiled_frame(&v5, &geom, i, &mut frame);
-                    enc.push_frame(&frame).map_err(encoder_error("mp4"))?;
-                }
-                enc.finish().map_err(encoder_error("mp4"))?
+                // GOPs in parallel; same bytes as pushing frame by frame.
+                crate::encode::mp4::encode_mp4_frames(
+                    w as u32,
+                    h as u32,
+                    fps,
+                    &opts.quality,
+                    geom.frames,
+                    |i, f| tiled_frame(&v5, &geom, i, f),
+                )
+                .map_err(encoder_error("mp4"))?
             }
         };
         Ok(Video {
@@ -480,6 +483,8 @@ enum StreamEncoder {
     Gif(GifEncoder),
     Mp4(Mp4Encoder),
     Webm(WebmEncoder),
+    /// Encoded H.264 pass-through ([`VideoWriter::new_h264`]).
+    H264(Box<H264Muxer>),
 }
 
 /// Encodes frames as they arrive (`push`), with memory independent of the frame count;
@@ -601,6 +606,11 @@ impl VideoWriter {
     /// the wrong shape is rejected and the writer stays usable; if the encoder itself fails
     /// the writer is broken and later calls fail with a state error.
     pub fn push(&mut self, frame: &TensorView<'_>) -> Result<()> {
+        if matches!(self.encoder, Some(StreamEncoder::H264(_))) {
+            return Err(Error::invalid(
+                "video writer: this writer takes encoded H.264 access units (push_h264), not pixel frames",
+            ));
+        }
         let want = [self.height, self.width, self.channels];
         if frame.shape() != want {
             return Err(Error::invalid(format!(
@@ -633,7 +643,7 @@ impl VideoWriter {
             Some(StreamEncoder::Gif(e)) => e.push_frame(&self.rgb).map_err(encoder_error("gif")),
             Some(StreamEncoder::Mp4(e)) => e.push_frame(&self.rgb).map_err(encoder_error("mp4")),
             Some(StreamEncoder::Webm(e)) => e.push_frame(&self.rgb).map_err(encoder_error("webm")),
-            None => Ok(()),
+            Some(StreamEncoder::H264(_)) | None => Ok(()),
         };
         match result {
             Ok(()) => {
@@ -667,7 +677,12 @@ impl VideoWriter {
                 "video writer: no frames were pushed (a video needs at least one frame)",
             ));
         }
+        let (mut width, mut height) = (self.width as u32, self.height as u32);
         let bytes = match self.encoder {
+            Some(StreamEncoder::H264(m)) => {
+                (width, height) = m.size().unwrap_or((width, height));
+                m.finish().map_err(Error::invalid)?
+            }
             Some(StreamEncoder::Gif(e)) => e.finish().map_err(encoder_error("gif"))?,
             Some(StreamEncoder::Mp4(e)) => e.finish().map_err(encoder_error("mp4"))?,
             Some(StreamEncoder::Webm(e)) => e.finish().map_err(encoder_error("webm"))?,
@@ -681,10 +696,68 @@ impl VideoWriter {
         Ok(Video {
             file: MediaFile::new(bytes, format!(".{}", self.format.name())),
             format: self.format,
-            width: Some(self.width as u32),
-            height: Some(self.height as u32),
+            width: Some(width),
+            height: Some(height),
             caption: None,
         })
+    }
+}
+
+/// Encoded H.264 pass-through (no decoding, no re-encoding): see
+/// [`crate::encode::mp4::h264in`].
+impl Video {
+    /// A whole Annex-B or AVCC H.264 stream → MP4, with one presentation timestamp per
+    /// access unit (`pts`, in `opts.timescale` ticks; empty with timescale 0 = constant
+    /// `opts.fps`) and optionally decode timestamps (`dts`, empty = derived from `pts`).
+    /// JSON width/height come from the SPS.
+    pub fn from_h264(data: &[u8], opts: H264Options, pts: &[i64], dts: &[i64]) -> Result<Video> {
+        let mut m = H264Muxer::new(opts).map_err(Error::invalid)?;
+        m.push_stream(data, pts, dts).map_err(Error::invalid)?;
+        let (w, h) = m.size().unwrap_or((0, 0));
+        let bytes = m.finish().map_err(Error::invalid)?;
+        Ok(Video {
+            file: MediaFile::new(bytes, ".mp4"),
+            format: VideoFormat::Mp4,
+            width: Some(w),
+            height: Some(h),
+            caption: None,
+        })
+    }
+}
+
+impl VideoWriter {
+    /// A streaming writer that muxes encoded H.264 access units ([`VideoWriter::push_h264`])
+    /// into an MP4 without re-encoding; [`VideoWriter::finish`] as for frames.
+    pub fn new_h264(opts: H264Options) -> Result<VideoWriter> {
+        let m = H264Muxer::new(opts).map_err(Error::invalid)?;
+        Ok(VideoWriter {
+            encoder: Some(StreamEncoder::H264(Box::new(m))),
+            format: VideoFormat::Mp4,
+            width: 0,
+            height: 0,
+            channels: 3,
+            convert: Convert::Auto,
+            frames: 0,
+            rgb: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Adds one encoded access unit (Annex-B or AVCC, per the writer's framing) with its
+    /// presentation timestamp and optional decode timestamp. Bad input (not an access unit,
+    /// a non-IDR first picture, timestamps going back) is rejected and the writer stays
+    /// usable.
+    pub fn push_h264(&mut self, data: &[u8], pts: i64, dts: Option<i64>) -> Result<()> {
+        match self.encoder.as_mut() {
+            Some(StreamEncoder::H264(m)) => {
+                m.push(data, pts, dts).map_err(Error::invalid)?;
+                self.frames += 1;
+                Ok(())
+            }
+            _ => Err(Error::invalid(
+                "video writer: push_h264 needs a writer made with new_h264 (wb_video_writer_new_h264)",
+            )),
+        }
     }
 }
 

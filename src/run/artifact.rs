@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::media::table::digest::base64;
 use crate::media::table::random_id;
+use crate::platform::{self, glob_sorted};
 use crate::run::proto::{self, Msg};
 
 /// `run.save(policy=)`: when `wandb sync` / the uploader sends the file.
@@ -58,44 +59,20 @@ fn abspath(p: &Path) -> Result<PathBuf> {
             .map_err(|e| Error::io("the current directory", e))?
             .join(p)
     };
-    let mut out = PathBuf::from("/");
+    // The root ("/", or a Windows drive/UNC prefix plus "\\") is kept; ".." never pops it.
+    let mut out = PathBuf::new();
     for c in joined.components() {
         match c {
+            Component::Prefix(_) | Component::RootDir => out.push(c),
             Component::ParentDir => {
-                out.pop();
+                if out.file_name().is_some() {
+                    out.pop();
+                }
             }
             Component::Normal(x) => out.push(x),
-            _ => {}
+            Component::CurDir => {}
         }
     }
-    Ok(out)
-}
-
-/// `glob.glob(pattern)` sorted like Python's `sorted()` (byte order); hidden files are only
-/// matched by patterns that name the dot, as in Python.
-fn glob_sorted(pattern: &Path) -> Result<Vec<PathBuf>> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(pattern.as_os_str().as_bytes())
-        .map_err(|_| Error::invalid("the path contains a NUL byte"))?;
-    // SAFETY: glob_t is plain data; glob() fills it and globfree() releases it.
-    let mut g: libc::glob_t = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::glob(c.as_ptr(), 0, None, &mut g) };
-    let mut out = Vec::new();
-    if rc == 0 {
-        for i in 0..g.gl_pathc {
-            // SAFETY: gl_pathv has gl_pathc valid NUL-terminated strings.
-            let s = unsafe { std::ffi::CStr::from_ptr(*g.gl_pathv.add(i)) };
-            out.push(PathBuf::from(std::ffi::OsStr::from_bytes(s.to_bytes())));
-        }
-    }
-    unsafe { libc::globfree(&mut g) };
-    if rc != 0 && rc != libc::GLOB_NOMATCH {
-        return Err(Error::io(
-            pattern.display(),
-            std::io::Error::other(format!("glob failed ({rc})")),
-        ));
-    }
-    out.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
     Ok(out)
 }
 
@@ -161,15 +138,12 @@ pub fn save(
         let dst = files_root.join(&rel);
         created.push(dst.clone());
         let rel_str = rel.to_string_lossy().into_owned();
-        if let (Ok(a), Ok(b)) = (fs::metadata(&src), fs::metadata(&dst)) {
-            use std::os::unix::fs::MetadataExt;
-            if a.dev() == b.dev() && a.ino() == b.ino() {
-                out.push(Saved {
-                    path: rel_str,
-                    policy,
-                });
-                continue;
-            }
+        if platform::same_file(&src, &dst) {
+            out.push(Saved {
+                path: rel_str,
+                policy,
+            });
+            continue;
         }
         if let Some(parent) = dst.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io(parent.display(), e))?;
@@ -181,9 +155,7 @@ pub fn save(
             Ok(_) => fs::remove_file(&dst).map_err(|e| Error::io(dst.display(), e))?,
             Err(_) => {}
         }
-        let effective = if std::os::unix::fs::symlink(&src, &dst).is_ok()
-            || fs::hard_link(&src, &dst).is_ok()
-        {
+        let effective = if platform::symlink_file(&src, &dst) || fs::hard_link(&src, &dst).is_ok() {
             policy
         } else {
             fs::copy(&src, &dst).map_err(|e| Error::io(dst.display(), e))?;
@@ -432,8 +404,7 @@ fn copy_with_md5(src: &Path, dst: &Path) -> Result<(String, u64)> {
     }
     out.sync_all().map_err(|e| Error::io(dst.display(), e))?;
     drop(out);
-    use std::os::unix::fs::PermissionsExt;
-    let _ = fs::set_permissions(dst, fs::Permissions::from_mode(0o400));
+    platform::set_read_only(dst);
     Ok((base64(&h.finalize()), size))
 }
 
@@ -561,7 +532,6 @@ mod tests {
             b"checkpoint notes\n"
         );
         assert!(stage(&a, &["a/b".into()], &tmp.join("stage")).is_err());
-        let _ = fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o755));
         let _ = fs::remove_dir_all(&tmp);
     }
 }

@@ -51,6 +51,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::platform::{hostname, link_latest, local_stamp, os_name};
 use crate::row::convert_row;
 use crate::run::framing::Framer;
 use crate::run::record::Leaves;
@@ -303,106 +304,7 @@ fn validate_id(id: &str) -> Result<()> {
 
 /// 8 random characters of `[0-9a-z]` (the SDK's `generate_id`).
 pub fn random_run_id() -> String {
-    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut out = String::with_capacity(8);
-    let mut pool: Vec<u8> = Vec::new();
-    let mut fallback_state = {
-        let t = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos() as u64;
-        t ^ (u64::from(std::process::id()) << 32) ^ (&out as *const String as u64)
-    };
-    while out.len() < 8 {
-        if pool.is_empty() {
-            let mut b = [0u8; 32];
-            let ok = File::open("/dev/urandom")
-                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b))
-                .is_ok();
-            if !ok {
-                for x in b.iter_mut() {
-                    // xorshift64* fallback (only if /dev/urandom is unavailable).
-                    fallback_state ^= fallback_state >> 12;
-                    fallback_state ^= fallback_state << 25;
-                    fallback_state ^= fallback_state >> 27;
-                    *x = (fallback_state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8;
-                }
-            }
-            pool.extend_from_slice(&b);
-        }
-        if let Some(b) = pool.pop() {
-            // 252 = 7 × 36: rejection keeps the choice uniform.
-            if b < 252 {
-                out.push(ALPHABET[usize::from(b % 36)] as char);
-            }
-        }
-    }
-    out
-}
-
-/// `YYYYMMDD_HHMMSS` in local time (the SDK uses `datetime.now()`).
-fn local_stamp(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as libc::time_t;
-    // SAFETY: localtime_r only writes the provided struct.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let ok = unsafe { !libc::localtime_r(&secs, &mut tm).is_null() };
-    if !ok {
-        return "19700101_000000".into();
-    }
-    format!(
-        "{:04}{:02}{:02}_{:02}{:02}{:02}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec
-    )
-}
-
-fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: the buffer is writable for its length.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
-    if rc != 0 {
-        return String::new();
-    }
-    let n = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..n]).into_owned()
-}
-
-fn os_name() -> String {
-    // SAFETY: uname only writes the provided struct.
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    if unsafe { libc::uname(&mut u) } != 0 {
-        return std::env::consts::OS.to_string();
-    }
-    let field = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f
-            .iter()
-            .take_while(|&&c| c != 0)
-            .map(|&c| c as u8)
-            .collect();
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
-    format!(
-        "{}-{}-{}",
-        field(&u.sysname),
-        field(&u.release),
-        field(&u.machine)
-    )
-}
-
-/// Points `<wandb dir>/latest-run` at the new run (atomically replaced).
-fn link_latest(wandb_dir: &Path, target: &str) -> Result<()> {
-    let link = wandb_dir.join("latest-run");
-    let tmp = wandb_dir.join(format!(".latest-run.{}.tmp", std::process::id()));
-    let _ = fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(target, &tmp).map_err(|e| Error::io(tmp.display(), e))?;
-    fs::rename(&tmp, &link).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(link.display(), e)
-    })
+    crate::platform::random_base36(8)
 }
 
 fn unix_now() -> Duration {

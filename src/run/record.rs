@@ -60,58 +60,10 @@ fn write_core(v: &Json, out: &mut String) {
     }
 }
 
-/// Go's `strconv.FormatFloat(x, 'g', -1, 64)` plus `NaN`/`Infinity`/`-Infinity`: the
-/// shortest round-trip digits, exponent form when the decimal exponent is < -4 or >= 6
-/// (`123456`, `1.234567e+06`, `0.0001`, `1e-05`), at least two exponent digits.
+/// Go's `strconv.FormatFloat(x, 'g', -1, 64)` plus `NaN`/`Infinity`/`-Infinity` (see
+/// [`crate::json::format_float_go`], the crate's one float formatter).
 pub fn go_float(x: f64, out: &mut String) {
-    if x.is_nan() {
-        out.push_str("NaN");
-        return;
-    }
-    if x.is_infinite() {
-        out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
-        return;
-    }
-    if x == 0.0 {
-        out.push_str(if x.is_sign_negative() { "-0" } else { "0" });
-        return;
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits: "-1.2345e-7", "1e0".
-    let s = format!("{x:e}");
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mant) = match mant.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mant),
-    };
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    if neg {
-        out.push('-');
-    }
-    if !(-4..6).contains(&exp) {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        out.push_str(&format!("{:02}", exp.unsigned_abs()));
-    } else if exp >= 0 {
-        let int_len = exp as usize + 1;
-        if digits.len() <= int_len {
-            out.push_str(&digits);
-            out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-        } else {
-            out.push_str(&digits[..int_len]);
-            out.push('.');
-            out.push_str(&digits[int_len..]);
-        }
-    } else {
-        out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-        out.push_str(&digits);
-    }
+    crate::json::format_float_go(x, out)
 }
 
 /// Flatten one top-level history item the way core does (`{"a":{"b":1}}` → `["a","b"]`;

@@ -151,21 +151,30 @@ fn root_devices(stats: &HashMap<String, (u64, u64)>) -> Vec<String> {
 
 /// (used bytes, used %) of the filesystem at `path` (gopsutil's definition).
 fn disk_usage(path: &str) -> Option<(f64, f64)> {
-    let c = std::ffi::CString::new(path).ok()?;
-    // SAFETY: statvfs writes the provided struct.
-    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
-        return None;
+    #[cfg(unix)]
+    {
+        let c = std::ffi::CString::new(path).ok()?;
+        // SAFETY: statvfs writes the provided struct.
+        let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
+            return None;
+        }
+        let frsize = s.f_frsize as f64;
+        let used = (s.f_blocks as f64 - s.f_bfree as f64) * frsize;
+        let avail = s.f_bavail as f64 * frsize;
+        let pct = if used + avail > 0.0 {
+            used / (used + avail) * 100.0
+        } else {
+            0.0
+        };
+        Some((used, pct))
     }
-    let frsize = s.f_frsize as f64;
-    let used = (s.f_blocks as f64 - s.f_bfree as f64) * frsize;
-    let avail = s.f_bavail as f64 * frsize;
-    let pct = if used + avail > 0.0 {
-        used / (used + avail) * 100.0
-    } else {
-        0.0
-    };
-    Some((used, pct))
+    #[cfg(not(unix))]
+    {
+        // Not measured off Unix yet: the metric is left out, as on a machine without it.
+        let _ = path;
+        None
+    }
 }
 
 /// (utime + stime in seconds, threads, rss bytes) of this process.
@@ -175,8 +184,16 @@ fn self_stat() -> Option<(f64, i64, u64)> {
     let rest = &text[text.rfind(')')? + 2..];
     let f: Vec<&str> = rest.split_whitespace().collect();
     // SAFETY: sysconf has no preconditions.
-    let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
+    #[cfg(unix)]
+    let (tick, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_CLK_TCK).max(1) as f64,
+            libc::sysconf(libc::_SC_PAGESIZE).max(1) as u64,
+        )
+    };
+    // /proc exists only on Linux: elsewhere the read above already returned None.
+    #[cfg(not(unix))]
+    let (tick, page) = (100.0, 4096u64);
     let utime: f64 = f.get(11)?.parse().ok()?;
     let stime: f64 = f.get(12)?.parse().ok()?;
     let threads: i64 = f.get(17)?.parse().ok()?;
@@ -187,9 +204,15 @@ fn self_stat() -> Option<(f64, i64, u64)> {
 /// NVIDIA GPUs through NVML, loaded at run time. Every symbol is optional; absent NVML
 /// (no driver, no GPU) gives no GPU metrics.
 mod nvml {
-    use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
+    use std::ffi::{c_int, c_uint, c_void, CStr};
 
     type Device = *mut c_void;
+
+    /// NVML's name on Linux (driver package) and Windows (driver, on the DLL search path).
+    #[cfg(not(windows))]
+    const NVML_LIBS: &[&str] = &["libnvidia-ml.so.1"];
+    #[cfg(windows)]
+    const NVML_LIBS: &[&str] = &["nvml.dll"];
     #[repr(C)]
     #[derive(Default)]
     struct Utilization {
@@ -213,7 +236,8 @@ mod nvml {
     type Power = unsafe extern "C" fn(Device, *mut c_uint) -> c_int;
 
     pub struct Nvml {
-        lib: *mut c_void,
+        // Kept loaded while the function pointers below are in use (dropped last).
+        _lib: libloading::Library,
         shutdown: Option<Init>,
         devices: Vec<Device>,
         util: Option<Util>,
@@ -226,14 +250,10 @@ mod nvml {
     // SAFETY: NVML is thread-safe; the handle is only used by the sampler thread.
     unsafe impl Send for Nvml {}
 
-    unsafe fn sym<T: Copy>(lib: *mut c_void, name: &CStr) -> Option<T> {
-        // SAFETY: `lib` is a live dlopen handle; T is the function's pointer type.
-        let p = unsafe { libc::dlsym(lib, name.as_ptr() as *const c_char) };
-        if p.is_null() {
-            None
-        } else {
-            Some(unsafe { std::mem::transmute_copy::<*mut c_void, T>(&p) })
-        }
+    unsafe fn sym<T: Copy>(lib: &libloading::Library, name: &CStr) -> Option<T> {
+        // SAFETY: T is the symbol's function pointer type (nvml.h); the library outlives
+        // the copied pointer (both live in `Nvml`).
+        unsafe { lib.get::<T>(name.to_bytes_with_nul()).ok().map(|s| *s) }
     }
 
     impl Nvml {
@@ -241,23 +261,16 @@ mod nvml {
         pub fn open() -> Option<Nvml> {
             // SAFETY: dlopen/dlsym with NUL-terminated names; symbols cast to their NVML
             // signatures (nvml.h).
+            let library = crate::platform::load_library(NVML_LIBS)?;
             unsafe {
-                let lib = libc::dlopen(
-                    c"libnvidia-ml.so.1".as_ptr(),
-                    libc::RTLD_NOW | libc::RTLD_LOCAL,
-                );
-                if lib.is_null() {
-                    return None;
-                }
+                let lib = &library;
                 let init: Option<Init> = sym(lib, c"nvmlInit_v2");
                 let count: Option<Count> = sym(lib, c"nvmlDeviceGetCount_v2");
                 let handle: Option<Handle> = sym(lib, c"nvmlDeviceGetHandleByIndex_v2");
                 let (Some(init), Some(count), Some(handle)) = (init, count, handle) else {
-                    libc::dlclose(lib);
                     return None;
                 };
                 if init() != 0 {
-                    libc::dlclose(lib);
                     return None;
                 }
                 let shutdown: Option<Init> = sym(lib, c"nvmlShutdown");
@@ -272,7 +285,6 @@ mod nvml {
                     }
                 }
                 let nv = Nvml {
-                    lib,
                     shutdown,
                     devices,
                     util: sym(lib, c"nvmlDeviceGetUtilizationRates"),
@@ -280,6 +292,7 @@ mod nvml {
                     temp: sym(lib, c"nvmlDeviceGetTemperature"),
                     power: sym(lib, c"nvmlDeviceGetPowerUsage"),
                     limit: sym(lib, c"nvmlDeviceGetEnforcedPowerLimit"),
+                    _lib: library,
                 };
                 if nv.devices.is_empty() {
                     return None; // Drop shuts NVML down and closes the library
@@ -340,12 +353,11 @@ mod nvml {
 
     impl Drop for Nvml {
         fn drop(&mut self) {
-            // SAFETY: matching nvmlInit / dlopen.
+            // SAFETY: matching nvmlInit; the library is unloaded after this (field drop).
             unsafe {
                 if let Some(s) = self.shutdown {
                     s();
                 }
-                libc::dlclose(self.lib);
             }
         }
     }

@@ -220,6 +220,61 @@ static void test_errors_and_files(wb_run_dir *rd) {
     unlink(path);
 }
 
+/* Encoded H.264 pass-through with the x264 High/B-frame fixture (tests/data/h264). */
+static void test_h264_passthrough(wb_run_dir *rd) {
+    wb_error err;
+    FILE *f = fopen("tests/data/h264/x264_high_b2_64x48.h264", "rb");
+    CHECK(f != NULL, "open the H.264 fixture (run from the repository root)");
+    if (!f) return;
+    static unsigned char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    int64_t pts[16], dts[16];
+    size_t count = 0;
+    f = fopen("tests/data/h264/x264_high_b2_64x48.times", "r");
+    CHECK(f != NULL, "open the timestamps");
+    if (!f) return;
+    long long p, d;
+    while (count < 16 && fscanf(f, "%lld %lld", &p, &d) == 2) {
+        pts[count] = p;
+        dts[count] = d;
+        count++;
+    }
+    fclose(f);
+    CHECK(count == 12, "12 timestamps, got %zu", count);
+
+    wb_video_h264_options o = wb_video_h264_options_default();
+    o.timescale = 1000;
+    wb_value *v = NULL;
+    CHECK(wb_video_from_h264(buf, n, pts, dts, count, &o, &v, &err) == WB_OK, "from_h264: %s", err.message);
+    char *json = to_json(v, rd, "h264", 0);
+    CHECK(json_int(json, "width") == 64 && json_int(json, "height") == 48, "size from the SPS: %s", json);
+    CHECK(json && strstr(json, ".mp4\""), "mp4 ext: %s", json);
+    CHECK(path_size(json) == json_int(json, "size") && path_size(json) > (long)n, "file written: %s", json);
+    wb_string_free(json);
+    wb_value_free(v);
+
+    /* errors: wrong timestamp count, NULL pts with a timescale, a non-IDR start, garbage */
+    v = NULL;
+    CHECK(wb_video_from_h264(buf, n, pts, NULL, 5, &o, &v, &err) == WB_ERR_INVALID_ARGUMENT && v == NULL,
+          "timestamp count mismatch refused");
+    CHECK(wb_video_from_h264(buf, n, NULL, NULL, 0, &o, &v, &err) == WB_ERR_NULL_ARGUMENT, "NULL pts refused");
+    wb_video_h264_options untimed = wb_video_h264_options_default();
+    CHECK(wb_video_from_h264((const uint8_t *)"garbage!", 8, NULL, NULL, 0, &untimed, &v, &err) == WB_ERR_INVALID_ARGUMENT,
+          "garbage refused");
+    size_t second = 0; /* the second picture's start code: a P slice (type 1) after the IDR */
+    for (size_t i = 4; i + 4 < n; i++)
+        if (buf[i] == 0 && buf[i + 1] == 0 && buf[i + 2] == 1 && (buf[i + 3] & 0x1F) == 1) { second = i; break; }
+    CHECK(second > 0, "fixture has P/B slices");
+    wb_video_writer *w = NULL;
+    CHECK(wb_video_writer_new_h264(NULL, &w, &err) == WB_OK, "writer_new_h264: %s", err.message);
+    CHECK(wb_video_writer_push_h264(w, buf + second, n - second, 0, NULL, &err) == WB_ERR_INVALID_ARGUMENT,
+          "non-IDR start refused");
+    CHECK(strstr(err.message, "IDR") != NULL, "message names IDR: %s", err.message);
+    CHECK(wb_video_writer_push_h264(NULL, buf, n, 0, NULL, &err) == WB_ERR_NULL_ARGUMENT, "NULL writer");
+    wb_video_writer_free(w);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/wbm-ctest-video-%d", (int)getpid());
     wb_run_dir *rd = NULL;
@@ -232,6 +287,7 @@ int main(void) {
     test_tensor_channels_last_strided(rd);
     test_writer(rd);
     test_errors_and_files(rd);
+    test_h264_passthrough(rd);
     wb_run_dir_free(rd);
     printf("%s\n", failures ? "C video tests FAILED" : "C video tests passed");
     return failures ? 1 : 0;

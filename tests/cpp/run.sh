@@ -33,7 +33,7 @@ step() {  # step NAME CMD...
 }
 
 step "gtest (ASan+UBSan) build" "$CXX" -std=c++17 -g -O1 "${WARN[@]}" "${SAN[@]}" "${INC[@]}" \
-  "$T/wandb_media_test.cpp" -o "$OUT/gtest" -lgtest -lgtest_main "${LINK[@]}"
+  -DWB_TEST_DATA_DIR="\"$ROOT/tests/data\"" "$T/wandb_media_test.cpp" -o "$OUT/gtest" -lgtest -lgtest_main "${LINK[@]}"
 [ -x "$OUT/gtest" ] && step "gtest (ASan+UBSan) run" "$OUT/gtest" --gtest_brief=1
 
 step "-fno-exceptions build" "$CXX" -std=c++17 -g -O1 -fno-exceptions -fno-rtti "${WARN[@]}" "${SAN[@]}" "${INC[@]}" \

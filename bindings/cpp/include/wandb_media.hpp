@@ -59,6 +59,51 @@ namespace wb {
 /// The library's runtime version ("major.minor.patch").
 inline const char* version() noexcept { return wb_version(); }
 
+/// Whether a library of version `runtime` ("major.minor.patch", default: the loaded
+/// library's wb_version()) can serve code compiled against this header: the same major
+/// version and, while the major version is 0, the same minor version (0.x releases may
+/// change the C API/ABI).
+inline bool version_compatible(const char* runtime = wb_version()) noexcept {
+  unsigned long parts[2] = {0, 0};
+  const char* p = runtime;
+  for (int i = 0; i < 2; i++) {
+    if (p == nullptr || *p < '0' || *p > '9') return false;
+    while (*p >= '0' && *p <= '9') parts[i] = parts[i] * 10 + static_cast<unsigned long>(*p++ - '0');
+    if (i == 0 && *p++ != '.') return false;
+  }
+  if (parts[0] != WB_VERSION_MAJOR) return false;
+  return WB_VERSION_MAJOR != 0 || parts[1] == WB_VERSION_MINOR;
+}
+
+namespace detail {
+// Refuses to run against an incompatible library: checked once per program, before main
+// (an inline variable is initialised once across all translation units). Prints why and
+// aborts. Define WB_NO_VERSION_CHECK to skip it and call wb::version_compatible() yourself.
+inline bool check_version_at_startup() noexcept {
+  if (!version_compatible()) {
+    const char* v = wb_version();
+    std::fprintf(stderr,
+                 "wandb_media: incompatible library: this program was compiled against wandb_media.h %s but "
+                 "the loaded wandb_media library is %s (the major version, and for 0.x the minor version, "
+                 "must match). Rebuild against the header of the library you ship, or ship the library "
+                 "matching the header.\n",
+                 WB_VERSION_STRING, v ? v : "(unknown)");
+    std::abort();
+  }
+  return true;
+}
+#if !defined(WB_NO_VERSION_CHECK)
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wglobal-constructors"
+#endif
+inline const bool version_checked = check_version_at_startup();
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+#endif
+}  // namespace detail
+
 // ------------------------------------------------------------------------------------------
 // Errors and results
 // ------------------------------------------------------------------------------------------
@@ -1138,6 +1183,31 @@ struct VideoOptions {
   }
 };
 
+/// Options of encoded H.264 pass-through (Video::from_h264, VideoWriter::open_h264):
+/// library defaults framing AUTO, timescale 0 (no timestamps: 1/fps apart), fps 30, no config.
+struct H264Options {
+  wb_video_h264_options c = wb_video_h264_options_default();
+  H264Options& framing(wb_video_h264_framing f) noexcept {
+    c.framing = f;
+    return *this;
+  }
+  /// Ticks per second of pts/dts (e.g. 90000); 0 ignores timestamps.
+  H264Options& timescale(uint32_t t) noexcept {
+    c.timescale = t;
+    return *this;
+  }
+  H264Options& fps(uint32_t f) noexcept {
+    c.fps = f;
+    return *this;
+  }
+  /// avcC record or Annex-B SPS/PPS; must stay valid until the call that uses the options.
+  H264Options& config(const uint8_t* data, std::size_t len) noexcept {
+    c.config = data;
+    c.config_len = len;
+    return *this;
+  }
+};
+
 /// `wandb.Video`.
 class Video : public Value {
  public:
@@ -1156,11 +1226,24 @@ class Video : public Value {
   static Result<Video> try_from_file(CStr path) noexcept {
     return detail::make<Video>([path](wb_value** o, wb_error* e) { return wb_video_from_file(path.c_str(), o, e); });
   }
+  /// A whole encoded H.264 stream (Annex-B or AVCC) muxed into MP4 without re-encoding;
+  /// `pts`/`dts` (dts may be null) hold `count` timestamps, one per access unit, in
+  /// `opts.timescale` ticks (ignored with timescale 0). See wb_video_from_h264.
+  static Result<Video> try_from_h264(const uint8_t* data, std::size_t len, const int64_t* pts, const int64_t* dts,
+                                     std::size_t count, const H264Options& opts = H264Options()) noexcept {
+    return detail::make<Video>([&](wb_value** o, wb_error* e) {
+      return wb_video_from_h264(data, len, pts, dts, count, &opts.c, o, e);
+    });
+  }
 #if WB_CPP_EXCEPTIONS
   static Video from_tensor(const TensorRef& frames, const VideoOptions& opts) {
     return try_from_tensor(frames, opts).value();
   }
   static Video from_file(CStr path) { return try_from_file(path).value(); }
+  static Video from_h264(const uint8_t* data, std::size_t len, const int64_t* pts, const int64_t* dts,
+                         std::size_t count, const H264Options& opts = H264Options()) {
+    return try_from_h264(data, len, pts, dts, count, opts).value();
+  }
   Video& set_caption(CStr caption) {
     Value::set_caption(caption);
     return *this;
@@ -1191,6 +1274,19 @@ class VideoWriter {
     wb_video_writer* out = nullptr;
     if (wb_video_writer_new(height, width, channels, &opts.c, &out, e.ptr()) != WB_OK) return e.error();
     return VideoWriter(out);
+  }
+  /// A writer that muxes encoded H.264 access units (push_h264) into MP4 without re-encoding.
+  static Result<VideoWriter> try_open_h264(const H264Options& opts = H264Options()) noexcept {
+    detail::CallError e;
+    wb_video_writer* out = nullptr;
+    if (wb_video_writer_new_h264(&opts.c, &out, e.ptr()) != WB_OK) return e.error();
+    return VideoWriter(out);
+  }
+  /// One access unit (decode order) with its pts and optional dts (null: none); bad input
+  /// leaves the writer usable.
+  Result<void> try_push_h264(const uint8_t* data, std::size_t len, int64_t pts, const int64_t* dts = nullptr) noexcept {
+    detail::CallError e;
+    return detail::status(wb_video_writer_push_h264(p_.get(), data, len, pts, dts, e.ptr()), e);
   }
   /// Encodes one (H,W,C) frame of any dtype/strides; a wrong shape leaves the writer usable.
   Result<void> try_push(const TensorRef& frame) noexcept {
@@ -1229,6 +1325,11 @@ class VideoWriter {
     return *this;
   }
   Video finish() { return try_finish().value(); }
+  static VideoWriter open_h264(const H264Options& opts = H264Options()) { return try_open_h264(opts).value(); }
+  VideoWriter& push_h264(const uint8_t* data, std::size_t len, int64_t pts, const int64_t* dts = nullptr) {
+    try_push_h264(data, len, pts, dts).value();
+    return *this;
+  }
 #endif
 
   wb_video_writer* get() const noexcept { return p_.get(); }

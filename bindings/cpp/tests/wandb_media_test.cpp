@@ -500,6 +500,92 @@ TEST(Video, WebmWithQualityControls) {
                   .ok());
 }
 
+#ifndef WB_TEST_DATA_DIR
+#define WB_TEST_DATA_DIR "tests/data"
+#endif
+
+// x264 High profile, 2 B-frames, 64x48, 12 frames (tests/data/h264/README.md), Annex-B,
+// and its access units (split at start codes: a new unit begins at SEI/SPS/AUD after a
+// slice, or at a slice whose first_mb_in_slice is 0).
+struct H264Fixture {
+  std::vector<unsigned char> stream;
+  std::vector<int64_t> pts, dts;
+  std::vector<std::pair<std::size_t, std::size_t>> units;  // [begin, end) in stream
+};
+
+static H264Fixture h264_fixture() {
+  H264Fixture f;
+  const std::string base = std::string(WB_TEST_DATA_DIR) + "/h264/x264_high_b2_64x48";
+  EXPECT_TRUE(wbtest::read_file(base + ".h264", f.stream));
+  std::vector<unsigned char> times;
+  EXPECT_TRUE(wbtest::read_file(base + ".times", times));
+  std::string t(times.begin(), times.end());
+  long long p = 0, d = 0;
+  int used = 0;
+  const char* c = t.c_str();
+  while (std::sscanf(c, "%lld %lld%n", &p, &d, &used) == 2) {
+    f.pts.push_back(p);
+    f.dts.push_back(d);
+    c += used;
+  }
+  const std::vector<unsigned char>& s = f.stream;
+  std::size_t begin = 0;
+  bool has_slice = false;
+  for (std::size_t i = 0; i + 4 < s.size(); ++i) {
+    if (s[i] != 0 || s[i + 1] != 0 || s[i + 2] != 1) continue;
+    const std::size_t sc = (i > 0 && s[i - 1] == 0) ? i - 1 : i;
+    const unsigned type = s[i + 3] & 0x1Fu;
+    const bool slice = type >= 1 && type <= 5;
+    const bool starts = has_slice && ((slice && (s[i + 4] & 0x80u)) || type == 6 || type == 7 || type == 9);
+    if (starts) {
+      f.units.emplace_back(begin, sc);
+      begin = sc;
+      has_slice = false;
+    }
+    has_slice = has_slice || slice;
+    i += 2;
+  }
+  f.units.emplace_back(begin, s.size());
+  return f;
+}
+
+TEST(Video, H264PassThrough) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const H264Fixture f = h264_fixture();
+  ASSERT_EQ(f.units.size(), 12u);
+  ASSERT_EQ(f.pts.size(), 12u);
+  // whole stream, pts only (dts derived) and with dts, timescale of the .times file (ms)
+  wb::Video v0 = wb::Video::from_h264(f.stream.data(), f.stream.size(), f.pts.data(), nullptr, f.pts.size(),
+                                      wb::H264Options().timescale(1000));
+  const wb::String json0 = v0.to_json(dir, "h0", 0);
+  EXPECT_NE(json0.view().find(R"("width":64,"height":48})"), std::string_view::npos) << json0.view();
+  wb::Video v = wb::Video::from_h264(f.stream.data(), f.stream.size(), f.pts.data(), f.dts.data(), f.pts.size(),
+                                     wb::H264Options().timescale(1000));
+  const wb::String json = v.to_json(dir, "h", 0);
+  EXPECT_NE(json.view().find(R"("width":64,"height":48})"), std::string_view::npos) << json.view();
+  expect_video_file(tmp.files(), json.view(), "media/videos/h_0_", "ftyp", 4);
+  // streaming, one access unit at a time with pts and dts
+  wb::VideoWriter w = wb::VideoWriter::open_h264(wb::H264Options().timescale(1000).framing(WB_H264_FRAMING_ANNEXB));
+  EXPECT_EQ(w.try_push(wb::TensorRef(f.stream, {1, 1, 3})).code(), WB_ERR_INVALID_ARGUMENT);  // not a pixel writer
+  // a non-IDR first picture is refused, and the writer stays usable
+  EXPECT_EQ(w.try_push_h264(f.stream.data() + f.units[1].first, f.units[1].second - f.units[1].first, f.pts[1]).code(),
+            WB_ERR_INVALID_ARGUMENT);
+  for (std::size_t i = 0; i < f.units.size(); ++i) {
+    w.push_h264(f.stream.data() + f.units[i].first, f.units[i].second - f.units[i].first, f.pts[i], &f.dts[i]);
+  }
+  wb::Video v2 = w.finish();
+  const wb::String json2 = v2.to_json(dir, "h", 1);
+  EXPECT_NE(json2.view().find(R"("width":64,"height":48})"), std::string_view::npos) << json2.view();
+  // both paths store the same samples with the same timing: identical files
+  EXPECT_EQ(json_field(json.view(), "sha256"), json_field(json2.view(), "sha256"));
+  // timestamp count must match the access units
+  EXPECT_EQ(wb::Video::try_from_h264(f.stream.data(), f.stream.size(), f.pts.data(), nullptr, 3,
+                                     wb::H264Options().timescale(1000)).code(),
+            WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::Video::try_from_h264(nullptr, 0, nullptr, nullptr, 0).code(), WB_ERR_INVALID_ARGUMENT);
+}
+
 TEST(Video, Errors) {
   const std::vector<uint8_t> frames = tchw_frames(2, 8, 8);
   // The SDK requires format= for arrays.
@@ -796,6 +882,22 @@ TEST(Log, SwapHandlerWhileLogging) {
 }
 
 TEST(Version, MatchesHeader) { EXPECT_STREQ(wb::version(), WB_VERSION_STRING); }
+
+TEST(Version, Compatible) {
+  EXPECT_TRUE(wb::version_compatible());
+  EXPECT_TRUE(wb::detail::version_checked);
+  EXPECT_TRUE(wb::version_compatible(WB_VERSION_STRING));
+  char other[32];
+  std::snprintf(other, sizeof other, "%d.%d.99", WB_VERSION_MAJOR, WB_VERSION_MINOR);
+  EXPECT_TRUE(wb::version_compatible(other));  // any patch
+  std::snprintf(other, sizeof other, "%d.%d.0", WB_VERSION_MAJOR + 1, WB_VERSION_MINOR);
+  EXPECT_FALSE(wb::version_compatible(other));
+  std::snprintf(other, sizeof other, "%d.%d.0", WB_VERSION_MAJOR, WB_VERSION_MINOR + 1);
+  EXPECT_EQ(wb::version_compatible(other), WB_VERSION_MAJOR != 0);  // 0.x: minor must match
+  EXPECT_FALSE(wb::version_compatible(""));
+  EXPECT_FALSE(wb::version_compatible("x.y.z"));
+  EXPECT_FALSE(wb::version_compatible(nullptr));
+}
 
 }  // namespace
 

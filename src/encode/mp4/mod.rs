@@ -15,6 +15,7 @@
 //! [`Mp4Encoder`] encodes every frame as it is pushed and keeps only the compressed samples.
 
 mod bits;
+pub mod h264in;
 mod mux;
 mod pcm;
 
@@ -23,7 +24,7 @@ use openh264::encoder::{
     QpRange, RateControlMode, SpsPpsStrategy, UsageType, VuiConfig,
 };
 use openh264::formats::YUVSource;
-use openh264::{OpenH264API, Timestamp};
+use openh264::Timestamp;
 
 use super::VideoQuality;
 
@@ -31,6 +32,8 @@ use super::VideoQuality;
 const QP: u8 = 24;
 /// Seconds between IDR pictures.
 const GOP_SECONDS: u32 = 2;
+/// Media timescale ticks per frame (timescale = fps × this).
+const TICKS_PER_FRAME: u32 = 1000;
 /// OpenH264 limits (level 5.2).
 const MAX_SIDE: u32 = 3840;
 const MAX_SHORT_SIDE: u32 = 2160;
@@ -40,12 +43,15 @@ pub struct Mp4Encoder {
     width: u32,
     height: u32,
     fps: u32,
+    /// Frames per GOP: each GOP starts with an IDR picture from a fresh encoder.
+    gop: u32,
     backend: Backend,
     sps: Option<Vec<u8>>,
     pps: Option<Vec<u8>>,
-    /// Concatenated samples (length-prefixed NAL units).
+    /// The sample being built (length-prefixed NAL units).
     data: Vec<u8>,
-    sizes: Vec<u32>,
+    /// All samples so far (spooled to a temporary file beyond 1 MiB).
+    store: mux::SampleStore,
     sync: Vec<u32>,
 }
 
@@ -57,6 +63,7 @@ enum Backend {
 /// OpenH264 encoder with its padded I420 frame buffer.
 struct H264 {
     enc: Encoder,
+    config: EncoderConfig,
     yuv: Yuv420,
 }
 
@@ -88,6 +95,9 @@ impl Mp4Encoder {
                 "mp4: frame size {width}x{height} exceeds the H.264 encoder limit of {MAX_SIDE}x{MAX_SHORT_SIDE}"
             ));
         }
+        if !super::h264_backend::AVAILABLE {
+            return Err(super::h264_backend::api().err().unwrap_or_default());
+        }
         let backend = if width % 2 == 1 || height % 2 == 1 {
             Backend::Pcm(pcm::PcmEncoder::new(
                 width,
@@ -101,11 +111,12 @@ impl Mp4Encoder {
             width,
             height,
             fps,
+            gop: keyframe_period(fps, quality),
             backend,
             sps: None,
             pps: None,
             data: Vec::new(),
-            sizes: Vec::new(),
+            store: mux::SampleStore::new(),
             sync: Vec::new(),
         })
     }
@@ -121,12 +132,25 @@ impl Mp4Encoder {
                 self.height
             ));
         }
-        let index = self.sizes.len() as u64;
+        let index = self.store.sizes().len() as u64;
+        let gop = u64::from(self.gop);
         let nals = match &mut self.backend {
-            Backend::OpenH264(h) => h.encode(rgb, index, self.fps)?,
+            Backend::OpenH264(h) => {
+                // Every GOP comes from a fresh encoder (see `encode_mp4_frames`): the bytes do
+                // not depend on whether GOPs were encoded one after another or in parallel.
+                if index > 0 && index % gop == 0 {
+                    h.restart()?;
+                }
+                h.encode(rgb, index, self.fps)?
+            }
             Backend::Pcm(p) => p.encode(rgb)?,
         };
-        let start = self.data.len();
+        self.store_sample(nals)
+    }
+
+    /// Appends one encoded frame (its NAL units) as the next sample.
+    fn store_sample(&mut self, nals: Vec<Vec<u8>>) -> Result<(), String> {
+        self.data.clear();
         let mut idr = false;
         let mut vcl = false;
         for nal in nals {
@@ -154,14 +178,11 @@ impl Mp4Encoder {
             }
         }
         if !vcl {
-            self.data.truncate(start);
             return Err("mp4: the encoder produced no picture for a frame".to_string());
         }
-        let size = u32::try_from(self.data.len() - start)
-            .map_err(|_| "mp4: sample too large".to_string())?;
-        self.sizes.push(size);
+        self.store.push_sample(&[&self.data])?;
         if idr {
-            self.sync.push(self.sizes.len() as u32);
+            self.sync.push(self.store.sizes().len() as u32);
         }
         Ok(())
     }
@@ -171,17 +192,22 @@ impl Mp4Encoder {
         let (Some(sps), Some(pps)) = (&self.sps, &self.pps) else {
             return Err("mp4: no frames".to_string());
         };
+        if self.fps > u32::MAX / TICKS_PER_FRAME {
+            return Err("mp4: fps out of range".to_string());
+        }
         let entry = mux::avc1_entry(self.width, self.height, sps, pps)?;
         mux::write_mp4(
             &mux::Track {
                 width: self.width,
                 height: self.height,
-                fps: self.fps,
+                timescale: self.fps * TICKS_PER_FRAME,
                 sample_entry: &entry,
-                sizes: &self.sizes,
+                durations: mux::Durations::Constant(TICKS_PER_FRAME),
+                ctts: None,
+                media_start: 0,
                 sync: &self.sync,
             },
-            self.data,
+            self.store,
         )
     }
 
@@ -198,9 +224,105 @@ impl Mp4Encoder {
 
 /// Encodes a whole clip at once.
 pub fn encode_mp4(frames: &[&[u8]], width: u32, height: u32, fps: u32) -> Result<Vec<u8>, String> {
-    let mut enc = Mp4Encoder::new(width, height, fps)?;
-    for f in frames {
-        enc.push_frame(f)?;
+    encode_mp4_frames(
+        width,
+        height,
+        fps,
+        &VideoQuality::default(),
+        frames.len(),
+        |i, out| {
+            out.clear();
+            out.extend_from_slice(frames[i]);
+        },
+    )
+}
+
+/// Worker threads for whole-clip encoding: the machine's parallelism, at most 16.
+fn encode_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16)
+}
+
+/// Encodes a whole clip of `n` frames, `frame(i, buf)` writing frame `i` as packed RGB into
+/// `buf`. H.264 GOPs (each starts with an IDR picture and is encoded by a fresh encoder, as
+/// in [`Mp4Encoder`]) are encoded in parallel on up to [`encode_threads`] threads; the output
+/// bytes are the same for any thread count and equal to pushing the frames one by one.
+pub fn encode_mp4_frames<F>(
+    width: u32,
+    height: u32,
+    fps: u32,
+    quality: &VideoQuality,
+    n: usize,
+    frame: F,
+) -> Result<Vec<u8>, String>
+where
+    F: Fn(usize, &mut Vec<u8>) + Sync,
+{
+    let mut enc = Mp4Encoder::with_quality(width, height, fps, quality)?;
+    let gop = enc.gop as usize;
+    let n_gops = n.div_ceil(gop);
+    let threads = encode_threads().min(n_gops);
+    if !matches!(enc.backend, Backend::OpenH264(_)) || threads <= 1 {
+        let mut buf = Vec::new();
+        for i in 0..n {
+            frame(i, &mut buf);
+            enc.push_frame(&buf)?;
+        }
+        return enc.finish();
+    }
+    type Gop = Result<Vec<Vec<Vec<u8>>>, String>;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Gop>>> =
+        (0..n_gops).map(|_| std::sync::Mutex::new(None)).collect();
+    let expected = width as usize * height as usize * 3;
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut buf = Vec::new();
+                loop {
+                    let g = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if g >= n_gops {
+                        break;
+                    }
+                    let mut run = || -> Gop {
+                        let mut h = H264::new(width, height, fps, quality)?;
+                        let mut out = Vec::with_capacity(gop);
+                        for i in g * gop..((g + 1) * gop).min(n) {
+                            frame(i, &mut buf);
+                            if buf.len() != expected {
+                                return Err(format!(
+                                    "mp4: frame has {} bytes, expected {expected} ({width}x{height}x3)",
+                                    buf.len()
+                                ));
+                            }
+                            out.push(h.encode(&buf, i as u64, fps)?);
+                        }
+                        Ok(out)
+                    };
+                    let r = run();
+                    let failed = r.is_err();
+                    if let Ok(mut slot) = results[g].lock() {
+                        *slot = Some(r);
+                    }
+                    if failed {
+                        // later GOPs are not needed any more
+                        next.store(n_gops, std::sync::atomic::Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    for slot in results {
+        let gop = slot
+            .into_inner()
+            .map_err(|_| "mp4: an encoder thread panicked".to_string())?
+            .ok_or_else(|| "mp4: a GOP was not encoded".to_string())??;
+        for nals in gop {
+            enc.store_sample(nals)?;
+        }
     }
     enc.finish()
 }
@@ -239,12 +361,21 @@ impl H264 {
             .complexity(Complexity::Low)
             .num_threads(1)
             .vui(VuiConfig::bt601());
-        let enc = Encoder::with_api_config(OpenH264API::from_source(), config)
+        let api = super::h264_backend::api().map_err(|e| format!("mp4: {e}"))?;
+        let enc = Encoder::with_api_config(api, config)
             .map_err(|e| format!("mp4: cannot create the H.264 encoder: {e}"))?;
         let mut yuv = Yuv420::new(cw as usize, ch as usize);
         yuv.src_w = width as usize;
         yuv.src_h = height as usize;
-        Ok(Self { enc, yuv })
+        Ok(Self { enc, config, yuv })
+    }
+
+    /// A fresh encoder for the next GOP (same configuration, so the same SPS/PPS).
+    fn restart(&mut self) -> Result<(), String> {
+        let api = super::h264_backend::api().map_err(|e| format!("mp4: {e}"))?;
+        self.enc = Encoder::with_api_config(api, self.config)
+            .map_err(|e| format!("mp4: cannot create the H.264 encoder: {e}"))?;
+        Ok(())
     }
 
     /// Encodes one frame; returns its NAL units without start codes.
@@ -386,7 +517,7 @@ impl YUVSource for Yuv420 {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "h264-source"))]
 mod tests {
     use super::*;
     use openh264::decoder::Decoder;
@@ -612,6 +743,33 @@ mod tests {
         }
         let psnr = decode_luma_psnr(&p, &frames, w as usize, h as usize);
         assert!(psnr > 35.0, "luma PSNR {psnr}");
+    }
+
+    #[test]
+    fn parallel_gops_equal_frame_by_frame_push() {
+        // 5 GOPs of 8 frames (fps 4) and a partial one: encode_mp4 spreads them over threads,
+        // the streaming encoder runs them in order; the files must be identical.
+        let (w, h, fps) = (64u32, 48u32, 4u32);
+        let frames = clip(w, h, 43);
+        let refs: Vec<&[u8]> = frames.iter().map(|f| f.as_slice()).collect();
+        let parallel = encode_mp4(&refs, w, h, fps).unwrap();
+        let mut enc = Mp4Encoder::new(w, h, fps).unwrap();
+        for f in &refs {
+            enc.push_frame(f).unwrap();
+        }
+        let serial = enc.finish().unwrap();
+        assert_eq!(parallel, serial);
+        let p = parse(&parallel);
+        assert_eq!(p.sync, vec![1, 9, 17, 25, 33, 41]);
+        let psnr = decode_luma_psnr(&p, &frames, w as usize, h as usize);
+        assert!(psnr > 35.0, "luma PSNR {psnr}");
+        // a bad frame size in any GOP is an error, not a panic
+        let short = vec![0u8; 10];
+        let mut bad = refs.clone();
+        bad[30] = &short;
+        assert!(encode_mp4(&bad, w, h, fps)
+            .unwrap_err()
+            .contains("expected"));
     }
 
     #[test]

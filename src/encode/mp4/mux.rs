@@ -1,22 +1,162 @@
 //! Minimal ISO-BMFF (MP4) muxer for one H.264 video track: `ftyp`, then `moov` (fast
-//! start), then one `mdat` holding all samples as a single chunk.
+//! start), then one `mdat` holding all samples as a single chunk. Hand-written because it
+//! is small (one track, one chunk) and must write `moov` first from samples spooled to a
+//! temporary file ([`SampleStore`]); the maintained Rust MP4 writers (`mp4`, `muxide`)
+//! keep every sample in memory or write `moov` last.
 
 /// Everything the muxer needs to know about the track.
 pub(crate) struct Track<'a> {
     /// Display size (what `tkhd` and the sample entry announce).
     pub width: u32,
     pub height: u32,
-    pub fps: u32,
+    /// Media timescale (ticks per second of `durations` and `ctts`).
+    pub timescale: u32,
     /// The sample entry box (`avc1` with its `avcC`), already serialised.
     pub sample_entry: &'a [u8],
-    /// Size of each sample in bytes, in decode order.
-    pub sizes: &'a [u32],
+    /// Sample durations (decode-time deltas), in media ticks.
+    pub durations: Durations<'a>,
+    /// Composition offsets (pts − dts, ≥ 0) per sample when pictures are reordered
+    /// (B-frames); `None` when presentation order is decode order.
+    pub ctts: Option<&'a [u32]>,
+    /// Media time at which presentation starts (an edit list skips the composition delay
+    /// of reordered streams so that the first picture shows at 0); 0 = no edit list.
+    pub media_start: u64,
     /// 1-based numbers of the sync samples (IDR pictures).
     pub sync: &'a [u32],
 }
 
-/// Media timescale ticks per frame (timescale = fps × this).
-const TICKS_PER_FRAME: u32 = 1000;
+/// Per-sample durations: one constant (fixed frame rate) or one value per sample.
+#[derive(Clone, Copy)]
+pub(crate) enum Durations<'a> {
+    Constant(u32),
+    PerSample(&'a [u32]),
+}
+
+impl Durations<'_> {
+    fn total(&self, n: u64) -> u64 {
+        match self {
+            Durations::Constant(d) => n * u64::from(*d),
+            Durations::PerSample(v) => v.iter().map(|&d| u64::from(d)).sum(),
+        }
+    }
+    /// Run-length (count, delta) entries of `stts`.
+    fn runs(&self, n: u32) -> Vec<(u32, u32)> {
+        match self {
+            Durations::Constant(d) => vec![(n, *d)],
+            Durations::PerSample(v) => run_lengths(v),
+        }
+    }
+}
+
+fn run_lengths(v: &[u32]) -> Vec<(u32, u32)> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for &d in v {
+        match runs.last_mut() {
+            Some((c, last)) if *last == d => *c += 1,
+            _ => runs.push((1, d)),
+        }
+    }
+    runs
+}
+
+/// The compressed samples of a track, in decode order: the first [`SPILL_AT`] bytes stay in
+/// memory, everything beyond is appended to an anonymous temporary file (deleted by the OS
+/// when closed, also after a crash), so a long capture does not grow the process's memory.
+/// Only the sample sizes (4 bytes per frame) stay in RAM.
+pub(crate) struct SampleStore {
+    mem: Vec<u8>,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    len: u64,
+    sizes: Vec<u32>,
+    spill_at: usize,
+}
+
+/// In-memory limit of a [`SampleStore`] before it spools to a temporary file.
+pub(crate) const SPILL_AT: usize = 1 << 20;
+
+impl SampleStore {
+    pub(crate) fn new() -> Self {
+        Self::with_spill(SPILL_AT)
+    }
+    pub(crate) fn with_spill(spill_at: usize) -> Self {
+        Self {
+            mem: Vec::new(),
+            file: None,
+            len: 0,
+            sizes: Vec::new(),
+            spill_at,
+        }
+    }
+    pub(crate) fn sizes(&self) -> &[u32] {
+        &self.sizes
+    }
+    #[cfg(test)]
+    pub(crate) fn is_spooled(&self) -> bool {
+        self.file.is_some()
+    }
+    /// Appends one sample given as its parts (e.g. length prefixes and NAL units).
+    pub(crate) fn push_sample(&mut self, parts: &[&[u8]]) -> Result<(), String> {
+        use std::io::Write;
+        let size: usize = parts.iter().map(|p| p.len()).sum();
+        let size32 = u32::try_from(size).map_err(|_| "mp4: sample too large".to_string())?;
+        if self.file.is_none() && self.mem.len() + size > self.spill_at {
+            let f = tempfile::tempfile().map_err(|e| {
+                format!("mp4: cannot create a temporary file to spool the video: {e}")
+            })?;
+            let mut w = std::io::BufWriter::with_capacity(64 << 10, f);
+            w.write_all(&self.mem)
+                .map_err(|e| format!("mp4: writing the temporary spool file: {e}"))?;
+            self.mem = Vec::new();
+            self.file = Some(w);
+        }
+        match &mut self.file {
+            Some(w) => {
+                for p in parts {
+                    w.write_all(p)
+                        .map_err(|e| format!("mp4: writing the temporary spool file: {e}"))?;
+                }
+            }
+            None => {
+                self.mem
+                    .try_reserve(size)
+                    .map_err(|_| "mp4: out of memory".to_string())?;
+                for p in parts {
+                    self.mem.extend_from_slice(p);
+                }
+            }
+        }
+        self.len += size as u64;
+        self.sizes.push(size32);
+        Ok(())
+    }
+    /// Total bytes of all samples.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+    /// Appends all samples to `out`.
+    fn read_into(self, out: &mut Vec<u8>) -> Result<(), String> {
+        use std::io::{Read, Seek};
+        match self.file {
+            None => out.extend_from_slice(&self.mem),
+            Some(w) => {
+                let mut f = w
+                    .into_inner()
+                    .map_err(|e| format!("mp4: writing the temporary spool file: {e}"))?;
+                f.seek(std::io::SeekFrom::Start(0))
+                    .map_err(|e| format!("mp4: reading the temporary spool file: {e}"))?;
+                let before = out.len();
+                f.take(self.len)
+                    .read_to_end(out)
+                    .map_err(|e| format!("mp4: reading the temporary spool file: {e}"))?;
+                if (out.len() - before) as u64 != self.len {
+                    return Err("mp4: the temporary spool file was truncated".to_string());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Movie (mvhd/tkhd) timescale: milliseconds.
 const MOVIE_TIMESCALE: u32 = 1000;
 
@@ -81,8 +221,31 @@ pub(crate) fn avc1_entry(
     sps: &[u8],
     pps: &[u8],
 ) -> Result<Vec<u8>, String> {
-    if sps.len() < 4 || sps.len() > 0xFFFF || pps.is_empty() || pps.len() > 0xFFFF {
-        return Err("mp4: invalid SPS/PPS from the encoder".to_string());
+    avc1_entry_sets(width, height, &[sps], &[pps], (3, 0, 0))
+}
+
+/// `avc1` sample entry with an `avcC` holding every SPS and PPS (NAL units without start
+/// codes, the first SPS gives profile/level); `chroma` = (chroma_format_idc,
+/// bit_depth_luma_minus8, bit_depth_chroma_minus8) for the High-profile extension fields.
+pub(crate) fn avc1_entry_sets(
+    width: u32,
+    height: u32,
+    sps_list: &[&[u8]],
+    pps_list: &[&[u8]],
+    chroma: (u8, u8, u8),
+) -> Result<Vec<u8>, String> {
+    let Some(sps) = sps_list.first() else {
+        return Err("mp4: no SPS".to_string());
+    };
+    if sps_list.len() > 31
+        || pps_list.is_empty()
+        || pps_list.len() > 255
+        || sps_list.iter().any(|s| s.len() < 4 || s.len() > 0xFFFF)
+        || pps_list.iter().any(|p| p.is_empty() || p.len() > 0xFFFF)
+        || width > 0xFFFF
+        || height > 0xFFFF
+    {
+        return Err("mp4: invalid SPS/PPS".to_string());
     }
     let mut b = BoxWriter::new();
     b.begin(b"avc1");
@@ -104,17 +267,21 @@ pub(crate) fn avc1_entry(
     b.u8(sps[2]); // profile_compatibility
     b.u8(sps[3]); // AVCLevelIndication
     b.u8(0xFF); // lengthSizeMinusOne = 3
-    b.u8(0xE1); // one SPS
-    b.u16(sps.len() as u16);
-    b.bytes(sps);
-    b.u8(1); // one PPS
-    b.u16(pps.len() as u16);
-    b.bytes(pps);
+    b.u8(0xE0 | sps_list.len() as u8);
+    for s in sps_list {
+        b.u16(s.len() as u16);
+        b.bytes(s);
+    }
+    b.u8(pps_list.len() as u8);
+    for p in pps_list {
+        b.u16(p.len() as u16);
+        b.bytes(p);
+    }
     if matches!(sps[1], 100 | 110 | 122 | 244) {
-        // High profiles: chroma_format (4:4:4), 8-bit luma/chroma, no SPS extensions
-        b.u8(0xFC | 3);
-        b.u8(0xF8);
-        b.u8(0xF8);
+        // High profiles: chroma_format, luma/chroma bit depths, no SPS extensions
+        b.u8(0xFC | (chroma.0 & 3));
+        b.u8(0xF8 | (chroma.1 & 7));
+        b.u8(0xF8 | (chroma.2 & 7));
         b.u8(0);
     }
     b.end();
@@ -122,21 +289,41 @@ pub(crate) fn avc1_entry(
     Ok(b.buf)
 }
 
-/// Serialises the whole file around `data` (the concatenated samples), reusing its buffer
-/// so that the peak memory stays about one copy of the compressed video.
-pub(crate) fn write_mp4(t: &Track<'_>, mut data: Vec<u8>) -> Result<Vec<u8>, String> {
-    let n = t.sizes.len() as u64;
+/// Serialises the whole file: `ftyp`, `moov` (fast start), then one `mdat` holding all
+/// samples as a single chunk, read back from `store`. The result is the only full copy of
+/// the compressed video in memory.
+pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, String> {
+    let sizes = store.sizes();
+    let n = sizes.len() as u64;
     if n == 0 {
         return Err("mp4: no frames".to_string());
     }
-    if t.fps == 0 || t.fps > u32::MAX / TICKS_PER_FRAME {
-        return Err("mp4: fps out of range".to_string());
+    if n > u64::from(u32::MAX) {
+        return Err("mp4: too many frames".to_string());
     }
-    let timescale = t.fps * TICKS_PER_FRAME;
-    let media_duration = n * u64::from(TICKS_PER_FRAME);
-    let movie_duration = (n * u64::from(MOVIE_TIMESCALE) + u64::from(t.fps) / 2) / u64::from(t.fps);
-    let data_len = data.len() as u64;
+    if t.timescale == 0 {
+        return Err("mp4: timescale out of range".to_string());
+    }
+    if let Durations::PerSample(d) = t.durations {
+        if d.len() as u64 != n {
+            return Err("mp4: one duration per sample is needed".to_string());
+        }
+    }
+    if t.ctts.is_some_and(|c| c.len() as u64 != n) {
+        return Err("mp4: one composition offset per sample is needed".to_string());
+    }
+    let timescale = t.timescale;
+    let media_duration = t.durations.total(n);
+    let to_movie = |d: u64| -> u64 {
+        ((u128::from(d) * u128::from(MOVIE_TIMESCALE) + u128::from(timescale) / 2)
+            / u128::from(timescale)) as u64
+    };
+    // The presentation spans the media duration (pts and dts sequences have the same extent).
+    let movie_duration = to_movie(media_duration);
+    let data_len = store.len();
     let large_mdat = data_len + 8 > u64::from(u32::MAX);
+    let stts = t.durations.runs(n as u32);
+    let ctts = t.ctts.map(run_lengths);
 
     // ftyp
     let mut f = BoxWriter::new();
@@ -196,6 +383,18 @@ pub(crate) fn write_mp4(t: &Track<'_>, mut data: Vec<u8>) -> Result<Vec<u8>, Str
         b.u32(t.width << 16);
         b.u32(t.height << 16);
         b.end();
+        if t.media_start > 0 {
+            // edit list: present the media from `media_start` on (skips the reorder delay)
+            b.begin(b"edts");
+            b.begin_full(b"elst", 1, 0);
+            b.u32(1);
+            b.u64(movie_duration);
+            b.u64(t.media_start);
+            b.u16(1); // media_rate 1.0
+            b.u16(0);
+            b.end();
+            b.end();
+        }
         b.begin(b"mdia");
         b.begin_full(b"mdhd", u8::from(v1), 0);
         if v1 {
@@ -235,10 +434,21 @@ pub(crate) fn write_mp4(t: &Track<'_>, mut data: Vec<u8>) -> Result<Vec<u8>, Str
         b.bytes(t.sample_entry);
         b.end();
         b.begin_full(b"stts", 0, 0);
-        b.u32(1);
-        b.u32(n as u32);
-        b.u32(TICKS_PER_FRAME);
+        b.u32(stts.len() as u32);
+        for &(count, delta) in &stts {
+            b.u32(count);
+            b.u32(delta);
+        }
         b.end();
+        if let Some(ctts) = &ctts {
+            b.begin_full(b"ctts", 0, 0);
+            b.u32(ctts.len() as u32);
+            for &(count, offset) in ctts {
+                b.u32(count);
+                b.u32(offset);
+            }
+            b.end();
+        }
         b.begin_full(b"stss", 0, 0);
         b.u32(t.sync.len() as u32);
         for &s in t.sync {
@@ -254,7 +464,7 @@ pub(crate) fn write_mp4(t: &Track<'_>, mut data: Vec<u8>) -> Result<Vec<u8>, Str
         b.begin_full(b"stsz", 0, 0);
         b.u32(0);
         b.u32(n as u32);
-        for &s in t.sizes {
+        for &s in sizes {
             b.u32(s);
         }
         b.end();
@@ -275,9 +485,6 @@ pub(crate) fn write_mp4(t: &Track<'_>, mut data: Vec<u8>) -> Result<Vec<u8>, Str
         b.end(); // moov
         b.buf
     };
-    if n > u64::from(u32::MAX) {
-        return Err("mp4: too many frames".to_string());
-    }
     let mdat_header = if large_mdat { 16u64 } else { 8 };
     let mut moov = build_moov(0);
     let offset = f.buf.len() as u64 + moov.len() as u64 + mdat_header;
@@ -289,21 +496,64 @@ pub(crate) fn write_mp4(t: &Track<'_>, mut data: Vec<u8>) -> Result<Vec<u8>, Str
         moov = build_moov(offset);
     }
 
-    let mut head = f.buf;
-    head.extend_from_slice(&moov);
-    if large_mdat {
-        head.extend_from_slice(&1u32.to_be_bytes());
-        head.extend_from_slice(b"mdat");
-        head.extend_from_slice(&(data_len + 16).to_be_bytes());
-    } else {
-        head.extend_from_slice(&((data_len + 8) as u32).to_be_bytes());
-        head.extend_from_slice(b"mdat");
-    }
-    let n_data = data.len();
-    data.try_reserve_exact(head.len())
+    let head_len = f.buf.len() + moov.len() + mdat_header as usize;
+    let total = usize::try_from(head_len as u64 + data_len)
+        .map_err(|_| "mp4: video too large for memory".to_string())?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(total)
         .map_err(|_| "mp4: out of memory".to_string())?;
-    data.resize(n_data + head.len(), 0);
-    data.copy_within(0..n_data, head.len());
-    data[..head.len()].copy_from_slice(&head);
-    Ok(data)
+    out.extend_from_slice(&f.buf);
+    out.extend_from_slice(&moov);
+    if large_mdat {
+        out.extend_from_slice(&1u32.to_be_bytes());
+        out.extend_from_slice(b"mdat");
+        out.extend_from_slice(&(data_len + 16).to_be_bytes());
+    } else {
+        out.extend_from_slice(&((data_len + 8) as u32).to_be_bytes());
+        out.extend_from_slice(b"mdat");
+    }
+    store.read_into(&mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spooled_samples_give_the_same_file_as_in_memory() {
+        let entry = avc1_entry(16, 16, &[0x67, 66, 0xC0, 10], &[0x68, 0xCE]).unwrap();
+        let build = |spill: usize| {
+            let mut s = SampleStore::with_spill(spill);
+            for i in 0..50u32 {
+                let body = vec![i as u8; 10 + i as usize * 7];
+                s.push_sample(&[&(body.len() as u32).to_be_bytes(), &body])
+                    .unwrap();
+            }
+            let spooled = s.is_spooled();
+            let t = Track {
+                width: 16,
+                height: 16,
+                timescale: 30_000,
+                sample_entry: &entry,
+                durations: Durations::Constant(1001),
+                ctts: None,
+                media_start: 0,
+                sync: &[1],
+            };
+            (write_mp4(&t, s).unwrap(), spooled)
+        };
+        let (mem, spooled_mem) = build(SPILL_AT);
+        let (file, spooled_file) = build(100);
+        assert!(!spooled_mem && spooled_file);
+        assert_eq!(mem, file);
+        assert_eq!(&mem[mem.len() - 3..], &[49, 49, 49]);
+    }
+
+    #[test]
+    fn stts_and_ctts_are_run_length_coded() {
+        assert_eq!(run_lengths(&[3, 3, 3, 5, 3]), vec![(3, 3), (1, 5), (1, 3)]);
+        assert_eq!(Durations::Constant(7).runs(4), vec![(4, 7)]);
+        assert_eq!(Durations::PerSample(&[1, 2]).total(2), 3);
+    }
 }
