@@ -21,7 +21,7 @@ cargo build --quiet --release --lib
 target="${CARGO_TARGET_DIR:-$here/target}"
 mkdir -p "$target/run-bench"
 cc -std=c11 -O2 -Iinclude benches/run_bench.c -o "$target/run-bench/run_bench" \
-    "$target/release/libwandb_media.a" -lstdc++ -lpthread -ldl -lm
+    "$target/release/libwandb_media.a" -lstdc++ -lvpx -lpthread -ldl -lm
 
 work="$(mktemp -d /tmp/wbm-run-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT

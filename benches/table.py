@@ -44,7 +44,8 @@ class ImageOptions(C.Structure):
 
 class VideoOptions(C.Structure):
     _fields_ = [("struct_size", C.c_size_t), ("fps", C.c_uint32), ("format", C.c_int),
-                ("layout", C.c_int), ("convert", C.c_int)]
+                ("layout", C.c_int), ("convert", C.c_int), ("bitrate_kbps", C.c_uint32),
+                ("crf", C.c_uint32), ("keyframe_interval", C.c_uint32)]
 
 
 lib.wb_value_free.argtypes = [C.c_void_p]
@@ -192,7 +193,8 @@ def main():
 
     # video (T, C, H, W) uint8, smooth moving content
     lib.wb_video_from_tensor.argtypes = [C.POINTER(Tensor), C.POINTER(VideoOptions), C.c_void_p, C.c_void_p]
-    vids = [("GIF", 64, 256, 256), ("MP4", 64, 256, 256), ("MP4", 150, 360, 640)]
+    vids = [("GIF", 64, 256, 256), ("MP4", 64, 256, 256), ("WebM", 64, 256, 256),
+            ("MP4", 150, 360, 640)]
     if not QUICK:
         vids += [("MP4", 300, 720, 1280), ("MP4", 120, 1080, 1920)]
     for fmt_name, T, H, W in vids:
@@ -204,7 +206,7 @@ def main():
             frames[i, 2] = ((xx + yy) // 2 + i) % 256
         tv = tensor(frames)
         vo = lib.wb_video_options_default()
-        vo.format = 1 if fmt_name == "GIF" else 2
+        vo.format = {"GIF": 1, "MP4": 2, "WebM": 3}[fmt_name]
         fmt_l = fmt_name.lower()
         bench(f"video {fmt_name} {T}×{H}×{W}",
               lambda tv=tv, vo=vo: call(lib.wb_video_from_tensor, C.byref(tv), C.byref(vo)),

@@ -12,7 +12,7 @@ if ! "$venv/bin/python" -c "import wandb, soundfile, moviepy" 2>/dev/null; then
 fi
 # the offline-run row runs benches/run_bench.c (C ABI, static library) in a subprocess
 cc -std=c11 -O2 -Iinclude benches/run_bench.c -o target/release/run_bench \
-    target/release/libwandb_media.a -lstdc++ -lpthread -ldl -lm
+    target/release/libwandb_media.a -lstdc++ -lvpx -lpthread -ldl -lm
 export RUN_BENCH_BIN="$PWD/target/release/run_bench" WANDB_DISABLE_CODE=true
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), flags: $(grep -m1 -o -w 'avx2\|avx512f\|avx512_fp16\|f16c\|fma' /proc/cpuinfo | sort -u | xargs)"

@@ -45,8 +45,8 @@ MINOR="$(sed -n 's/^#define WB_VERSION_MINOR \([0-9]*\).*/\1/p' "$hdr")"
 VERSION="$(sed -n 's/^#define WB_VERSION_STRING "\(.*\)".*/\1/p' "$hdr")"
 # Native libraries the static archive needs (Rust std on Linux/glibc; libstdc++ for the
 # bundled OpenH264 encoder).
-STATIC_LIBS="-lstdc++ -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
-STATIC_LIBS_CMAKE="stdc++;gcc_s;util;rt;pthread;m;dl;c"
+STATIC_LIBS="-lstdc++ -lvpx -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
+STATIC_LIBS_CMAKE="stdc++;vpx;gcc_s;util;rt;pthread;m;dl;c"
 # From LIBDIR/cmake/wandb_media back up to PREFIX.
 PREFIX_REL="$(echo "$LIBDIR/cmake/wandb_media" | awk -F/ '{s=".."; for(i=2;i<=NF;i++) s=s"/.."; print s}')"
 

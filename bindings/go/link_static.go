@@ -7,5 +7,5 @@ package wandbmedia
 // OpenH264 (C++) encoder need.
 
 // #cgo CFLAGS: -I${SRCDIR}/../../include
-// #cgo LDFLAGS: ${SRCDIR}/../../target/release/libwandb_media.a -lstdc++ -lgcc_s -lutil -lrt -lpthread -lm -ldl
+// #cgo LDFLAGS: ${SRCDIR}/../../target/release/libwandb_media.a -lstdc++ -lvpx -lgcc_s -lutil -lrt -lpthread -lm -ldl
 import "C"

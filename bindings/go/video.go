@@ -15,7 +15,7 @@ const (
 	VideoFormatUnset VideoFormat = C.WB_VIDEO_FORMAT_UNSET // an error for tensors, as in the SDK
 	VideoGIF         VideoFormat = C.WB_VIDEO_GIF
 	VideoMP4         VideoFormat = C.WB_VIDEO_MP4
-	VideoWebM        VideoFormat = C.WB_VIDEO_WEBM // accepted, not encodable (StatusUnsupported)
+	VideoWebM        VideoFormat = C.WB_VIDEO_WEBM // VP8 WebM (StatusUnsupported in builds without the webm feature)
 	VideoOGG         VideoFormat = C.WB_VIDEO_OGG  // accepted, not encodable (the SDK fails too)
 )
 
@@ -28,12 +28,18 @@ const (
 )
 
 // VideoOptions for VideoFromTensor and NewVideoWriter (the one place where FPS and Format
-// are given). Format is required; FPS 0 means 4.
+// are given). Format is required; FPS 0 means 4. The quality controls apply to MP4 and WebM
+// (GIF ignores them); 0 keeps the encoder's default: BitrateKbps is a target bitrate in
+// kbit/s, CRF a constant quality on the H.264 QP scale (1 best … 51 smallest; not together
+// with BitrateKbps), KeyframeInterval the frames from one keyframe to the next (default 2 s).
 type VideoOptions struct {
-	Format  VideoFormat
-	FPS     uint32
-	Layout  VideoLayout
-	Convert Convert
+	Format           VideoFormat
+	FPS              uint32
+	Layout           VideoLayout
+	Convert          Convert
+	BitrateKbps      uint32
+	CRF              uint32
+	KeyframeInterval uint32
 }
 
 func (o *VideoOptions) c() C.wb_video_options {
@@ -43,6 +49,9 @@ func (o *VideoOptions) c() C.wb_video_options {
 		co.format = uint32(o.Format)
 		co.layout = uint32(o.Layout)
 		co.convert = uint32(o.Convert)
+		co.bitrate_kbps = C.uint32_t(o.BitrateKbps)
+		co.crf = C.uint32_t(o.CRF)
+		co.keyframe_interval = C.uint32_t(o.KeyframeInterval)
 	}
 	return co
 }

@@ -87,6 +87,28 @@ func TestVideoWriterMp4(t *testing.T) {
 	checkVideo(t, files, must(v.JSON(dir, "clip", 0)), "media/videos/clip_0_", 32, 16, "ftyp", 4)
 }
 
+func TestVideoWebMWithQualityControls(t *testing.T) {
+	defer catch(t)
+	dir, files := openDir(t)
+	w := must(NewVideoWriter(16, 32, 3, VideoOptions{Format: VideoWebM, FPS: 10, CRF: 20, KeyframeInterval: 3}))
+	frame := make([]byte, 16*32*3)
+	for f := 0; f < 6; f++ {
+		for i := range frame {
+			frame[i] = byte((i + f*9) % 251)
+		}
+		if err := w.PushU8(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := must(w.Finish())
+	defer v.Close()
+	checkVideo(t, files, must(v.JSON(dir, "clip", 1)), "media/videos/clip_1_", 32, 16, "\x1a\x45\xdf\xa3", 0)
+	// crf and bitrate together are refused.
+	if _, err := NewVideoWriter(16, 32, 3, VideoOptions{Format: VideoWebM, CRF: 20, BitrateKbps: 100}); !errors.Is(err, StatusInvalidArgument) {
+		t.Fatalf("crf + bitrate: %v", err)
+	}
+}
+
 func TestVideoErrors(t *testing.T) {
 	defer catch(t)
 	frames := tchw(2, 8, 8)

@@ -51,18 +51,18 @@ bin="$target/online-tests"
 mkdir -p "$bin"
 lib="$target/debug/libwandb_media.a"
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/run_writer.c \
-    -o "$bin/run_writer" "$lib" -lstdc++ -lpthread -ldl -lm || exit 1
+    -o "$bin/run_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/online_writer.c \
-    -o "$bin/online_writer" "$lib" -lstdc++ -lpthread -ldl -lm || exit 1
+    -o "$bin/online_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/online/cpp/online_run.cpp \
-    -o "$bin/online_run_cpp" "$lib" -lpthread -ldl -lm || exit 1
+    -o "$bin/online_run_cpp" "$lib" -lvpx -lpthread -ldl -lm || exit 1
 # Go: the package's pkg-config link mode, pointed at this debug build's static library.
 source "$here/scripts/lib-test-deps.sh"
 command -v go >/dev/null || wb_apt_install golang-go || exit 1
 command -v openssl >/dev/null || wb_apt_install openssl || exit 1
 command -v pkg-config >/dev/null || wb_apt_install pkg-config || exit 1
 mkdir -p "$bin/pkgconfig"
-printf 'Name: wandb_media\nDescription: wandb-media (online tests)\nVersion: 0\nCflags: -I%s/include\nLibs: %s -lstdc++ -lgcc_s -lutil -lrt -lpthread -lm -ldl\n' \
+printf 'Name: wandb_media\nDescription: wandb-media (online tests)\nVersion: 0\nCflags: -I%s/include\nLibs: %s -lstdc++ -lvpx -lgcc_s -lutil -lrt -lpthread -lm -ldl\n' \
     "$here" "$lib" >"$bin/pkgconfig/wandb_media.pc"
 (cd bindings/go && CGO_ENABLED=1 PKG_CONFIG_PATH="$bin/pkgconfig" go build -tags wandb_pkgconfig \
     -o "$bin/online_run_go" ./cmd/online-run) || exit 1

@@ -48,7 +48,7 @@ target="${CARGO_TARGET_DIR:-$here/target}"
 bin="$target/run-tests"
 mkdir -p "$bin"
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/run_writer.c \
-    -o "$bin/run_writer" "$target/debug/libwandb_media.a" -lstdc++ -lpthread -ldl -lm || exit 1
+    -o "$bin/run_writer" "$target/debug/libwandb_media.a" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 # Go writer (bindings/go/cmd/run-writer): cgo against target/release, as tests/go/run.sh
 rm -f "$bin/run_writer_go"
 if command -v go >/dev/null; then
@@ -56,12 +56,12 @@ if command -v go >/dev/null; then
     (cd bindings/go && CGO_ENABLED=1 go build -o "$bin/run_writer_go" ./cmd/run-writer) || exit 1
 fi
 c++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/run/cpp/run_writer.cpp \
-    -o "$bin/run_writer_cpp" "$target/debug/libwandb_media.a" -lpthread -ldl -lm || exit 1
+    -o "$bin/run_writer_cpp" "$target/debug/libwandb_media.a" -lvpx -lpthread -ldl -lm || exit 1
 # run features (define_metric, save/artifacts, system metrics): C, C++ and Go writers
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/features.c \
-    -o "$bin/features" "$target/debug/libwandb_media.a" -lstdc++ -lpthread -ldl -lm || exit 1
+    -o "$bin/features" "$target/debug/libwandb_media.a" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 c++ -std=c++17 -O2 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/run/cpp/features.cpp \
-    -o "$bin/features_cpp" "$target/debug/libwandb_media.a" -lpthread -ldl -lm || exit 1
+    -o "$bin/features_cpp" "$target/debug/libwandb_media.a" -lvpx -lpthread -ldl -lm || exit 1
 rm -f "$bin/features_go"
 if [ -x "$bin/run_writer_go" ]; then
     (cd bindings/go && CGO_ENABLED=1 go build -o "$bin/features_go" ./cmd/run-features) || exit 1

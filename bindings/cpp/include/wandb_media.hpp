@@ -1161,6 +1161,22 @@ struct VideoOptions {
     c.layout = l;
     return *this;
   }
+  /// MP4/WebM target bitrate in kbit/s (0 = constant quality, the default).
+  VideoOptions& bitrate_kbps(uint32_t v) noexcept {
+    c.bitrate_kbps = v;
+    return *this;
+  }
+  /// MP4/WebM constant quality on the H.264 QP scale: 1 (best) … 51 (smallest); 0 = default.
+  /// Not together with bitrate_kbps (WB_ERR_INVALID_ARGUMENT).
+  VideoOptions& crf(uint32_t v) noexcept {
+    c.crf = v;
+    return *this;
+  }
+  /// MP4/WebM frames from one keyframe to the next (1 = all); 0 = two seconds of frames.
+  VideoOptions& keyframe_interval(uint32_t v) noexcept {
+    c.keyframe_interval = v;
+    return *this;
+  }
   VideoOptions& convert(wb_convert v) noexcept {
     c.convert = v;
     return *this;
@@ -1250,7 +1266,7 @@ class VideoWriter {
 
   /// A `height × width` video (shape order, as push_u8 and every tensor) with `channels` 3
   /// (RGB) or 4 (RGBA, alpha dropped). fps and format come from `opts` only:
-  /// `VideoOptions().format(WB_VIDEO_MP4).fps(30)` (format GIF or MP4 is required; fps 0
+  /// `VideoOptions().format(WB_VIDEO_MP4).fps(30)` (format GIF, MP4 or WEBM is required; fps 0
   /// means 4; `convert` applies to non-uint8 frames; `layout` is not used).
   static Result<VideoWriter> try_open(std::size_t height, std::size_t width, std::size_t channels,
                                       const VideoOptions& opts) noexcept {

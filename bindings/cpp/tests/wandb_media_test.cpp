@@ -480,6 +480,26 @@ TEST(Video, WriterStreamsMp4) {
   expect_video_file(tmp.files(), json.view(), "media/videos/clip_0_", "ftyp", 4);
 }
 
+TEST(Video, WebmWithQualityControls) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> frames = tchw_frames(6, 24, 16);
+  wb::Video v = wb::Video::from_tensor(
+      wb::TensorRef(frames, {6, 3, 24, 16}),
+      wb::VideoOptions().format(WB_VIDEO_WEBM).fps(10).crf(20).keyframe_interval(3));
+  const wb::String json = v.to_json(dir, "w", 2);
+  EXPECT_NE(json.view().find(R"("width":16,"height":24})"), std::string_view::npos) << json.view();
+  expect_video_file(tmp.files(), json.view(), "media/videos/w_2_", "\x1a\x45\xdf\xa3", 0);
+  // crf and bitrate together are refused; MP4 takes the same controls.
+  EXPECT_EQ(wb::Video::try_from_tensor(wb::TensorRef(frames, {6, 3, 24, 16}),
+                                       wb::VideoOptions().format(WB_VIDEO_WEBM).crf(20).bitrate_kbps(100))
+                .code(),
+            WB_ERR_INVALID_ARGUMENT);
+  EXPECT_TRUE(wb::Video::try_from_tensor(wb::TensorRef(frames, {6, 3, 24, 16}),
+                                         wb::VideoOptions().format(WB_VIDEO_MP4).bitrate_kbps(200).keyframe_interval(2))
+                  .ok());
+}
+
 #ifndef WB_TEST_DATA_DIR
 #define WB_TEST_DATA_DIR "tests/data"
 #endif
