@@ -139,11 +139,13 @@ test-video: build $(COMPAT_VENV)/.ok
 	$(COMPAT_VENV)/bin/python tests/video/h264_passthrough.py
 
 # The float formatter vs Python repr / pydantic-core / Go strconv, bit for bit:
-# 300k values in `make test`, 10M with `make floatcheck-10m`.
+# 300k values in `make test`, 10M with `make floatcheck-10m` (pydantic-core comes with wandb
+# in the difffuzz venv; Go from apt if missing).
 FLOATCHECK_N ?= 300000
-test-floatcheck: $(COMPAT_VENV)/.ok
+test-floatcheck: $(COMPAT_VENV)/.difffuzz-ok
 	$(CARGO) build --release --quiet --bin wb-floatcheck
 	@mkdir -p target/floatcheck
+	@command -v go >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null)
 	cd tests/floatcheck && go build -o ../../target/floatcheck/gofmt check.go
 	target/release/wb-floatcheck $(FLOATCHECK_N) 1 $(COMPAT_VENV)/bin/python target/floatcheck/gofmt target/floatcheck
 	@rm -f target/floatcheck/values.bin

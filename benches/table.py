@@ -88,14 +88,14 @@ rows = []
 ONLY = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--only=")]
 
 
-def bench(name, ours, sdk=None, limit=None, rounds=ROUNDS):
+def bench(name, ours, sdk=None, limit=None, rounds=ROUNDS, sdk_rounds=None):
     if ONLY and not any(o in name for o in ONLY):
         return
     to, ts, tl = [], [], []
     ours()  # warm-up (ours only: the SDK's slow rows would double the run time)
-    for _ in range(rounds):
+    for r in range(rounds):
         t0 = time.perf_counter(); ours(); to.append(time.perf_counter() - t0)
-        if sdk:
+        if sdk and (sdk_rounds is None or r < sdk_rounds):
             t0 = time.perf_counter(); sdk(); ts.append(time.perf_counter() - t0)
         if limit:
             t0 = time.perf_counter(); limit(); tl.append(time.perf_counter() - t0)
@@ -123,6 +123,9 @@ def main():
     os.environ.setdefault("WANDB_SILENT", "true")
     rng = np.random.default_rng(0)
     sizes = [1_000_000, 10_000_000] + ([] if QUICK else [100_000_000])
+    if ONLY:
+        sizes = [n for n in sizes
+                 if any(f"histogram {n // 1_000_000}M" in o or o == "histogram" for o in ONLY)]
     lib.wb_histogram_from_tensor.argtypes = [C.POINTER(Tensor), C.c_size_t, C.c_void_p, C.c_void_p]
     for n in sizes:
         base = rng.standard_normal(n)
@@ -228,7 +231,7 @@ def main():
             sdk = lambda frames=frames: wandb.Video(frames, fps=4, format="gif")  # noqa: E731
         bench(f"video GIF {T}×{H}×{W}",
               lambda tv=tv, vo=vo: call(lib.wb_video_from_tensor, C.byref(tv), C.byref(vo)),
-              sdk, None, 1)
+              sdk, None, 3, 1)
         del frames
 
     run_rows(tmp)

@@ -452,7 +452,26 @@ impl Yuv420 {
 
     /// BT.601 limited-range conversion (like ffmpeg's rgb24 → yuv420p), chroma from the
     /// average of each 2×2 block; the area beyond the real `sw` × `sh` repeats the edges.
+    /// Compiled a second time with AVX2 (runtime-detected) so LLVM vectorises the loops;
+    /// integer arithmetic only, so both builds give the same bytes.
     fn fill_from_rgb(&mut self, rgb: &[u8], sw: usize, sh: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 support was detected at run time just above.
+            unsafe { self.fill_from_rgb_avx2(rgb, sw, sh) };
+            return;
+        }
+        self.fill_from_rgb_impl(rgb, sw, sh)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn fill_from_rgb_avx2(&mut self, rgb: &[u8], sw: usize, sh: usize) {
+        self.fill_from_rgb_impl(rgb, sw, sh)
+    }
+
+    #[inline(always)]
+    fn fill_from_rgb_impl(&mut self, rgb: &[u8], sw: usize, sh: usize) {
         let (w, h) = (self.w, self.h);
         for y in 0..sh {
             let src = &rgb[y * sw * 3..(y + 1) * sw * 3];
