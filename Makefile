@@ -40,6 +40,9 @@ deps-build:
 	@command -v nasm >/dev/null || (apt-get update -qq && apt-get install -y -qq nasm) || echo "nasm not installed: OpenH264 builds without assembly"
 	@# WebM (default feature `webm`): VP8 from Debian's libvpx-dev (BSD-3-Clause), found with pkg-config
 	@(command -v pkg-config >/dev/null && pkg-config --exists vpx) || (apt-get update -qq && apt-get install -y -qq pkg-config libvpx-dev)
+	@# linked statically (.cargo/config.toml): the static library, by its own name
+	@mkdir -p target/vpx-static && ln -sf "$$($(CC) -print-file-name=libvpx.a)" target/vpx-static/libvpx.a
+	@[ "$$(pkg-config --modversion vpx)" = "1.12.0" ] || echo "warning: libvpx $$(pkg-config --modversion vpx) installed; .cargo/config.toml expects 1.12.0 (set VPX_VERSION)"
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are
 # offline unless a suite (tests/online) points them at its own local server.
