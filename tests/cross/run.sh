@@ -74,9 +74,10 @@ done
 # writes empty objects: all Rust code is type-checked for the target, no C is compiled.
 # Those checks use `--no-default-features --features h264-dynamic` (no OpenH264 C++ source).
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
-export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc CXX_x86_64_pc_windows_gnu=x86_64-w64-mingw32-g++
+# (the cc crate already picks aarch64-linux-gnu-gcc/g++ and x86_64-w64-mingw32-gcc/g++ for
+# these targets; not exporting CC_*/CXX_* keeps build-script fingerprints equal to a plain
+# `cargo build --target …`, so the C/C++ is not rebuilt between the two)
 for t in x86_64_pc_windows_msvc x86_64_apple_darwin aarch64_apple_darwin; do
     export "CC_$t=$here/tests/cross/stub-cc" "AR_$t=llvm-ar"
 done
