@@ -168,7 +168,7 @@ windows() {
     nexp=$(grep -c '^    ' "$rel/wandb_media.def"); nwb=$(grep -c '^    wb_' "$rel/wandb_media.def")
     local nhdr
     nhdr=$(grep -oE '\bwb_[a-z0-9_]+\(' include/wandb_media.h | sort -u | wc -l)
-    if [ -s "$rel/wandb_media.dll.a" ] && [ -s "$rel/wandb_media.lib" ] && [ "$nexp" -eq "$nwb" ] && [ "$nwb" -eq "$nhdr" ]; then
+    if [ -s "$rel/libwandb_media.dll.a" ] && [ -s "$rel/wandb_media.lib" ] && [ "$nexp" -eq "$nwb" ] && [ "$nwb" -eq "$nhdr" ]; then
         note_pass $label "artefacts (dll, import libs, .def: $nwb exports, all wb_*, = header's $nhdr functions)"
     else
         note_fail $label "artefacts (exports $nexp, wb_* $nwb, header functions $nhdr)"
