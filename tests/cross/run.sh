@@ -74,9 +74,10 @@ done
 # writes empty objects: all Rust code is type-checked for the target, no C is compiled.
 # Those checks use `--no-default-features --features h264-dynamic` (no OpenH264 C++ source).
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
-export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc CXX_x86_64_pc_windows_gnu=x86_64-w64-mingw32-g++
+# (the cc crate already picks aarch64-linux-gnu-gcc/g++ and x86_64-w64-mingw32-gcc/g++ for
+# these targets; not exporting CC_*/CXX_* keeps build-script fingerprints equal to a plain
+# `cargo build --target …`, so the C/C++ is not rebuilt between the two)
 for t in x86_64_pc_windows_msvc x86_64_apple_darwin aarch64_apple_darwin; do
     export "CC_$t=$here/tests/cross/stub-cc" "AR_$t=llvm-ar"
 done
@@ -167,7 +168,7 @@ windows() {
     nexp=$(grep -c '^    ' "$rel/wandb_media.def"); nwb=$(grep -c '^    wb_' "$rel/wandb_media.def")
     local nhdr
     nhdr=$(grep -oE '\bwb_[a-z0-9_]+\(' include/wandb_media.h | sort -u | wc -l)
-    if [ -s "$rel/wandb_media.dll.a" ] && [ -s "$rel/wandb_media.lib" ] && [ "$nexp" -eq "$nwb" ] && [ "$nwb" -eq "$nhdr" ]; then
+    if [ -s "$rel/libwandb_media.dll.a" ] && [ -s "$rel/wandb_media.lib" ] && [ "$nexp" -eq "$nwb" ] && [ "$nwb" -eq "$nhdr" ]; then
         note_pass $label "artefacts (dll, import libs, .def: $nwb exports, all wb_*, = header's $nhdr functions)"
     else
         note_fail $label "artefacts (exports $nexp, wb_* $nwb, header functions $nhdr)"
