@@ -85,7 +85,9 @@ build_target() {
     v="CXX_${low}" && export "$v=${!v:-${TP}g++}"
     # (the same variables as tests/cross/run.sh, so both share one build; libstdc++ is
     # linked statically into the Windows DLL by .cargo/config.toml)
-    nice -n 5 cargo build --release --lib --quiet --target "$t"
+    # WebM (feature `webm`) links the build machine's libvpx: cross bundles are built
+    # without it (WB_VIDEO_WEBM is WB_ERR_UNSUPPORTED there), like tests/cross/run.sh.
+    nice -n 5 cargo build --release --lib --quiet --target "$t" --no-default-features --features h264-source
   fi
 }
 

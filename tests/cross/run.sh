@@ -85,7 +85,8 @@ export WANDB_MODE=offline
 features_for() {
     case "$1" in
     *-msvc|*-apple-*) echo "--no-default-features --features h264-dynamic" ;;
-    *) echo "" ;;
+    # WebM (feature `webm`) links the build machine's libvpx: not for cross targets.
+    *) echo "--no-default-features --features h264-source" ;;
     esac
 }
 
