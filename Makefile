@@ -16,7 +16,7 @@ COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
 .PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
-.PHONY: test-harden test-sanitizers test-soak test-fsfaults fuzz-short fuzz-long miri
+.PHONY: test-harden test-heavy test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
 
 all: build
 
@@ -50,9 +50,22 @@ test lint test-rust test-header test-c test-compat test-video test-run test-bind
 
 # One line per suite: `make test` runs them in this order and counts them.
 SUITES := lint test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
-SUITES += test-licenses test-dist
+SUITES += test-dist
 SUITES += test-floatcheck
 SUITES += test-harden
+# The suites that need nightly builds (cargo-fuzz, Miri), cross toolchains (wine, qemu,
+# msvc/macOS checks), extra feature builds or cargo-deny: `make test-heavy` (about an hour
+# of builds on 2 cores from a cold cache).
+HEAVY := test-licenses test-h264-features test-cross test-dist-cross test-harden-nightly
+
+test-heavy: $(HEAVY)
+	@echo "heavy suites: $(words $(HEAVY)) passed, 0 failed"
+
+test-dist-cross:
+	$(MAKE) --no-print-directory test-dist DIST_TARGETS="$(HOST_TRIPLE) aarch64-unknown-linux-gnu"
+
+test-harden-nightly:
+	$(MAKE) --no-print-directory test-harden SOAK_SECS=600 HARDEN_NIGHTLY="fuzz-short miri"
 
 test: $(SUITES)
 	@echo "suites: $(words $(SUITES)) passed, 0 failed"
@@ -167,10 +180,10 @@ bench-detail: build
 	benches/run.sh
 
 # Prebuilt bundles into dist/ (README "Download a bundle"): for each target whose toolchain is
-# installed (host always; DIST_TARGETS="triple ..." to choose): wandb_media-V-T.{tar.gz,zip},
+# installed (host by default; `make test-heavy` adds ARM64; DIST_TARGETS="triple ..." to choose): wandb_media-V-T.{tar.gz,zip},
 # -debug.tar.gz, SHA256SUMS, and dist/go-module (the Go module a release publishes).
 HOST_TRIPLE  := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
-DIST_TARGETS ?= $(HOST_TRIPLE) aarch64-unknown-linux-gnu
+DIST_TARGETS ?= $(HOST_TRIPLE)
 deps-dist:
 	@command -v zip >/dev/null || (apt-get update -qq && apt-get install -y -qq zip)
 	@case " $(DIST_TARGETS) " in *" aarch64-unknown-linux-gnu "*) \
@@ -217,17 +230,31 @@ test-h264-features: build $(COMPAT_VENV)/.ok
 	tests/cross/features.sh
 
 # --- hardening (issue 15) -------------------------------------------------------------
-# test-harden: sanitizers (C/ASan+UBSan, C/TSan), file-system faults on a tmpfs, the soak,
-# the short fuzz pass and Miri. The depth/hostile-size/fault regressions are Rust tests
-# (tests/robustness.rs, in test-rust) and tests/c/test_harden.c (in test-c, valgrind).
+# test-harden: sanitizers (C/ASan+UBSan, C/TSan), file-system faults on a tmpfs,
+# the soak, the short fuzz pass and Miri. The depth/hostile-size/fault regressions are Rust
+# tests (tests/robustness.rs, in test-rust) and tests/c/test_harden.c (in test-c, valgrind).
+# The 10-minute soak runs in the background while the nightly builds (TSan, fuzz, Miri) and
+# their runs take the foreground, so it adds no wall time; its log is printed at the end.
+# In `make test` the soak runs SOAK_SECS=150 alongside the C sanitizer suites; `make
+# test-heavy` runs it for 600 s alongside the nightly builds (fuzz-short, Miri).
 SOAK_SECS ?= 150
+HARDEN_NIGHTLY ?=
 FUZZ_SECS ?= 30
 FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls
 
-test-harden: test-sanitizers test-fsfaults test-soak fuzz-short miri
+test-harden: build test-fsfaults
+	@mkdir -p target; \
+	WBM_SOAK_SECS=$(SOAK_SECS) nice -n 5 $(CARGO) test --quiet --test soak -- --nocapture >target/soak.log 2>&1 & soak=$$!; \
+	$(MAKE) --no-print-directory test-sanitizers $(HARDEN_NIGHTLY); rc=$$?; \
+	wait $$soak; src=$$?; echo "== soak ($(SOAK_SECS) s, alongside the above): exit $$src"; cat target/soak.log; \
+	[ $$rc -eq 0 ] && [ $$src -eq 0 ]
 
 test-sanitizers: build
 	tests/sanitizers/run.sh
+
+# The library itself under TSan (nightly -Zsanitizer=thread -Zbuild-std; not yet in make test).
+test-tsan-rust:
+	tests/sanitizers/rust-tsan.sh
 
 # Disk full / read-only / deleted dir / file-for-dir / FIFOs and devices / escaping keys,
 # on a size-limited tmpfs mounted by the test (root), else skipped with the reason printed.

@@ -879,6 +879,9 @@ pub(crate) mod tests {
     }
 
     #[test]
+    // An assertion (not UB) fails under Miri, which randomises NaN payloads of float
+    // conversions while this test compares bits; the 3000 rounds are also slow interpreted.
+    #[cfg_attr(miri, ignore = "Miri randomises NaN payloads; this test compares bits")]
     fn fast_paths_match_the_generic_iterator() {
         let mut next = rng(2024);
         for round in 0..3000 {
