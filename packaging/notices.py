@@ -64,9 +64,11 @@ def spdx_ids(expr):
 def fallback_texts(expr, sysroot_lic):
     texts = []
     for lid in spdx_ids(expr):
-        p = os.path.join(sysroot_lic, lid + ".txt")
-        if os.path.isfile(p):
-            texts.append((f"{lid} (standard text; the crate ships no licence file)", open(p).read()))
+        # The Rust toolchain's copies, else Debian's standard texts (e.g. MPL-2.0).
+        for p in (os.path.join(sysroot_lic, lid + ".txt"), os.path.join("/usr/share/common-licenses", lid)):
+            if os.path.isfile(p):
+                texts.append((f"{lid} (standard text; the crate ships no licence file)", open(p).read()))
+                break
     return texts
 
 
@@ -100,6 +102,9 @@ def main():
     for i in ids:
         p = pkgs[i]
         parts.append(f"  {p['name']} {p['version']}  {p.get('license') or 'UNKNOWN'}")
+    if any(pkgs[i]["name"] == "env-libvpx-sys" for i in ids):
+        parts += ["  libvpx (C, static from libvpx-dev)  BSD-3-Clause",
+                  "  libwebm (C++, in webm-sys)  BSD-3-Clause"]
     parts += ["  OpenH264 (C++, in openh264-sys2)  BSD-2-Clause",
               "  zlib (C, in libz-sys)  Zlib",
               "  Rust standard library  MIT OR Apache-2.0", ""]
@@ -142,6 +147,19 @@ def main():
             continue
         parts += ["=" * 79, f"{name} (compiled from the sources in {pkgname} {p['version']})", "",
                   open(path, encoding="utf-8", errors="replace").read().rstrip(), ""]
+    # WebM (feature `webm`): libvpx linked statically from the build machine (Debian's
+    # libvpx-dev) and libwebm compiled from webm-sys; both are the WebM Project's BSD-3-Clause
+    # licence with its patent grant, quoted from Debian's copyright file for libvpx.
+    if any(pkgs[i]["name"] == "env-libvpx-sys" for i in ids):
+        copyright_file = next((c for c in ("/usr/share/doc/libvpx-dev/copyright",
+                                           "/usr/share/doc/libvpx7/copyright") if os.path.isfile(c)), None)
+        if copyright_file is None:
+            missing.append("libvpx (/usr/share/doc/libvpx-dev/copyright)")
+        else:
+            parts += ["=" * 79, "libvpx (linked statically from the build machine's libvpx-dev) and",
+                      "libwebm (mkvmuxer, compiled from the sources in webm-sys): BSD-3-Clause,",
+                      "Copyright (c) 2010, The WebM Project authors, with the WebM patent grant.", "",
+                      open(copyright_file, encoding="utf-8", errors="replace").read().rstrip(), ""]
     parts += ["=" * 79, "Rust standard library (MIT OR Apache-2.0)", "", "--- MIT ---",
               open(os.path.join(sysroot_lic, "MIT.txt")).read().rstrip(), "",
               "--- Apache-2.0 ---", open(os.path.join(sysroot_lic, "Apache-2.0.txt")).read().rstrip(), ""]
