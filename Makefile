@@ -240,7 +240,7 @@ test-h264-features: build $(COMPAT_VENV)/.ok
 SOAK_SECS ?= 150
 HARDEN_NIGHTLY ?=
 FUZZ_SECS ?= 30
-FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls
+FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls log_reader
 
 test-harden: build test-fsfaults
 	@mkdir -p target; \
