@@ -29,7 +29,7 @@ EOF2
       runner=("$T/winerun")
       # Debian's wine lacks bcryptprimitives.dll (Rust std imports ProcessPrng from it): the
       # test stand-in of tests/cross.
-      "${tp}gcc" -shared -O1 "$ROOT/tests/cross/bcryptprimitives.c" -o "$T/bcryptprimitives.dll" -ladvapi32 ;;
+      "${tp}gcc" -shared -O1 "$ROOT/tests/cross/bcryptprimitives.c" -o "$T/bcryptprimitives.dll" -lbcrypt -ladvapi32 || bad "[$triple] bcryptprimitives stand-in" ;;
     *) bad "cross_bundle: unknown $triple"; return ;;
   esac
   local bundle="$DIST/wandb_media-$VERSION-$triple.tar.gz"
