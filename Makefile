@@ -42,6 +42,8 @@ deps-build:
 	@(command -v pkg-config >/dev/null && pkg-config --exists vpx) || (apt-get update -qq && apt-get install -y -qq pkg-config libvpx-dev)
 	@# linked statically (.cargo/config.toml): the static library, by its own name
 	@mkdir -p target/vpx-static && ln -sf "$$($(CC) -print-file-name=libvpx.a)" target/vpx-static/libvpx.a
+	@# Opus audio tracks (default feature `opus`): libopus compiled from opusic-sys's sources with CMake
+	@command -v cmake >/dev/null || (apt-get update -qq && apt-get install -y -qq cmake)
 	@[ "$$(pkg-config --modversion vpx)" = "1.12.0" ] || echo "warning: libvpx $$(pkg-config --modversion vpx) installed; .cargo/config.toml expects 1.12.0 (set VPX_VERSION)"
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are

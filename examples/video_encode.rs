@@ -6,6 +6,10 @@
 //! ```
 //! QUALITY (optional, mp4/webm): comma-separated `crf=N`, `kbps=N`, `kf=N` (crf, bitrate_kbps,
 //! keyframe_interval). With `WB_PRINT_RSS=1` the peak RSS (VmHWM, KiB) goes to stderr.
+//! Audio track (mp4): `ar=RATE` (sample rate), `ac=1|2` (channels, default 1), `af=HZ` (sine
+//! frequency of channel 0, default 440; channel 1 plays 1.5·HZ), `ams=MILLISECONDS` (length,
+//! default the video's): a float32 sine of amplitude 0.5 (`tensor`: `from_tensor_with_audio`,
+//! `stream`: pushed in blocks between the frames).
 //! * `tensor`: one (T,C,H,W) uint8 tensor → `Video::from_tensor`;
 //! * `stream`: the same frames pushed one by one to a `VideoWriter` as (H,W,C);
 //! * `batch`:  a (3,T,C,H,W) batch (tiled 1×4: the file is 4·WIDTH wide).
@@ -42,12 +46,17 @@ fn run(args: &[String]) -> Result<String, String> {
         );
     };
     let mut quality = VideoQuality::default();
+    let (mut ar, mut ac, mut af, mut ams) = (0u32, 1usize, 440.0f64, None::<u64>);
     for item in spec.split(',').filter(|s| !s.is_empty()) {
         let (k, v) = item
             .split_once('=')
             .ok_or(format!("bad quality item {item:?}"))?;
         let v: u32 = v.parse().map_err(|e| format!("{item}: {e}"))?;
         match k {
+            "ar" => ar = v,
+            "ac" => ac = v as usize,
+            "af" => af = f64::from(v),
+            "ams" => ams = Some(u64::from(v)),
             "crf" => quality.crf = v,
             "kbps" => quality.bitrate_kbps = v,
             "kf" => quality.keyframe_interval = v,
@@ -59,6 +68,23 @@ fn run(args: &[String]) -> Result<String, String> {
     let fps = num(fps, "FPS")? as u32;
     let ext = out.rsplit('.').next().unwrap_or("");
     let format = VideoFormat::parse(ext).map_err(|e| e.message)?;
+    // The audio track (interleaved float32 sine), if asked for.
+    let audio: Vec<f32> = if ar > 0 {
+        let ms = ams.unwrap_or((n as u64 * 1000) / u64::from(fps.max(1)));
+        let frames = (ms * u64::from(ar) / 1000) as usize;
+        (0..frames * ac)
+            .map(|i| {
+                let (t, c) = (i / ac, i % ac);
+                let f = af * if c == 1 { 1.5 } else { 1.0 };
+                (0.5 * (2.0 * std::f64::consts::PI * f * t as f64 / f64::from(ar)).sin()) as f32
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let audio_shape = [audio.len() / ac.max(1), ac];
+    let audio: Vec<u8> = audio.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    let audio_view = TensorView::new(&audio, DType::F32, &audio_shape).map_err(|e| e.message)?;
     let mut first: Vec<u8> = Vec::new();
     let video = match mode.as_str() {
         "tensor" | "batch" => {
@@ -90,7 +116,8 @@ fn run(args: &[String]) -> Result<String, String> {
                 .map_err(|e| e.message)?
                 .1
                 .swap_remove(0);
-            Video::from_tensor(&t, format, &opts).map_err(|e| e.message)?
+            let track = (ar > 0).then_some((&audio_view, ar));
+            Video::from_tensor_with_audio(&t, format, &opts, track).map_err(|e| e.message)?
         }
         "stream" => {
             let mut wr = VideoWriter::with_quality(h, w, 3, fps, format, Convert::Cast, quality)
@@ -108,6 +135,18 @@ fn run(args: &[String]) -> Result<String, String> {
                     first = frame.clone();
                 }
                 wr.push_u8(&frame).map_err(|e| e.message)?;
+                if ar > 0 {
+                    // the audio of this frame's time span (the rest after the last frame)
+                    let total = audio_shape[0];
+                    let span = |k: usize| (k * total / n).min(total);
+                    let (a, b) = (span(t), if t + 1 == n { total } else { span(t + 1) });
+                    if b > a {
+                        let part = &audio[a * ac * 4..b * ac * 4];
+                        let v = TensorView::new(part, DType::F32, &[b - a, ac])
+                            .map_err(|e| e.message)?;
+                        wr.push_audio(&v, ar).map_err(|e| e.message)?;
+                    }
+                }
             }
             wr.finish().map_err(|e| e.message)?
         }

@@ -238,6 +238,54 @@ pub unsafe extern "C" fn wb_video_from_tensor(
     })
 }
 
+/// `wb_video_from_tensor` plus an audio track (since 0.2.0): `audio` is PCM like
+/// `wb_audio_from_tensor` takes it — 1-D (mono) or 2-D (frames, channels), dtype float32,
+/// float64, bfloat16, int16 or int32, any strides — but with 1 or 2 channels (more is
+/// `WB_ERR_INVALID_ARGUMENT`: downmix first), converted to 16-bit exactly as the WAV of
+/// `wb_audio_from_tensor` (floats `floor(x·32768)` clipped, NaN → −32768). `sample_rate`:
+/// 1000 … 384000 Hz (resampled to 48 kHz). `options.format` must be `WB_VIDEO_MP4` (GIF:
+/// `WB_ERR_INVALID_ARGUMENT`, WebM: `WB_ERR_UNSUPPORTED`). The audio becomes an Opus track
+/// (libopus, ~64 kbit/s per channel) starting at time 0, as long as the audio (it may be
+/// shorter or longer than the video). A build without the `opus` cargo feature (cross
+/// builds) returns `WB_ERR_UNSUPPORTED`. Both tensors are read during the call only;
+/// `audio` must not be NULL (use `wb_video_from_tensor` for a silent video). `*out`: free
+/// with `wb_value_free`. Thread-safe: no shared state.
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_from_tensor_with_audio(
+    tensor: *const wb_tensor,
+    options: *const wb_video_options,
+    audio: *const wb_tensor,
+    sample_rate: u32,
+    out: *mut *mut wb_value,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let o = unsafe { read_options(options) }?;
+        let format = format_of(o.format, "a numpy array")?;
+        let t = unsafe { tensor_view(tensor, "tensor") }?;
+        if audio.is_null() {
+            return Err(null_arg(
+                "audio (use wb_video_from_tensor for a video without sound)",
+            ));
+        }
+        let a = unsafe { tensor_view(audio, "audio") }?;
+        let opts = VideoOptions {
+            fps: o.fps,
+            layout: o.layout,
+            convert: o.convert,
+            quality: o.quality,
+        };
+        new_value(out, || {
+            Ok(Value::from(Video::from_tensor_with_audio(
+                &t,
+                format,
+                &opts,
+                Some((&a, sample_rate)),
+            )?))
+        })
+    })
+}
+
 /// Creates a video from a file (UTF-8 path) whose extension, lower-cased, is gif, mp4, webm
 /// or ogg: read now, later copied unchanged with the extension's case kept (`clip.MP4` →
 /// `.MP4`); no width/height in the JSON (as in the SDK). Free with `wb_value_free`.
@@ -313,6 +361,32 @@ pub unsafe extern "C" fn wb_video_writer_push(
         let w = unsafe { deref_mut(writer, "writer") }?;
         let t = unsafe { tensor_view(frame, "frame") }?;
         w.inner.push(&t)
+    })
+}
+
+/// Appends audio to the video's audio track (since 0.2.0): MP4 writers only
+/// (`wb_video_writer_new` with `WB_VIDEO_MP4`, or `wb_video_writer_new_h264`; GIF is
+/// `WB_ERR_INVALID_ARGUMENT`, WebM `WB_ERR_UNSUPPORTED`). `audio` as for
+/// `wb_video_from_tensor_with_audio` (1-D mono or 2-D (frames, channels) with 1 or 2
+/// channels, any dtype `wb_audio_from_tensor` takes, any strides; read during the call only),
+/// `sample_rate` 1000 … 384000 Hz. The first call fixes the channel count and rate; a later
+/// call with others is `WB_ERR_INVALID_ARGUMENT`. Blocks are appended back to back: the
+/// track starts at time 0 and is as long as all the audio pushed, independent of how many
+/// frames were pushed in between. Encoded to Opus as it arrives (memory does not grow with
+/// its length). Bad input leaves the writer usable; an encoder failure breaks it (later
+/// calls: `WB_ERR_STATE`). Without the `opus` cargo feature: `WB_ERR_UNSUPPORTED`.
+/// Thread-safety: as for `wb_video_writer_push` (one thread at a time per writer).
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_writer_push_audio(
+    writer: *mut wb_video_writer,
+    audio: *const wb_tensor,
+    sample_rate: u32,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let w = unsafe { deref_mut(writer, "writer") }?;
+        let a = unsafe { tensor_view(audio, "audio") }?;
+        w.inner.push_audio(&a, sample_rate)
     })
 }
 

@@ -20,6 +20,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::encode::gif::{encode_gif, GifEncoder};
+use crate::encode::mp4::audio::{AudioEncoder, AudioTrack};
 use crate::encode::mp4::h264in::{H264Muxer, H264Options};
 use crate::encode::mp4::Mp4Encoder;
 use crate::encode::webm::WebmEncoder;
@@ -263,8 +264,29 @@ impl Video {
         format: VideoFormat,
         opts: &VideoOptions,
     ) -> Result<Video> {
+        Self::from_tensor_with_audio(t, format, opts, None)
+    }
+
+    /// [`Video::from_tensor`] with an optional audio track: `audio` = (PCM tensor, sample
+    /// rate), see [`audio_pcm`]; MP4 only (Opus, [`crate::encode::mp4::audio`]).
+    pub fn from_tensor_with_audio(
+        t: &TensorView<'_>,
+        format: VideoFormat,
+        opts: &VideoOptions,
+        audio: Option<(&TensorView<'_>, u32)>,
+    ) -> Result<Video> {
         let geom = Geometry::of(t.shape(), opts.layout)?;
         format.check_encodable()?;
+        let audio = match audio {
+            None => None,
+            Some((a, rate)) => {
+                check_audio_format(format)?;
+                let (pcm, channels) = audio_pcm(a)?;
+                let mut enc = AudioEncoder::new(channels, rate).map_err(audio_error)?;
+                enc.push(&pcm).map_err(audio_error)?;
+                Some(enc.finish().map_err(audio_error)?)
+            }
+        };
         opts.quality.validate().map_err(Error::invalid)?;
         let fps = effective_fps(opts.fps);
         let mut converted = Vec::new();
@@ -294,13 +316,14 @@ impl Video {
             }
             _ => {
                 // GOPs in parallel; same bytes as pushing frame by frame.
-                crate::encode::mp4::encode_mp4_frames(
+                crate::encode::mp4::encode_mp4_frames_av(
                     w as u32,
                     h as u32,
                     fps,
                     &opts.quality,
                     geom.frames,
                     |i, f| tiled_frame(&v5, &geom, i, f),
+                    audio,
                 )
                 .map_err(encoder_error("mp4"))?
             }
@@ -340,6 +363,79 @@ impl Video {
             caption: None,
         }
     }
+}
+
+/// Audio tracks exist for MP4 only.
+fn check_audio_format(format: VideoFormat) -> Result<()> {
+    match format {
+        VideoFormat::Mp4 => Ok(()),
+        VideoFormat::Webm => Err(Error::unsupported(
+            "audio track: only MP4 videos carry audio (WebM audio is not supported; use format mp4)",
+        )),
+        other => Err(Error::invalid(format!(
+            "audio track: a {} video cannot carry audio (use format mp4)",
+            other.name()
+        ))),
+    }
+}
+
+/// Errors of the audio encoder: a missing `opus` feature is `WB_ERR_UNSUPPORTED`, the rest
+/// (channel count, sample rate) invalid arguments.
+fn audio_error(e: String) -> Error {
+    if e == crate::encode::mp4::audio::UNSUPPORTED {
+        Error::unsupported(e)
+    } else {
+        Error::invalid(e)
+    }
+}
+
+/// The 16-bit PCM of an audio tensor for a video's audio track, converted exactly as
+/// `wandb.Audio` converts it for its WAV (soundfile: floats `floor(x·32768)` clipped,
+/// NaN → −32768; int32 `>> 16`; int16 unchanged; bfloat16 via float32): a 1-D tensor is
+/// mono, a 2-D tensor (frames, channels) with 1 or 2 channels; any strides. Returns the
+/// interleaved samples and the channel count.
+pub fn audio_pcm(t: &TensorView<'_>) -> Result<(Vec<i16>, usize)> {
+    use crate::encode::wav::float_to_i16;
+    let shape = t.shape();
+    let (frames, channels) = match shape.len() {
+        1 => (shape[0], 1),
+        2 => (shape[0], shape[1]),
+        n => {
+            return Err(Error::invalid(format!(
+                "audio: must be 1-D (mono) or 2-D (frames, channels), got {n} dimensions"
+            )))
+        }
+    };
+    if channels == 0 || channels > crate::encode::mp4::audio::MAX_CHANNELS {
+        return Err(Error::invalid(format!(
+            "audio: {channels} channels (shape[1]); a video's audio track takes 1 (mono) or 2 (stereo) channels (downmix first)"
+        )));
+    }
+    if frames == 0 {
+        return Err(Error::invalid("audio: no samples (shape[0] is 0)"));
+    }
+    let pcm: Vec<i16> = match t.dtype() {
+        DType::F32 => t
+            .elems::<f32>()?
+            .iter()
+            .map(|&x| float_to_i16(f64::from(x)))
+            .collect(),
+        DType::F64 => t.elems::<f64>()?.iter().map(|&x| float_to_i16(x)).collect(),
+        DType::BF16 => t.map_elems(|x| float_to_i16(f64::from(crate::tensor::bf16_to_f32(x))))?,
+        DType::I16 => t.elems::<i16>()?.into_owned(),
+        DType::I32 => t
+            .elems::<i32>()?
+            .iter()
+            .map(|&x| (x >> 16) as i16)
+            .collect(),
+        other => {
+            return Err(Error::invalid(format!(
+                "audio: dtype must be one of ['float32', 'float64', 'int16', 'int32'] and not '{}'",
+                other.name()
+            )))
+        }
+    };
+    Ok((pcm, channels))
 }
 
 fn encoder_error(what: &'static str) -> impl Fn(String) -> Error {
@@ -504,6 +600,8 @@ pub struct VideoWriter {
     frames: u64,
     rgb: Vec<u8>,
     scratch: Vec<u8>,
+    /// The audio track, from the first [`VideoWriter::push_audio`] on.
+    audio: Option<AudioEncoder>,
 }
 
 impl std::fmt::Debug for VideoWriter {
@@ -596,6 +694,7 @@ impl VideoWriter {
             frames: 0,
             rgb: Vec::new(),
             scratch: Vec::new(),
+            audio: None,
         })
     }
 
@@ -659,6 +758,45 @@ impl VideoWriter {
         }
     }
 
+    /// Appends audio to the video's audio track (MP4 writers only, frames or H.264
+    /// pass-through): a 1-D (mono) or 2-D (frames, channels) tensor with 1 or 2 channels (see
+    /// [`audio_pcm`]) at `sample_rate` Hz. The first call fixes the channel count and rate;
+    /// later calls must match. Audio and frames may be pushed in any order: the audio track
+    /// starts at time 0 and is as long as all the audio pushed. Encoded as it arrives
+    /// (memory does not grow with its length). Bad input is rejected and the writer stays
+    /// usable.
+    pub fn push_audio(&mut self, audio: &TensorView<'_>, sample_rate: u32) -> Result<()> {
+        match &self.encoder {
+            Some(StreamEncoder::Mp4(_)) | Some(StreamEncoder::H264(_)) => {}
+            Some(_) => check_audio_format(self.format)?,
+            None => {
+                return Err(Error::state(
+                    "video writer: an earlier frame or audio block failed to encode; the writer can only be finished or freed",
+                ))
+            }
+        }
+        let (pcm, channels) = audio_pcm(audio)?;
+        if let Some(a) = &self.audio {
+            if a.channels() != channels || a.sample_rate() != sample_rate {
+                return Err(Error::invalid(format!(
+                    "audio: {channels} channel(s) at {sample_rate} Hz, but this video's audio track is {} channel(s) at {} Hz (the first push_audio fixes both)",
+                    a.channels(),
+                    a.sample_rate()
+                )));
+            }
+        } else {
+            self.audio = Some(AudioEncoder::new(channels, sample_rate).map_err(audio_error)?);
+        }
+        let result = match self.audio.as_mut() {
+            Some(a) => a.push(&pcm).map_err(audio_error),
+            None => Ok(()),
+        };
+        if result.is_err() {
+            self.encoder = None;
+        }
+        result
+    }
+
     /// Packed 8-bit `(height, width, channels)` pixels, row-major: the common case.
     pub fn push_u8(&mut self, pixels: &[u8]) -> Result<()> {
         let t = TensorView::new(pixels, DType::U8, &[self.height, self.width, self.channels])?;
@@ -680,13 +818,19 @@ impl VideoWriter {
             ));
         }
         let (mut width, mut height) = (self.width as u32, self.height as u32);
+        let audio: Option<AudioTrack> = match self.audio {
+            Some(a) => Some(a.finish().map_err(audio_error)?),
+            None => None,
+        };
         let bytes = match self.encoder {
             Some(StreamEncoder::H264(m)) => {
                 (width, height) = m.size().unwrap_or((width, height));
-                m.finish().map_err(Error::invalid)?
+                m.finish_with_audio(audio).map_err(Error::invalid)?
             }
             Some(StreamEncoder::Gif(e)) => e.finish().map_err(encoder_error("gif"))?,
-            Some(StreamEncoder::Mp4(e)) => e.finish().map_err(encoder_error("mp4"))?,
+            Some(StreamEncoder::Mp4(e)) => {
+                e.finish_with_audio(audio).map_err(encoder_error("mp4"))?
+            }
             Some(StreamEncoder::Webm(e)) => e.finish().map_err(encoder_error("webm"))?,
             None => {
                 return Err(Error::new(
@@ -742,6 +886,7 @@ impl VideoWriter {
             frames: 0,
             rgb: Vec::new(),
             scratch: Vec::new(),
+            audio: None,
         })
     }
 

@@ -528,6 +528,14 @@ impl H264Muxer {
 
     /// Writes the MP4.
     pub fn finish(self) -> Result<Vec<u8>, String> {
+        self.finish_with_audio(None)
+    }
+
+    /// [`H264Muxer::finish`] with an optional Opus audio track.
+    pub fn finish_with_audio(
+        self,
+        audio: Option<super::audio::AudioTrack>,
+    ) -> Result<Vec<u8>, String> {
         let n = self.pts.len();
         if n == 0 {
             return Err("h264: no access units were pushed".to_string());
@@ -560,7 +568,7 @@ impl H264Muxer {
         let sps: Vec<&[u8]> = self.sps.values().map(Vec::as_slice).collect();
         let pps: Vec<&[u8]> = self.pps.values().map(Vec::as_slice).collect();
         let entry = mux::avc1_entry_sets(w, h, &sps, &pps, (cf, bl, bc))?;
-        mux::write_mp4(
+        mux::write_mp4_av(
             &mux::Track {
                 width: w,
                 height: h,
@@ -572,6 +580,7 @@ impl H264Muxer {
                 sync: &self.sync,
             },
             self.store,
+            audio,
         )
     }
 }

@@ -14,6 +14,7 @@
 //!
 //! [`Mp4Encoder`] encodes every frame as it is pushed and keeps only the compressed samples.
 
+pub mod audio;
 mod bits;
 pub mod h264in;
 mod mux;
@@ -189,6 +190,12 @@ impl Mp4Encoder {
 
     /// Writes the MP4 file. Fails if no frame was pushed.
     pub fn finish(self) -> Result<Vec<u8>, String> {
+        self.finish_with_audio(None)
+    }
+
+    /// [`Mp4Encoder::finish`] with an optional Opus audio track (from
+    /// [`audio::AudioEncoder::finish`]).
+    pub fn finish_with_audio(self, audio: Option<audio::AudioTrack>) -> Result<Vec<u8>, String> {
         let (Some(sps), Some(pps)) = (&self.sps, &self.pps) else {
             return Err("mp4: no frames".to_string());
         };
@@ -196,7 +203,7 @@ impl Mp4Encoder {
             return Err("mp4: fps out of range".to_string());
         }
         let entry = mux::avc1_entry(self.width, self.height, sps, pps)?;
-        mux::write_mp4(
+        mux::write_mp4_av(
             &mux::Track {
                 width: self.width,
                 height: self.height,
@@ -208,6 +215,7 @@ impl Mp4Encoder {
                 sync: &self.sync,
             },
             self.store,
+            audio,
         )
     }
 
@@ -260,6 +268,22 @@ pub fn encode_mp4_frames<F>(
 where
     F: Fn(usize, &mut Vec<u8>) + Sync,
 {
+    encode_mp4_frames_av(width, height, fps, quality, n, frame, None)
+}
+
+/// [`encode_mp4_frames`] with an optional, already encoded Opus audio track.
+pub(crate) fn encode_mp4_frames_av<F>(
+    width: u32,
+    height: u32,
+    fps: u32,
+    quality: &VideoQuality,
+    n: usize,
+    frame: F,
+    audio: Option<audio::AudioTrack>,
+) -> Result<Vec<u8>, String>
+where
+    F: Fn(usize, &mut Vec<u8>) + Sync,
+{
     let mut enc = Mp4Encoder::with_quality(width, height, fps, quality)?;
     let gop = enc.gop as usize;
     let n_gops = n.div_ceil(gop);
@@ -270,7 +294,7 @@ where
             frame(i, &mut buf);
             enc.push_frame(&buf)?;
         }
-        return enc.finish();
+        return enc.finish_with_audio(audio);
     }
     type Gop = Result<Vec<Vec<Vec<u8>>>, String>;
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -324,7 +348,7 @@ where
             enc.store_sample(nals)?;
         }
     }
-    enc.finish()
+    enc.finish_with_audio(audio)
 }
 
 impl H264 {

@@ -133,8 +133,23 @@ impl SampleStore {
     pub(crate) fn len(&self) -> u64 {
         self.len
     }
+    /// A sequential reader over all samples (for interleaved chunks).
+    fn into_reader(self) -> Result<StoreReader, String> {
+        use std::io::Seek;
+        Ok(match self.file {
+            None => StoreReader::Mem(self.mem, 0),
+            Some(w) => {
+                let mut f = w
+                    .into_inner()
+                    .map_err(|e| format!("mp4: writing the temporary spool file: {e}"))?;
+                f.seek(std::io::SeekFrom::Start(0))
+                    .map_err(|e| format!("mp4: reading the temporary spool file: {e}"))?;
+                StoreReader::File(std::io::BufReader::with_capacity(64 << 10, f))
+            }
+        })
+    }
     /// Appends all samples to `out`.
-    fn read_into(self, out: &mut Vec<u8>) -> Result<(), String> {
+    pub(crate) fn read_into(self, out: &mut Vec<u8>) -> Result<(), String> {
         use std::io::{Read, Seek};
         match self.file {
             None => out.extend_from_slice(&self.mem),
@@ -157,7 +172,41 @@ impl SampleStore {
     }
 }
 
-/// Movie (mvhd/tkhd) timescale: milliseconds.
+/// Reads a [`SampleStore`]'s bytes in order, a chunk at a time.
+enum StoreReader {
+    Mem(Vec<u8>, usize),
+    File(std::io::BufReader<std::fs::File>),
+}
+
+impl StoreReader {
+    /// Appends the next `n` bytes to `out`.
+    fn copy_to(&mut self, n: u64, out: &mut Vec<u8>) -> Result<(), String> {
+        use std::io::Read;
+        match self {
+            StoreReader::Mem(v, at) => {
+                let end = usize::try_from(n)
+                    .ok()
+                    .and_then(|n| at.checked_add(n))
+                    .filter(|&e| e <= v.len())
+                    .ok_or("mp4: internal error: sample store overrun")?;
+                out.extend_from_slice(&v[*at..end]);
+                *at = end;
+            }
+            StoreReader::File(f) => {
+                let before = out.len();
+                f.take(n)
+                    .read_to_end(out)
+                    .map_err(|e| format!("mp4: reading the temporary spool file: {e}"))?;
+                if (out.len() - before) as u64 != n {
+                    return Err("mp4: the temporary spool file was truncated".to_string());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Movie (mvhd/tkhd) timescale without audio: milliseconds.
 const MOVIE_TIMESCALE: u32 = 1000;
 
 struct BoxWriter {
@@ -291,8 +340,57 @@ pub(crate) fn avc1_entry_sets(
 
 /// Serialises the whole file: `ftyp`, `moov` (fast start), then one `mdat` holding all
 /// samples as a single chunk, read back from `store`. The result is the only full copy of
-/// the compressed video in memory.
+/// the compressed video in memory. (The encoders call [`write_mp4_av`].)
+#[cfg(test)]
 pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, String> {
+    write_mp4_av(t, store, None)
+}
+
+/// One chunk of the `mdat`: `count` consecutive samples of one track.
+#[derive(Clone, Copy)]
+struct Chunk {
+    audio: bool,
+    bytes: u64,
+}
+
+/// Groups consecutive samples into chunks: sample `i` goes into chunk `key(i)` (keys must
+/// not decrease); returns (key, first sample, count, bytes) per chunk.
+fn chunk_runs(sizes: &[u32], key: impl Fn(usize) -> u64) -> Vec<(u64, u32, u64)> {
+    let mut out: Vec<(u64, u32, u64)> = Vec::new();
+    for (i, &s) in sizes.iter().enumerate() {
+        let k = key(i);
+        match out.last_mut() {
+            Some((last, count, bytes)) if *last == k => {
+                *count += 1;
+                *bytes += u64::from(s);
+            }
+            _ => out.push((k, 1, u64::from(s))),
+        }
+    }
+    out
+}
+
+/// `stsc` entries (first_chunk, samples_per_chunk) for chunks of the given sample counts.
+fn stsc_runs(counts: &[u32]) -> Vec<(u32, u32)> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for (i, &c) in counts.iter().enumerate() {
+        if runs.last().is_none_or(|&(_, last)| last != c) {
+            runs.push((i as u32 + 1, c));
+        }
+    }
+    runs
+}
+
+/// [`write_mp4`] with an optional Opus audio track (track 2). With audio, the movie
+/// timescale is 48 000 (sample-accurate trimming of the Opus priming samples, as the Opus
+/// in ISO-BMFF spec recommends) and the `mdat` interleaves one-second chunks of video and
+/// audio in time order, so a progressive download needs no seeking back and forth. Without
+/// audio the file is exactly what it always was (one chunk, millisecond movie timescale).
+pub(crate) fn write_mp4_av(
+    t: &Track<'_>,
+    store: SampleStore,
+    audio: Option<super::audio::AudioTrack>,
+) -> Result<Vec<u8>, String> {
     let sizes = store.sizes();
     let n = sizes.len() as u64;
     if n == 0 {
@@ -312,18 +410,101 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
     if t.ctts.is_some_and(|c| c.len() as u64 != n) {
         return Err("mp4: one composition offset per sample is needed".to_string());
     }
+    if audio.as_ref().is_some_and(|a| {
+        a.store.sizes().is_empty() || a.store.sizes().len() as u64 > u64::from(u32::MAX)
+    }) {
+        return Err("mp4: the audio track has no packets".to_string());
+    }
+    let movie_timescale = if audio.is_some() {
+        super::audio::OPUS_RATE
+    } else {
+        MOVIE_TIMESCALE
+    };
     let timescale = t.timescale;
     let media_duration = t.durations.total(n);
     let to_movie = |d: u64| -> u64 {
-        ((u128::from(d) * u128::from(MOVIE_TIMESCALE) + u128::from(timescale) / 2)
+        ((u128::from(d) * u128::from(movie_timescale) + u128::from(timescale) / 2)
             / u128::from(timescale)) as u64
     };
     // The presentation spans the media duration (pts and dts sequences have the same extent).
-    let movie_duration = to_movie(media_duration);
-    let data_len = store.len();
+    let video_movie_duration = to_movie(media_duration);
+    // Audio: 48 kHz media and movie timescale; the edit presents `valid` samples after the
+    // encoder's priming samples.
+    let audio_frame = super::audio::FRAME as u64;
+    let audio_n = audio.as_ref().map_or(0, |a| a.store.sizes().len() as u64);
+    let audio_media_duration = audio_n * audio_frame;
+    let audio_edit = audio.as_ref().map_or(0, |a| a.valid);
+    let movie_duration = video_movie_duration.max(audio_edit);
+    let data_len = store.len() + audio.as_ref().map_or(0, |a| a.store.len());
     let large_mdat = data_len + 8 > u64::from(u32::MAX);
     let stts = t.durations.runs(n as u32);
     let ctts = t.ctts.map(run_lengths);
+
+    // Chunk layout: one chunk without audio; with audio, one chunk per second and track,
+    // video before audio within a second.
+    let (layout, video_counts, audio_counts) = match &audio {
+        None => (
+            vec![Chunk {
+                audio: false,
+                bytes: store.len(),
+            }],
+            vec![n as u32],
+            Vec::new(),
+        ),
+        Some(a) => {
+            let mut dts = Vec::with_capacity(sizes.len());
+            let mut acc = 0u64;
+            for i in 0..sizes.len() {
+                dts.push(acc);
+                acc += match t.durations {
+                    Durations::Constant(d) => u64::from(d),
+                    Durations::PerSample(v) => u64::from(v[i]),
+                };
+            }
+            let v = chunk_runs(sizes, |i| dts[i] / u64::from(timescale));
+            let per_second = u64::from(super::audio::OPUS_RATE) / audio_frame;
+            let au = chunk_runs(a.store.sizes(), |j| j as u64 / per_second);
+            let mut layout = Vec::with_capacity(v.len() + au.len());
+            let (mut i, mut j) = (0, 0);
+            while i < v.len() || j < au.len() {
+                let take_video = j >= au.len() || (i < v.len() && v[i].0 <= au[j].0);
+                let (src, audio_chunk) = if take_video {
+                    i += 1;
+                    (v[i - 1], false)
+                } else {
+                    j += 1;
+                    (au[j - 1], true)
+                };
+                layout.push(Chunk {
+                    audio: audio_chunk,
+                    bytes: src.2,
+                });
+            }
+            (
+                layout,
+                v.iter().map(|c| c.1).collect::<Vec<_>>(),
+                au.iter().map(|c| c.1).collect::<Vec<_>>(),
+            )
+        }
+    };
+    // Chunk offsets relative to the start of the mdat payload.
+    let (mut video_rel, mut audio_rel) = (Vec::new(), Vec::new());
+    let mut at = 0u64;
+    for c in &layout {
+        if c.audio {
+            audio_rel.push(at);
+        } else {
+            video_rel.push(at);
+        }
+        at += c.bytes;
+    }
+    let max_rel = video_rel
+        .last()
+        .copied()
+        .unwrap_or(0)
+        .max(audio_rel.last().copied().unwrap_or(0));
+    let video_stsc = stsc_runs(&video_counts);
+    let audio_stsc = stsc_runs(&audio_counts);
 
     // ftyp
     let mut f = BoxWriter::new();
@@ -333,9 +514,47 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
     f.bytes(b"isomiso2avc1mp41");
     f.end();
 
-    // moov is written twice: the chunk offset depends on its own size (stco vs co64).
-    let build_moov = |chunk_offset: u64| -> Vec<u8> {
-        let v1 = media_duration > u64::from(u32::MAX) || movie_duration > u64::from(u32::MAX);
+    let chunk_offsets = |b: &mut BoxWriter, rel: &[u64], base: u64, co64: bool| {
+        if co64 {
+            b.begin_full(b"co64", 0, 0);
+            b.u32(rel.len() as u32);
+            for &r in rel {
+                b.u64(base + r);
+            }
+        } else {
+            b.begin_full(b"stco", 0, 0);
+            b.u32(rel.len() as u32);
+            for &r in rel {
+                b.u32((base + r) as u32);
+            }
+        }
+        b.end();
+    };
+    let stsc_box = |b: &mut BoxWriter, runs: &[(u32, u32)]| {
+        b.begin_full(b"stsc", 0, 0);
+        b.u32(runs.len() as u32);
+        for &(first, count) in runs {
+            b.u32(first);
+            b.u32(count);
+            b.u32(1); // sample_description_index
+        }
+        b.end();
+    };
+    let dinf = |b: &mut BoxWriter| {
+        b.begin(b"dinf");
+        b.begin_full(b"dref", 0, 0);
+        b.u32(1);
+        b.begin_full(b"url ", 0, 1); // media data in this file
+        b.end();
+        b.end();
+        b.end();
+    };
+
+    // moov is written twice: the chunk offsets depend on its own size (stco vs co64).
+    let build_moov = |base: u64, co64: bool| -> Vec<u8> {
+        let v1 = media_duration > u64::from(u32::MAX)
+            || movie_duration > u64::from(u32::MAX)
+            || audio_media_duration > u64::from(u32::MAX);
         let mut b = BoxWriter::new();
         b.begin(b"moov");
         // mvhd
@@ -343,12 +562,12 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
         if v1 {
             b.u64(0);
             b.u64(0);
-            b.u32(MOVIE_TIMESCALE);
+            b.u32(movie_timescale);
             b.u64(movie_duration);
         } else {
             b.u32(0);
             b.u32(0);
-            b.u32(MOVIE_TIMESCALE);
+            b.u32(movie_timescale);
             b.u32(movie_duration as u32);
         }
         b.u32(0x0001_0000); // rate 1.0
@@ -356,7 +575,7 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
         b.zeros(10);
         b.matrix();
         b.zeros(24); // pre_defined
-        b.u32(2); // next_track_ID
+        b.u32(if audio.is_some() { 3 } else { 2 }); // next_track_ID
         b.end();
         // trak
         b.begin(b"trak");
@@ -366,13 +585,13 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
             b.u64(0);
             b.u32(1);
             b.u32(0);
-            b.u64(movie_duration);
+            b.u64(video_movie_duration);
         } else {
             b.u32(0);
             b.u32(0);
             b.u32(1); // track_ID
             b.u32(0);
-            b.u32(movie_duration as u32);
+            b.u32(video_movie_duration as u32);
         }
         b.zeros(8);
         b.u16(0); // layer
@@ -388,7 +607,7 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
             b.begin(b"edts");
             b.begin_full(b"elst", 1, 0);
             b.u32(1);
-            b.u64(movie_duration);
+            b.u64(video_movie_duration);
             b.u64(t.media_start);
             b.u16(1); // media_rate 1.0
             b.u16(0);
@@ -421,13 +640,7 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
         b.begin_full(b"vmhd", 0, 1);
         b.zeros(8);
         b.end();
-        b.begin(b"dinf");
-        b.begin_full(b"dref", 0, 0);
-        b.u32(1);
-        b.begin_full(b"url ", 0, 1); // media data in this file
-        b.end();
-        b.end();
-        b.end();
+        dinf(&mut b);
         b.begin(b"stbl");
         b.begin_full(b"stsd", 0, 0);
         b.u32(1);
@@ -455,12 +668,7 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
             b.u32(s);
         }
         b.end();
-        b.begin_full(b"stsc", 0, 0);
-        b.u32(1);
-        b.u32(1); // first_chunk
-        b.u32(n as u32); // samples_per_chunk: everything in one chunk
-        b.u32(1); // sample_description_index
-        b.end();
+        stsc_box(&mut b, &video_stsc);
         b.begin_full(b"stsz", 0, 0);
         b.u32(0);
         b.u32(n as u32);
@@ -468,33 +676,53 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
             b.u32(s);
         }
         b.end();
-        if chunk_offset > u64::from(u32::MAX) {
-            b.begin_full(b"co64", 0, 0);
-            b.u32(1);
-            b.u64(chunk_offset);
-        } else {
-            b.begin_full(b"stco", 0, 0);
-            b.u32(1);
-            b.u32(chunk_offset as u32);
-        }
-        b.end();
+        chunk_offsets(&mut b, &video_rel, base, co64);
         b.end(); // stbl
         b.end(); // minf
         b.end(); // mdia
         b.end(); // trak
+        if let Some(a) = &audio {
+            audio_trak(&mut b, a, v1, audio_media_duration);
+            stsc_box(&mut b, &audio_stsc);
+            b.begin_full(b"stsz", 0, 0);
+            b.u32(0);
+            b.u32(audio_n as u32);
+            for &s in a.store.sizes() {
+                b.u32(s);
+            }
+            b.end();
+            chunk_offsets(&mut b, &audio_rel, base, co64);
+            // Opus in ISO-BMFF §4.3.6.2: every packet is a sync sample but needs 80 ms
+            // (4 packets) of pre-roll: an AudioRollRecoveryEntry with roll_distance -4.
+            b.begin_full(b"sgpd", 1, 0);
+            b.bytes(b"roll");
+            b.u32(2); // default_length
+            b.u32(1); // entry_count
+            b.u16((-4i16) as u16);
+            b.end();
+            b.begin_full(b"sbgp", 0, 0);
+            b.bytes(b"roll");
+            b.u32(1);
+            b.u32(audio_n as u32);
+            b.u32(1); // group_description_index
+            b.end();
+            b.end(); // stbl
+            b.end(); // minf
+            b.end(); // mdia
+            b.end(); // trak
+        }
         b.end(); // moov
         b.buf
     };
     let mdat_header = if large_mdat { 16u64 } else { 8 };
-    let mut moov = build_moov(0);
-    let offset = f.buf.len() as u64 + moov.len() as u64 + mdat_header;
-    if offset > u64::from(u32::MAX) {
-        moov = build_moov(u64::from(u32::MAX) + 1); // switch to co64 (4 bytes longer)
-        let offset = f.buf.len() as u64 + moov.len() as u64 + mdat_header;
-        moov = build_moov(offset);
-    } else {
-        moov = build_moov(offset);
+    let mut moov = build_moov(0, false);
+    let mut base = f.buf.len() as u64 + moov.len() as u64 + mdat_header;
+    let co64 = base + max_rel > u64::from(u32::MAX);
+    if co64 {
+        moov = build_moov(0, true); // co64 boxes are longer
+        base = f.buf.len() as u64 + moov.len() as u64 + mdat_header;
     }
+    moov = build_moov(base, co64);
 
     let head_len = f.buf.len() + moov.len() + mdat_header as usize;
     let total = usize::try_from(head_len as u64 + data_len)
@@ -512,8 +740,110 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
         out.extend_from_slice(&((data_len + 8) as u32).to_be_bytes());
         out.extend_from_slice(b"mdat");
     }
-    store.read_into(&mut out)?;
+    match audio {
+        None => store.read_into(&mut out)?,
+        Some(a) => {
+            let mut video = store.into_reader()?;
+            let mut sound = a.store.into_reader()?;
+            for c in &layout {
+                if c.audio {
+                    sound.copy_to(c.bytes, &mut out)?;
+                } else {
+                    video.copy_to(c.bytes, &mut out)?;
+                }
+            }
+        }
+    }
+    if out.len() != total {
+        return Err("mp4: internal error: mdat size mismatch".to_string());
+    }
     Ok(out)
+}
+
+/// The audio `trak` up to and including `stts` (the caller adds stsc, stsz, stco and the
+/// roll group and closes stbl/minf/mdia/trak): track 2, an edit that skips the Opus
+/// priming samples and ends with the real audio, `soun` handler, the `Opus` sample entry.
+fn audio_trak(b: &mut BoxWriter, a: &super::audio::AudioTrack, v1: bool, media_duration: u64) {
+    let rate = super::audio::OPUS_RATE;
+    b.begin(b"trak");
+    b.begin_full(b"tkhd", u8::from(v1), 3); // enabled | in_movie
+    if v1 {
+        b.u64(0);
+        b.u64(0);
+        b.u32(2);
+        b.u32(0);
+        b.u64(a.valid);
+    } else {
+        b.u32(0);
+        b.u32(0);
+        b.u32(2); // track_ID
+        b.u32(0);
+        b.u32(a.valid as u32);
+    }
+    b.zeros(8);
+    b.u16(0); // layer
+    b.u16(1); // alternate_group (audio)
+    b.u16(0x0100); // volume 1.0
+    b.u16(0);
+    b.matrix();
+    b.u32(0); // width
+    b.u32(0); // height
+    b.end();
+    // Opus in ISO-BMFF §4.4: segment_duration = valid samples, media_time = priming samples
+    // (movie and media timescale are both 48 000).
+    b.begin(b"edts");
+    b.begin_full(b"elst", 1, 0);
+    b.u32(1);
+    b.u64(a.valid);
+    b.u64(u64::from(a.pre_skip));
+    b.u16(1); // media_rate 1.0
+    b.u16(0);
+    b.end();
+    b.end();
+    b.begin(b"mdia");
+    b.begin_full(b"mdhd", u8::from(v1), 0);
+    if v1 {
+        b.u64(0);
+        b.u64(0);
+        b.u32(rate);
+        b.u64(media_duration);
+    } else {
+        b.u32(0);
+        b.u32(0);
+        b.u32(rate);
+        b.u32(media_duration as u32);
+    }
+    b.u16(0x55C4); // language "und"
+    b.u16(0);
+    b.end();
+    b.begin_full(b"hdlr", 0, 0);
+    b.u32(0);
+    b.bytes(b"soun");
+    b.zeros(12);
+    b.bytes(b"SoundHandler\0");
+    b.end();
+    b.begin(b"minf");
+    b.begin_full(b"smhd", 0, 0);
+    b.u16(0); // balance
+    b.u16(0);
+    b.end();
+    b.begin(b"dinf");
+    b.begin_full(b"dref", 0, 0);
+    b.u32(1);
+    b.begin_full(b"url ", 0, 1);
+    b.end();
+    b.end();
+    b.end();
+    b.begin(b"stbl");
+    b.begin_full(b"stsd", 0, 0);
+    b.u32(1);
+    b.bytes(&super::audio::opus_entry(a));
+    b.end();
+    b.begin_full(b"stts", 0, 0);
+    b.u32(1);
+    b.u32((media_duration / super::audio::FRAME as u64) as u32);
+    b.u32(super::audio::FRAME as u32);
+    b.end();
 }
 
 #[cfg(test)]
