@@ -155,6 +155,7 @@ test-video: build $(COMPAT_VENV)/.ok
 	$(CARGO) build --quiet --release --example h264_mux --example video_encode
 	$(COMPAT_VENV)/bin/python tests/video/quality.py $(RELEASE)/examples/video_encode
 	$(COMPAT_VENV)/bin/python tests/video/h264_passthrough.py
+	$(COMPAT_VENV)/bin/python tests/video/audio_track.py
 
 # The float formatter vs Python repr / pydantic-core / Go strconv, bit for bit:
 # 300k values in `make test`, 10M with `make floatcheck-10m` (pydantic-core comes with wandb

@@ -9,6 +9,15 @@
 # videoWidth/videoHeight = the JSON width/height, and that the first frame drawn to a canvas
 # has the mean colour of the frame the library encoded. Installs Chromium from apt if missing.
 #
+# Audio tracks (MP4 + Opus, issue 13): the `audio_cases` carry a sine (channel 0 at the given
+# frequency, channel 1 at 1.5×). For every video the page reports `audioTracks.length`
+# (Blink's AudioVideoTracks feature; 0 for the silent videos) and `webkitAudioDecodedByteCount`;
+# for the audio cases it also fetches the file and decodes its audio with Web Audio's
+# `decodeAudioData` (Chromium's own MP4/Opus path), and measures per channel the amplitude of
+# the expected sine and the SNR of that fit. Checked: one audio track, decoded audio bytes > 0,
+# media duration = max(video, audio), decoded channels, length (the audio's, within one 20 ms
+# packet) and per channel amplitude 0.5 ± 10 % with SNR > 20 dB.
+#
 #   tests/video/playback.sh            # exit status 0 iff every video plays; last line PASS/FAIL
 #   PLAYBACK_KEEP=1 tests/video/playback.sh   # keep the work directory for inspection
 set -euo pipefail
@@ -42,6 +51,13 @@ cases=(
   "tiny stream 3 2 5 5"
   "batch3 batch 16 16 12 4"
 )
+# name mode width height frames fps rate channels frequency audio_ms (MP4 only)
+audio_cases=(
+  "av_tensor tensor 64 48 16 8 44100 2 440 2000"
+  "av_stream stream 96 64 45 30 16000 1 1000 1500"
+  "av_longer_audio stream 32 32 8 8 48000 1 3000 2500"
+  "av_shorter_audio tensor 48 32 30 10 22050 2 700 1200"
+)
 expect="$work/expect.txt"
 : > "$expect"
 # PLAYBACK_FORMATS: which containers to test (default both).
@@ -50,7 +66,14 @@ for ext in ${PLAYBACK_FORMATS:-mp4 webm}; do
     read -r name mode w h n fps <<<"$c"
     line=$("$enc" "$work/${name}_$ext.$ext" "$mode" "$w" "$h" "$n" "$fps")
     read -r _ jw jh r g b <<<"$line"
-    echo "${name}_$ext $jw $jh $n $fps $r $g $b $ext" >> "$expect"
+    echo "${name}_$ext $jw $jh $n $fps $r $g $b $ext 0 0 0" >> "$expect"
+  done
+  [ "$ext" = mp4 ] || continue
+  for c in "${audio_cases[@]}"; do
+    read -r name mode w h n fps ar ac af ams <<<"$c"
+    line=$("$enc" "$work/$name.mp4" "$mode" "$w" "$h" "$n" "$fps" "ar=$ar,ac=$ac,af=$af,ams=$ams")
+    read -r _ jw jh r g b <<<"$line"
+    echo "$name $jw $jh $n $fps $r $g $b mp4 $ac $af $ams" >> "$expect"
   done
 done
 
@@ -59,12 +82,45 @@ done
 # --dump-dom sees final values; a timer and the virtual-time budget are a safety net.
 {
   echo '<!doctype html><html><head><meta charset="utf-8"><title>playback</title></head><body>'
-  while read -r name _ _ _ _ _ _ _ ext; do
-    echo "<video id=\"$name\" src=\"$name.$ext\" muted preload=\"auto\" playsinline></video>"
+  while read -r name _ _ _ _ _ _ _ ext ach afreq _; do
+    echo "<video id=\"$name\" src=\"$name.$ext\" muted preload=\"auto\" playsinline data-ch=\"$ach\" data-freq=\"$afreq\"></video>"
   done < "$expect"
   cat <<'JS'
 <pre id="result">pending</pre>
+<pre id="audio">pending</pre>
 <script>
+// Web Audio decode of each audio case: channels, frames, and per channel the amplitude of the
+// expected sine (least-squares fit of sin and cos, so any phase) and the SNR of the fit.
+const audio = {};
+function fit(x, rate, freq) {
+  const w = 2 * Math.PI * freq / rate, skip = 2400;
+  let ss = 0, sc = 0, cc = 0, ys = 0, yc = 0;
+  for (let i = skip; i < x.length - skip; i++) {
+    const s = Math.sin(w * i), c = Math.cos(w * i), y = x[i];
+    ss += s * s; sc += s * c; cc += c * c; ys += y * s; yc += y * c;
+  }
+  const det = ss * cc - sc * sc, a = (ys * cc - yc * sc) / det, b = (yc * ss - ys * sc) / det;
+  let sig = 0, noise = 0;
+  for (let i = skip; i < x.length - skip; i++) {
+    const m = a * Math.sin(w * i) + b * Math.cos(w * i);
+    sig += m * m; noise += (x[i] - m) * (x[i] - m);
+  }
+  return [Math.hypot(a, b).toFixed(4), (10 * Math.log10(sig / Math.max(noise, 1e-30))).toFixed(1)];
+}
+async function decode(v) {
+  try {
+    const buf = await (await fetch(v.getAttribute('src'))).arrayBuffer();
+    const ab = await new OfflineAudioContext(1, 48000, 48000).decodeAudioData(buf);
+    const out = [ab.numberOfChannels, ab.length, ab.sampleRate];
+    const f0 = Number(v.dataset.freq);
+    for (let c = 0; c < ab.numberOfChannels; c++)
+      out.push(...fit(ab.getChannelData(c), ab.sampleRate, c == 1 ? 1.5 * f0 : f0));
+    audio[v.id] = out.join(' ');
+  } catch (e) { audio[v.id] = 'error ' + String(e).replace(/\s+/g, '_'); }
+  document.getElementById('audio').textContent =
+    Object.entries(audio).map(([k, r]) => k + ' ' + r).join('\n');
+}
+for (const v of document.querySelectorAll('video')) if (v.dataset.ch !== '0') decode(v);
 function report() {
   const out = [];
   for (const v of document.querySelectorAll('video')) {
@@ -80,7 +136,8 @@ function report() {
       mean = mean.map(s => (s / (d.length / 4)).toFixed(1));
     }
     out.push([v.id, v.readyState, v.duration, v.videoWidth, v.videoHeight,
-              v.error ? v.error.code : 0, ...mean].join(' '));
+              v.error ? v.error.code : 0, ...mean,
+              v.audioTracks ? v.audioTracks.length : -1, v.webkitAudioDecodedByteCount].join(' '));
   }
   document.getElementById('result').textContent = out.join('\n');
 }
@@ -102,7 +159,7 @@ profile="$work/profile"
 mkdir -p "$profile"
 timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
   --disable-component-update --no-first-run --disable-sync --mute-audio \
-  --autoplay-policy=no-user-gesture-required --user-data-dir="$profile" \
+  --enable-blink-features=AudioVideoTracks --autoplay-policy=no-user-gesture-required --user-data-dir="$profile" \
   --virtual-time-budget=10000 --dump-dom "http://127.0.0.1:$port/index.html" \
   > "$work/dom.html" 2> "$work/chromium.log" || true
 
@@ -115,33 +172,62 @@ got = {}
 if m:
     for line in html.unescape(m.group(1)).strip().splitlines():
         parts = line.split()
-        if len(parts) == 9:
+        if len(parts) == 11:
             got[parts[0]] = parts[1:]
+m = re.search(r'<pre id="audio">(.*?)</pre>', dom, re.S)
+decoded = {}
+if m:
+    for line in html.unescape(m.group(1)).strip().splitlines():
+        parts = line.split()
+        if parts:
+            decoded[parts[0]] = parts[1:]
 ok = True
 for line in open(sys.argv[2]):
-    name, w, h, n, fps, *want_rgb, _ext = line.split()
-    want_d = int(n) / int(fps)
+    name, w, h, n, fps, r0, g0, b0, _ext, ach, afreq, ams = line.split()
+    want_rgb = [r0, g0, b0]
+    ach, ams = int(ach), int(ams)
+    want_d = max(int(n) / int(fps), ams / 1000)
     if name not in got:
         print(f"FAIL {name}: no result from the page (dom: {dom[:200]!r})")
         ok = False
         continue
-    ready, dur, vw, vh, err, *rgb = got[name]
+    ready, dur, vw, vh, err, *rgb, tracks, abytes = got[name]
     problems = []
+    if int(tracks) != (1 if ach else 0):
+        problems.append(f"{tracks} audio tracks, expected {1 if ach else 0}")
+    if ach:
+        if not int(abytes) > 0:
+            problems.append(f"webkitAudioDecodedByteCount {abytes}: no audio decoded")
+        a = decoded.get(name, ["missing"])
+        want_len = ams * 48
+        if len(a) != 3 + 2 * ach:
+            problems.append(f"decodeAudioData: {' '.join(a)} (expected {ach} channels)")
+        else:
+            channels, length, rate = int(a[0]), int(a[1]), float(a[2])
+            # Chromium's decoder returns up to one packet more than the edit list presents
+            if rate != 48000 or not want_len - 48 <= length <= want_len + 960:
+                problems.append(f"decodeAudioData: {length} frames at {rate} Hz, expected {want_len} at 48000")
+            for c in range(ach):
+                amp, snr = float(a[3 + 2 * c]), float(a[4 + 2 * c])
+                if not (abs(amp - 0.5) <= 0.05 and snr > 20):
+                    problems.append(f"channel {c}: sine amplitude {amp} (want 0.5), SNR {snr} dB (want > 20)")
+        rgb = rgb + [f"audio={'/'.join(a)}"]
     if int(ready) < 2:
         problems.append(f"readyState {ready} < 2 (media error code {err})")
     try:
         d = float(dur)
     except ValueError:
         d = float("nan")
-    if not abs(d - want_d) <= 0.5 / int(fps):
+    if not abs(d - want_d) <= (0.5 / int(fps) if not ach else 0.03):
         problems.append(f"duration {dur}, expected {want_d:.4f}")
     if (vw, vh) != (w, h):
         problems.append(f"video size {vw}x{vh}, expected {w}x{h}")
-    diff = max(abs(float(a) - float(b)) for a, b in zip(rgb, want_rgb))
+    diff = max(abs(float(a) - float(b)) for a, b in zip(rgb[:3], want_rgb))
     if not diff <= 10.0:
         problems.append(f"first frame mean colour {rgb}, expected {want_rgb}")
     status = "ok  " if not problems else "BAD "
-    print(f"{status}{name}: readyState={ready} duration={dur} (want {want_d:.4f}) size={vw}x{vh} (want {w}x{h}) rgb={'/'.join(rgb)} (want {'/'.join(want_rgb)})"
+    print(f"{status}{name}: readyState={ready} duration={dur} (want {want_d:.4f}) size={vw}x{vh} (want {w}x{h}) rgb={'/'.join(rgb[:3])} (want {'/'.join(want_rgb)})"
+          + (f" audio_tracks={tracks} decoded_bytes={abytes} {rgb[3]}" if ach else "")
           + ("" if not problems else " -> " + "; ".join(problems)))
     ok = ok and not problems
 sys.exit(0 if ok else 1)

@@ -669,6 +669,8 @@ mod tests {
     struct Trak {
         handler: [u8; 4],
         timescale: u32,
+        duration: u32,
+        stts_total: u64,
         edit: Option<(u64, u64)>,
         chunks: Vec<u64>,
         samples: Vec<Vec<u8>>,
@@ -702,6 +704,13 @@ mod tests {
             let stsc = find(d, stbl.clone(), b"stsc");
             let stsz = find(d, stbl.clone(), b"stsz");
             let stco = find(d, stbl.clone(), b"stco");
+            let stts = find(d, stbl.clone(), b"stts");
+            let stts_total = (0..be32(d, stts.start + 4) as usize)
+                .map(|i| {
+                    u64::from(be32(d, stts.start + 8 + 8 * i))
+                        * u64::from(be32(d, stts.start + 12 + 8 * i))
+                })
+                .sum();
             let nchunks = be32(d, stco.start + 4) as usize;
             let chunks: Vec<u64> = (0..nchunks)
                 .map(|i| u64::from(be32(d, stco.start + 8 + 4 * i)))
@@ -734,6 +743,8 @@ mod tests {
             traks.push(Trak {
                 handler: d[hdlr.start + 8..hdlr.start + 12].try_into().unwrap(),
                 timescale: be32(d, mdhd.start + 12),
+                duration: be32(d, mdhd.start + 16),
+                stts_total,
                 edit,
                 chunks,
                 samples,
@@ -785,6 +796,10 @@ mod tests {
         assert_eq!(&mp4[dops + 4..dops + 8], b"dOps");
         let pre_skip = u16::from_be_bytes([mp4[dops + 10], mp4[dops + 11]]);
         assert_eq!(be32(&mp4, dops + 12), rate);
+        // media = priming + valid samples (the last packet is shortened, §4.3.4)
+        assert_eq!(u64::from(a.duration), 144_000 + u64::from(pre_skip));
+        assert_eq!(a.stts_total, u64::from(a.duration));
+        assert_eq!(v.stts_total, u64::from(v.duration));
         // edit: all 3 s of audio after the pre-skip
         assert_eq!(a.edit, Some((144_000, u64::from(pre_skip))));
         // interleaved one-second chunks: 3 video (2.5 s) and 4 audio chunks (3 s + pre-skip), in

@@ -432,7 +432,13 @@ pub(crate) fn write_mp4_av(
     // encoder's priming samples.
     let audio_frame = super::audio::FRAME as u64;
     let audio_n = audio.as_ref().map_or(0, |a| a.store.sizes().len() as u64);
-    let audio_media_duration = audio_n * audio_frame;
+    // Opus in ISO-BMFF §4.3.4: the last sample lasts only as long as its valid samples, so
+    // the media ends with the real audio (priming samples + valid samples), as ffmpeg
+    // writes it; the edit list then trims the priming samples.
+    let audio_media_duration = audio.as_ref().map_or(0, |a| {
+        (a.valid + u64::from(a.pre_skip))
+            .clamp((audio_n - 1) * audio_frame + 1, audio_n * audio_frame)
+    });
     let audio_edit = audio.as_ref().map_or(0, |a| a.valid);
     let movie_duration = video_movie_duration.max(audio_edit);
     let data_len = store.len() + audio.as_ref().map_or(0, |a| a.store.len());
@@ -839,10 +845,25 @@ fn audio_trak(b: &mut BoxWriter, a: &super::audio::AudioTrack, v1: bool, media_d
     b.u32(1);
     b.bytes(&super::audio::opus_entry(a));
     b.end();
+    let frame = super::audio::FRAME as u64;
+    let n = media_duration.div_ceil(frame);
+    let last = media_duration - (n - 1) * frame;
     b.begin_full(b"stts", 0, 0);
-    b.u32(1);
-    b.u32((media_duration / super::audio::FRAME as u64) as u32);
-    b.u32(super::audio::FRAME as u32);
+    if last == frame {
+        b.u32(1);
+        b.u32(n as u32);
+        b.u32(frame as u32);
+    } else if n == 1 {
+        b.u32(1);
+        b.u32(1);
+        b.u32(last as u32);
+    } else {
+        b.u32(2);
+        b.u32((n - 1) as u32);
+        b.u32(frame as u32);
+        b.u32(1);
+        b.u32(last as u32);
+    }
     b.end();
 }
 
