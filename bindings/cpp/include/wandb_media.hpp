@@ -1222,6 +1222,19 @@ class Video : public Value {
     return detail::make<Video>(
         [&t, &opts](wb_value** o, wb_error* e) { return wb_video_from_tensor(&t, &opts.c, o, e); });
   }
+  /// try_from_tensor plus an audio track (MP4 only, Opus): `audio` is 1-D (mono) or
+  /// (frames, channels) with 1 or 2 channels, any dtype wb::Audio takes, any strides;
+  /// `sample_rate` 1000..384000 Hz. See wb_video_from_tensor_with_audio.
+  static Result<Video> try_from_tensor_with_audio(const TensorRef& frames, const VideoOptions& opts,
+                                                  const TensorRef& audio, uint32_t sample_rate) noexcept {
+    if (frames.problem()) return detail::tensor_error(frames);
+    if (audio.problem()) return detail::tensor_error(audio);
+    const wb_tensor t = frames.c_tensor();
+    const wb_tensor a = audio.c_tensor();
+    return detail::make<Video>([&t, &opts, &a, sample_rate](wb_value** o, wb_error* e) {
+      return wb_video_from_tensor_with_audio(&t, &opts.c, &a, sample_rate, o, e);
+    });
+  }
   /// A gif/mp4/webm/ogg file, copied unchanged.
   static Result<Video> try_from_file(CStr path) noexcept {
     return detail::make<Video>([path](wb_value** o, wb_error* e) { return wb_video_from_file(path.c_str(), o, e); });
@@ -1238,6 +1251,10 @@ class Video : public Value {
 #if WB_CPP_EXCEPTIONS
   static Video from_tensor(const TensorRef& frames, const VideoOptions& opts) {
     return try_from_tensor(frames, opts).value();
+  }
+  static Video from_tensor_with_audio(const TensorRef& frames, const VideoOptions& opts, const TensorRef& audio,
+                                     uint32_t sample_rate) {
+    return try_from_tensor_with_audio(frames, opts, audio, sample_rate).value();
   }
   static Video from_file(CStr path) { return try_from_file(path).value(); }
   static Video from_h264(const uint8_t* data, std::size_t len, const int64_t* pts, const int64_t* dts,
@@ -1307,6 +1324,16 @@ class VideoWriter {
     detail::CallError e;
     return detail::status(wb_video_writer_push(p_.get(), &t, e.ptr()), e);
   }
+  /// Appends audio to the video's audio track (MP4 writers only): 1-D (mono) or (frames,
+  /// channels) with 1 or 2 channels, any dtype wb::Audio takes; the first call fixes channels
+  /// and `sample_rate` (1000..384000 Hz). Blocks play back to back from time 0. See
+  /// wb_video_writer_push_audio.
+  Result<void> try_push_audio(const TensorRef& audio, uint32_t sample_rate) noexcept {
+    if (audio.problem()) return detail::tensor_error(audio);
+    const wb_tensor a = audio.c_tensor();
+    detail::CallError e;
+    return detail::status(wb_video_writer_push_audio(p_.get(), &a, sample_rate, e.ptr()), e);
+  }
   /// Finishes the video (needs at least one frame). The writer is consumed in every case.
   Result<Video> try_finish() noexcept {
     wb_video_writer* w = p_.release();
@@ -1322,6 +1349,10 @@ class VideoWriter {
   }
   VideoWriter& push_u8(const uint8_t* pixels, std::size_t height, std::size_t width, std::size_t channels) {
     try_push_u8(pixels, height, width, channels).value();
+    return *this;
+  }
+  VideoWriter& push_audio(const TensorRef& audio, uint32_t sample_rate) {
+    try_push_audio(audio, sample_rate).value();
     return *this;
   }
   Video finish() { return try_finish().value(); }

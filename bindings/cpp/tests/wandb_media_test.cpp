@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <utility>
 #include <cstring>
+#include <cmath>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -478,6 +479,89 @@ TEST(Video, WriterStreamsMp4) {
   const wb::String json = row.to_json(dir, 0);
   EXPECT_NE(json.view().find(R"("width":32,"height":16}})"), std::string_view::npos) << json.view();
   expect_video_file(tmp.files(), json.view(), "media/videos/clip_0_", "ftyp", 4);
+}
+
+// The stored MP4 of a logged video, and the fields of its `dOps` box (Opus audio track):
+// {found, channels, pre_skip, input_rate}; count of `trak` boxes.
+struct OpusInfo {
+  bool found = false;
+  unsigned channels = 0, pre_skip = 0, input_rate = 0, traks = 0;
+};
+OpusInfo opus_info(const std::string& files, std::string_view json) {
+  std::vector<unsigned char> b;
+  OpusInfo info;
+  if (!wbtest::read_file(files + "/" + json_field(json, "path"), b)) return info;
+  const std::string bytes(b.begin(), b.end());
+  for (std::size_t at = bytes.find("trak"); at != std::string::npos; at = bytes.find("trak", at + 4)) ++info.traks;
+  const std::size_t d = bytes.find("dOps");
+  if (d == std::string::npos || d + 13 > b.size() || bytes.find("Opus") == std::string::npos) return info;
+  info.found = true;
+  info.channels = b[d + 5];
+  auto u = [&b](std::size_t i) { return static_cast<unsigned>(b[i]); };
+  info.pre_skip = (u(d + 6) << 8u) | u(d + 7);
+  info.input_rate = (u(d + 8) << 24u) | (u(d + 9) << 16u) | (u(d + 10) << 8u) | u(d + 11);
+  return info;
+}
+
+TEST(Video, Mp4WithAudioTrack) {
+  TempDir tmp;
+  wb::RunDir dir = wb::RunDir::open(tmp.files());
+  const std::vector<uint8_t> frames = tchw_frames(6, 24, 16);
+  // (frames, 2) float32 stereo at 44.1 kHz, 0.5 s
+  std::vector<float> stereo(22050 * 2);
+  for (std::size_t i = 0; i < stereo.size(); ++i)
+    stereo[i] = 0.5f * static_cast<float>(std::sin(0.0627 * static_cast<double>(i / 2 + 1) * (i % 2 ? 1.5 : 1.0)));
+  wb::Video v = wb::Video::from_tensor_with_audio(wb::TensorRef(frames, {6, 3, 24, 16}),
+                                                  wb::VideoOptions().format(WB_VIDEO_MP4).fps(10),
+                                                  wb::TensorRef(stereo, {22050, 2}), 44100);
+  const wb::String json = v.to_json(dir, "av", 0);
+  expect_video_file(tmp.files(), json.view(), "media/videos/av_0_", "ftyp", 4);
+  OpusInfo info = opus_info(tmp.files(), json.view());
+  EXPECT_TRUE(info.found);
+  EXPECT_EQ(info.traks, 2u);
+  EXPECT_EQ(info.channels, 2u);
+  EXPECT_EQ(info.input_rate, 44100u);
+  EXPECT_GT(info.pre_skip, 0u);
+  // Streaming: int16 mono blocks between frames; channels/rate fixed by the first block.
+  std::vector<int16_t> mono(1600);
+  for (std::size_t i = 0; i < mono.size(); ++i) mono[i] = static_cast<int16_t>((i % 40) * 800);
+  wb::VideoWriter w = wb::VideoWriter::open(24, 16, 3, wb::VideoOptions().format(WB_VIDEO_MP4).fps(10));
+  std::vector<uint8_t> rgb(24 * 16 * 3, 90);
+  for (int f = 0; f < 5; ++f) {
+    w.push_u8(rgb.data(), 24, 16, 3);
+    w.push_audio(wb::TensorRef(mono, {1600}), 16000);
+  }
+  EXPECT_EQ(w.try_push_audio(wb::TensorRef(mono, {1600}), 8000).code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(w.try_push_audio(wb::TensorRef(mono, {800, 2}), 16000).code(), WB_ERR_INVALID_ARGUMENT);
+  wb::Video v2 = w.finish();
+  const wb::String json2 = v2.to_json(dir, "av", 1);
+  info = opus_info(tmp.files(), json2.view());
+  EXPECT_TRUE(info.found);
+  EXPECT_EQ(info.channels, 1u);
+  EXPECT_EQ(info.input_rate, 16000u);
+  // Refused clearly: 3 channels, a rate out of range, GIF, WebM.
+  std::vector<float> three(300 * 3, 0.1f);
+  auto err = wb::Video::try_from_tensor_with_audio(wb::TensorRef(frames, {6, 3, 24, 16}),
+                                                   wb::VideoOptions().format(WB_VIDEO_MP4),
+                                                   wb::TensorRef(three, {300, 3}), 16000);
+  EXPECT_EQ(err.code(), WB_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(err.error().message()).find("1 (mono) or 2 (stereo)"), std::string::npos)
+      << err.error().message();
+  EXPECT_EQ(wb::Video::try_from_tensor_with_audio(wb::TensorRef(frames, {6, 3, 24, 16}),
+                                                  wb::VideoOptions().format(WB_VIDEO_MP4),
+                                                  wb::TensorRef(mono, {1600}), 500)
+                .code(),
+            WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::Video::try_from_tensor_with_audio(wb::TensorRef(frames, {6, 3, 24, 16}),
+                                                  wb::VideoOptions().format(WB_VIDEO_GIF),
+                                                  wb::TensorRef(mono, {1600}), 16000)
+                .code(),
+            WB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(wb::Video::try_from_tensor_with_audio(wb::TensorRef(frames, {6, 3, 24, 16}),
+                                                  wb::VideoOptions().format(WB_VIDEO_WEBM),
+                                                  wb::TensorRef(mono, {1600}), 16000)
+                .code(),
+            WB_ERR_UNSUPPORTED);
 }
 
 TEST(Video, WebmWithQualityControls) {
