@@ -86,6 +86,30 @@ func VideoFromTensor(t Tensor, opts VideoOptions) (*Value, error) {
 	return v, err
 }
 
+// VideoFromTensorWithAudio is VideoFromTensor plus an Opus audio track (MP4 only): audio is
+// 1-D (mono) or (frames, channels) with 1 or 2 channels, any dtype AudioFromTensor takes,
+// sampleRate 1000..384000 Hz (resampled to 48 kHz). More channels, a rate out of range or a
+// GIF are StatusInvalidArgument; WebM (or a build without the opus feature)
+// StatusUnsupported. The track starts at 0 and is as long as the audio.
+func VideoFromTensorWithAudio(t Tensor, opts VideoOptions, audio Tensor, sampleRate uint32) (*Value, error) {
+	ct, err := t.prepare("tensor")
+	if err != nil {
+		return nil, err
+	}
+	ca, err := audio.prepare("audio")
+	if err != nil {
+		return nil, err
+	}
+	co := opts.c()
+	v, err := construct(func(o **C.wb_value, e *C.wb_error) cstatus {
+		return C.wbgo_video_from_tensor_with_audio(ct.data, ct.dtype, ct.ndim, ct.shape, ct.strides, &co,
+			ca.data, ca.dtype, ca.ndim, ca.shape, ca.strides, C.uint32_t(sampleRate), o, e)
+	})
+	t.keepAlive()
+	audio.keepAlive()
+	return v, err
+}
+
 // VideoFromFile copies a gif/mp4/webm/ogg file unchanged.
 func VideoFromFile(path string) (*Value, error) {
 	cs, err := cstring(path, "path")
@@ -134,6 +158,26 @@ func (w *VideoWriter) Push(frame Tensor) error {
 	var e C.wb_error
 	err = check(C.wbgo_video_writer_push(w.p, ct.data, ct.dtype, ct.ndim, ct.shape, ct.strides, &e), &e)
 	frame.keepAlive()
+	runtime.KeepAlive(w)
+	return err
+}
+
+// PushAudio appends audio to the video's Opus audio track (MP4 writers only): 1-D (mono) or
+// (frames, channels) with 1 or 2 channels, any dtype AudioFromTensor takes. The first call
+// fixes the channel count and sampleRate (1000..384000 Hz); blocks play back to back from
+// time 0, whatever frames were pushed in between. Bad input leaves the writer usable.
+func (w *VideoWriter) PushAudio(audio Tensor, sampleRate uint32) error {
+	if w == nil || w.p == nil {
+		return newError(StatusState, "video writer is finished or closed")
+	}
+	ca, err := audio.prepare("audio")
+	if err != nil {
+		return err
+	}
+	var e C.wb_error
+	err = check(C.wbgo_video_writer_push_audio(w.p, ca.data, ca.dtype, ca.ndim, ca.shape, ca.strides,
+		C.uint32_t(sampleRate), &e), &e)
+	audio.keepAlive()
 	runtime.KeepAlive(w)
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,6 +107,83 @@ func TestVideoWebMWithQualityControls(t *testing.T) {
 	// crf and bitrate together are refused.
 	if _, err := NewVideoWriter(16, 32, 3, VideoOptions{Format: VideoWebM, CRF: 20, BitrateKbps: 100}); !errors.Is(err, StatusInvalidArgument) {
 		t.Fatalf("crf + bitrate: %v", err)
+	}
+}
+
+// opusInfo reads the stored MP4 of a logged video: the number of trak boxes and the dOps
+// fields (found, channels, input sample rate).
+func opusInfo(t *testing.T, files, js string) (traks int, found bool, channels int, rate uint32) {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(files, m["path"].(string)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	traks = bytes.Count(data, []byte("trak"))
+	d := bytes.Index(data, []byte("dOps"))
+	if d < 0 || d+12 > len(data) || !bytes.Contains(data, []byte("Opus")) {
+		return traks, false, 0, 0
+	}
+	rate = uint32(data[d+8])<<24 | uint32(data[d+9])<<16 | uint32(data[d+10])<<8 | uint32(data[d+11])
+	return traks, true, int(data[d+5]), rate
+}
+
+func TestVideoMp4WithAudio(t *testing.T) {
+	defer catch(t)
+	dir, files := openDir(t)
+	stereo := make([]float32, 22050*2)
+	for i := range stereo {
+		stereo[i] = float32(0.5 * math.Sin(0.06*float64(i/2)*(1+0.5*float64(i%2))))
+	}
+	v := must(VideoFromTensorWithAudio(TensorOf(tchw(6, 24, 16), 6, 3, 24, 16), VideoOptions{Format: VideoMP4, FPS: 10},
+		TensorOf(stereo, 22050, 2), 44100))
+	defer v.Close()
+	js := must(v.JSON(dir, "av", 0))
+	checkVideo(t, files, js, "media/videos/av_0_", 16, 24, "ftyp", 4)
+	if traks, found, ch, rate := opusInfo(t, files, js); traks != 2 || !found || ch != 2 || rate != 44100 {
+		t.Fatalf("audio track: traks=%d dOps=%v channels=%d rate=%d", traks, found, ch, rate)
+	}
+	// Streaming: int16 mono blocks between frames.
+	w := must(NewVideoWriter(24, 16, 3, VideoOptions{Format: VideoMP4, FPS: 10}))
+	mono := make([]int16, 1600)
+	for i := range mono {
+		mono[i] = int16((i % 40) * 800)
+	}
+	frame := bytes.Repeat([]byte{90}, 24*16*3)
+	for f := 0; f < 5; f++ {
+		if err := w.PushU8(frame); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.PushAudio(TensorOf(mono, 1600), 16000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.PushAudio(TensorOf(mono, 1600), 8000); !errors.Is(err, StatusInvalidArgument) {
+		t.Fatalf("changed sample rate: %v", err)
+	}
+	v2 := must(w.Finish())
+	defer v2.Close()
+	js2 := must(v2.JSON(dir, "av", 1))
+	if traks, found, ch, rate := opusInfo(t, files, js2); traks != 2 || !found || ch != 1 || rate != 16000 {
+		t.Fatalf("streamed audio track: traks=%d dOps=%v channels=%d rate=%d", traks, found, ch, rate)
+	}
+	// Refused clearly: 3 channels, a rate out of range, GIF; WebM is unsupported.
+	frames := TensorOf(tchw(6, 24, 16), 6, 3, 24, 16)
+	three := make([]float32, 300*3)
+	if _, err := VideoFromTensorWithAudio(frames, VideoOptions{Format: VideoMP4}, TensorOf(three, 300, 3), 16000); !errors.Is(err, StatusInvalidArgument) || !strings.Contains(err.Error(), "1 (mono) or 2 (stereo)") {
+		t.Fatalf("3 channels: %v", err)
+	}
+	if _, err := VideoFromTensorWithAudio(frames, VideoOptions{Format: VideoMP4}, TensorOf(mono, 1600), 500); !errors.Is(err, StatusInvalidArgument) {
+		t.Fatalf("rate 500: %v", err)
+	}
+	if _, err := VideoFromTensorWithAudio(frames, VideoOptions{Format: VideoGIF}, TensorOf(mono, 1600), 16000); !errors.Is(err, StatusInvalidArgument) {
+		t.Fatalf("gif: %v", err)
+	}
+	if _, err := VideoFromTensorWithAudio(frames, VideoOptions{Format: VideoWebM}, TensorOf(mono, 1600), 16000); !errors.Is(err, StatusUnsupported) {
+		t.Fatalf("webm: %v", err)
 	}
 }
 

@@ -40,6 +40,18 @@ enum wb_status wbgo_video_writer_push(wb_video_writer *w, WBGO_TENSOR_ARGS(), wb
   return wb_video_writer_push(w, &t, err);
 }
 
+enum wb_status wbgo_video_from_tensor_with_audio(WBGO_TENSOR_ARGS(), const wb_video_options *o, WBGO_TENSOR_ARGS(a),
+                                                 uint32_t rate, wb_value **out, wb_error *err) {
+  WBGO_TENSOR(t, );
+  WBGO_TENSOR(ta, a);
+  return wb_video_from_tensor_with_audio(&t, o, &ta, rate, out, err);
+}
+
+enum wb_status wbgo_video_writer_push_audio(wb_video_writer *w, WBGO_TENSOR_ARGS(), uint32_t rate, wb_error *err) {
+  WBGO_TENSOR(t, );
+  return wb_video_writer_push_audio(w, &t, rate, err);
+}
+
 enum wb_status wbgo_audio_from_tensor(WBGO_TENSOR_ARGS(), uint32_t rate, wb_value **out, wb_error *err) {
   WBGO_TENSOR(t, );
   return wb_audio_from_tensor(&t, rate, out, err);

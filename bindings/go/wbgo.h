@@ -18,6 +18,9 @@ enum wb_status wbgo_image_add_mask(wb_value *img, const char *layer, WBGO_TENSOR
                                    wb_error *err);
 enum wb_status wbgo_video_from_tensor(WBGO_TENSOR_ARGS(), const wb_video_options *o, wb_value **out, wb_error *err);
 enum wb_status wbgo_video_writer_push(wb_video_writer *w, WBGO_TENSOR_ARGS(), wb_error *err);
+enum wb_status wbgo_video_from_tensor_with_audio(WBGO_TENSOR_ARGS(), const wb_video_options *o, WBGO_TENSOR_ARGS(a),
+                                                 uint32_t rate, wb_value **out, wb_error *err);
+enum wb_status wbgo_video_writer_push_audio(wb_video_writer *w, WBGO_TENSOR_ARGS(), uint32_t rate, wb_error *err);
 enum wb_status wbgo_audio_from_tensor(WBGO_TENSOR_ARGS(), uint32_t rate, wb_value **out, wb_error *err);
 enum wb_status wbgo_object3d_from_tensor(WBGO_TENSOR_ARGS(), wb_value **out, wb_error *err);
 enum wb_status wbgo_object3d_from_point_cloud(int has_points, WBGO_TENSOR_ARGS(), const char *boxes,
