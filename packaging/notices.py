@@ -105,6 +105,8 @@ def main():
     if any(pkgs[i]["name"] == "env-libvpx-sys" for i in ids):
         parts += ["  libvpx (C, static from libvpx-dev)  BSD-3-Clause",
                   "  libwebm (C++, in webm-sys)  BSD-3-Clause"]
+    if any(pkgs[i]["name"] == "opusic-sys" for i in ids):
+        parts += ["  libopus (C, in opusic-sys; royalty-free patent licences)  BSD-3-Clause"]
     parts += ["  OpenH264 (C++, in openh264-sys2)  BSD-2-Clause",
               "  zlib (C, in libz-sys)  Zlib",
               "  Rust standard library  MIT OR Apache-2.0", ""]
@@ -137,7 +139,10 @@ def main():
 
     # Non-Rust code compiled into the library.
     for name, pkgname, rel in [("OpenH264", "openh264-sys2", "upstream/LICENSE"),
-                               ("zlib", "libz-sys", "src/zlib/LICENSE")]:
+                               ("zlib", "libz-sys", "src/zlib/LICENSE"),
+                               # Opus audio tracks (feature `opus`): libopus's COPYING, with
+                               # the pointers to its royalty-free patent licences.
+                               ("libopus", "opusic-sys", "opus/COPYING")]:
         p = next((pkgs[i] for i in ids if pkgs[i]["name"] == pkgname), None)
         if p is None:
             continue
@@ -167,7 +172,7 @@ def main():
         sys.exit("notices.py: no licence text for: " + ", ".join(missing))
     with open(out, "w", encoding="utf-8") as f:
         f.write("\n".join(parts) + "\n")
-    print(f"{out}: {len(ids)} crates + OpenH264, zlib, Rust std")
+    print(f"{out}: {len(ids)} crates + OpenH264, zlib, libopus/libvpx (if linked), Rust std")
 
 
 if __name__ == "__main__":

@@ -1010,6 +1010,90 @@ mod tests {
     }
 
     #[test]
+    fn audio_pcm_converts_like_the_wav_of_wandb_audio() {
+        let f: Vec<u8> = [0.5f32, -1.0, f32::NAN, 1.5, 1.0, -0.25]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let t = TensorView::new(&f, DType::F32, &[3, 2]).unwrap();
+        let (pcm, ch) = audio_pcm(&t).unwrap();
+        assert_eq!(ch, 2);
+        assert_eq!(pcm, vec![16384, -32768, -32768, 32767, 32767, -8192]);
+        // the same samples as the WAV of wb_audio_from_tensor
+        let wav = crate::media::audio::Audio::from_tensor(&t, Some(8000)).unwrap();
+        let wav_pcm: Vec<i16> = wav.file.bytes[44..]
+            .chunks(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        assert_eq!(pcm, wav_pcm);
+        let i: Vec<u8> = [65536i32 * 3, -65536]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let t = TensorView::new(&i, DType::I32, &[2]).unwrap();
+        assert_eq!(audio_pcm(&t).unwrap(), (vec![3, -1], 1));
+        // refused: 3 channels, no samples, 3-D, uint8
+        let z = [0u8; 24];
+        let three = TensorView::new(&z, DType::I16, &[4, 3]).unwrap();
+        assert!(audio_pcm(&three)
+            .unwrap_err()
+            .message
+            .contains("1 (mono) or 2 (stereo)"));
+        assert!(audio_pcm(&TensorView::new(&z, DType::I16, &[0, 2]).unwrap()).is_err());
+        assert!(audio_pcm(&TensorView::new(&z, DType::I16, &[2, 2, 3]).unwrap()).is_err());
+        assert!(audio_pcm(&TensorView::new(&z, DType::U8, &[24]).unwrap())
+            .unwrap_err()
+            .message
+            .contains("dtype must be one of"));
+    }
+
+    #[test]
+    fn audio_is_refused_where_it_cannot_go() {
+        let z = [0u8; 3200];
+        let a = TensorView::new(&z, DType::I16, &[1600]).unwrap();
+        let t = [0u8; 2 * 3 * 4 * 4];
+        let v = TensorView::new(&t, DType::U8, &[2, 3, 4, 4]).unwrap();
+        let opts = VideoOptions::default();
+        let gif = Video::from_tensor_with_audio(&v, VideoFormat::Gif, &opts, Some((&a, 16_000)));
+        assert_eq!(gif.unwrap_err().kind, ErrorKind::InvalidArgument);
+        let mut w = VideoWriter::new(4, 4, 3, 4, VideoFormat::Gif, Convert::Auto).unwrap();
+        assert_eq!(
+            w.push_audio(&a, 16_000).unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+        if crate::encode::webm::AVAILABLE {
+            let webm =
+                Video::from_tensor_with_audio(&v, VideoFormat::Webm, &opts, Some((&a, 16_000)));
+            assert_eq!(webm.unwrap_err().kind, ErrorKind::Unsupported);
+        }
+        if crate::encode::h264_backend::AVAILABLE {
+            let r = Video::from_tensor_with_audio(&v, VideoFormat::Mp4, &opts, Some((&a, 500)));
+            assert_eq!(r.unwrap_err().kind, ErrorKind::InvalidArgument);
+            let r = Video::from_tensor_with_audio(&v, VideoFormat::Mp4, &opts, Some((&a, 16_000)));
+            match crate::encode::mp4::audio::AVAILABLE {
+                true => assert!(r.is_ok()),
+                false => assert_eq!(r.unwrap_err().kind, ErrorKind::Unsupported),
+            }
+            // the writer: the first block fixes channels and rate; a mismatch leaves it usable
+            let mut w = VideoWriter::new(4, 4, 3, 4, VideoFormat::Mp4, Convert::Auto).unwrap();
+            w.push_u8(&[7u8; 48]).unwrap();
+            if crate::encode::mp4::audio::AVAILABLE {
+                w.push_audio(&a, 16_000).unwrap();
+                let stereo = TensorView::new(&z, DType::I16, &[800, 2]).unwrap();
+                assert_eq!(
+                    w.push_audio(&stereo, 16_000).unwrap_err().kind,
+                    ErrorKind::InvalidArgument
+                );
+                assert!(w.push_audio(&a, 8_000).is_err());
+                w.push_audio(&a, 16_000).unwrap();
+                let v = w.finish().unwrap();
+                let b = v.file.bytes.as_slice();
+                assert!(b.windows(4).any(|w| w == b"dOps"));
+            }
+        }
+    }
+
+    #[test]
     fn formats_are_case_sensitive() {
         assert_eq!(VideoFormat::parse("mp4").unwrap(), VideoFormat::Mp4);
         assert_eq!(
