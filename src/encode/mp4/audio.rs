@@ -461,7 +461,7 @@ mod backend {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn sine(rate: u32, freq: f64, frames: usize, amp: f64) -> Vec<f32> {
@@ -642,7 +642,10 @@ mod tests {
     }
 
     /// Boxes of `d[range]`: (type, payload range).
-    fn boxes(d: &[u8], r: std::ops::Range<usize>) -> Vec<([u8; 4], std::ops::Range<usize>)> {
+    pub(crate) fn boxes(
+        d: &[u8],
+        r: std::ops::Range<usize>,
+    ) -> Vec<([u8; 4], std::ops::Range<usize>)> {
         let mut out = Vec::new();
         let mut pos = r.start;
         while pos + 8 <= r.end {
@@ -666,18 +669,18 @@ mod tests {
 
     /// One track of a parsed MP4: handler, media timescale, elst (duration, media_time),
     /// chunk offsets and samples (read through stsc/stco/stsz).
-    struct Trak {
-        handler: [u8; 4],
-        timescale: u32,
-        duration: u32,
-        stts_total: u64,
-        edit: Option<(u64, u64)>,
-        chunks: Vec<u64>,
-        samples: Vec<Vec<u8>>,
-        stsd: std::ops::Range<usize>,
+    pub(crate) struct Trak {
+        pub handler: [u8; 4],
+        pub timescale: u32,
+        pub duration: u32,
+        pub stts_total: u64,
+        pub edit: Option<(u64, u64)>,
+        pub chunks: Vec<u64>,
+        pub samples: Vec<Vec<u8>>,
+        pub stsd: std::ops::Range<usize>,
     }
 
-    fn parse(d: &[u8]) -> (u32, u32, Vec<Trak>) {
+    pub(crate) fn parse(d: &[u8]) -> (u32, u32, Vec<Trak>) {
         let top = boxes(d, 0..d.len());
         let kinds: Vec<[u8; 4]> = top.iter().map(|b| b.0).collect();
         assert_eq!(kinds, vec![*b"ftyp", *b"moov", *b"mdat"]);

@@ -734,6 +734,43 @@ mod tests {
         v
     }
 
+    #[cfg(feature = "opus")]
+    #[test]
+    fn pass_through_with_an_audio_track() {
+        use super::super::audio::{tests as at, AudioEncoder};
+        let fps = 5;
+        let orig = clip_mp4(48, 32, 12, fps); // 2.4 s
+        let (_, sps, pps, samples) = pieces(&orig);
+        let mut m = H264Muxer::new(H264Options {
+            fps,
+            timescale: 90_000,
+            ..H264Options::default()
+        })
+        .unwrap();
+        for (i, s) in samples.iter().enumerate() {
+            let mut au: Vec<&[u8]> = Vec::new();
+            if i == 0 {
+                au.push(&sps);
+                au.push(&pps);
+            }
+            au.extend(nals_of(s));
+            m.push(&annexb(&au), 7_000 + i as i64 * 18_000, None)
+                .unwrap();
+        }
+        let mut a = AudioEncoder::new(1, 48_000).unwrap();
+        let pcm: Vec<i16> = (0..48_000 * 2)
+            .map(|i| ((i as f64 * 0.05).sin() * 12_000.0) as i16)
+            .collect();
+        a.push(&pcm).unwrap();
+        let out = m.finish_with_audio(Some(a.finish().unwrap())).unwrap();
+        let (ts, dur, t) = at::parse(&out);
+        assert_eq!((ts, dur, t.len()), (48_000, 2 * 48_000 + 19_200, 2));
+        assert_eq!(t[0].samples, samples, "NAL units unchanged");
+        assert_eq!(t[0].timescale, 90_000);
+        assert_eq!(&t[1].handler, b"soun");
+        assert_eq!(t[1].edit.unwrap().0, 96_000);
+    }
+
     #[test]
     fn annexb_stream_with_inband_repeats_gives_the_same_file() {
         let fps = 4;
