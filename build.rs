@@ -84,6 +84,8 @@ const SECTIONS: &[Section] = &[
                   wb_video_writer *w;\n\
                   wb_video_writer_new(height, width, 3, &o, &w, &err);   // shape order\n\
                   for (...) wb_video_writer_push(w, &frame_hwc, &err);\n\
+                  // optional sound (MP4): PCM (frames, channels), 1 or 2 channels, 1000-384000 Hz\n\
+                  wb_video_writer_push_audio(w, &pcm_frames_ch, 44100, &err);\n\
                   wb_video_writer_finish(w, &video, &err);",
         matches: |n| starts(n, &["wb_video"]),
     },

@@ -556,6 +556,8 @@ enum wb_status wb_image_set_grouping(struct wb_value *image,
  *     wb_video_writer *w;
  *     wb_video_writer_new(height, width, 3, &o, &w, &err);   // shape order
  *     for (...) wb_video_writer_push(w, &frame_hwc, &err);
+ *     // optional sound (MP4): PCM (frames, channels), 1 or 2 channels, 1000-384000 Hz
+ *     wb_video_writer_push_audio(w, &pcm_frames_ch, 44100, &err);
  *     wb_video_writer_finish(w, &video, &err);
  * ============================================================================================ */
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -275,6 +276,86 @@ static void test_h264_passthrough(wb_run_dir *rd) {
     wb_video_writer_free(w);
 }
 
+/* Whether the stored file of a logged video contains `needle` (e.g. the "dOps" box). */
+static int file_contains(const char *json, const char *needle) {
+    const char *p = json ? strstr(json, "\"path\":\"") : NULL;
+    if (!p) return 0;
+    p += 8;
+    char rel[512], full[800];
+    size_t n = strcspn(p, "\"");
+    if (n >= sizeof rel) return 0;
+    memcpy(rel, p, n);
+    rel[n] = 0;
+    snprintf(full, sizeof full, "%s/%s", dir, rel);
+    FILE *f = fopen(full, "rb");
+    if (!f) return 0;
+    static unsigned char data[1 << 20];
+    size_t len = fread(data, 1, sizeof data, f);
+    fclose(f);
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= len; i++)
+        if (memcmp(data + i, needle, k) == 0) return 1;
+    return 0;
+}
+
+/* Audio tracks (MP4 + Opus): tensor path with float64 mono incl. a NaN, the streaming writer
+ * with int16 stereo blocks, and the refusals. */
+static void test_audio_track(wb_run_dir *rd) {
+    wb_error err;
+    static uint8_t frames[8 * 3 * 16 * 16];
+    for (size_t i = 0; i < sizeof frames; i++) frames[i] = (uint8_t)(i * 7);
+    int64_t fshape[4] = {8, 3, 16, 16};
+    wb_tensor ft = {frames, WB_DTYPE_U8, 4, fshape, NULL};
+    static double mono[16000];
+    for (size_t i = 0; i < 16000; i++) mono[i] = 0.3 * sin(0.2 * (double)i);
+    mono[100] = NAN; /* → -32768, as in wb_audio_from_tensor */
+    int64_t ashape[1] = {16000};
+    wb_tensor at = {mono, WB_DTYPE_F64, 1, ashape, NULL};
+    wb_video_options o = vopts(WB_VIDEO_MP4, 4);
+    wb_value *v = NULL;
+    CHECK(wb_video_from_tensor_with_audio(&ft, &o, &at, 8000, &v, &err) == WB_OK, "with_audio: %s", err.message);
+    char *json = to_json(v, rd, "av", 0);
+    CHECK(file_contains(json, "dOps") && file_contains(json, "soun"), "Opus track in the file: %s", json);
+    wb_string_free(json);
+    wb_value_free(v);
+    v = NULL;
+    CHECK(wb_video_from_tensor_with_audio(&ft, &o, NULL, 8000, &v, &err) == WB_ERR_NULL_ARGUMENT && v == NULL,
+          "NULL audio refused: %s", err.message);
+    int64_t three_shape[2] = {16000 / 3, 3};
+    wb_tensor three = {mono, WB_DTYPE_F64, 2, three_shape, NULL};
+    CHECK(wb_video_from_tensor_with_audio(&ft, &o, &three, 8000, &v, &err) == WB_ERR_INVALID_ARGUMENT,
+          "3 channels refused");
+    CHECK(strstr(err.message, "stereo") != NULL, "message: %s", err.message);
+    CHECK(wb_video_from_tensor_with_audio(&ft, &o, &at, 999, &v, &err) == WB_ERR_INVALID_ARGUMENT,
+          "rate 999 refused");
+    wb_video_options gif = vopts(WB_VIDEO_GIF, 4);
+    CHECK(wb_video_from_tensor_with_audio(&ft, &gif, &at, 8000, &v, &err) == WB_ERR_INVALID_ARGUMENT,
+          "gif + audio refused");
+
+    /* streaming: int16 stereo, blocks between frames */
+    static int16_t stereo[2 * 4410];
+    for (size_t i = 0; i < 2 * 4410; i++) stereo[i] = (int16_t)((i % 100) * 300 - 15000);
+    int64_t sshape[2] = {4410, 2};
+    wb_tensor st = {stereo, WB_DTYPE_I16, 2, sshape, NULL};
+    wb_video_writer *w = NULL;
+    CHECK(wb_video_writer_new(16, 16, 3, &o, &w, &err) == WB_OK, "writer: %s", err.message);
+    static uint8_t rgb[16 * 16 * 3];
+    int64_t rshape[3] = {16, 16, 3};
+    wb_tensor rt = {rgb, WB_DTYPE_U8, 3, rshape, NULL};
+    for (int i = 0; i < 4; i++) {
+        CHECK(wb_video_writer_push(w, &rt, &err) == WB_OK, "push: %s", err.message);
+        CHECK(wb_video_writer_push_audio(w, &st, 44100, &err) == WB_OK, "push_audio: %s", err.message);
+    }
+    CHECK(wb_video_writer_push_audio(w, &st, 48000, &err) == WB_ERR_INVALID_ARGUMENT, "rate change refused");
+    CHECK(wb_video_writer_push_audio(w, NULL, 44100, &err) == WB_ERR_NULL_ARGUMENT, "NULL audio block");
+    CHECK(wb_video_writer_push_audio(NULL, &st, 44100, &err) == WB_ERR_NULL_ARGUMENT, "NULL writer");
+    CHECK(wb_video_writer_finish(w, &v, &err) == WB_OK, "finish: %s", err.message);
+    json = to_json(v, rd, "av", 1);
+    CHECK(file_contains(json, "dOps"), "streamed Opus track: %s", json);
+    wb_string_free(json);
+    wb_value_free(v);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/wbm-ctest-video-%d", (int)getpid());
     wb_run_dir *rd = NULL;
@@ -288,6 +369,7 @@ int main(void) {
     test_writer(rd);
     test_errors_and_files(rd);
     test_h264_passthrough(rd);
+    test_audio_track(rd);
     wb_run_dir_free(rd);
     printf("%s\n", failures ? "C video tests FAILED" : "C video tests passed");
     return failures ? 1 : 0;

@@ -771,6 +771,46 @@ mod tests {
         assert_eq!(t[1].edit.unwrap().0, 96_000);
     }
 
+    /// B-frames (x264 fixture, composition delay cut by the video's edit list) next to an
+    /// audio track: both edit lists in the 48 kHz movie timescale.
+    #[cfg(feature = "opus")]
+    #[test]
+    fn b_frames_with_an_audio_track() {
+        use super::super::audio::{tests as at, AudioEncoder};
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/h264/");
+        let data = std::fs::read(format!("{dir}x264_high_b2_64x48.h264")).unwrap();
+        let times = std::fs::read_to_string(format!("{dir}x264_high_b2_64x48.times")).unwrap();
+        let (pts, dts): (Vec<i64>, Vec<i64>) = times
+            .lines()
+            .map(|l| {
+                let mut it = l.split_whitespace().map(|v| v.parse::<i64>().unwrap());
+                (it.next().unwrap(), it.next().unwrap())
+            })
+            .unzip();
+        let opts = H264Options {
+            timescale: 1000,
+            ..H264Options::default()
+        };
+        let plain = mux_h264(&data, opts.clone(), &pts, &dts).unwrap();
+        let mut m = H264Muxer::new(opts).unwrap();
+        m.push_stream(&data, &pts, &dts).unwrap();
+        let mut a = AudioEncoder::new(2, 32_000).unwrap();
+        a.push(&vec![1000i16; 2 * 32_000]).unwrap(); // 1 s
+        let out = m.finish_with_audio(Some(a.finish().unwrap())).unwrap();
+        let (ts0, dur0, t0) = at::parse(&plain);
+        let (ts, dur, t) = at::parse(&out);
+        assert_eq!(ts0, 1000);
+        assert_eq!(ts, 48_000);
+        let (seg0, start0) = t0[0].edit.unwrap();
+        let (seg, start) = t[0].edit.unwrap();
+        assert!(start0 > 0, "the fixture has a composition delay");
+        assert_eq!(start, start0, "media_time stays in media ticks");
+        assert_eq!(seg, seg0 * 48, "segment duration in 48 kHz movie ticks");
+        assert_eq!(u64::from(dur), (u64::from(dur0) * 48).max(48_000));
+        assert_eq!(t[0].samples, t0[0].samples);
+        assert_eq!(t[1].edit.unwrap().0, 48_000);
+    }
+
     #[test]
     fn annexb_stream_with_inband_repeats_gives_the_same_file() {
         let fps = 4;
