@@ -75,9 +75,10 @@ done
 # Those checks use `--no-default-features --features h264-dynamic` (no OpenH264 C++ source).
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
-# (the cc crate already picks aarch64-linux-gnu-gcc/g++ and x86_64-w64-mingw32-gcc/g++ for
-# these targets; not exporting CC_*/CXX_* keeps build-script fingerprints equal to a plain
-# `cargo build --target …`, so the C/C++ is not rebuilt between the two)
+# The same CC_/CXX_ values as packaging/dist.sh: build scripts rerun (and everything after
+# them rebuilds) when these variables change, so both must set them alike to share one build.
+export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
+export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc CXX_x86_64_pc_windows_gnu=x86_64-w64-mingw32-g++
 for t in x86_64_pc_windows_msvc x86_64_apple_darwin aarch64_apple_darwin; do
     export "CC_$t=$here/tests/cross/stub-cc" "AR_$t=llvm-ar"
 done
@@ -180,14 +181,20 @@ windows() {
         echo "== wineboot (first use of $WINEPREFIX)"
         timeout 300 wineboot -i >/dev/null 2>&1
     fi
-    # DLLs next to the executables (Windows' search order): ours, the mingw C++ runtime it
-    # links (OpenH264 is C++), and the bcryptprimitives.dll stand-in that wine 8.0 lacks
-    # (tests/cross/bcryptprimitives.c; Windows 10+ has the real one)
+    # The DLL must need system DLLs only: the mingw C++ runtime, libgcc and winpthread are
+    # linked in statically (.cargo/config.toml), so users ship wandb_media.dll alone.
+    local imports
+    imports="$(x86_64-w64-mingw32-objdump -p "$rel/wandb_media.dll" | sed -n 's/^[[:space:]]*DLL Name: //p' | sort -u | tr '\n' ' ')"
+    if grep -qiE 'libstdc|libgcc|libwinpthread|mingw' <<<"$imports"; then
+        note_fail $label "self-contained DLL (imports: $imports)"
+    else
+        note_pass $label "self-contained DLL (imports only: $imports)"
+    fi
+    # DLLs next to the executables (Windows' search order): ours only, plus the
+    # bcryptprimitives.dll stand-in that wine 8.0 lacks (tests/cross/bcryptprimitives.c;
+    # Windows 10+ has the real one)
+    rm -f "$bin"/lib*.dll
     cp "$rel/wandb_media.dll" "$bin/"
-    for dll in libstdc++-6.dll libgcc_s_seh-1.dll libwinpthread-1.dll; do
-        local f; f="$(x86_64-w64-mingw32-g++ -print-file-name=$dll)"
-        [ -e "$f" ] && [ "$f" != "$dll" ] && cp "$f" "$bin/"
-    done
     x86_64-w64-mingw32-gcc -O2 -shared -o "$bin/bcryptprimitives.dll" tests/cross/bcryptprimitives.c -lbcrypt \
         || { note_fail $label "bcryptprimitives stand-in"; return; }
     # C tests
@@ -250,7 +257,11 @@ arm64() {
 
 # --- cargo check on every supported target ---------------------------------------------------
 check() {
-    for t in x86_64-pc-windows-gnu x86_64-pc-windows-msvc aarch64-unknown-linux-gnu aarch64-apple-darwin x86_64-apple-darwin; do
+    # windows-gnu and aarch64-linux are type-checked by their full builds when those run.
+    local ts=(x86_64-pc-windows-msvc aarch64-apple-darwin x86_64-apple-darwin)
+    [[ " ${what[*]} " == *" windows "* ]] || ts+=(x86_64-pc-windows-gnu)
+    [[ " ${what[*]} " == *" arm64 "* ]] || ts+=(aarch64-unknown-linux-gnu)
+    for t in "${ts[@]}"; do
         if nice -n 5 cargo check --quiet --release --lib --target "$t" $(features_for "$t") >"$work/check-$t.log" 2>&1; then
             note_pass check "$t $(features_for "$t")"
         else
