@@ -16,7 +16,7 @@ COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
 .PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
-.PHONY: test-harden test-heavy test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
+.PHONY: test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
 
 all: build
 
@@ -174,8 +174,9 @@ bench-detail: build
 	benches/video.sh
 	benches/run.sh
 
-# Prebuilt bundles into dist/ (README "Download a bundle"): for each target whose toolchain is
-# installed (host by default; `make test-heavy` adds ARM64; DIST_TARGETS="triple ..." to choose): wandb_media-V-T.{tar.gz,zip},
+# Prebuilt bundles into dist/ (README "Download a bundle"), for Linux x86-64, Linux ARM64 and
+# Windows x86-64 by default (deps-dist installs the cross toolchains; DIST_TARGETS="triple ..."
+# to choose): wandb_media-V-T.{tar.gz,zip},
 # -debug.tar.gz, SHA256SUMS, and dist/go-module (the Go module a release publishes).
 HOST_TRIPLE  := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 DIST_TARGETS ?= $(HOST_TRIPLE) aarch64-unknown-linux-gnu x86_64-pc-windows-gnu
@@ -226,13 +227,12 @@ test-h264-features: build $(COMPAT_VENV)/.ok
 	tests/cross/features.sh
 
 # --- hardening (issue 15) -------------------------------------------------------------
-# test-harden: sanitizers (C/ASan+UBSan, C/TSan), file-system faults on a tmpfs,
-# the soak, the short fuzz pass and Miri. The depth/hostile-size/fault regressions are Rust
-# tests (tests/robustness.rs, in test-rust) and tests/c/test_harden.c (in test-c, valgrind).
-# The 10-minute soak runs in the background while the nightly builds (TSan, fuzz, Miri) and
-# their runs take the foreground, so it adds no wall time; its log is printed at the end.
-# In `make test` the soak runs SOAK_SECS=150 alongside the C sanitizer suites; `make
-# test-heavy` runs it for 600 s alongside the nightly builds (fuzz-short, Miri).
+# test-harden: file-system faults on a tmpfs, then a 10-minute soak in the background while
+# the foreground runs the sanitizer suites (C ASan+UBSan and TSan), the short fuzz pass, Miri
+# and the library under Rust TSan (their nightly builds take longer than the soak, so it adds
+# no wall time); the soak's log is printed at the end. The depth/hostile-size/fault
+# regressions are Rust tests (tests/robustness.rs, in test-rust) and tests/c/test_harden.c
+# (in test-c, valgrind).
 SOAK_SECS ?= 600
 HARDEN_NIGHTLY ?= fuzz-short miri test-tsan-rust
 FUZZ_SECS ?= 30
