@@ -14,6 +14,69 @@ use std::time::SystemTime;
 
 use crate::error::{Error, Result};
 
+/// (device, inode, link count) of a file, where the platform has them (Unix): how the run
+/// log notices its directory was deleted or replaced under it. `None` elsewhere (Windows:
+/// the equivalents are unstable in std); callers then check only that the path exists.
+pub fn file_identity(m: &std::fs::Metadata) -> Option<(u64, u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((m.dev(), m.ino(), m.nlink()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        None
+    }
+}
+
+/// Opens a file the caller named for reading without ever blocking: on Unix with
+/// `O_NONBLOCK | O_NOCTTY`, so even the `open` of a FIFO returns at once (the caller then
+/// refuses anything but a regular file). Windows opens of pipes/devices by path do not wait.
+pub fn open_user_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    o.open(path)
+}
+
+/// What a non-regular file is, for the error message.
+pub fn describe_file_type(ft: &std::fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        } else if ft.is_socket() {
+            return "a socket";
+        } else if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+    }
+    "not a regular file"
+}
+
+/// Creates `path` new for writing (`create_new`: fails if anything exists there), never
+/// following a symlink (Unix: `O_NOFOLLOW`, plus `O_CLOEXEC`; Windows' CREATE_NEW fails on
+/// an existing link too).
+pub fn create_new_nofollow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    }
+    o.open(path)
+}
+
 const BASE36: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// `n` bytes from the OS random source (`getrandom`). If that fails (it does not on any

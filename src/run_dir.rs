@@ -86,9 +86,7 @@ static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// 64 unpredictable bits (getrandom; a counter/time/pid mix only if that fails).
 fn random_u64() -> u64 {
     let mut b = [0u8; 8];
-    // SAFETY: the buffer is writable for its length.
-    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), libc::GRND_NONBLOCK) };
-    if n == 8 {
+    if getrandom::fill(&mut b).is_ok() {
         return u64::from_ne_bytes(b);
     }
     let t = std::time::SystemTime::now()
@@ -104,16 +102,10 @@ fn random_u64() -> u64 {
 /// O_NOFOLLOW` (mode 0644 before umask): a planted file or symlink is never opened, and two
 /// processes sharing the directory (same pid in different containers) never collide.
 pub fn create_temp(dir: &Path) -> std::io::Result<(PathBuf, fs::File)> {
-    use std::os::unix::fs::OpenOptionsExt;
     let mut last = None;
     for _ in 0..16 {
         let tmp = dir.join(format!(".wb-tmp-{:016x}", random_u64()));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)
-        {
+        match crate::platform::create_new_nofollow(&tmp) {
             Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
             Err(e) => return Err(e),

@@ -128,26 +128,11 @@ pub const MAX_FILE_BYTES: u64 = 2 << 30;
 /// or filling memory (`O_NONBLOCK` keeps even the `open` of a FIFO from waiting).
 pub fn read_user_file(path: &std::path::Path) -> Result<Vec<u8>> {
     use std::io::Read;
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| Error::io(path.display(), e))?;
+    let f = crate::platform::open_user_file(path).map_err(|e| Error::io(path.display(), e))?;
     let meta = f.metadata().map_err(|e| Error::io(path.display(), e))?;
     let ft = meta.file_type();
     if !ft.is_file() {
-        let what = if ft.is_dir() {
-            "a directory"
-        } else if ft.is_fifo() {
-            "a FIFO"
-        } else if ft.is_socket() {
-            "a socket"
-        } else if ft.is_char_device() || ft.is_block_device() {
-            "a device"
-        } else {
-            "not a regular file"
-        };
+        let what = crate::platform::describe_file_type(&ft);
         return Err(Error::invalid(format!(
             "only regular files can be logged, this is {what}: {}",
             path.display()

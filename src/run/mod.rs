@@ -43,7 +43,6 @@ pub mod tables;
 use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io::{Seek, SeekFrom, Write};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -1297,7 +1296,7 @@ impl Log {
         self.len += buf.len() as u64;
         // A run directory deleted under us: writes still succeed, into an unlinked file.
         match f.metadata() {
-            Ok(m) if m.nlink() == 0 => {
+            Ok(m) if matches!(crate::platform::file_identity(&m), Some((_, _, 0))) => {
                 self.file = None;
                 return Err(Error::new(
                     crate::error::ErrorKind::Io,
@@ -1334,12 +1333,13 @@ impl Log {
                 ),
             )
         };
-        match fs::metadata(&self.path) {
+        let open = crate::platform::file_identity(&open);
+        match fs::metadata(&self.path).map(|m| crate::platform::file_identity(&m)) {
             Err(_) => Err(gone("no longer exists")),
-            Ok(m) if m.dev() != open.dev() || m.ino() != open.ino() => {
+            Ok(Some((dev, ino, _))) if open.is_some_and(|o| (o.0, o.1) != (dev, ino)) => {
                 Err(gone("was replaced by another file"))
             }
-            Ok(_) if open.nlink() == 0 => Err(gone("was deleted")),
+            Ok(_) if matches!(open, Some((_, _, 0))) => Err(gone("was deleted")),
             Ok(_) => Ok(()),
         }
     }

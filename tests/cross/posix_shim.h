@@ -16,5 +16,12 @@ static inline int wbm_setenv(const char *n, const char *v, int overwrite) {
 static inline int wbm_unsetenv(const char *n) { return _putenv_s(n, ""); }
 #define setenv wbm_setenv
 #define unsetenv wbm_unsetenv
+#include <direct.h>
+#include <string.h>
+static inline char *wbm_mkdtemp(char *t) {
+    if (_mktemp_s(t, strlen(t) + 1) != 0 || _mkdir(t) != 0) return NULL;
+    return t;
+}
+#define mkdtemp wbm_mkdtemp
 #endif
 #endif

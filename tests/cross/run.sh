@@ -75,9 +75,10 @@ done
 # Those checks use `--no-default-features --features h264-dynamic` (no OpenH264 C++ source).
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
-# (the cc crate already picks aarch64-linux-gnu-gcc/g++ and x86_64-w64-mingw32-gcc/g++ for
-# these targets; not exporting CC_*/CXX_* keeps build-script fingerprints equal to a plain
-# `cargo build --target …`, so the C/C++ is not rebuilt between the two)
+# The same CC_/CXX_ values as packaging/dist.sh: build scripts rerun (and everything after
+# them rebuilds) when these variables change, so both must set them alike to share one build.
+export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc CXX_aarch64_unknown_linux_gnu=aarch64-linux-gnu-g++
+export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc CXX_x86_64_pc_windows_gnu=x86_64-w64-mingw32-g++
 for t in x86_64_pc_windows_msvc x86_64_apple_darwin aarch64_apple_darwin; do
     export "CC_$t=$here/tests/cross/stub-cc" "AR_$t=llvm-ar"
 done
@@ -149,7 +150,11 @@ build() {  # target: library + compat driver, release
     nice -n 5 cargo build --quiet --release --target "$t" --lib --bin wb-compat-driver $(features_for "$t")
 }
 
-ctest_cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -Iinclude "-DEXPECTED_VERSION=\"$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)\"")
+# (cross builds have no WebM: features_for)
+ctest_cflags=(-std=c11 -Wall -Wextra -Werror -O1 -g -Iinclude -DWB_TEST_EXPECT_NO_WEBM "-DEXPECTED_VERSION=\"$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)\"")
+fixtures() {  # the tests open tests/data/… relative to their working directory
+    mkdir -p "$1/tests/data" && cp -r tests/data/h264 "$1/tests/data/"
+}
 
 # --- x86_64-pc-windows-gnu under wine ------------------------------------------------------
 windows() {
@@ -180,21 +185,29 @@ windows() {
         echo "== wineboot (first use of $WINEPREFIX)"
         timeout 300 wineboot -i >/dev/null 2>&1
     fi
-    # DLLs next to the executables (Windows' search order): ours, the mingw C++ runtime it
-    # links (OpenH264 is C++), and the bcryptprimitives.dll stand-in that wine 8.0 lacks
-    # (tests/cross/bcryptprimitives.c; Windows 10+ has the real one)
+    # The DLL must need system DLLs only: the mingw C++ runtime, libgcc and winpthread are
+    # linked in statically (.cargo/config.toml), so users ship wandb_media.dll alone.
+    local imports
+    imports="$(x86_64-w64-mingw32-objdump -p "$rel/wandb_media.dll" | sed -n 's/^[[:space:]]*DLL Name: //p' | sort -u | tr '\n' ' ')"
+    if grep -qiE 'libstdc|libgcc|libwinpthread|mingw' <<<"$imports"; then
+        note_fail $label "self-contained DLL (imports: $imports)"
+    else
+        note_pass $label "self-contained DLL (imports only: $imports)"
+    fi
+    # DLLs next to the executables (Windows' search order): ours only, plus the
+    # bcryptprimitives.dll stand-in that wine 8.0 lacks (tests/cross/bcryptprimitives.c;
+    # Windows 10+ has the real one)
+    rm -f "$bin"/lib*.dll
     cp "$rel/wandb_media.dll" "$bin/"
-    for dll in libstdc++-6.dll libgcc_s_seh-1.dll libwinpthread-1.dll; do
-        local f; f="$(x86_64-w64-mingw32-g++ -print-file-name=$dll)"
-        [ -e "$f" ] && [ "$f" != "$dll" ] && cp "$f" "$bin/"
-    done
+    fixtures "$bin"
     x86_64-w64-mingw32-gcc -O2 -shared -o "$bin/bcryptprimitives.dll" tests/cross/bcryptprimitives.c -lbcrypt \
         || { note_fail $label "bcryptprimitives stand-in"; return; }
     # C tests
     for src in tests/c/*.c; do
         local name; name=$(basename "$src" .c)
+        # winpthread linked statically: the test executables need no mingw DLLs either
         if ! x86_64-w64-mingw32-gcc "${ctest_cflags[@]}" -include tests/cross/posix_shim.h "$src" \
-            -o "$bin/$name.exe" -L"$rel" -lwandb_media -lm; then note_fail $label "$name (compile)"; continue; fi
+            -o "$bin/$name.exe" -L"$rel" -lwandb_media -lm -Wl,-Bstatic -lpthread -Wl,-Bdynamic; then note_fail $label "$name (compile)"; continue; fi
         if (cd "$bin" && timeout 600 wine "./$name.exe" >"$bin/$name.log" 2>&1); then
             note_pass $label "$name ($(grep -ciE 'pass|ok' "$bin/$name.log") ok lines)"
         else
@@ -206,7 +219,7 @@ windows() {
     compat $label env -C "$bin" timeout 1800 wine ./wb-compat-driver.exe
     # offline run
     if x86_64-w64-mingw32-gcc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude -include tests/cross/posix_shim.h \
-        tests/run/c/run_writer.c -o "$bin/run_writer.exe" -L"$rel" -lwandb_media -lm -lpthread; then
+        tests/run/c/run_writer.c -o "$bin/run_writer.exe" -L"$rel" -lwandb_media -lm -Wl,-Bstatic -lpthread -Wl,-Bdynamic; then
         rm -rf "$work/windows/run"
         local out
         out="$(cd "$bin" && timeout 600 wine ./run_writer.exe basic "$work/windows/run" 2>"$bin/run_writer.log" | tr -d '\r' | tr '\\' '/' | sed 's|^[A-Za-z]:||')"
@@ -226,6 +239,7 @@ arm64() {
     mkdir -p "$bin"
     if ! build "$t"; then note_fail $label build; return; fi
     local qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
+    fixtures "$bin"
     ln -sf libwandb_media.so "$rel/libwandb_media.so.$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -1)"
     for src in tests/c/*.c; do
         local name; name=$(basename "$src" .c)
@@ -250,7 +264,11 @@ arm64() {
 
 # --- cargo check on every supported target ---------------------------------------------------
 check() {
-    for t in x86_64-pc-windows-gnu x86_64-pc-windows-msvc aarch64-unknown-linux-gnu aarch64-apple-darwin x86_64-apple-darwin; do
+    # windows-gnu and aarch64-linux are type-checked by their full builds when those run.
+    local ts=(x86_64-pc-windows-msvc aarch64-apple-darwin x86_64-apple-darwin)
+    [[ " ${what[*]} " == *" windows "* ]] || ts+=(x86_64-pc-windows-gnu)
+    [[ " ${what[*]} " == *" arm64 "* ]] || ts+=(aarch64-unknown-linux-gnu)
+    for t in "${ts[@]}"; do
         if nice -n 5 cargo check --quiet --release --lib --target "$t" $(features_for "$t") >"$work/check-$t.log" 2>&1; then
             note_pass check "$t $(features_for "$t")"
         else
