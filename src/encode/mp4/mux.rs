@@ -346,7 +346,7 @@ pub(crate) fn write_mp4(t: &Track<'_>, store: SampleStore) -> Result<Vec<u8>, St
     write_mp4_av(t, store, None)
 }
 
-/// One chunk of the `mdat`: `count` consecutive samples of one track.
+/// One chunk of the `mdat`: consecutive samples of one track (`bytes` long).
 #[derive(Clone, Copy)]
 struct Chunk {
     audio: bool,
@@ -354,7 +354,7 @@ struct Chunk {
 }
 
 /// Groups consecutive samples into chunks: sample `i` goes into chunk `key(i)` (keys must
-/// not decrease); returns (key, first sample, count, bytes) per chunk.
+/// not decrease); returns (key, sample count, bytes) per chunk.
 fn chunk_runs(sizes: &[u32], key: impl Fn(usize) -> u64) -> Vec<(u64, u32, u64)> {
     let mut out: Vec<(u64, u32, u64)> = Vec::new();
     for (i, &s) in sizes.iter().enumerate() {
