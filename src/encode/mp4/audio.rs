@@ -232,8 +232,16 @@ struct Resampler {
     base: u64,
     /// Output frames produced so far.
     produced: u64,
+    /// Normalised taps per phase (rational ratios with few phases), filled on first use.
+    cache: Vec<Option<(i64, Vec<f32>)>>,
+    /// `out_rate / phases`: the phase of an output is its fraction numerator / this.
+    phase_step: u64,
+    /// Taps of the current output when there is no cache (ratios with many phases).
     weights: Vec<f32>,
 }
+
+/// Largest number of cached kernel phases (44.1 → 48 kHz has 160; 11.025 kHz 640).
+const MAX_PHASES: u64 = 4096;
 
 const TABLE_STEPS: f64 = 512.0;
 const ZERO_CROSSINGS: f64 = 32.0;
@@ -263,6 +271,12 @@ impl Resampler {
                 (sinc * w) as f32
             })
             .collect();
+        // phases of the output grid relative to the input grid: out_rate / gcd(in, out)
+        let (mut a, mut b) = (u64::from(in_rate), u64::from(out_rate));
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        let phases = u64::from(out_rate) / a;
         Self {
             channels,
             in_rate: u64::from(in_rate),
@@ -272,6 +286,12 @@ impl Resampler {
             buf: Vec::new(),
             base: 0,
             produced: 0,
+            cache: if phases <= MAX_PHASES {
+                vec![None; phases as usize]
+            } else {
+                Vec::new()
+            },
+            phase_step: u64::from(out_rate) / phases,
             weights: Vec::new(),
         }
     }
@@ -306,54 +326,85 @@ impl Resampler {
         self.run(None, out, Some(total as u64));
     }
 
+    /// The kernel taps of an output at input time `t_int + frac` (`rem` = the fraction's
+    /// numerator over `out_rate`): (offset of the first tap from `t_int`, taps normalised to
+    /// sum 1). They depend only on the phase, so for rational ratios with at most
+    /// [`MAX_PHASES`] phases (44.1 kHz: 160) they are computed once per phase.
+    fn taps(&mut self, rem: u64, frac: f64) -> (i64, Option<usize>) {
+        let phase = (rem / self.phase_step) as usize;
+        if let Some(Some((off, _))) = self.cache.get(phase) {
+            return (*off, Some(phase));
+        }
+        let half = self.half;
+        let lo = (frac - half).ceil() as i64;
+        let hi = (frac + half).floor() as i64;
+        let mut w: Vec<f32> = (lo..=hi).map(|j| self.kernel(frac - j as f64)).collect();
+        let sum: f32 = w.iter().sum();
+        let norm = if sum.abs() > 1e-6 { 1.0 / sum } else { 0.0 };
+        w.iter_mut().for_each(|v| *v *= norm);
+        if phase < self.cache.len() {
+            self.cache[phase] = Some((lo, w));
+            (lo, Some(phase))
+        } else {
+            self.weights = w;
+            (lo, None)
+        }
+    }
+
     /// Emits output frames whose input window lies before `avail` (input frames pushed), or,
-    /// when flushing (`avail` None), until `limit` outputs exist.
+    /// when flushing (`avail` None), until `limit` outputs exist. Input before the start and
+    /// beyond the end is silence.
     fn run(&mut self, avail: Option<u64>, out: &mut Vec<f32>, limit: Option<u64>) {
         let ch = self.channels;
-        let half = self.half;
+        debug_assert!(ch == 1 || ch == 2);
         loop {
             if limit.is_some_and(|l| self.produced >= l) {
                 break;
             }
             // input time of output `produced`: produced · in / out
             let num = u128::from(self.produced) * u128::from(self.in_rate);
-            let t_int = (num / u128::from(self.out_rate)) as u64;
-            let t = t_int as f64 + (num % u128::from(self.out_rate)) as f64 / self.out_rate as f64;
-            let lo = (t - half).ceil().max(0.0) as u64;
-            let hi = (t + half).floor() as u64;
-            if avail.is_some_and(|end| hi >= end) {
+            let t_int = (num / u128::from(self.out_rate)) as i64;
+            let rem = (num % u128::from(self.out_rate)) as u64;
+            let (off, phase) = self.taps(rem, rem as f64 / self.out_rate as f64);
+            let w: &[f32] = match phase {
+                Some(p) => self.cache[p].as_ref().map_or(&[], |c| c.1.as_slice()),
+                None => &self.weights,
+            };
+            let lo = t_int + off;
+            let hi = lo + w.len() as i64 - 1;
+            if avail.is_some_and(|end| hi >= end as i64) {
                 break;
             }
-            self.weights.clear();
-            let mut sum = 0.0f32;
-            for j in lo..=hi {
-                let w = self.kernel(t - j as f64);
-                self.weights.push(w);
-                sum += w;
-            }
-            let norm = if sum.abs() > 1e-6 { 1.0 / sum } else { 0.0 };
-            let start = out.len();
-            out.resize(start + ch, 0.0);
-            for (w, j) in self.weights.iter().zip(lo..=hi) {
-                if j < self.base {
-                    continue; // before the start: silence
+            // taps that fall on pushed input (before the start and beyond the end: silence)
+            let base = self.base as i64;
+            let frames = (self.buf.len() / ch) as i64;
+            let first = (base - lo).clamp(0, w.len() as i64) as usize;
+            let last = (base + frames - lo).clamp(first as i64, w.len() as i64) as usize;
+            let (x, w): (&[f32], &[f32]) = if last > first {
+                let x0 = (lo + first as i64 - base) as usize * ch;
+                (&self.buf[x0..x0 + (last - first) * ch], &w[first..last])
+            } else {
+                (&[], &[])
+            };
+            match ch {
+                1 => {
+                    let y: f32 = w.iter().zip(x).map(|(a, b)| a * b).sum();
+                    out.push(y.clamp(-1.0, 1.0));
                 }
-                let at = ((j - self.base) as usize) * ch;
-                if at + ch > self.buf.len() {
-                    break; // beyond the end (flush): silence
+                _ => {
+                    let (mut l, mut r) = (0.0f32, 0.0f32);
+                    for (a, p) in w.iter().zip(x.chunks_exact(2)) {
+                        l += a * p[0];
+                        r += a * p[1];
+                    }
+                    out.push(l.clamp(-1.0, 1.0));
+                    out.push(r.clamp(-1.0, 1.0));
                 }
-                for c in 0..ch {
-                    out[start + c] += w * self.buf[at + c];
-                }
-            }
-            for v in &mut out[start..start + ch] {
-                *v = (*v * norm).clamp(-1.0, 1.0);
             }
             self.produced += 1;
-            // drop history no later output needs (next lo ≥ this lo)
-            if lo > self.base + 4096 {
-                let drop = (lo - self.base) as usize;
-                let drop = drop.min(self.buf.len() / ch);
+            // drop history no later output needs (later outputs start at or after `lo`)
+            if lo > self.base as i64 + 4096 {
+                let drop = ((lo - self.base as i64) as usize).min(self.buf.len() / ch);
                 self.buf.drain(..drop * ch);
                 self.base += drop as u64;
             }
@@ -522,6 +573,7 @@ pub(crate) mod tests {
             (8_000, 440.0),
             (96_000, 5000.0),
             (22_050, 9_000.0),
+            (44_101, 2_000.0), // 48 000 phases: taps computed per output, not cached
         ] {
             let input = sine(rate, freq, rate as usize, 0.5); // one second
             let out = resample(rate, &input, 777);
@@ -533,6 +585,21 @@ pub(crate) mod tests {
             // pushing in other block sizes gives the same samples
             assert_eq!(out, resample(rate, &input, 48_000 * 3));
         }
+    }
+
+    #[test]
+    fn resampler_history_stays_bounded() {
+        let mut r = Resampler::new(2, 44_100, OPUS_RATE);
+        let block = vec![0.1f32; 2 * 4410];
+        let mut out = Vec::new();
+        for _ in 0..100 {
+            // 10 s in 0.1 s blocks
+            r.push(&block, &mut out);
+            assert!(r.buf.len() <= 2 * (4410 + 4096 + 200), "{}", r.buf.len());
+            out.clear();
+        }
+        r.flush(441_000, &mut out);
+        assert_eq!(r.produced, 480_000);
     }
 
     #[test]
