@@ -67,6 +67,18 @@ test-cross: $(CROSS_SUITES)
 # Everything CI runs.
 test-all: test test-cross
 
+# What the later suites compile (cargo-fuzz, Miri, the library under Rust TSan, the Windows
+# and ARM64 cross builds), each in its own target dir so no host build waits on its lock.
+# .ci/run starts it in the background (nice) before `make test`, whose first suites leave a
+# core idle much of the time; the suites then find their builds done (or wait for them).
+# On its own it only builds.
+.PHONY: prebuild
+prebuild:
+	scripts/fuzz.sh --build-only
+	scripts/miri.sh --no-run
+	tests/sanitizers/rust-tsan.sh build
+	tests/cross/run.sh build
+
 lint: deps-build
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --quiet -- -D warnings

@@ -61,7 +61,10 @@ target_facts() {
   esac
   [ "$T" = "$HOST" ] && TP=""
   local tdir="${CARGO_TARGET_DIR:-$ROOT/target}"
-  if [ "$T" = "$HOST" ]; then OUT="$tdir/release"; else OUT="$tdir/$T/release"; fi
+  # Cross targets build in their own target dir (as tests/cross/run.sh): cargo locks a whole
+  # target dir, so a cross build never makes a host build wait (CI builds them alongside).
+  CROSS_TDIR="${WB_CROSS_TARGET_DIR:-$tdir/cross}"
+  if [ "$T" = "$HOST" ]; then OUT="$tdir/release"; else OUT="$CROSS_TDIR/$T/release"; fi
   # Native libraries a program linking the static archive needs (rustc --print
   # native-static-libs, plus the C++ runtime of the bundled OpenH264).
   case "$OS" in
@@ -87,7 +90,7 @@ build_target() {
     # linked statically into the Windows DLL by .cargo/config.toml)
     # WebM (feature `webm`) links the build machine's libvpx: cross bundles are built
     # without it (WB_VIDEO_WEBM is WB_ERR_UNSUPPORTED there), like tests/cross/run.sh.
-    nice -n 5 cargo build --release --lib --quiet --target "$t" --no-default-features --features h264-source
+    CARGO_TARGET_DIR="$CROSS_TDIR" nice -n 5 cargo build --release --lib --quiet --target "$t" --no-default-features --features h264-source
   fi
 }
 

@@ -4,7 +4,7 @@
 # corpus in target/fuzz-corpus/<target> that keeps what it finds between runs.
 # Installs the nightly toolchain and cargo-fuzz if missing. A crash fails the run and leaves
 # the input in fuzz/artifacts/<target>/ (add it as a regression test, then to the corpus).
-# Usage: scripts/fuzz.sh SECS target...
+# Usage: scripts/fuzz.sh SECS target...   |   scripts/fuzz.sh --build-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS="$1"; shift
@@ -12,6 +12,7 @@ rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly -
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # One build for all targets (ASan, debug assertions on, release optimisation).
 nice -n 10 cargo +nightly fuzz build -O --debug-assertions
+[ "$SECS" = --build-only ] && exit 0
 # fuzz/lsan.supp: one glibc allocation LeakSanitizer can misreport while a thread exits.
 export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 summary=()

@@ -1216,8 +1216,9 @@ fn hist_float<T: NpFloat>(x: &[T], n: usize) -> Result<NpHistogram, String> {
 }
 
 /// Inputs at least this long are split over the machine's cores (below, thread start-up
-/// costs more than it saves).
-const PAR_MIN: usize = 1 << 21;
+/// costs more than it saves). Under Miri a small size, so its tests reach the threaded path
+/// with inputs it can interpret in seconds.
+const PAR_MIN: usize = if cfg!(miri) { 1 << 10 } else { 1 << 21 };
 
 /// Runs `f` on one contiguous chunk of `x` per core (one chunk for short inputs or one core),
 /// in order. Every per-element result of the histogram is independent of the split (bin
@@ -1848,9 +1849,10 @@ mod tests {
 
     #[test]
     fn parallel_histogram_equals_serial_pass() {
-        // 3M elements (above PAR_MIN): per-chunk min/max and counts must give exactly the
-        // serial pass's result, including the values sitting on bin edges.
-        let n = 3_000_000usize;
+        // 3M elements (above PAR_MIN; 3000 under Miri, where PAR_MIN is 1024): per-chunk
+        // min/max and counts must give exactly the serial pass's result, including the values
+        // sitting on bin edges.
+        let n = if cfg!(miri) { 3_000 } else { 3_000_000 };
         let mut st = 12345u64;
         let mut next = || {
             st = st
@@ -1862,7 +1864,7 @@ mod tests {
         x[n / 2] = -3.0;
         x[n - 1] = 7.0;
         for k in 0..64 {
-            x[k * 1000 + 7] = -3.0 + 10.0 * k as f32 / 64.0;
+            x[k * (n / 3000) * 1000 / 64 + 7] = -3.0 + 10.0 * k as f32 / 64.0;
         }
         let (mn, mx) = min_max_nan_free(&x);
         let edges = linspace(mn, mx, 64);

@@ -8,18 +8,22 @@
 #   windows  x86_64-pc-windows-gnu: Debian's mingw-w64, run under Debian's wine (wine64);
 #            produces wandb_media.dll, libwandb_media.dll.a (GNU import library),
 #            wandb_media.def and wandb_media.lib (import library for MSVC's link.exe, made
-#            from the .def by dlltool) in target/x86_64-pc-windows-gnu/release/
+#            from the .def by dlltool) in target/cross/x86_64-pc-windows-gnu/release/
 #   arm64    aarch64-unknown-linux-gnu: Debian's aarch64 cross gcc, run under qemu-user
 #   check    `cargo check` for all five targets (incl. x86_64-pc-windows-msvc and both
 #            macOS targets, which cannot be linked here; see README "Platforms")
 #
-# Usage: tests/cross/run.sh [windows] [arm64] [check]   (default: all three)
+# Usage: tests/cross/run.sh [windows] [arm64] [check] [build]   (default: the first three;
+# build: only the Windows and ARM64 builds, e.g. ahead of time in the background)
 # Installs what it needs (apt packages, rustup targets) if missing.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$here"
 shared="${SHARED:-$here/../shared}"
-target_dir="${CARGO_TARGET_DIR:-$here/target}"
+# Cross builds in their own target dir (as packaging/dist.sh): cargo locks a whole target
+# dir, so they never make a host build wait (CI builds them alongside make test).
+target_dir="${WB_CROSS_TARGET_DIR:-${CARGO_TARGET_DIR:-$here/target}/cross}"
+export CARGO_TARGET_DIR="$target_dir"
 work="$target_dir/cross-work"
 what=("$@")
 [ ${#what[@]} -eq 0 ] && what=(check windows arm64)
@@ -32,6 +36,7 @@ note_fail() { failed[$1]=$(( ${failed[$1]:-0} + 1 )); fail_list+=("$1:$2"); echo
 # --- dependencies (idempotent) ------------------------------------------------------------
 apt_need=()
 need() { command -v "$1" >/dev/null || apt_need+=("${@:2}"); }
+[[ " ${what[*]} " == *" build "* ]] && what+=(windows arm64)
 for w in "${what[@]}"; do
     case "$w" in
     windows) need x86_64-w64-mingw32-gcc gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64
@@ -278,6 +283,11 @@ check() {
 }
 
 mkdir -p "$work"
+if [[ " ${what[*]} " == *" build "* ]]; then
+    rc=0
+    for t in x86_64-pc-windows-gnu aarch64-unknown-linux-gnu; do build "$t" || rc=1; done
+    exit $rc
+fi
 for w in "${what[@]}"; do
     start=$SECONDS
     case "$w" in

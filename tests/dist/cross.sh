@@ -17,7 +17,7 @@ cross_bundle() {
     x86_64-pc-windows-gnu)
       tp=x86_64-w64-mingw32- goos=windows goarch=amd64 sysname=Windows proc=AMD64 exe=.exe
       command -v wine >/dev/null || wb_apt_install wine wine64
-      export WINEPREFIX="${WINEPREFIX:-${CARGO_TARGET_DIR:-$ROOT/target}/cross-wine}" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+      export WINEPREFIX="${WINEPREFIX:-${WB_CROSS_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}/cross}/cross-wine}" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
       # wine wrapper: absolute Unix paths in the arguments become Windows paths.
       cat >"$T/winerun" <<'EOF2'
 #!/usr/bin/env bash

@@ -5,7 +5,8 @@
 # the callers'. Then the C run writer (stress, sync + async) is built with clang
 # -fsanitize=thread against the instrumented cdylib: the whole stack under TSan.
 # Build output: target/tsan (kept between runs; the first build takes several minutes).
-# Usage: tests/sanitizers/rust-tsan.sh [rust|c]...   (default: both)
+# Usage: tests/sanitizers/rust-tsan.sh [rust|c|build]...   (default: rust c; build: only
+# compile what they run, e.g. ahead of time in the background)
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -34,14 +35,19 @@ step() { # name cmd...
 mkdir -p "$CARGO_TARGET_DIR"
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=(rust c)
+RUST_TESTS=(--lib --test robustness --test soak --test video_encode)
 for p in "${parts[@]}"; do
   case "$p" in
+  build)
+    step tsan-build-tests "${CARGO[@]}" test "${ZFLAGS[@]}" "${RUST_TESTS[@]}" --no-run
+    step tsan-build-cdylib "${CARGO[@]}" build "${ZFLAGS[@]}" --lib
+    ;;
   rust)
     # The concurrency tests: many threads into one run (sync and async), the async queue's
     # loss accounting and deleted-dir detection, the soak's mixed threads, videos on threads,
     # the online uploader/sender threads.
     step tsan-rust-tests env WBM_SOAK_SECS=10 "${CARGO[@]}" test "${ZFLAGS[@]}" \
-        --lib --test robustness --test soak --test video_encode -- \
+        "${RUST_TESTS[@]}" -- \
         many_threads concurrent async soak two_videos writers_and_videos uploader sender online
     ;;
   c)
