@@ -13,8 +13,6 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # One build for all targets (ASan, debug assertions on, release optimisation).
 nice -n 10 cargo +nightly fuzz build -O --debug-assertions
 [ "$SECS" = --build-only ] && exit 0
-# fuzz/lsan.supp: one glibc allocation LeakSanitizer can misreport while a thread exits.
-export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 summary=()
 for t in "$@"; do
     mkdir -p "target/fuzz-corpus/$t"
