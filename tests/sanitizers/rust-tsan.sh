@@ -55,8 +55,16 @@ for p in "${parts[@]}"; do
     step tsan-build-cdylib "${CARGO[@]}" build "${ZFLAGS[@]}" --lib
     LIB="$CARGO_TARGET_DIR/$TRIPLE/debug"
     ln -sf libwandb_media.so "$LIB/libwandb_media.so.0"
-    step tsan-build-run_writer clang -std=c11 -O1 -g -fsanitize=thread -D_POSIX_C_SOURCE=200809L -Iinclude \
-        tests/run/c/run_writer.c -o "$CARGO_TARGET_DIR/run_writer" -L"$LIB" -Wl,-rpath,"$LIB" -lwandb_media -lm -lpthread
+    # One TSan runtime for the whole process: the C code is instrumented by clang, but linked
+    # with the nightly toolchain's runtime, the one the library's instrumentation expects
+    # (Debian's clang 14 runtime lacks the __tsan_memcpy/memset/memmove hooks newer LLVM
+    # emits, so linking with `clang -fsanitize=thread` fails).
+    RT="$(rustc +nightly --print sysroot)/lib/rustlib/$TRIPLE/lib/librustc-nightly_rt.tsan.a"
+    step tsan-compile-run_writer clang -std=c11 -O1 -g -fsanitize=thread -D_POSIX_C_SOURCE=200809L -Iinclude \
+        -c tests/run/c/run_writer.c -o "$CARGO_TARGET_DIR/run_writer.o"
+    step tsan-link-run_writer clang "$CARGO_TARGET_DIR/run_writer.o" -o "$CARGO_TARGET_DIR/run_writer" \
+        -Wl,--whole-archive "$RT" -Wl,--no-whole-archive \
+        -L"$LIB" -Wl,-rpath,"$LIB" -lwandb_media -lm -lpthread -ldl -lstdc++
     rm -rf "$CARGO_TARGET_DIR/w-stress" "$CARGO_TARGET_DIR/w-async"
     step tsan-c-stress "$CARGO_TARGET_DIR/run_writer" stress "$CARGO_TARGET_DIR/w-stress" 8 100
     step tsan-c-stress-async "$CARGO_TARGET_DIR/run_writer" stress "$CARGO_TARGET_DIR/w-async" 8 100 async
