@@ -42,6 +42,7 @@ build_variant() {  # name, cargo feature args…
 }
 mkdir -p "$work/source"
 cp "$main_target/release/libwandb_media.so" "$work/source/"
+ln -sf libwandb_media.so "$work/source/libwandb_media.so.0"
 build_variant none --no-default-features || exit 1
 build_variant dynamic --no-default-features --features h264-dynamic || exit 1
 
