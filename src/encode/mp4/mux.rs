@@ -259,6 +259,48 @@ impl BoxWriter {
             self.u32(v);
         }
     }
+
+    /// `edts`/`elst` with one edit: `duration` (movie timescale) of the media from `start`.
+    fn edit_list(&mut self, duration: u64, start: u64) {
+        self.begin(b"edts");
+        self.begin_full(b"elst", 1, 0);
+        self.u32(1);
+        self.u64(duration);
+        self.u64(start);
+        self.u16(1); // media_rate 1.0
+        self.u16(0);
+        self.end();
+        self.end();
+    }
+
+    /// `mdhd` (64-bit fields when `v1`), language "und".
+    fn mdhd(&mut self, v1: bool, timescale: u32, duration: u64) {
+        self.begin_full(b"mdhd", u8::from(v1), 0);
+        if v1 {
+            self.u64(0);
+            self.u64(0);
+            self.u32(timescale);
+            self.u64(duration);
+        } else {
+            self.u32(0);
+            self.u32(0);
+            self.u32(timescale);
+            self.u32(duration as u32);
+        }
+        self.u16(0x55C4); // language "und"
+        self.u16(0);
+        self.end();
+    }
+
+    /// `hdlr` of a track: `kind` ("vide"/"soun") and its NUL-terminated name.
+    fn hdlr(&mut self, kind: &[u8; 4], name: &[u8]) {
+        self.begin_full(b"hdlr", 0, 0);
+        self.u32(0);
+        self.bytes(kind);
+        self.zeros(12);
+        self.bytes(name);
+        self.end();
+    }
 }
 
 /// `avc1` sample entry with an `avcC` built from one SPS and one PPS (NAL units without
@@ -610,38 +652,11 @@ pub(crate) fn write_mp4_av(
         b.end();
         if t.media_start > 0 {
             // edit list: present the media from `media_start` on (skips the reorder delay)
-            b.begin(b"edts");
-            b.begin_full(b"elst", 1, 0);
-            b.u32(1);
-            b.u64(video_movie_duration);
-            b.u64(t.media_start);
-            b.u16(1); // media_rate 1.0
-            b.u16(0);
-            b.end();
-            b.end();
+            b.edit_list(video_movie_duration, t.media_start);
         }
         b.begin(b"mdia");
-        b.begin_full(b"mdhd", u8::from(v1), 0);
-        if v1 {
-            b.u64(0);
-            b.u64(0);
-            b.u32(timescale);
-            b.u64(media_duration);
-        } else {
-            b.u32(0);
-            b.u32(0);
-            b.u32(timescale);
-            b.u32(media_duration as u32);
-        }
-        b.u16(0x55C4); // language "und"
-        b.u16(0);
-        b.end();
-        b.begin_full(b"hdlr", 0, 0);
-        b.u32(0);
-        b.bytes(b"vide");
-        b.zeros(12);
-        b.bytes(b"VideoHandler\0");
-        b.end();
+        b.mdhd(v1, timescale, media_duration);
+        b.hdlr(b"vide", b"VideoHandler\0");
         b.begin(b"minf");
         b.begin_full(b"vmhd", 0, 1);
         b.zeros(8);
@@ -797,37 +812,10 @@ fn audio_trak(b: &mut BoxWriter, a: &super::audio::AudioTrack, v1: bool, media_d
     b.end();
     // Opus in ISO-BMFF §4.4: segment_duration = valid samples, media_time = priming samples
     // (movie and media timescale are both 48 000).
-    b.begin(b"edts");
-    b.begin_full(b"elst", 1, 0);
-    b.u32(1);
-    b.u64(a.valid);
-    b.u64(u64::from(a.pre_skip));
-    b.u16(1); // media_rate 1.0
-    b.u16(0);
-    b.end();
-    b.end();
+    b.edit_list(a.valid, u64::from(a.pre_skip));
     b.begin(b"mdia");
-    b.begin_full(b"mdhd", u8::from(v1), 0);
-    if v1 {
-        b.u64(0);
-        b.u64(0);
-        b.u32(rate);
-        b.u64(media_duration);
-    } else {
-        b.u32(0);
-        b.u32(0);
-        b.u32(rate);
-        b.u32(media_duration as u32);
-    }
-    b.u16(0x55C4); // language "und"
-    b.u16(0);
-    b.end();
-    b.begin_full(b"hdlr", 0, 0);
-    b.u32(0);
-    b.bytes(b"soun");
-    b.zeros(12);
-    b.bytes(b"SoundHandler\0");
-    b.end();
+    b.mdhd(v1, rate, media_duration);
+    b.hdlr(b"soun", b"SoundHandler\0");
     b.begin(b"minf");
     b.begin_full(b"smhd", 0, 0);
     b.u16(0); // balance
