@@ -18,15 +18,31 @@ for t in "$@"; do
     mkdir -p "target/fuzz-corpus/$t"
     log="target/fuzz-corpus/$t.log"
     echo "== fuzz $t (${SECS}s)"
-    if ! nice -n 10 cargo +nightly fuzz run -O --debug-assertions "$t" "target/fuzz-corpus/$t" "fuzz/corpus/$t" -- \
+    : >"$log"
+    # Coverage over time (for the plateau report): every 10 s, "<elapsed s> <cov> <executions>"
+    # from libFuzzer's latest status line.
+    curve="target/fuzz-corpus/$t.curve"; : >"$curve"
+    ( start=$SECONDS; while sleep 10; do
+        l=$(grep -a -E '^#[0-9]+.*cov: ' "$log" | tail -1) || true
+        [ -n "$l" ] && echo "$((SECONDS - start)) $(sed -E 's/.*cov: ([0-9]+).*/\1/' <<<"$l") $(sed -E 's/^#([0-9]+).*/\1/' <<<"$l")" >>"$curve"
+      done ) & sampler=$!
+    rc=0
+    nice -n 10 cargo +nightly fuzz run -O --debug-assertions "$t" "target/fuzz-corpus/$t" "fuzz/corpus/$t" -- \
         -max_total_time="$SECS" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 \
-        -print_final_stats=1 -close_fd_mask=1 >"$log" 2>&1; then
+        -print_final_stats=1 -close_fd_mask=1 >"$log" 2>&1 || rc=$?
+    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+    if [ "$rc" != 0 ]; then
         tail -40 "$log"
         echo "fuzz $t: CRASH (input in fuzz/artifacts/$t/)"
         exit 1
     fi
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-    summary+=("$t: ${execs:-?} executions, $cov")
+    cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -1)
+    # Coverage at 10 % / 50 % of the time, and when it last grew.
+    plateau=$(awk -v T="$SECS" '{ t[NR]=$1; c[NR]=$2 } END {
+        for (i=1;i<=NR;i++) { if (t[i] <= T*0.1) c10=c[i]; if (t[i] <= T*0.5) c50=c[i] }
+        last=0; for (i=2;i<=NR;i++) if (c[i] > c[i-1]) last=t[i];
+        printf "cov at 10%%/50%%/end: %s/%s/%s, last growth at %ss of %ss", c10, c50, c[NR], last, T }' "$curve")
+    summary+=("$t: ${execs:-?} executions, $cov; $plateau")
 done
 printf '%s\n' "${summary[@]}"

@@ -103,7 +103,9 @@ fn jp2_ihdr(b: &[u8]) -> Option<(u32, u32)> {
             } else if len == 0 {
                 len = (b.len() - pos) as u64;
             }
-            if len < head || pos as u64 + len > b.len() as u64 {
+            // (checked: a 64-bit box length near u64::MAX overflowed here — found by the
+            // file_decoders fuzz target)
+            if len < head || (pos as u64).checked_add(len)? > b.len() as u64 {
                 return None;
             }
             let body = &b[pos + head as usize..pos + len as usize];
@@ -158,6 +160,22 @@ fn im(b: &[u8]) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jp2_box_length_near_u64_max_is_rejected() {
+        // fuzz/corpus/file_decoders/regress-jp2-box-length-overflow (without its selector
+        // byte): the JP2 signature box, then a box with a 64-bit length of u64::MAX, which
+        // overflowed the bounds check (a panic with debug assertions, a wrong slice without).
+        let fuzz =
+            include_bytes!("../../fuzz/corpus/file_decoders/regress-jp2-box-length-overflow");
+        let b = &fuzz[1..];
+        assert!(b.starts_with(b"\0\0\0\x0cjP  \r\n\x87\n\0\0\0\x01\0\xdd\xf8\0\xff\xff"));
+        assert_eq!(jp2_ihdr(b), None);
+        assert_eq!(
+            dimensions(b),
+            Some(Err("could not find JP2 header".to_string()))
+        );
+    }
 
     #[test]
     fn headers_give_pillow_sizes_and_reject_bad_ones() {
