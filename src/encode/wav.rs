@@ -65,7 +65,7 @@ pub fn encode_wav(
         return Err(format!("sample rate {sample_rate} does not fit a C int"));
     }
     let n = samples.len();
-    if n % channels as usize != 0 {
+    if !n.is_multiple_of(channels as usize) {
         return Err(format!(
             "{n} samples are not a whole number of frames of {channels} channels"
         ));

@@ -228,7 +228,7 @@ mod imp {
                 ));
             }
             rgb_to_i420(rgb, w, h, &mut self.yuv);
-            let key = self.frames % u64::from(self.period) == 0;
+            let key = self.frames.is_multiple_of(u64::from(self.period));
             let flags = if key {
                 vpx::VPX_EFLAG_FORCE_KF as vpx::vpx_enc_frame_flags_t
             } else {

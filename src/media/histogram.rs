@@ -35,10 +35,7 @@ pub fn histogram_of(t: &TensorView<'_>, num_bins: usize) -> Result<(Vec<i64>, Ve
         DType::U64 => np_histogram(HistData::U64(&t.elems::<u64>()?), num_bins),
         DType::F16 => np_histogram(HistData::F16(&t.elems::<half::f16>()?), num_bins),
         // torch `.float()` first: the float32 histogram of the same values
-        DType::BF16 => np_histogram(
-            HistData::F32(&t.map_elems(crate::tensor::bf16_to_f32)?),
-            num_bins,
-        ),
+        DType::BF16 => np_histogram(HistData::BF16(&t.elems::<u16>()?), num_bins),
         DType::Bool => {
             let raw = t.elems::<u8>()?;
             // Any nonzero byte is `True`; borrow as uint8 when the bytes are already 0/1.

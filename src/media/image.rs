@@ -987,14 +987,16 @@ mod tests {
                     (DType::F32, 1) => {
                         c.copy_from_slice(&((r % 1000) as f32 / 3.0 - 100.0).to_le_bytes())
                     }
-                    (DType::F32, 2) if r % 50 == 0 => c.copy_from_slice(&f32::NAN.to_le_bytes()),
+                    (DType::F32, 2) if r.is_multiple_of(50) => {
+                        c.copy_from_slice(&f32::NAN.to_le_bytes())
+                    }
                     (DType::F64, 0) => {
                         c.copy_from_slice(&((r % 1000) as f64 / 999.0).to_le_bytes())
                     }
                     (DType::F64, 1) => {
                         c.copy_from_slice(&((r % 1000) as f64 / 7.0 - 30.0).to_le_bytes())
                     }
-                    (DType::F64, 2) if r % 50 == 0 => {
+                    (DType::F64, 2) if r.is_multiple_of(50) => {
                         c.copy_from_slice(&f64::INFINITY.to_le_bytes())
                     }
                     (DType::Bool, _) => c[0] = (r % 2) as u8,

@@ -228,7 +228,7 @@ impl Client {
                 }
                 Err(e) => (jitter(wait), e.to_string()),
             };
-            if attempt == 1 || attempt % 10 == 0 {
+            if attempt == 1 || attempt.is_multiple_of(10) {
                 crate::online::warn(&format!("{what} failed ({why}); retrying in {delay:.1?}"));
             }
             if !ctl.sleep(delay) {

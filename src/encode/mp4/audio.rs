@@ -115,7 +115,7 @@ impl AudioEncoder {
 
     /// Appends interleaved 16-bit samples (`frames × channels` values).
     pub fn push(&mut self, pcm: &[i16]) -> Result<(), String> {
-        if pcm.len() % self.channels != 0 {
+        if !pcm.len().is_multiple_of(self.channels) {
             return Err("audio track: sample count is not a multiple of the channel count".into());
         }
         self.frames_in += (pcm.len() / self.channels) as u64;

@@ -139,7 +139,7 @@ impl Mp4Encoder {
             Backend::OpenH264(h) => {
                 // Every GOP comes from a fresh encoder (see `encode_mp4_frames`): the bytes do
                 // not depend on whether GOPs were encoded one after another or in parallel.
-                if index > 0 && index % gop == 0 {
+                if index > 0 && index.is_multiple_of(gop) {
                     h.restart()?;
                 }
                 h.encode(rgb, index, self.fps)?
