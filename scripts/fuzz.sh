@@ -22,9 +22,12 @@ for t in "$@"; do
     # Coverage over time (for the plateau report): every 10 s, "<elapsed s> <cov> <executions>"
     # from libFuzzer's latest status line.
     curve="target/fuzz-corpus/$t.curve"; : >"$curve"
-    ( start=$SECONDS; while sleep 10; do
+    # (the clock starts at libFuzzer's first status line, after any rebuild)
+    ( start=; while sleep 10; do
         l=$(grep -a -E '^#[0-9]+.*cov: ' "$log" | tail -1) || true
-        [ -n "$l" ] && echo "$((SECONDS - start)) $(sed -E 's/.*cov: ([0-9]+).*/\1/' <<<"$l") $(sed -E 's/^#([0-9]+).*/\1/' <<<"$l")" >>"$curve"
+        [ -n "$l" ] || continue
+        [ -n "$start" ] || start=$((SECONDS - 10))
+        echo "$((SECONDS - start)) $(sed -E 's/.*cov: ([0-9]+).*/\1/' <<<"$l") $(sed -E 's/^#([0-9]+).*/\1/' <<<"$l")" >>"$curve"
       done ) & sampler=$!
     rc=0
     nice -n 10 cargo +nightly fuzz run -O --debug-assertions "$t" "target/fuzz-corpus/$t" "fuzz/corpus/$t" -- \

@@ -786,9 +786,21 @@ pub(crate) mod tests {
         // against the element-by-element reference, every dtype.
         let mut next = rng(99);
         let mut checked = 0;
-        for &dt in ALL.iter() {
-            for c in 1..=5usize {
-                for w in [15usize, 16, 17, 63, 64, 65, 130] {
+        // (Miri: 3 channels and two widths)
+        let channels: &[usize] = if cfg!(miri) { &[3] } else { &[1, 2, 3, 4, 5] };
+        let widths: &[usize] = if cfg!(miri) {
+            &[17, 65]
+        } else {
+            &[15, 16, 17, 63, 64, 65, 130]
+        };
+        let dtypes: &[DType] = if cfg!(miri) {
+            &[DType::U8, DType::F32, DType::BF16]
+        } else {
+            &ALL
+        };
+        for &dt in dtypes {
+            for &c in channels {
+                for &w in widths {
                     for (h, batch, flip) in [(1usize, 1usize, false), (3, 2, true), (2, 1, true)] {
                         let n = batch * c * h * w;
                         let data = random_data(&mut next, dt, n);
@@ -818,7 +830,7 @@ pub(crate) mod tests {
                 }
             }
         }
-        assert_eq!(checked, ALL.len() * 5 * 7 * 3);
+        assert_eq!(checked, dtypes.len() * channels.len() * widths.len() * 3);
     }
 
     #[test]
