@@ -349,3 +349,58 @@ fn writers_and_videos_can_move_between_threads() {
     assert_eq!((tw, th), (16, 16));
     assert!((dur - 0.5).abs() < 1e-3);
 }
+
+#[test]
+fn tensor_gif_pipeline_equals_the_streaming_writer() {
+    // `Video::from_tensor` quantises on a second thread ahead of the writer; the bytes must be
+    // those of pushing the same frames one by one (no thread). Moving gradients (> 256
+    // colours: median cut), a static stretch (merged frames), a frame back to an earlier one,
+    // and a tiny moving square (small crops).
+    let (t, h, w) = (24usize, 48usize, 72usize);
+    let mut frames: Vec<Vec<u8>> = Vec::new();
+    for it in 0..t {
+        let k = if (8..12).contains(&it) {
+            8
+        } else if it == 20 {
+            3
+        } else {
+            it
+        };
+        let mut f = vec![0u8; h * w * 3];
+        for y in 0..h {
+            for x in 0..w {
+                let p = (y * w + x) * 3;
+                f[p] = ((x * 3 + k * 7) % 256) as u8;
+                f[p + 1] = ((y * 5 + k * 3) % 256) as u8;
+                f[p + 2] = (((x + y) * 2 + k) % 256) as u8;
+                if it >= 14 && (y / 4 == it % 12) && x < 8 {
+                    f[p] = 255;
+                }
+            }
+        }
+        frames.push(f);
+    }
+    let mut wr = VideoWriter::new(h, w, 3, 5, VideoFormat::Gif, Convert::Cast).unwrap();
+    for f in &frames {
+        let tv = TensorView::new(f, DType::U8, &[h, w, 3]).unwrap();
+        wr.push(&tv).unwrap();
+    }
+    let streamed = wr.finish().unwrap();
+    let all = frames.concat();
+    let tv = TensorView::new(&all, DType::U8, &[t, h, w, 3]).unwrap();
+    let opts = VideoOptions {
+        fps: 5,
+        layout: Layout::ChannelsLast,
+        ..Default::default()
+    };
+    let tensor = Video::from_tensor(&tv, VideoFormat::Gif, &opts).unwrap();
+    assert_eq!(streamed.file.bytes, tensor.file.bytes);
+    let (gw, gh, decoded) = decode_gif(&tensor.file.bytes);
+    assert_eq!((gw, gh), (w as u32, h as u32));
+    // frames 8..=11 are identical (merged), so fewer GIF frames than inputs
+    assert!(
+        decoded.len() < t && decoded.len() >= t - 4,
+        "{}",
+        decoded.len()
+    );
+}

@@ -41,15 +41,10 @@ pub struct GifEncoder {
     /// Duration of one input frame in milliseconds (float, like Pillow's `duration`).
     frame_ms: f64,
     out: Vec<u8>,
-    quant: Quantizer,
-    /// The previous input frame (empty before the first frame).
-    prev_in: Vec<u8>,
+    /// The input side (`None` once detached by `take_analyzer`).
+    analyzer: Option<GifAnalyzer>,
     /// What a decoder shows after the frames written so far.
     prev_dec: Vec<u8>,
-    /// Scratch: the changed rectangle of the pushed frame, then its decoded pixels.
-    crop: Vec<u8>,
-    /// Scratch: palette indices of the changed rectangle.
-    indices: Vec<u8>,
     /// Byte offset of the delay field of the last written graphic control extension.
     delay_pos: Option<usize>,
     /// Accumulated duration (ms) of the run of identical frames the last written frame starts.
@@ -80,11 +75,13 @@ impl GifEncoder {
             height,
             frame_ms: 1000.0 / f64::from(fps),
             out: Vec::new(),
-            quant: Quantizer::new(),
-            prev_in: Vec::new(),
+            analyzer: Some(GifAnalyzer {
+                width: width as usize,
+                height: height as usize,
+                quant: Quantizer::new(),
+                prev_in: Vec::new(),
+            }),
             prev_dec: Vec::new(),
-            crop: Vec::new(),
-            indices: Vec::new(),
             delay_pos: None,
             run_ms: 0.0,
             frames: 0,
@@ -93,71 +90,63 @@ impl GifEncoder {
 
     /// Quantises and appends one frame (packed RGB, row-major).
     pub fn push_frame(&mut self, rgb: &[u8]) -> Result<(), String> {
+        let a = self
+            .analyzer
+            .as_mut()
+            .ok_or_else(|| "gif: the frame analyser was detached".to_string())?
+            .analyze(rgb)?;
+        self.push_analyzed(a)
+    }
+
+    /// Detaches the input analysis ([`GifAnalyzer`]) so that it can run ahead on another
+    /// thread; its results must then be passed to [`GifEncoder::push_analyzed`] in frame
+    /// order (the bytes are the same as [`GifEncoder::push_frame`]'s).
+    pub fn take_analyzer(&mut self) -> Option<GifAnalyzer> {
+        self.analyzer.take()
+    }
+
+    /// Appends one frame analysed by this encoder's [`GifAnalyzer`] (in order).
+    pub fn push_analyzed(&mut self, a: GifFrameAnalysis) -> Result<(), String> {
         let (w, h) = (self.width as usize, self.height as usize);
-        if rgb.len() != w * h * 3 {
-            return Err(format!(
-                "gif: frame has {} bytes, expected {} ({}x{}x3)",
-                rgb.len(),
-                w * h * 3,
-                w,
-                h
-            ));
-        }
         self.frames += 1;
-        if self.prev_in.is_empty() {
+        let GifFrameAnalysis {
+            first,
+            bbox,
+            mut crop,
+            indices,
+            palette,
+        } = a;
+        if first {
             // First frame: header, global colour table = this frame's palette, loop extension.
-            self.indices = zeroed(w * h)?;
-            let mut prev_in = zeroed(rgb.len())?;
-            prev_in.copy_from_slice(rgb);
             self.prev_dec = zeroed(0)?;
             self.prev_dec
-                .try_reserve_exact(rgb.len())
+                .try_reserve_exact(w * h * 3)
                 .map_err(|_| OOM.to_string())?;
-            let palette = self.quant.quantize(rgb, &mut self.indices);
-            for &i in &self.indices {
+            for &i in &indices {
                 self.prev_dec.extend_from_slice(&palette[i as usize]);
             }
             self.write_header(&palette);
             self.write_gce();
-            write_image(
-                &mut self.out,
-                0,
-                0,
-                w,
-                h,
-                None,
-                &self.indices,
-                palette.len(),
-            );
-            self.prev_in = prev_in;
+            write_image(&mut self.out, 0, 0, w, h, None, &indices, palette.len());
             return Ok(());
         }
-        // Only the rectangle where the input changed is re-quantised (with its own palette).
-        let Some((x0, y0, x1, y1)) = diff_bbox(&self.prev_in, rgb, w, h) else {
+        let Some((x0, y0, x1, y1)) = bbox else {
             return self.extend_previous();
         };
         let (cw, ch) = (x1 - x0, y1 - y0);
-        self.crop.clear();
-        for y in y0..y1 {
-            self.crop
-                .extend_from_slice(&rgb[(y * w + x0) * 3..(y * w + x1) * 3]);
-        }
-        self.prev_in.copy_from_slice(rgb);
-        let indices = &mut self.indices[..cw * ch];
-        let palette = self.quant.quantize(&self.crop, indices);
         // Decoded crop (reusing the crop buffer), and what changed against the shown frame.
-        for (px, &i) in self.crop.chunks_exact_mut(3).zip(indices.iter()) {
+        for (px, &i) in crop.chunks_exact_mut(3).zip(indices.iter()) {
             px.copy_from_slice(&palette[i as usize]);
         }
         let mut shown = Vec::with_capacity(cw * ch * 3);
         for y in y0..y1 {
             shown.extend_from_slice(&self.prev_dec[(y * w + x0) * 3..(y * w + x1) * 3]);
         }
-        let Some((sx0, sy0, sx1, sy1)) = diff_bbox(&shown, &self.crop, cw, ch) else {
+        let Some((sx0, sy0, sx1, sy1)) = diff_bbox(&shown, &crop, cw, ch) else {
             return self.extend_previous();
         };
         for y in y0..y1 {
-            let row = &self.crop[(y - y0) * cw * 3..(y - y0 + 1) * cw * 3];
+            let row = &crop[(y - y0) * cw * 3..(y - y0 + 1) * cw * 3];
             self.prev_dec[(y * w + x0) * 3..(y * w + x1) * 3].copy_from_slice(row);
         }
         // Emit the changed sub-rectangle with the palette trimmed to the colours it uses.
@@ -236,6 +225,86 @@ impl GifEncoder {
             let cs = delay_cs(self.run_ms);
             self.out[pos..pos + 2].copy_from_slice(&cs.to_le_bytes());
         }
+    }
+}
+
+/// The input side of [`GifEncoder`]: what depends only on the input frames — the rectangle
+/// that changed against the previous input, its pixels, palette and indices (the
+/// quantisation, about half of the encoding time). `Send`, so it can run a frame ahead of
+/// the writer on another thread.
+pub struct GifAnalyzer {
+    width: usize,
+    height: usize,
+    quant: Quantizer,
+    /// The previous input frame (empty before the first frame).
+    prev_in: Vec<u8>,
+}
+
+/// One analysed frame, for [`GifEncoder::push_analyzed`].
+pub struct GifFrameAnalysis {
+    first: bool,
+    /// The changed rectangle `(x0, y0, x1, y1)`; `None`: same input as the previous frame.
+    bbox: Option<(usize, usize, usize, usize)>,
+    /// The rectangle's pixels (packed RGB; empty for the first frame).
+    crop: Vec<u8>,
+    indices: Vec<u8>,
+    palette: Vec<[u8; 3]>,
+}
+
+impl GifAnalyzer {
+    /// Analyses the next frame (packed RGB, row-major).
+    pub fn analyze(&mut self, rgb: &[u8]) -> Result<GifFrameAnalysis, String> {
+        let (w, h) = (self.width, self.height);
+        if rgb.len() != w * h * 3 {
+            return Err(format!(
+                "gif: frame has {} bytes, expected {} ({}x{}x3)",
+                rgb.len(),
+                w * h * 3,
+                w,
+                h
+            ));
+        }
+        if self.prev_in.is_empty() {
+            let mut indices = zeroed(w * h)?;
+            let mut prev_in = zeroed(rgb.len())?;
+            prev_in.copy_from_slice(rgb);
+            let palette = self.quant.quantize(rgb, &mut indices);
+            self.prev_in = prev_in;
+            return Ok(GifFrameAnalysis {
+                first: true,
+                bbox: Some((0, 0, w, h)),
+                crop: Vec::new(),
+                indices,
+                palette,
+            });
+        }
+        // Only the rectangle where the input changed is re-quantised (with its own palette).
+        let Some((x0, y0, x1, y1)) = diff_bbox(&self.prev_in, rgb, w, h) else {
+            return Ok(GifFrameAnalysis {
+                first: false,
+                bbox: None,
+                crop: Vec::new(),
+                indices: Vec::new(),
+                palette: Vec::new(),
+            });
+        };
+        let (cw, ch) = (x1 - x0, y1 - y0);
+        let mut crop = zeroed(0)?;
+        crop.try_reserve_exact(cw * ch * 3)
+            .map_err(|_| OOM.to_string())?;
+        for y in y0..y1 {
+            crop.extend_from_slice(&rgb[(y * w + x0) * 3..(y * w + x1) * 3]);
+        }
+        self.prev_in.copy_from_slice(rgb);
+        let mut indices = zeroed(cw * ch)?;
+        let palette = self.quant.quantize(&crop, &mut indices);
+        Ok(GifFrameAnalysis {
+            first: false,
+            bbox: Some((x0, y0, x1, y1)),
+            crop,
+            indices,
+            palette,
+        })
     }
 }
 

@@ -19,7 +19,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::encode::gif::{encode_gif, GifEncoder};
+use crate::encode::gif::GifEncoder;
 use crate::encode::mp4::audio::{AudioEncoder, AudioTrack};
 use crate::encode::mp4::h264in::{H264Muxer, H264Options};
 use crate::encode::mp4::Mp4Encoder;
@@ -294,15 +294,37 @@ impl Video {
         let (w, h) = (geom.out_width(), geom.out_height());
         let bytes = match format {
             VideoFormat::Gif => {
-                let frames: Vec<Vec<u8>> = (0..geom.frames)
-                    .map(|i| {
-                        let mut f = Vec::new();
-                        tiled_frame(&v5, &geom, i, &mut f);
-                        f
-                    })
-                    .collect();
-                let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
-                encode_gif(&refs, w as u32, h as u32, fps).map_err(encoder_error("gif"))?
+                // Frame by frame (materialising the clip first cost 104 MB for 150×360p and
+                // ~18 % of the time in page faults), in a two-stage pipeline: a scoped thread
+                // builds each frame and quantises what changed (input-only work, about half
+                // the time) while this thread writes; same bytes as `push_frame`.
+                let mut enc =
+                    GifEncoder::new(w as u32, h as u32, fps).map_err(encoder_error("gif"))?;
+                let mut analyzer = enc
+                    .take_analyzer()
+                    .ok_or_else(|| Error::state("gif: no frame analyser"))?;
+                let (v5, geom) = (&v5, &geom);
+                std::thread::scope(|scope| -> Result<()> {
+                    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+                    scope.spawn(move || {
+                        let mut frame = Vec::new();
+                        for i in 0..geom.frames {
+                            tiled_frame(v5, geom, i, &mut frame);
+                            let r = analyzer.analyze(&frame);
+                            let failed = r.is_err();
+                            // the writer stops reading after an error of its own
+                            if tx.send(r).is_err() || failed {
+                                return;
+                            }
+                        }
+                    });
+                    for r in rx {
+                        let a = r.map_err(encoder_error("gif"))?;
+                        enc.push_analyzed(a).map_err(encoder_error("gif"))?;
+                    }
+                    Ok(())
+                })?;
+                enc.finish().map_err(encoder_error("gif"))?
             }
             VideoFormat::Webm => {
                 let mut enc = WebmEncoder::with_quality(w as u32, h as u32, fps, &opts.quality)
