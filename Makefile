@@ -263,7 +263,7 @@ test-harden: build test-fsfaults
 test-sanitizers: build
 	tests/sanitizers/run.sh
 
-# The library itself under TSan (nightly -Zsanitizer=thread -Zbuild-std; not yet in make test).
+# The library itself under TSan (nightly -Zsanitizer=thread -Zbuild-std; run by test-harden).
 test-tsan-rust:
 	tests/sanitizers/rust-tsan.sh
 
