@@ -565,32 +565,16 @@ fn hist_f16(x: &[half::f16], n: usize) -> Result<NpHistogram, String> {
     check_edges(&edges, n)?;
     let denom = last - first;
     let nt = f16::from_usize(n);
-    let last_bin = n - 1;
     let mut counts = vec![0i64; n];
     for &(v, c) in &present {
-        let ki = to_intp((((v - first) / denom) * nt).to_f64());
-        if ki < 0 || ki as u64 > n as u64 {
+        let Some(k) = exact_bin(v, first, denom, nt, &edges, n) else {
             // degenerate range: numpy's literal block loop decides (errors included)
-            let all: Vec<f16> = x.to_vec();
-            let counts = assign_exact(&all, &|v: f16| v, first, denom, &edges, n)?;
+            let counts = assign_exact(x, &|v: f16| v, first, denom, &edges, n)?;
             return Ok(NpHistogram {
                 counts,
                 edges: edges.iter().map(|e| e.to_f64()).collect(),
             });
-        }
-        let mut k = (ki as usize).min(last_bin);
-        if v < edges[k] {
-            if k == 0 {
-                let counts = assign_exact(x, &|v: f16| v, first, denom, &edges, n)?;
-                return Ok(NpHistogram {
-                    counts,
-                    edges: edges.iter().map(|e| e.to_f64()).collect(),
-                });
-            }
-            k -= 1;
-        } else if k != last_bin && v >= edges[k + 1] {
-            k += 1;
-        }
+        };
         counts[k] += c as i64;
     }
     Ok(NpHistogram {
@@ -988,7 +972,6 @@ fn assign<S: Copy, T: NpFloat>(
 ) -> Result<Vec<i64>, String> {
     const CHUNK: usize = 256;
     let nt = T::from_usize(n);
-    let last_bin = n - 1;
     // Fast path without a division per element. With u the unit roundoff of T and positions
     // measured in bins (p = (x - first)·n/(last - first), E = max(|first|, |last|)):
     // * numpy's f = ((x - first) / denom) · n (in T) is within 4u·p + u·E·n/denom of p
@@ -1115,19 +1098,9 @@ fn assign<S: Copy, T: NpFloat>(
                     c0[m.1 as usize] += 1;
                     continue;
                 }
-                let ki = to_intp((((v - first) / denom) * nt).to_f64());
-                if ki < 0 || ki as u64 > n as u64 {
+                let Some(k) = exact_bin(v, first, denom, nt, edges, n) else {
                     return assign_exact(data, &conv, first, denom, edges, n);
-                }
-                let mut k = (ki as usize).min(last_bin);
-                if v < edges[k] {
-                    if k == 0 {
-                        return assign_exact(data, &conv, first, denom, edges, n);
-                    }
-                    k -= 1;
-                } else if k != last_bin && v >= edges[k + 1] {
-                    k += 1;
-                }
+                };
                 *m = (bits, k as u32);
                 c0[k] += 1;
             }
@@ -1136,6 +1109,29 @@ fn assign<S: Copy, T: NpFloat>(
     Ok((0..n)
         .map(|k| c[0][k] + c[1][k] + c[2][k] + c[3][k])
         .collect())
+}
+
+/// numpy's bin for one value `v` of the range `[first, first + denom]` split into `n` bins:
+/// the index `trunc((v - first) / denom * n)` in the float type, then numpy's ±1 corrections
+/// against `edges`. `None` when the index leaves `0..=n` or falls below bin 0 (degenerate
+/// ranges overflowing to inf: numpy's literal block loop, [`assign_exact`], decides).
+#[inline]
+fn exact_bin<T: NpFloat>(v: T, first: T, denom: T, nt: T, edges: &[T], n: usize) -> Option<usize> {
+    let ki = to_intp((((v - first) / denom) * nt).to_f64());
+    if ki < 0 || ki as u64 > n as u64 {
+        return None;
+    }
+    let last_bin = n - 1;
+    let mut k = (ki as usize).min(last_bin);
+    if v < edges[k] {
+        if k == 0 {
+            return None;
+        }
+        k -= 1;
+    } else if k != last_bin && v >= edges[k + 1] {
+        k += 1;
+    }
+    Some(k)
 }
 
 /// numpy's block loop (`BLOCK = 65536`) with the literal per-block emulation; used only when
@@ -1358,23 +1354,9 @@ fn hist_bf16_table(x: &[u16], n: usize) -> Option<NpHistogram> {
     check_edges(&edges, n).ok()?;
     let denom = last - first;
     let nt = f32::from_usize(n);
-    let last_bin = n - 1;
     let mut counts = vec![0i64; n];
     for (v, c) in present() {
-        let ki = to_intp((((v - first) / denom) * nt) as f64);
-        if ki < 0 || ki as u64 > n as u64 {
-            return None;
-        }
-        let mut k = (ki as usize).min(last_bin);
-        if v < edges[k] {
-            if k == 0 {
-                return None;
-            }
-            k -= 1;
-        } else if k != last_bin && v >= edges[k + 1] {
-            k += 1;
-        }
-        counts[k] += c as i64;
+        counts[exact_bin(v, first, denom, nt, &edges, n)?] += c as i64;
     }
     Some(NpHistogram {
         counts,
@@ -1688,7 +1670,6 @@ fn small_int_counts<I: NpInt>(
         t3[idx(q[3])] += 1;
     }
     let nt = n as f64;
-    let last_bin = n - 1;
     let mut counts = vec![0i64; n];
     for j in 0..span {
         let c = t0[j] + t1[j] + t2[j] + t3[j];
@@ -1696,20 +1677,7 @@ fn small_int_counts<I: NpInt>(
             continue;
         }
         let v = i128_to_f64(lo + j as i128);
-        let ki = to_intp(((v - first) / denom) * nt);
-        if ki < 0 || ki as u64 > n as u64 {
-            return None;
-        }
-        let mut k = (ki as usize).min(last_bin);
-        if v < edges[k] {
-            if k == 0 {
-                return None;
-            }
-            k -= 1;
-        } else if k != last_bin && v >= edges[k + 1] {
-            k += 1;
-        }
-        counts[k] += c as i64;
+        counts[exact_bin(v, first, denom, nt, edges, n)?] += c as i64;
     }
     Some(counts)
 }

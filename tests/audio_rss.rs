@@ -7,12 +7,9 @@ use wandb_media::media::image::Convert;
 use wandb_media::media::video::{VideoFormat, VideoWriter};
 use wandb_media::{DType, TensorView};
 
-fn rss_bytes() -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = s.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kb * 1024
-}
+#[path = "support/rss.rs"]
+mod rss;
+use rss::rss_bytes;
 
 #[test]
 #[cfg(all(target_os = "linux", feature = "opus", feature = "h264-source"))]

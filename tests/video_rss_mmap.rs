@@ -9,12 +9,9 @@
 use wandb_media::media::image::Convert;
 use wandb_media::media::video::{VideoFormat, VideoWriter};
 
-fn rss_bytes() -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = s.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kb * 1024
-}
+#[path = "support/rss.rs"]
+mod rss;
+use rss::{rss_bytes, NoiseFrames};
 
 #[test]
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -26,19 +23,8 @@ fn streaming_mp4_rss_100_vs_10000_frames_with_a_fixed_mmap_threshold() {
     );
     let (w, h) = (160usize, 96usize);
     let mut writer = VideoWriter::new(h, w, 3, 30, VideoFormat::Mp4, Convert::Auto).unwrap();
-    let mut frame = vec![0u8; w * h * 3];
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut push = |writer: &mut VideoWriter| {
-        for y in 0..64 {
-            for x in 0..64 * 3 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                frame[(y * w) * 3 + x] = state as u8;
-            }
-        }
-        writer.push_u8(&frame).unwrap();
-    };
+    let mut frames = NoiseFrames::new(w, h);
+    let mut push = |writer: &mut VideoWriter| frames.push(writer);
     for _ in 0..100 {
         push(&mut writer);
     }
