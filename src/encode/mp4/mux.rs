@@ -273,9 +273,9 @@ impl BoxWriter {
         self.end();
     }
 
-    /// `mdhd` (64-bit fields when `v1`), language "und".
-    fn mdhd(&mut self, v1: bool, timescale: u32, duration: u64) {
-        self.begin_full(b"mdhd", u8::from(v1), 0);
+    /// Creation and modification time (0) then `timescale` and `duration`, as 64-bit fields
+    /// when `v1`: the start of `mvhd` and `mdhd`.
+    fn times(&mut self, v1: bool, timescale: u32, duration: u64) {
         if v1 {
             self.u64(0);
             self.u64(0);
@@ -287,6 +287,12 @@ impl BoxWriter {
             self.u32(timescale);
             self.u32(duration as u32);
         }
+    }
+
+    /// `mdhd` (64-bit fields when `v1`), language "und".
+    fn mdhd(&mut self, v1: bool, timescale: u32, duration: u64) {
+        self.begin_full(b"mdhd", u8::from(v1), 0);
+        self.times(v1, timescale, duration);
         self.u16(0x55C4); // language "und"
         self.u16(0);
         self.end();
@@ -607,17 +613,7 @@ pub(crate) fn write_mp4_av(
         b.begin(b"moov");
         // mvhd
         b.begin_full(b"mvhd", u8::from(v1), 0);
-        if v1 {
-            b.u64(0);
-            b.u64(0);
-            b.u32(movie_timescale);
-            b.u64(movie_duration);
-        } else {
-            b.u32(0);
-            b.u32(0);
-            b.u32(movie_timescale);
-            b.u32(movie_duration as u32);
-        }
+        b.times(v1, movie_timescale, movie_duration);
         b.u32(0x0001_0000); // rate 1.0
         b.u16(0x0100); // volume 1.0
         b.zeros(10);
