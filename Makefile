@@ -133,7 +133,7 @@ test-run: build
 
 # Online mode and native sync against local openwandb servers (pinned test venv): online vs
 # offline + real `wandb sync` end state, Python-run sync, SIGKILL + sync, server down, disabled.
-test-online: build
+test-online: build deps-apt
 	tests/online/online.sh
 
 # C++ (GoogleTest, ASan/UBSan, -fno-exceptions, ODR), Go (-race, cgocheck2, Go compat driver),

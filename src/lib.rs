@@ -23,6 +23,8 @@ pub mod json;
 pub mod media;
 /// cbindgen:ignore
 pub mod online;
+/// Threads that leave the caller's thread handle alone (see the module).
+pub(crate) mod par;
 /// cbindgen:ignore
 pub mod platform;
 /// cbindgen:ignore

@@ -1556,7 +1556,7 @@ fn par_map<S: Sync, R: Send>(x: &[S], f: impl Fn(&[S]) -> R + Sync) -> Vec<R> {
     }
     let chunk = x.len().div_ceil(threads);
     let f = &f;
-    std::thread::scope(|scope| {
+    crate::par::scope(|scope| {
         let handles: Vec<_> = x.chunks(chunk).map(|c| scope.spawn(move || f(c))).collect();
         handles
             .into_iter()

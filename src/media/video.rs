@@ -304,7 +304,7 @@ impl Video {
                     .take_analyzer()
                     .ok_or_else(|| Error::state("gif: no frame analyser"))?;
                 let (v5, geom) = (&v5, &geom);
-                std::thread::scope(|scope| -> Result<()> {
+                crate::par::scope(|scope| -> Result<()> {
                     let (tx, rx) = std::sync::mpsc::sync_channel(4);
                     scope.spawn(move || {
                         let mut frame = Vec::new();

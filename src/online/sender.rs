@@ -607,7 +607,7 @@ impl Sender {
                 })
                 .collect();
             let next = std::sync::atomic::AtomicUsize::new(0);
-            let results: Vec<(usize, Result<()>)> = std::thread::scope(|sc| {
+            let results: Vec<(usize, Result<()>)> = crate::par::scope(|sc| {
                 let handles: Vec<_> = (0..UPLOAD_THREADS.min(jobs.len()))
                     .map(|_| {
                         sc.spawn(|| {

@@ -58,7 +58,9 @@ pub fn sync_dir(path: &Path, settings: Settings, timeout: Option<Duration>) -> R
     let mut sender = Sender::new(settings, &files, ctl.clone())?;
     // An interrupted online run (or sync) continues where the server stopped acknowledging.
     sender.use_progress(&crate::online::sender::progress_path(&dir));
-    let out = drive(&log, &mut sender, &ctl, None);
+    // On a thread of its own: the HTTP client's resolver and the parallel uploads would
+    // otherwise leave the caller's thread handle allocated (see `crate::par`).
+    let out = crate::par::off_caller(|| drive(&log, &mut sender, &ctl, None));
     let out = out.into_result(&dir)?;
     std::fs::write(synced_marker(&log), b"").map_err(|e| Error::io(log.display(), e))?;
     Ok(SyncResult::Uploaded(out))

@@ -3,7 +3,6 @@
 //! [`Wake`]; they never wait for this thread or the network.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -175,7 +174,8 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
 pub struct Uploader {
     ctl: Arc<Ctl>,
     wake: Arc<Wake>,
-    done: mpsc::Receiver<Outcome>,
+    /// The thread's outcome (not a channel: see [`crate::par`]).
+    done: Arc<crate::par::Slot<Outcome>>,
     handle: Option<JoinHandle<()>>,
     log: PathBuf,
 }
@@ -188,22 +188,29 @@ impl Uploader {
         if let Some(dir) = log.parent() {
             sender.use_progress(&crate::online::sender::progress_path(dir));
         }
-        let (tx, rx) = mpsc::channel();
-        let (c, w, l) = (ctl.clone(), wake.clone(), log.to_path_buf());
+        let done = Arc::new(crate::par::Slot::default());
+        let (c, w, l, tx) = (ctl.clone(), wake.clone(), log.to_path_buf(), done.clone());
         let handle = std::thread::Builder::new()
             .name("wandb-media-uploader".into())
             .spawn(move || {
-                let out = drive(&l, &mut sender, &c, Some(&w));
+                // A panic must still hand over an outcome (`finish` would wait out its timeout).
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    drive(&l, &mut sender, &c, Some(&w))
+                }))
+                .unwrap_or_else(|_| Outcome {
+                    errors: vec!["the uploader thread panicked (a bug: please report it)".into()],
+                    ..Outcome::default()
+                });
                 if out.complete && out.errors.is_empty() {
                     let _ = std::fs::write(synced_marker(&l), b"");
                 }
-                let _ = tx.send(out);
+                tx.put(out);
             })
             .map_err(|e| Error::io("starting the uploader thread", e))?;
         Ok(Uploader {
             ctl,
             wake,
-            done: rx,
+            done,
             handle: Some(handle),
             log: log.to_path_buf(),
         })
@@ -217,14 +224,14 @@ impl Uploader {
     pub fn finish(mut self, timeout: Duration) -> Result<Outcome> {
         self.ctl.set_deadline(Some(Instant::now() + timeout));
         self.wake.notify();
-        let out = match self.done.recv_timeout(timeout + Duration::from_secs(5)) {
-            Ok(o) => {
+        let out = match self.done.take_within(timeout + Duration::from_secs(5)) {
+            Some(o) => {
                 if let Some(h) = self.handle.take() {
                     let _ = h.join();
                 }
                 o
             }
-            Err(_) => {
+            None => {
                 // A request still in flight past the deadline: abandon it.
                 self.ctl
                     .abort

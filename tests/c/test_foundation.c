@@ -197,6 +197,32 @@ static void test_row(wb_run_dir *rd) {
     wb_value_free(row); wb_value_free(eval); wb_value_free(imgs); wb_value_free(img1); wb_value_free(img2); wb_value_free(h);
 }
 
+/* A histogram large enough for the multi-threaded path (2^21 elements and more): same
+ * counts as the serial one, and (valgrind) nothing left allocated on this main thread. */
+static void test_large_histogram(wb_run_dir *rd) {
+    enum { N = (1 << 21) + 5 };
+    float *x = malloc(sizeof(float) * N);
+    CHECK(x != NULL, "malloc");
+    if (!x) return;
+    for (int i = 0; i < N; i++) x[i] = (float)(i % 64);
+    int64_t shape[1] = {N};
+    wb_tensor t = {x, WB_DTYPE_F32, 1, shape, NULL};
+    wb_value *h = NULL;
+    wb_error err;
+    CHECK(wb_histogram_from_tensor(&t, 64, &h, &err) == WB_OK, "large histogram: %s", err.message);
+    char *json = NULL;
+    CHECK(h && wb_value_to_json(h, rd, "h", 0, &json, &err) == WB_OK, "histogram json: %s", err.message);
+    /* edges 0, 63/64, …, 63: value v falls in bin v; values 0..4 occur once more */
+    char want[64 * 8 + 32] = "{\"_type\":\"histogram\",\"values\":[";
+    for (int b = 0; b < 64; b++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", b ? "," : "", b < 5 ? 32769 : 32768);
+    strcat(want, "]");
+    CHECK(json && strncmp(json, want, strlen(want)) == 0, "large histogram:\n%.400s\nwant:\n%s", json ? json : "(null)", want);
+    wb_string_free(json);
+    wb_value_free(h);
+    free(x);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/wbm-ctest-%d", (int)getpid());
     wb_run_dir *rd = NULL;
@@ -210,6 +236,7 @@ int main(void) {
     test_chw_float_strided(rd);
     test_errors(rd);
     test_row(rd);
+    test_large_histogram(rd);
     wb_run_dir_free(rd);
     printf("%s\n", failures ? "C foundation tests FAILED" : "C foundation tests passed");
     return failures ? 1 : 0;

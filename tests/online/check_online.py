@@ -453,6 +453,52 @@ def cmd_down(online_writer):
     done("down")
 
 
+def cmd_valgrind(online_writer):
+    """The online calls made from a C program's main thread leave nothing behind: wb_run_finish
+    (waits for the uploader) and wb_run_sync (uploads on worker threads) under valgrind, with
+    possibly-lost blocks counted as errors, as in make test-c."""
+    work = tempfile.mkdtemp(prefix="wbm-valgrind-")
+    a = Server(work, "server")
+    vg = ["valgrind", "--error-exitcode=97", "--leak-check=full",
+          "--errors-for-leak-kinds=definite,indirect,possible", "--quiet"]
+    try:
+        # 1) server down: the run completes on disk and finish gives up after its timeout
+        env = a.env(WANDB_MODE="online", WBM_FINISH_TIMEOUT_MS="2000")
+        p = subprocess.run(vg + [online_writer, "rows", os.path.join(work, "d"), "40", "10"], env=env,
+                           capture_output=True, text=True, timeout=600)
+        check(p.returncode == 0, f"valgrind writer (server down): rc {p.returncode} {p.stderr[-1500:]}")
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        check(res["finish"] == "WB_ERR_IO", f"finish with the server down: {res}")
+        a.start()
+        # 2) wb_run_sync of that run
+        q = subprocess.run(vg + [online_writer, "sync", res["dir"]], env=a.env(), capture_output=True, text=True,
+                           timeout=600)
+        check(q.returncode == 0, f"valgrind wb_run_sync: rc {q.returncode} {q.stderr[-1500:]}")
+        # 3) a live run with the server up
+        p2 = subprocess.run(vg + [online_writer, "rows", os.path.join(work, "u"), "40", "10"],
+                            env=a.env(WANDB_MODE="online"), capture_output=True, text=True, timeout=600)
+        check(p2.returncode == 0, f"valgrind writer (server up): rc {p2.returncode} {p2.stderr[-1500:]}")
+        res2 = json.loads(p2.stdout.strip().splitlines()[-1]) if p2.returncode == 0 else {"dir": "", "finish": "?"}
+        check(res2["finish"] == "WB_OK", f"finish with the server up: {res2}")
+        for d in (res["dir"], res2["dir"]):
+            run = run_info(a, run_id_of(d)) if d else None
+            check(run is not None and run["state"] == "finished", f"{d}: state {run and run['state']}")
+            rows = a.history(run) if run else []
+            check([int(r.get("i", -1)) for r in rows] == list(range(40)), f"{d}: rows on the server {len(rows)}")
+            imgs = [r["img"]["path"] for r in rows if "img" in r]
+            files = set(a.files(run_id_of(d))) if d else set()
+            check(len(imgs) == 4 and all(x in files for x in imgs), f"{d}: images {imgs} on the server")
+        print("  valgrind: wb_run_finish (server down and up) and wb_run_sync on the main thread: no leaks, "
+              "rows and images on the server")
+    finally:
+        a.stop()
+    if not FAILS:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("  kept", work)
+    done("valgrind")
+
+
 def cmd_disabled(online_writer):
     work = tempfile.mkdtemp(prefix="wbm-disabled-")
     p = subprocess.run([online_writer, "disabled", work, "1000000"], capture_output=True, text=True, timeout=300)
@@ -1010,5 +1056,5 @@ def cmd_bench(online_writer, n="2000", every="10"):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"endstate": cmd_endstate, "pysync": cmd_pysync, "kill": cmd_kill, "down": cmd_down,
+    {"endstate": cmd_endstate, "pysync": cmd_pysync, "kill": cmd_kill, "down": cmd_down, "valgrind": cmd_valgrind,
      "disabled": cmd_disabled, "tls": cmd_tls, "resume": cmd_resume, "bindings": cmd_bindings, "traffic": cmd_traffic, "faults": cmd_faults, "bench": cmd_bench}[cmd](*args)

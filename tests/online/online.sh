@@ -75,7 +75,7 @@ unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_R
 pyv="$venv/bin/python"
 check="$here/tests/online/check_online.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings disabled)
+[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings disabled valgrind)
 failed=()
 
 run_test() {  # name, command…
@@ -98,6 +98,7 @@ for t in "${tests[@]}"; do
     tls) run_test tls "$pyv" "$check" tls "$bin/online_writer" ;;
     bindings) run_test bindings "$pyv" "$check" bindings "$bin/online_run_cpp" "$bin/online_run_go" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
+    valgrind) run_test valgrind "$pyv" "$check" valgrind "$bin/online_writer" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac
 done

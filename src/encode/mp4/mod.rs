@@ -301,7 +301,7 @@ where
     let results: Vec<std::sync::Mutex<Option<Gop>>> =
         (0..n_gops).map(|_| std::sync::Mutex::new(None)).collect();
     let expected = width as usize * height as usize * 3;
-    std::thread::scope(|scope| {
+    crate::par::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
                 let mut buf = Vec::new();

@@ -9,3 +9,5 @@ pub mod json;
 pub mod stats;
 #[path = "../../../src/tensor.rs"]
 pub mod tensor;
+#[path = "../../../src/par.rs"]
+pub mod par;
