@@ -103,8 +103,7 @@ def main():
         p = pkgs[i]
         parts.append(f"  {p['name']} {p['version']}  {p.get('license') or 'UNKNOWN'}")
     if any(pkgs[i]["name"] == "env-libvpx-sys" for i in ids):
-        parts += ["  libvpx (C, static from libvpx-dev)  BSD-3-Clause",
-                  "  libwebm (C++, in webm-sys)  BSD-3-Clause"]
+        parts += ["  libvpx (C, static from libvpx-dev)  BSD-3-Clause"]
     if any(pkgs[i]["name"] == "opusic-sys" for i in ids):
         parts += ["  libopus (C, in opusic-sys; royalty-free patent licences)  BSD-3-Clause"]
     parts += ["  OpenH264 (C++, in openh264-sys2)  BSD-2-Clause",
@@ -153,16 +152,15 @@ def main():
         parts += ["=" * 79, f"{name} (compiled from the sources in {pkgname} {p['version']})", "",
                   open(path, encoding="utf-8", errors="replace").read().rstrip(), ""]
     # WebM (feature `webm`): libvpx linked statically from the build machine (Debian's
-    # libvpx-dev) and libwebm compiled from webm-sys; both are the WebM Project's BSD-3-Clause
-    # licence with its patent grant, quoted from Debian's copyright file for libvpx.
+    # libvpx-dev): the WebM Project's BSD-3-Clause licence with its patent grant, quoted from
+    # Debian's copyright file for libvpx.
     if any(pkgs[i]["name"] == "env-libvpx-sys" for i in ids):
         copyright_file = next((c for c in ("/usr/share/doc/libvpx-dev/copyright",
                                            "/usr/share/doc/libvpx7/copyright") if os.path.isfile(c)), None)
         if copyright_file is None:
             missing.append("libvpx (/usr/share/doc/libvpx-dev/copyright)")
         else:
-            parts += ["=" * 79, "libvpx (linked statically from the build machine's libvpx-dev) and",
-                      "libwebm (mkvmuxer, compiled from the sources in webm-sys): BSD-3-Clause,",
+            parts += ["=" * 79, "libvpx (linked statically from the build machine's libvpx-dev): BSD-3-Clause,",
                       "Copyright (c) 2010, The WebM Project authors, with the WebM patent grant.", "",
                       open(copyright_file, encoding="utf-8", errors="replace").read().rstrip(), ""]
     parts += ["=" * 79, "Rust standard library (MIT OR Apache-2.0)", "", "--- MIT ---",

@@ -11,8 +11,9 @@
 //!   frame comes out at once and memory does not grow with the frame count beyond the
 //!   compressed bytes; a keyframe every two seconds (or `keyframe_interval` frames),
 //!   forced by frame index so the interval is exact.
-//! * Muxing: libwebm's mkvmuxer (BSD-3-Clause, built from source by `webm-sys`) through the
-//!   `webm` crate, in file mode: Cues, SeekHead and the Duration written at the end.
+//! * Muxing: [`super::webm_mux`] (deterministic: the same frames give the same bytes;
+//!   why it is not libwebm is said there): a cluster per keyframe, Cues, SeekHead and the
+//!   Duration.
 //!
 //! Without the `webm` cargo feature (cross builds) [`WebmEncoder::new`] fails with
 //! [`UNSUPPORTED`].
@@ -75,20 +76,17 @@ pub use imp::WebmEncoder;
 mod imp {
     use super::*;
     use std::ffi::CStr;
-    use std::io::Cursor;
     use std::mem::MaybeUninit;
     use std::os::raw::c_int;
 
+    use crate::encode::webm_mux::WebmMuxer;
     use vpx_sys as vpx;
-    use webm::mux::{Segment, Track, VideoCodecId, VideoTrack, Writer};
-
-    type Out = Writer<Cursor<Vec<u8>>>;
 
     /// Streaming WebM encoder: frames are packed RGB (`width * height * 3` bytes); each one
     /// is encoded and muxed when pushed.
     ///
-    /// Thread safety: `Send` (owns its libvpx context and libwebm segment; neither has
-    /// global state), used by one thread at a time.
+    /// Thread safety: `Send` (owns its libvpx context, which has no global state), used by
+    /// one thread at a time.
     pub struct WebmEncoder {
         width: u32,
         height: u32,
@@ -98,15 +96,14 @@ mod imp {
         /// I420 planes in `vpx_img_wrap`'s layout (sizes rounded up to even): Y (pw·ph),
         /// U and V (pw/2 · ph/2 each).
         yuv: Vec<u8>,
-        segment: Option<Segment<Out>>,
-        track: VideoTrack,
+        mux: WebmMuxer,
         frames: u64,
         keyframes: u64,
         packets: u64,
     }
 
-    // SAFETY: the libvpx context and the libwebm segment are plain heap objects owned by
-    // this value (no thread-local or global state); moving them between threads is fine.
+    // SAFETY: the libvpx context is a plain heap object owned by this value (no
+    // thread-local or global state); moving it between threads is fine.
     unsafe impl Send for WebmEncoder {}
 
     fn vpx_err(ctx: &mut vpx::vpx_codec_ctx_t, what: &str) -> String {
@@ -130,7 +127,6 @@ mod imp {
             quality: &VideoQuality,
         ) -> Result<Self, String> {
             check_args(width, height, fps, quality)?;
-            let (segment, track) = new_segment(width, height)?;
             // SAFETY: plain C calls with valid pointers; the config is fully initialised by
             // vpx_codec_enc_config_default before it is read.
             let ctx = unsafe {
@@ -202,8 +198,7 @@ mod imp {
                 period: keyframe_period(fps, quality.keyframe_interval),
                 ctx,
                 yuv,
-                segment: Some(segment),
-                track,
+                mux: WebmMuxer::new(width, height),
                 frames: 0,
                 keyframes: 0,
                 packets: 0,
@@ -299,11 +294,9 @@ mod imp {
                     (data, f.pts, f.flags & vpx::VPX_FRAME_IS_KEY != 0)
                 };
                 let pts = u64::try_from(pts).map_err(|_| "webm: negative pts".to_string())?;
-                // Nanoseconds; libwebm stores milliseconds (its default timecode scale).
+                // Nanoseconds; the muxer stores milliseconds (Matroska's default scale).
                 let ns = (u128::from(pts) * 1_000_000_000 / u128::from(self.fps)) as u64;
-                if !self.track.add_frame(data, ns, key) {
-                    return Err("webm: the muxer rejected a frame".to_string());
-                }
+                self.mux.add_frame(data, ns, key)?;
                 self.packets += 1;
                 if key {
                     self.keyframes += 1;
@@ -338,13 +331,10 @@ mod imp {
                 ));
             }
             // Duration in the segment's timecode units (ms): frames / fps, so players show
-            // the last frame for a full frame time.
+            // the last frame for a full frame time (the ceiling, as before 0.2.0).
             let ms = (u128::from(self.frames) * 1000).div_ceil(u128::from(self.fps)) as u64;
-            let segment = self.segment.take().ok_or("webm: no segment")?;
-            let writer = segment
-                .try_finalize(Some(ms.max(1)))
-                .map_err(|_| "webm: the muxer could not finalise the file".to_string())?;
-            Ok(writer.unwrap().into_inner())
+            let mux = std::mem::replace(&mut self.mux, WebmMuxer::new(0, 0));
+            Ok(mux.finish(ms.max(1) as f64))
         }
     }
 
@@ -353,16 +343,6 @@ mod imp {
             // SAFETY: the context was initialised in with_quality and is destroyed once.
             unsafe { vpx::vpx_codec_destroy(&mut *self.ctx) };
         }
-    }
-
-    fn new_segment(width: u32, height: u32) -> Result<(Segment<Out>, VideoTrack), String> {
-        let mut segment = Segment::new(Writer::new(Cursor::new(Vec::new())))
-            .ok_or("webm: cannot start the WebM segment")?;
-        segment.set_app_name("wandb-media");
-        let track = segment
-            .add_video_track_opt(width, height, None, VideoCodecId::VP8)
-            .ok_or("webm: cannot add the video track")?;
-        Ok((segment, track))
     }
 
     /// BT.601 limited-range RGB → I420 (like ffmpeg's rgb24 → yuv420p), chroma from the
