@@ -66,7 +66,13 @@ def check(cond, msg):
     return cond
 
 
-def done(name):
+def done(name, work=None):
+    """Ends the test: removes its work dir `work` if every check passed (keeps it otherwise)."""
+    if work is not None:
+        if FAILS:
+            print("  kept", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     if FAILS:
         print(f"{name}: {len(FAILS)} check(s) failed")
         sys.exit(1)
@@ -332,11 +338,7 @@ def cmd_endstate(run_writer, wandb_media):
     finally:
         for s in (a, b, c):
             s.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("endstate")
+    done("endstate", work)
 
 
 def cmd_pysync(wandb_media, same_rows):
@@ -360,11 +362,7 @@ def cmd_pysync(wandb_media, same_rows):
     finally:
         a.stop()
         b.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("pysync")
+    done("pysync", work)
 
 
 def cmd_kill(online_writer, wandb_media):
@@ -412,11 +410,7 @@ def cmd_kill(online_writer, wandb_media):
         print(f"  killed online run: {online_rows} rows live before SIGKILL; after sync {len(uniq)} distinct rows in order ({len(steps) - len(uniq)} resent of an unacknowledged request), {len(refs)} media files")
     finally:
         a.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("kill")
+    done("kill", work)
 
 
 def cmd_down(online_writer):
@@ -446,11 +440,7 @@ def cmd_down(online_writer):
         check(len(imgs) == 30 and all(p in files for p in imgs), f"images {len(imgs)} / on server {len([p for p in imgs if p in files])}")
     finally:
         a.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("down")
+    done("down", work)
 
 
 def cmd_valgrind(online_writer):
@@ -492,11 +482,7 @@ def cmd_valgrind(online_writer):
               "rows and images on the server")
     finally:
         a.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("valgrind")
+    done("valgrind", work)
 
 
 def cmd_disabled(online_writer):
@@ -692,11 +678,7 @@ def cmd_tls(online_writer):
         if px:
             px.stop()
         s.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("tls")
+    done("tls", work)
 
 
 def cmd_bindings(cpp_run, go_run):
@@ -731,11 +713,7 @@ def cmd_bindings(cpp_run, go_run):
             print(f"  {lang}: {len(rows)} rows, config, name, state, {len(same_bytes)} PNGs byte-equal on the server")
     finally:
         s.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("bindings")
+    done("bindings", work)
 
 
 def cmd_resume(online_writer):
@@ -805,11 +783,7 @@ def cmd_resume(online_writer):
         if px:
             px.stop()
         s.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("resume")
+    done("resume", work)
 
 
 def graphql_ops(records):
@@ -924,11 +898,7 @@ def cmd_traffic(run_writer, same_rows):
         print(f"  requests: ours {len(ours)} ({sum(1 for r in ours if r['path'].endswith('file_stream'))} file_stream), SDK {len(sdk)} ({sum(1 for r in sdk if r['path'].endswith('file_stream'))} file_stream)")
     finally:
         s.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("traffic")
+    done("traffic", work)
 
 
 def cmd_faults(online_writer):
@@ -990,11 +960,7 @@ def cmd_faults(online_writer):
         px.stop()
     finally:
         s.stop()
-    if not FAILS:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("  kept", work)
-    done("faults")
+    done("faults", work)
 
 
 SDK_BENCH = r"""
