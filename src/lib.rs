@@ -11,6 +11,8 @@
 //! The Rust API is usable directly; the C ABI in [`ffi`] is a thin layer over it.
 
 /// cbindgen:ignore
+pub mod confine;
+/// cbindgen:ignore
 pub mod diag;
 /// cbindgen:ignore
 pub mod encode;

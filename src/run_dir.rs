@@ -129,6 +129,32 @@ impl RunDir {
         &self.files_dir
     }
 
+    /// Creates `dir` (inside the files directory) and its missing parents below the files
+    /// directory, which must still exist: once the run directory was removed, nothing is
+    /// re-created (no `files/media/images/` with a file in a deleted run, issue 22).
+    pub fn create_dirs_beneath(&self, dir: &Path) -> Result<()> {
+        let gone = || {
+            Error::new(
+                crate::error::ErrorKind::Io,
+                format!(
+                    "the run's files directory no longer exists (was the run directory deleted?): {}",
+                    crate::confine::path_text(&self.files_dir)
+                ),
+            )
+        };
+        match fs::metadata(&self.files_dir) {
+            Ok(m) if m.is_dir() => {}
+            _ => return Err(gone()),
+        }
+        crate::confine::mkdirs_beneath(&self.files_dir, dir).map_err(|e| {
+            if fs::metadata(&self.files_dir).is_err() {
+                gone()
+            } else {
+                e
+            }
+        })
+    }
+
     /// Places a media file and returns its relative path.
     pub fn place(&self, subdir: &str, key: &str, step: &Step, file: &MediaFile) -> Result<String> {
         let rel = media_path(subdir, key, step, &file.sha256, &file.ext)?;
@@ -146,7 +172,7 @@ impl RunDir {
             }
         }
         let dir = dest.parent().unwrap_or(&self.files_dir);
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+        self.create_dirs_beneath(dir)?;
         let (tmp, mut f) = create_temp(dir).map_err(|e| Error::io(dest.display(), e))?;
         let result = (|| -> std::io::Result<()> {
             f.write_all(bytes)?;

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use wandb_media::confine::{escape, path_text};
 use wandb_media::online::sync::{sync_dir, SyncResult};
 use wandb_media::online::Settings;
 
@@ -110,14 +111,20 @@ fn sync(args: &[String]) -> ExitCode {
     };
     let mut failed = 0;
     for d in &dirs {
+        // Paths and names from the run directory are printed with control characters
+        // escaped (a hostile file name cannot forge a line of this output).
+        let shown = path_text(d);
         match sync_dir(Path::new(d), settings.clone(), timeout) {
-            Ok(SyncResult::AlreadySynced) => println!("{d}: already synced, skipped"),
+            Ok(SyncResult::AlreadySynced) => println!("{shown}: already synced, skipped"),
             Ok(SyncResult::Uploaded(o)) => println!(
-                "{d}: synced {}/{} ({} rows, {} files)",
-                settings.base_url, o.run_path, o.rows_sent, o.files_sent
+                "{shown}: synced {}/{} ({} rows, {} files)",
+                escape(&settings.base_url),
+                escape(&o.run_path),
+                o.rows_sent,
+                o.files_sent
             ),
             Err(e) => {
-                eprintln!("{d}: sync failed: {}", e.message);
+                eprintln!("{shown}: sync failed: {}", escape(&e.message));
                 failed += 1;
             }
         }

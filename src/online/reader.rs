@@ -14,9 +14,15 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::run::framing::{chunk_crc, BLOCK_SIZE, CHUNK_HEADER, FILE_HEADER};
 
+/// Largest record the reader assembles (a record split over chunks grows to at most
+/// this): the writer's largest record is bounded by the JSON limit (`MAX_JSON_BYTES`).
+pub const MAX_RECORD_BYTES: usize = crate::json::MAX_JSON_BYTES + (1 << 20);
+
 /// Incremental reader of a `.wandb` file's records.
 pub struct LogTail {
     file: File,
+    /// The file's size when it was opened (a sync reads no further).
+    size_at_open: u64,
     /// Absolute offset of the next unread chunk (or 0 before the file header).
     pos: u64,
     /// A record split over chunks, being assembled.
@@ -37,14 +43,22 @@ pub enum TailState {
 }
 
 impl LogTail {
+    /// Opens the log without blocking (a FIFO or device is refused: see
+    /// [`crate::confine::open_regular`]).
     pub fn open(path: &Path) -> Result<LogTail> {
-        let file = File::open(path).map_err(|e| Error::io(path.display(), e))?;
+        let (file, size_at_open) = crate::confine::open_regular(path)?;
         Ok(LogTail {
             file,
+            size_at_open,
             pos: 0,
             partial: None,
             buf: Vec::new(),
         })
+    }
+
+    /// The size of the file when it was opened.
+    pub fn size_at_open(&self) -> u64 {
+        self.size_at_open
     }
 
     /// Offset of the next unread chunk.
@@ -127,6 +141,15 @@ impl LogTail {
             if chunk_crc(ty, payload) != crc {
                 self.pos += consumed as u64;
                 return Ok(TailState::Corrupt(abs as u64, "checksum mismatch".into()));
+            }
+            let assembled = self.partial.as_ref().map_or(0, Vec::len);
+            if matches!(ty, 3 | 4) && assembled + len > MAX_RECORD_BYTES {
+                self.pos += consumed as u64;
+                self.partial = None;
+                return Ok(TailState::Corrupt(
+                    abs as u64,
+                    format!("a record larger than {MAX_RECORD_BYTES} bytes (the limit)"),
+                ));
             }
             match ty {
                 1 => {
@@ -258,20 +281,31 @@ pub struct Item {
     pub value_json: String,
 }
 
-fn item(b: &[u8]) -> Item {
+/// Most components of an item's key path (`nested_key`): the nesting limit of values, so a
+/// path never nests the row, summary or config deeper than a value may be.
+pub const MAX_KEY_PATH: usize = crate::json::MAX_DEPTH;
+
+fn item(b: &[u8]) -> Result<Item> {
     let mut key = String::new();
     let mut nested = Vec::new();
     let mut value_json = String::new();
     for (f, v) in fields(b) {
         match f {
             1 => key = v.string(),
-            2 => nested.push(v.string()),
+            2 => {
+                if nested.len() == MAX_KEY_PATH {
+                    return Err(Error::invalid(format!(
+                        "a key path (nested_key) of more than {MAX_KEY_PATH} components (the nesting limit)"
+                    )));
+                }
+                nested.push(v.string())
+            }
             16 => value_json = v.string(),
             _ => {}
         }
     }
     let path = if nested.is_empty() { vec![key] } else { nested };
-    Item { path, value_json }
+    Ok(Item { path, value_json })
 }
 
 /// `RunRecord` fields the sender uses.
@@ -339,16 +373,16 @@ pub enum Rec {
     Other,
 }
 
-fn updates(b: &[u8]) -> (Vec<Item>, Vec<Item>) {
+fn updates(b: &[u8]) -> Result<(Vec<Item>, Vec<Item>)> {
     let (mut u, mut r) = (Vec::new(), Vec::new());
     for (f, v) in fields(b) {
         match f {
-            1 => u.push(item(v.bytes())),
-            2 => r.push(item(v.bytes())),
+            1 => u.push(item(v.bytes())?),
+            2 => r.push(item(v.bytes())?),
             _ => {}
         }
     }
-    (u, r)
+    Ok((u, r))
 }
 
 fn timestamp(b: &[u8]) -> (i64, i64) {
@@ -480,27 +514,29 @@ fn artifact(b: &[u8]) -> ArtifactRec {
     a
 }
 
-/// Decodes a `wandb_internal.Record` (field numbers: `run::proto`).
-pub fn decode(record: &[u8]) -> Rec {
+/// Decodes a `wandb_internal.Record` (field numbers: `run::proto`). Iterative (no
+/// recursion proportional to the input); a key path deeper than the nesting limit is an
+/// error, not a record.
+pub fn decode(record: &[u8]) -> Result<Rec> {
     use crate::run::proto::record as r;
     for (f, v) in fields(record) {
         let b = v.bytes();
         match f {
             r::HISTORY => {
-                return Rec::History(
+                return Ok(Rec::History(
                     fields(b)
                         .filter(|(f, _)| *f == 1)
                         .map(|(_, v)| item(v.bytes()))
-                        .collect(),
-                )
+                        .collect::<Result<_>>()?,
+                ))
             }
             r::SUMMARY => {
-                let (update, remove) = updates(b);
-                return Rec::Summary { update, remove };
+                let (update, remove) = updates(b)?;
+                return Ok(Rec::Summary { update, remove });
             }
             r::CONFIG => {
-                let (update, remove) = updates(b);
-                return Rec::Config { update, remove };
+                let (update, remove) = updates(b)?;
+                return Ok(Rec::Config { update, remove });
             }
             r::FILES => {
                 let mut paths = Vec::new();
@@ -513,9 +549,9 @@ pub fn decode(record: &[u8]) -> Rec {
                         }
                     }
                 }
-                return Rec::Files(paths);
+                return Ok(Rec::Files(paths));
             }
-            r::ARTIFACT => return Rec::Artifact(artifact(b)),
+            r::ARTIFACT => return Ok(Rec::Artifact(artifact(b))),
             r::RUN => {
                 let mut run = RunRec::default();
                 for (rf, rv) in fields(b) {
@@ -523,7 +559,7 @@ pub fn decode(record: &[u8]) -> Rec {
                         1 => run.run_id = rv.string(),
                         2 => run.entity = rv.string(),
                         3 => run.project = rv.string(),
-                        4 => run.config = updates(rv.bytes()).0,
+                        4 => run.config = updates(rv.bytes())?.0,
                         6 => run.group = rv.string(),
                         7 => run.job_type = rv.string(),
                         8 => run.display_name = rv.string(),
@@ -534,7 +570,7 @@ pub fn decode(record: &[u8]) -> Rec {
                         _ => {}
                     }
                 }
-                return Rec::Run(run);
+                return Ok(Rec::Run(run));
             }
             r::EXIT => {
                 let mut code = 0;
@@ -543,13 +579,13 @@ pub fn decode(record: &[u8]) -> Rec {
                         code = ev.int() as i32;
                     }
                 }
-                return Rec::Exit { code };
+                return Ok(Rec::Exit { code });
             }
-            r::ENVIRONMENT => return Rec::Environment(environment(b)),
+            r::ENVIRONMENT => return Ok(Rec::Environment(environment(b))),
             _ => {}
         }
     }
-    Rec::Other
+    Ok(Rec::Other)
 }
 
 #[cfg(test)]

@@ -66,49 +66,72 @@ fn opt(v: &str) -> Json {
     }
 }
 
-/// Parses an item's JSON text (core also writes `NaN` / `Infinity`).
-fn parse_value(text: &str) -> Json {
-    match text {
+/// Parses an item's JSON text (core also writes `NaN` / `Infinity`). Text that is not
+/// JSON is kept as a string (as before); JSON beyond the nesting or size limits is an
+/// error, never silently a string (issue 22, item 8).
+fn parse_value(text: &str) -> Result<Json> {
+    Ok(match text {
         "NaN" => Json::Float(f64::NAN),
         "Infinity" => Json::Float(f64::INFINITY),
         "-Infinity" => Json::Float(f64::NEG_INFINITY),
-        _ => Json::parse(text).unwrap_or_else(|_| Json::Str(text.to_string())),
-    }
+        _ => match Json::parse(text) {
+            Ok(j) => j,
+            Err(e)
+                if e.kind == crate::error::ErrorKind::Overflow
+                    || e.message.contains("nested deeper") =>
+            {
+                return Err(e)
+            }
+            Err(_) => Json::Str(text.to_string()),
+        },
+    })
 }
 
-/// Sets `path` in a JSON object tree (creating objects on the way).
+/// Sets `path` in a JSON object tree (creating objects on the way). Iterative: the path
+/// length (bounded by the reader) costs no stack.
 fn set_path(tree: &mut Json, path: &[String], value: Json) {
-    let Some((first, rest)) = path.split_first() else {
+    let Some((last, parents)) = path.split_last() else {
         return;
     };
-    if !matches!(tree, Json::Object(_)) {
-        *tree = Json::Object(Vec::new());
+    let mut node = tree;
+    for key in parents {
+        node = child_object(node, key);
     }
-    let Json::Object(m) = tree else { return };
-    let slot = match m.iter().position(|(k, _)| k == first) {
-        Some(i) => &mut m[i].1,
+    *child_object(node, last) = value;
+}
+
+/// The member `key` of `node` (made an object if it is not), created as null if missing.
+fn child_object<'a>(node: &'a mut Json, key: &str) -> &'a mut Json {
+    if !matches!(node, Json::Object(_)) {
+        *node = Json::Object(Vec::new());
+    }
+    let Json::Object(m) = node else {
+        unreachable!("made an object above")
+    };
+    let i = match m.iter().position(|(k, _)| k == key) {
+        Some(i) => i,
         None => {
-            m.push((first.clone(), Json::Null));
-            &mut m.last_mut().expect("just pushed").1
+            m.push((key.to_string(), Json::Null));
+            m.len() - 1
         }
     };
-    if rest.is_empty() {
-        *slot = value;
-    } else {
-        set_path(slot, rest, value);
-    }
+    &mut m[i].1
 }
 
 fn remove_path(tree: &mut Json, path: &[String]) {
-    let Json::Object(m) = tree else { return };
-    match path {
-        [] => {}
-        [last] => m.retain(|(k, _)| k != last),
-        [first, rest @ ..] => {
-            if let Some((_, child)) = m.iter_mut().find(|(k, _)| k == first) {
-                remove_path(child, rest);
-            }
-        }
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = tree;
+    for key in parents {
+        let Json::Object(m) = node else { return };
+        let Some((_, child)) = m.iter_mut().find(|(k, _)| k == key) else {
+            return;
+        };
+        node = child;
+    }
+    if let Json::Object(m) = node {
+        m.retain(|(k, _)| k != last);
     }
 }
 
@@ -161,6 +184,11 @@ pub struct Sender {
     /// History records to skip (already acknowledged by the server).
     skip_history: usize,
     done_files: HashSet<String>,
+    /// Sync of a run directory (untrusted input): files are read only from inside the
+    /// `files/` tree, never through a symlink ([`crate::confine::open_beneath`]). An
+    /// online run's own files (`run.save` links them) are read through links, but still
+    /// only regular files, without blocking.
+    confined: bool,
 }
 
 /// The progress file of a run's upload (`<run dir>/logs/wandb-media-upload.txt`).
@@ -207,13 +235,43 @@ impl Sender {
             progress: None,
             skip_history: 0,
             done_files: HashSet::new(),
+            confined: false,
         })
+    }
+
+    /// Treat the run directory as untrusted input (native sync): see `confined`.
+    pub fn confine(&mut self) {
+        self.confined = true;
+    }
+
+    /// Opens a file of the run (`path` relative to the files directory): local paths only,
+    /// regular files only, never blocking; the size seen now is the most that is read.
+    pub fn open_run_file(&self, path: &str) -> Result<(std::fs::File, u64)> {
+        if self.confined {
+            crate::confine::open_beneath(&self.files_dir, path)
+        } else {
+            crate::confine::local_components(path)?;
+            crate::confine::open_regular(&self.files_dir.join(path))
+        }
+    }
+
+    fn read_run_file(&self, path: &str) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let (f, n) = self.open_run_file(path)?;
+        let mut bytes = Vec::new();
+        f.take(n)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(crate::confine::path_text(path), e))?;
+        Ok(bytes)
     }
 
     /// Resumes from (and then appends to) a progress file: rows and files the server
     /// already acknowledged are not sent again.
     pub fn use_progress(&mut self, path: &Path) {
-        if let Ok(text) = std::fs::read_to_string(path) {
+        // Read only a regular file, without blocking, at most the size seen at open.
+        if let Ok(text) =
+            crate::confine::read_regular(path).map(|b| String::from_utf8_lossy(&b).into_owned())
+        {
             for line in text.lines() {
                 if let Some(n) = line.strip_prefix("h ") {
                     if let Ok(n) = n.trim().parse::<usize>() {
@@ -228,11 +286,18 @@ impl Sender {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        self.progress = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
+        let mut o = std::fs::OpenOptions::new();
+        o.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Never append through a link planted in the run directory.
+            o.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        self.progress = o
             .open(path)
-            .ok();
+            .ok()
+            .filter(|f| f.metadata().is_ok_and(|m| m.is_file()));
     }
 
     fn note(&mut self, line: String) {
@@ -257,9 +322,31 @@ impl Sender {
         (self.history.len(), self.files.len())
     }
 
+    /// Whether the log's run record was read.
+    pub fn has_run(&self) -> bool {
+        self.run.is_some()
+    }
+
+    /// An item's value; a refused one (beyond the limits) is reported and skipped.
+    fn value(&mut self, it: &Item) -> Option<Json> {
+        match parse_value(&it.value_json) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.push(format!(
+                    "the value of {} was not uploaded: {}",
+                    crate::confine::escape(&it.path.join(".")),
+                    e.message
+                ));
+                None
+            }
+        }
+    }
+
     fn apply_config(&mut self, update: &[Item], remove: &[Item]) {
         for it in update {
-            set_path(&mut self.config, &it.path, parse_value(&it.value_json));
+            if let Some(v) = self.value(it) {
+                set_path(&mut self.config, &it.path, v);
+            }
         }
         for it in remove {
             remove_path(&mut self.config, &it.path);
@@ -283,7 +370,9 @@ impl Sender {
                 let mut size = 0;
                 for it in &items {
                     size += it.value_json.len() + 8;
-                    set_path(&mut row, &it.path, parse_value(&it.value_json));
+                    if let Some(v) = self.value(it) {
+                        set_path(&mut row, &it.path, v);
+                    }
                 }
                 if self.settings.resume != Resume::Never && !self.resume_known {
                     // The step sequence continues the server's: wait for RunResumeStatus.
@@ -295,7 +384,9 @@ impl Sender {
             }
             Rec::Summary { update, remove } => {
                 for it in &update {
-                    set_path(&mut self.summary, &it.path, parse_value(&it.value_json));
+                    if let Some(v) = self.value(it) {
+                        set_path(&mut self.summary, &it.path, v);
+                    }
                 }
                 for it in &remove {
                     remove_path(&mut self.summary, &it.path);
@@ -322,6 +413,12 @@ impl Sender {
 
     fn queue_file(&mut self, p: String) {
         if self.done_files.contains(&p) {
+            return;
+        }
+        // A path out of the files directory (absolute, `..`, empty) is never uploaded.
+        if let Err(e) = crate::confine::local_components(&p) {
+            self.errors
+                .push(format!("a files record was refused: {}", e.message));
             return;
         }
         if self.queued.insert(p.clone()) {
@@ -557,9 +654,11 @@ impl Sender {
         Ok(())
     }
 
+    /// Writes a file the sender makes (summary, config, metadata) into the files
+    /// directory: a new temp file renamed over the name, so a symlink planted there is
+    /// replaced, never followed out of the run.
     fn write_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        let p = self.files_dir.join(name);
-        std::fs::write(&p, bytes).map_err(|e| Error::io(p.display(), e))
+        crate::confine::write_replacing(&self.files_dir, name, bytes)
     }
 
     /// Uploads queued files: `CreateRunFiles` for a batch, then one `PUT` each.
@@ -621,19 +720,16 @@ impl Sender {
                                     None => Err(Error::invalid(format!(
                                         "{path}: the server gave no upload URL"
                                     ))),
-                                    Some(url) => {
-                                        let local = self.files_dir.join(path);
-                                        match std::fs::read(&local) {
-                                            Ok(bytes) => self.client.put(
-                                                &format!("upload of {path}"),
-                                                url,
-                                                &headers,
-                                                &bytes,
-                                                &self.ctl,
-                                            ),
-                                            Err(e) => Err(Error::io(local.display(), e)),
-                                        }
-                                    }
+                                    Some(url) => match self.read_run_file(path) {
+                                        Ok(bytes) => self.client.put(
+                                            &format!("upload of {}", crate::confine::escape(path)),
+                                            url,
+                                            &headers,
+                                            &bytes,
+                                            &self.ctl,
+                                        ),
+                                        Err(e) => Err(e),
+                                    },
                                 };
                                 out.push((i, r));
                             }
@@ -770,7 +866,7 @@ impl Sender {
         self.start()?;
         if let Some(meta) = self.metadata.take() {
             // A metadata file already there (written by the Python SDK) is kept as is.
-            if !self.files_dir.join(META_FILE).exists() {
+            if std::fs::symlink_metadata(self.files_dir.join(META_FILE)).is_err() {
                 let text = crate::json::Json::to_artifact(&meta);
                 self.write_file(META_FILE, text.as_bytes())?;
             }
@@ -802,6 +898,13 @@ impl Sender {
     /// After the exit record: summary/config files, artifacts, remaining files, the last
     /// file_stream request (`complete`, `exitcode`).
     pub fn finish(&mut self) -> Result<()> {
+        if self.run.is_none() {
+            // A log without its run record (empty, header only, garbage): nothing names
+            // the run, so nothing is sent (no CreateRunFiles with empty names).
+            return Err(Error::invalid(
+                "the log holds no run record: nothing to upload",
+            ));
+        }
         let code = self.exit.unwrap_or(0);
         self.pump(false)?;
         if !self.queued.contains(SUMMARY_FILE) {

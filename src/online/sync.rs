@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::confine::path_text;
 use crate::error::{Error, Result};
 use crate::online::http::Ctl;
 use crate::online::sender::Sender;
@@ -19,12 +20,15 @@ pub enum SyncResult {
     Uploaded(Outcome),
 }
 
-/// The `.wandb` log of a run directory (or the log itself).
+/// The `.wandb` log of a run directory (or the log itself). A log inside the directory
+/// must be a regular file there (not a symlink, FIFO or device).
 pub fn find_log(path: &Path) -> Result<PathBuf> {
-    if path.is_file() {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path_text(path), e))?;
+    if !meta.is_dir() {
+        // A log named directly: opened later without blocking, regular files only.
         return Ok(path.to_path_buf());
     }
-    let rd = std::fs::read_dir(path).map_err(|e| Error::io(path.display(), e))?;
+    let rd = std::fs::read_dir(path).map_err(|e| Error::io(path_text(path), e))?;
     let mut logs: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -35,33 +39,71 @@ pub fn find_log(path: &Path) -> Result<PathBuf> {
         .collect();
     logs.sort();
     match logs.len() {
-        1 => Ok(logs.remove(0)),
+        1 => {
+            let log = logs.remove(0);
+            let m = std::fs::symlink_metadata(&log).map_err(|e| Error::io(path_text(&log), e))?;
+            if !m.is_file() {
+                return Err(Error::invalid(format!(
+                    "{}: the run log is {}, not a regular file",
+                    path_text(&log),
+                    if m.file_type().is_symlink() {
+                        "a symbolic link"
+                    } else {
+                        crate::platform::describe_file_type(&m.file_type())
+                    }
+                )));
+            }
+            Ok(log)
+        }
         0 => Err(Error::invalid(format!(
             "{}: no run-<id>.wandb log in this directory (give a run directory such as wandb/offline-run-…)",
-            path.display()
+            path_text(path)
         ))),
-        _ => Err(Error::invalid(format!("{}: more than one .wandb log", path.display()))),
+        _ => Err(Error::invalid(format!(
+            "{}: more than one .wandb log",
+            path_text(path)
+        ))),
     }
+}
+
+/// Whether `p` exists (a dangling or planted symlink counts: it is never followed).
+fn exists_nofollow(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok()
 }
 
 /// Uploads one run directory. `timeout`: give up (and report what is pending) after it.
 pub fn sync_dir(path: &Path, settings: Settings, timeout: Option<Duration>) -> Result<SyncResult> {
     let log = find_log(path)?;
-    if synced_marker(&log).exists() {
+    if exists_nofollow(&synced_marker(&log)) {
         return Ok(SyncResult::AlreadySynced);
     }
     let dir = log.parent().unwrap_or(Path::new(".")).to_path_buf();
     let files = dir.join("files");
-    std::fs::create_dir_all(&files).map_err(|e| Error::io(files.display(), e))?;
+    // A run directory is untrusted input: its files/ must be a directory of its own (not
+    // a link elsewhere); files are read only from inside it (`Sender::confine`).
+    match std::fs::symlink_metadata(&files) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(Error::invalid(format!(
+            "{}: not a directory (a symbolic link or file): refusing to sync this run directory",
+            path_text(&files)
+        ))),
+        Err(_) => std::fs::create_dir(&files).map_err(|e| Error::io(path_text(&files), e))?,
+    }
     let ctl = Ctl::new();
     ctl.set_deadline(timeout.map(|t| Instant::now() + t));
     let mut sender = Sender::new(settings, &files, ctl.clone())?;
+    sender.confine();
     // An interrupted online run (or sync) continues where the server stopped acknowledging.
     sender.use_progress(&crate::online::sender::progress_path(&dir));
     // On a thread of its own: the HTTP client's resolver and the parallel uploads would
     // otherwise leave the caller's thread handle allocated (see `crate::par`).
     let out = crate::par::off_caller(|| drive(&log, &mut sender, &ctl, None));
     let out = out.into_result(&dir)?;
-    std::fs::write(synced_marker(&log), b"").map_err(|e| Error::io(log.display(), e))?;
+    let marker = synced_marker(&log);
+    let name = marker
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    crate::confine::write_replacing(&dir, &name, b"")?;
     Ok(SyncResult::Uploaded(out))
 }

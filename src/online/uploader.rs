@@ -57,6 +57,9 @@ pub struct Outcome {
     pub files_pending: usize,
     pub errors: Vec<String>,
     pub run_path: String,
+    /// The log could not be read whole (bad header, corruption, a record refused, no run
+    /// record): then the run is *not* complete on disk, and no message may say it is.
+    pub log_damaged: bool,
 }
 
 impl Outcome {
@@ -67,12 +70,19 @@ impl Outcome {
         }
         let mut msg = if self.complete {
             format!("the run was uploaded to {} with errors", self.run_path)
+        } else if self.log_damaged {
+            format!(
+                "the upload is incomplete ({} rows and {} files pending) and the run log in {} is damaged or not a run",
+                self.rows_pending,
+                self.files_pending,
+                crate::confine::path_text(dir)
+            )
         } else {
             format!(
                 "the upload is incomplete ({} rows and {} files pending); the run is complete on disk: upload it later with `wandb-media sync {}`",
                 self.rows_pending,
                 self.files_pending,
-                dir.display()
+                crate::confine::path_text(dir)
             )
         };
         for e in self.errors.iter().take(5) {
@@ -95,8 +105,12 @@ pub fn synced_marker(log: &Path) -> PathBuf {
 pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) -> Outcome {
     let mut errors = Vec::new();
     let mut seen = 0u64;
+    let mut damaged = false;
     let result: Result<()> = (|| {
-        let mut tail = LogTail::open(log)?;
+        let mut tail = LogTail::open(log).inspect_err(|_| damaged = true)?;
+        // A sync reads what the file held when it was opened (a file that keeps growing,
+        // or a link to an endless file, cannot keep it going).
+        let sync_end = wake.is_none().then(|| tail.size_at_open());
         let mut recs = Vec::new();
         let mut corrupt_since: Option<Instant> = None;
         loop {
@@ -106,9 +120,24 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
             let mut state = TailState::UpToDate;
             if !sender.backpressured() && !sender.exited() {
                 recs.clear();
-                state = tail.poll_upto(READ_CHUNK, wake.map(Wake::committed), &mut recs)?;
-                for r in recs.drain(..) {
-                    sender.handle(decode(&r));
+                state = tail
+                    .poll_upto(
+                        READ_CHUNK,
+                        wake.map(Wake::committed).or(sync_end),
+                        &mut recs,
+                    )
+                    .inspect_err(|_| damaged = true)?;
+                for (i, r) in recs.drain(..).enumerate() {
+                    match decode(&r) {
+                        Ok(rec) => sender.handle(rec),
+                        Err(e) => {
+                            damaged = true;
+                            errors.push(format!(
+                                "a record of the log was refused and not uploaded ({} records before it in this read): {}",
+                                i, e.message
+                            ));
+                        }
+                    }
                     if sender.exited() {
                         break;
                     }
@@ -118,6 +147,7 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
                 // While following, a record being written can look torn for a moment.
                 let since = *corrupt_since.get_or_insert_with(Instant::now);
                 if wake.is_none() || since.elapsed() > Duration::from_secs(10) {
+                    damaged = true;
                     errors.push(format!(
                         "the log is unreadable at byte {off} ({why}); uploaded what precedes it"
                     ));
@@ -136,6 +166,14 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
             }
             let end_of_sync = wake.is_none() && state == TailState::UpToDate;
             if end_of_sync {
+                if !sender.has_run() {
+                    damaged = true;
+                    return Err(Error::invalid(format!(
+                        "{}: the log holds no run record ({} bytes read): nothing to upload",
+                        crate::confine::path_text(log),
+                        tail.position()
+                    )));
+                }
                 // An interrupted run (no exit record): complete it as failed.
                 sender.handle(crate::online::reader::Rec::Exit { code: 1 });
                 return sender.finish();
@@ -167,6 +205,7 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
         files_pending,
         errors: all,
         run_path: sender.run_path(),
+        log_damaged: damaged,
     }
 }
 

@@ -145,15 +145,37 @@ pub fn save(
             });
             continue;
         }
+        // Issue 22: never remove a directory, never write through a link. The parents are
+        // created below the files directory only, each an existing real directory (a
+        // link saved earlier, e.g. `files/data` -> `./data`, is not written through).
         if let Some(parent) = dst.parent() {
-            fs::create_dir_all(parent).map_err(|e| Error::io(parent.display(), e))?;
+            crate::confine::mkdirs_beneath(files_root, parent)?;
         }
         match fs::symlink_metadata(&dst) {
+            // wandb 0.31 raises IsADirectoryError here (its unlink_path skips directories
+            // and the copy fallback fails) and deletes nothing.
             Ok(m) if m.is_dir() => {
-                fs::remove_dir_all(&dst).map_err(|e| Error::io(dst.display(), e))?
+                return Err(Error::new(
+                    crate::error::ErrorKind::Io,
+                    format!(
+                        "save(): {} is a directory in the run's files directory (IsADirectoryError in wandb): nothing was removed or saved",
+                        crate::confine::path_text(&dst)
+                    ),
+                ))
             }
-            Ok(_) => fs::remove_file(&dst).map_err(|e| Error::io(dst.display(), e))?,
+            // A file or a link (only the link itself is removed), as the SDK's unlink_path.
+            Ok(_) => fs::remove_file(&dst)
+                .map_err(|e| Error::io(crate::confine::path_text(&dst), e))?,
             Err(_) => {}
+        }
+        if fs::metadata(&src).is_ok_and(|m| m.is_dir()) && !cfg!(unix) {
+            return Err(Error::new(
+                crate::error::ErrorKind::Io,
+                format!(
+                    "save(): {} is a directory (IsADirectoryError in wandb without symlinks)",
+                    crate::confine::path_text(&src)
+                ),
+            ));
         }
         let effective = if platform::symlink_file(&src, &dst) || fs::hard_link(&src, &dst).is_ok() {
             policy
