@@ -33,6 +33,8 @@ where
     let spawned = unsafe {
         std::thread::Builder::new()
             .name("wandb-media-work".into())
+            // Sync and uploads handle values as deep as the SDK writes (reserved, not used).
+            .stack_size(crate::json::DEEP_STACK)
             .spawn_unchecked(run)
     };
     match spawned {

@@ -90,12 +90,42 @@ impl Json {
     /// `MAX_JSON_BYTES`, `MAX_JSON_VALUES` or nested deeper than `MAX_DEPTH` is refused by a
     /// linear pre-scan, before anything is allocated or any recursion starts.
     pub fn parse(text: &str) -> Result<Json> {
-        check_json_limits(text)?;
+        check_json_limits(text, MAX_DEPTH)?;
         let v: serde_json::Value =
             serde_json::from_str(text).map_err(|e| Error::invalid(format!("invalid JSON: {e}")))?;
         Ok(Json::from(v))
     }
+
+    /// `parse` with a nesting limit of `max_depth` (up to [`SDK_MAX_DEPTH`]), for values
+    /// the Python SDK wrote (sync of its logs). The parse, conversion, serialisation and
+    /// drop of such a value recurse once per level: call this only on a thread with a
+    /// stack of at least [`DEEP_STACK`] (the uploader and sync threads have one).
+    pub fn parse_deep(text: &str, max_depth: usize) -> Result<Json> {
+        let max_depth = max_depth.min(SDK_MAX_DEPTH);
+        check_json_limits(text, max_depth)?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        // The pre-scan above bounds the depth (serde_json's own limit is 128).
+        de.disable_recursion_limit();
+        let mut it = de.into_iter::<serde_json::Value>();
+        let v = match it.next() {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => return Err(Error::invalid(format!("invalid JSON: {e}"))),
+            None => return Err(Error::invalid("invalid JSON: empty text")),
+        };
+        if it.next().is_some() {
+            return Err(Error::invalid("invalid JSON: trailing characters"));
+        }
+        Ok(Json::from(v))
+    }
 }
+
+/// The deepest value the Python SDK can log (measured with wandb 0.31.0: a list nested 984
+/// deep under a key is accepted at the top level of a script, deeper ones raise
+/// RecursionError; Python's recursion limit is 1000).
+pub const SDK_MAX_DEPTH: usize = 1000;
+/// The stack a thread needs to handle a value of [`SDK_MAX_DEPTH`] levels (parse, convert,
+/// serialise, drop; measured need is well below this).
+pub const DEEP_STACK: usize = 16 << 20;
 
 /// Deepest nesting of lists/dicts (values, JSON input, table cells). Every walk over a value
 /// (serialising, flattening, dropping) recurses once per level, so this bounds the stack a
@@ -108,7 +138,7 @@ pub const MAX_JSON_BYTES: usize = 64 << 20;
 pub const MAX_JSON_VALUES: usize = 1 << 22;
 
 /// The pre-scan of `Json::parse`: nesting depth and value count, outside strings.
-fn check_json_limits(text: &str) -> Result<()> {
+fn check_json_limits(text: &str, max_depth: usize) -> Result<()> {
     if text.len() > MAX_JSON_BYTES {
         return Err(Error::overflow(format!(
             "JSON text of {} bytes exceeds the limit of {MAX_JSON_BYTES} bytes",
@@ -133,9 +163,9 @@ fn check_json_limits(text: &str) -> Result<()> {
             b'[' | b'{' => {
                 depth += 1;
                 values += 1;
-                if depth > MAX_DEPTH {
+                if depth > max_depth {
                     return Err(Error::invalid(format!(
-                        "JSON nested deeper than {MAX_DEPTH} levels (the nesting limit)"
+                        "JSON nested deeper than {max_depth} levels (the nesting limit)"
                     )));
                 }
             }

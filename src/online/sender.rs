@@ -74,7 +74,7 @@ fn parse_value(text: &str) -> Result<Json> {
         "NaN" => Json::Float(f64::NAN),
         "Infinity" => Json::Float(f64::INFINITY),
         "-Infinity" => Json::Float(f64::NEG_INFINITY),
-        _ => match Json::parse(text) {
+        _ => match Json::parse_deep(text, crate::json::SDK_MAX_DEPTH) {
             Ok(j) => j,
             Err(e)
                 if e.kind == crate::error::ErrorKind::Overflow
@@ -320,6 +320,11 @@ impl Sender {
     /// Rows not yet accepted by the server and files not yet uploaded.
     pub fn pending(&self) -> (usize, usize) {
         (self.history.len(), self.files.len())
+    }
+
+    /// Files waiting for upload (paths relative to the files directory).
+    pub fn queued_files(&self) -> Vec<String> {
+        self.files.iter().cloned().collect()
     }
 
     /// Whether the log's run record was read.
@@ -1189,8 +1194,15 @@ fn yaml_str(st: &str) -> String {
     }
 }
 
+/// Block-style levels of `config.yaml` (yaml.v3's style, 4 spaces each); deeper values are
+/// written in flow style (compact JSON, which is YAML): the indentation of block style
+/// grows with depth on every line, so a deep config would make the file quadratic in its
+/// input (issue 22, item 9). Every value up to this depth is byte-identical to core's.
+pub const YAML_BLOCK_DEPTH: usize = 32;
+
 fn yaml_block(v: &Json, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
+    let block = indent / 4 < YAML_BLOCK_DEPTH;
     match v {
         Json::Object(m) if !m.is_empty() => {
             for (k, child) in m {
@@ -1198,11 +1210,11 @@ fn yaml_block(v: &Json, indent: usize, out: &mut String) {
                 out.push_str(&yaml_str(k));
                 out.push(':');
                 match child {
-                    Json::Object(cm) if !cm.is_empty() => {
+                    Json::Object(cm) if block && !cm.is_empty() => {
                         out.push('\n');
                         yaml_block(child, indent + 4, out);
                     }
-                    Json::Array(a) if !a.is_empty() => {
+                    Json::Array(a) if block && !a.is_empty() => {
                         out.push('\n');
                         yaml_block(child, indent + 4, out);
                     }
@@ -1219,7 +1231,7 @@ fn yaml_block(v: &Json, indent: usize, out: &mut String) {
                 out.push_str(&pad);
                 out.push_str("- ");
                 match item {
-                    Json::Object(cm) if !cm.is_empty() => {
+                    Json::Object(cm) if block && !cm.is_empty() => {
                         let mut sub = String::new();
                         yaml_block(item, indent + 2, &mut sub);
                         out.push_str(sub.trim_start());

@@ -83,10 +83,12 @@ pub fn sync_dir(path: &Path, settings: Settings, timeout: Option<Duration>) -> R
     // a link elsewhere); files are read only from inside it (`Sender::confine`).
     match std::fs::symlink_metadata(&files) {
         Ok(m) if m.is_dir() => {}
-        Ok(_) => return Err(Error::invalid(format!(
+        Ok(_) => {
+            return Err(Error::invalid(format!(
             "{}: not a directory (a symbolic link or file): refusing to sync this run directory",
             path_text(&files)
-        ))),
+        )))
+        }
         Err(_) => std::fs::create_dir(&files).map_err(|e| Error::io(path_text(&files), e))?,
     }
     let ctl = Ctl::new();
@@ -106,4 +108,80 @@ pub fn sync_dir(path: &Path, settings: Settings, timeout: Option<Duration>) -> R
         .unwrap_or_default();
     crate::confine::write_replacing(&dir, &name, b"")?;
     Ok(SyncResult::Uploaded(out))
+}
+
+/// What a sync of a log would send, found without any network: every record is read and
+/// decoded by the same reader and handed to the same sender as in [`sync_dir`] (the
+/// hostile-input tests and the fuzz target use this).
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub records: usize,
+    pub has_run: bool,
+    pub exited: bool,
+    /// Rows and files the sender queued.
+    pub rows: usize,
+    pub files: usize,
+    /// Where and why reading stopped early, and records refused.
+    pub problems: Vec<String>,
+    /// The queued files a sync would open (path, first bytes read as a sync would).
+    pub opened: Vec<(String, Vec<u8>)>,
+}
+
+/// Reads `log` to its end (as of opening) like [`sync_dir`] does, without sending.
+pub fn scan(log: &Path, confined: bool) -> Result<Scan> {
+    use crate::online::reader::{decode, LogTail, TailState};
+    let files = log.parent().unwrap_or(Path::new(".")).join("files");
+    let settings = Settings {
+        base_url: "http://127.0.0.1:9".into(),
+        api_key: "scan".into(),
+        resume: crate::online::Resume::Never,
+        transmit_interval: Duration::from_secs(3600),
+        heartbeat: Duration::from_secs(3600),
+        retry_min: Duration::from_millis(1),
+        retry_max: Duration::from_millis(1),
+    };
+    let mut sender = Sender::new(settings, &files, Ctl::new())?;
+    if confined {
+        sender.confine();
+    }
+    let mut tail = LogTail::open(log)?;
+    let end = tail.size_at_open();
+    let mut out = Scan::default();
+    let mut recs = Vec::new();
+    loop {
+        recs.clear();
+        let st = tail.poll_upto(crate::online::READ_CHUNK, Some(end), &mut recs)?;
+        for r in recs.drain(..) {
+            out.records += 1;
+            match decode(&r) {
+                Ok(rec) => sender.handle(rec),
+                Err(e) => out.problems.push(e.message),
+            }
+        }
+        match st {
+            TailState::More => continue,
+            TailState::UpToDate => break,
+            TailState::Corrupt(off, why) => {
+                out.problems
+                    .push(format!("unreadable at byte {off}: {why}"));
+                break;
+            }
+        }
+    }
+    out.has_run = sender.has_run();
+    out.exited = sender.exited();
+    (out.rows, out.files) = sender.pending();
+    for p in sender.queued_files() {
+        match sender.open_run_file(&p) {
+            Ok((f, n)) => {
+                use std::io::Read;
+                let mut head = Vec::new();
+                let _ = f.take(n.min(64)).read_to_end(&mut head);
+                out.opened.push((p, head));
+            }
+            Err(e) => out.problems.push(e.message),
+        }
+    }
+    out.problems.append(&mut sender.errors);
+    Ok(out)
 }

@@ -231,6 +231,8 @@ impl Uploader {
         let (c, w, l, tx) = (ctl.clone(), wake.clone(), log.to_path_buf(), done.clone());
         let handle = std::thread::Builder::new()
             .name("wandb-media-uploader".into())
+            // Values as deep as the SDK writes are parsed and serialised here.
+            .stack_size(crate::json::DEEP_STACK)
             .spawn(move || {
                 // A panic must still hand over an outcome (`finish` would wait out its timeout).
                 let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
