@@ -251,7 +251,7 @@ test-h264-features: build $(COMPAT_VENV)/.ok
 SOAK_SECS ?= 600
 HARDEN_NIGHTLY ?= fuzz-short miri test-tsan-rust
 FUZZ_SECS ?= 30
-FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls log_reader
+FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls log_reader sync_reader run_save
 
 test-harden: build test-fsfaults
 	@mkdir -p target; \

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use wandb_media::confine::{escape, path_text};
-use wandb_media::online::sync::{sync_dir, SyncResult};
+use wandb_media::online::sync::{sync_dir, sync_dir_following_links, SyncResult};
 use wandb_media::online::Settings;
 
 const HELP: &str = "wandb-media — Weights & Biases runs from native code, without Python
@@ -26,6 +26,9 @@ Options of sync:
   --base-url URL      server (default: WANDB_BASE_URL, else https://api.wandb.ai)
   --api-key KEY       API key (default: WANDB_API_KEY, else ~/.netrc as `wandb login` writes it)
   --timeout SECONDS   give up after this long per run (default: no limit)
+  --follow-links      also upload files of the run that are symbolic links (run.save links
+                      saved files), to wherever they point; only for run directories you
+                      trust (default: only regular files inside the run's files/ directory)
 
 A synced run gets a `run-<id>.wandb.synced` marker and is skipped by later syncs. A log
 cut short by a killed program is uploaded up to its last complete record and finished with
@@ -58,6 +61,7 @@ fn sync(args: &[String]) -> ExitCode {
     let mut base_url = None;
     let mut api_key = None;
     let mut timeout = None;
+    let mut follow_links = false;
     let mut dirs = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -75,6 +79,7 @@ fn sync(args: &[String]) -> ExitCode {
                 println!("{HELP}");
                 return ExitCode::SUCCESS;
             }
+            "--follow-links" => follow_links = true,
             "--base-url" => match value("--base-url") {
                 Some(v) => base_url = Some(v),
                 None => return ExitCode::from(2),
@@ -114,7 +119,12 @@ fn sync(args: &[String]) -> ExitCode {
         // Paths and names from the run directory are printed with control characters
         // escaped (a hostile file name cannot forge a line of this output).
         let shown = path_text(d);
-        match sync_dir(Path::new(d), settings.clone(), timeout) {
+        let r = if follow_links {
+            sync_dir_following_links(Path::new(d), settings.clone(), timeout)
+        } else {
+            sync_dir(Path::new(d), settings.clone(), timeout)
+        };
+        match r {
             Ok(SyncResult::AlreadySynced) => println!("{shown}: already synced, skipped"),
             Ok(SyncResult::Uploaded(o)) => println!(
                 "{shown}: synced {}/{} ({} rows, {} files)",

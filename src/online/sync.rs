@@ -72,7 +72,30 @@ fn exists_nofollow(p: &Path) -> bool {
 }
 
 /// Uploads one run directory. `timeout`: give up (and report what is pending) after it.
+/// Files are read only from inside the run's `files/` tree, never through a symbolic link
+/// (see [`sync_dir_following_links`]).
 pub fn sync_dir(path: &Path, settings: Settings, timeout: Option<Duration>) -> Result<SyncResult> {
+    sync_dir_with(path, settings, timeout, false)
+}
+
+/// [`sync_dir`], uploading files that are symbolic links to wherever they point (as
+/// `wandb sync` does; `run.save` links the saved files): only for run directories the
+/// caller trusts. Paths still must be local (no absolute path, no `..`) and the targets
+/// regular files.
+pub fn sync_dir_following_links(
+    path: &Path,
+    settings: Settings,
+    timeout: Option<Duration>,
+) -> Result<SyncResult> {
+    sync_dir_with(path, settings, timeout, true)
+}
+
+fn sync_dir_with(
+    path: &Path,
+    settings: Settings,
+    timeout: Option<Duration>,
+    follow_links: bool,
+) -> Result<SyncResult> {
     let log = find_log(path)?;
     if exists_nofollow(&synced_marker(&log)) {
         return Ok(SyncResult::AlreadySynced);
@@ -94,7 +117,9 @@ pub fn sync_dir(path: &Path, settings: Settings, timeout: Option<Duration>) -> R
     let ctl = Ctl::new();
     ctl.set_deadline(timeout.map(|t| Instant::now() + t));
     let mut sender = Sender::new(settings, &files, ctl.clone())?;
-    sender.confine();
+    if !follow_links {
+        sender.confine();
+    }
     // An interrupted online run (or sync) continues where the server stopped acknowledging.
     sender.use_progress(&crate::online::sender::progress_path(&dir));
     // On a thread of its own: the HTTP client's resolver and the parallel uploads would

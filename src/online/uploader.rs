@@ -187,6 +187,10 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
             }
         }
     })();
+    if !sender.has_run() {
+        // Nothing names a run: whatever else the log holds, it is not a run on disk.
+        damaged = true;
+    }
     if let Err(e) = result {
         // A give-up names the last failure (e.g. a TLS certificate error): keep it so the
         // finish/sync message says why the upload is incomplete.

@@ -25,6 +25,9 @@
 #   bindings  a short online run through the C++ wrapper and the Go package (server rows,
 #             config, name, state, image bytes)
 #   disabled  WB_MODE_DISABLED: 1M wb_run_log calls with an image < 1 µs each, nothing written
+#   hostile   (not in the default list: `make test-hostile-sync`) sync of hostile run
+#             directories (tests/online/hostile_sync.py): crafted logs, files records out of
+#             the run, links, FIFOs, /dev/zero, deep records, truncations and bit flips
 # Usage: tests/online/online.sh [test …]   (default: all)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -99,6 +102,7 @@ for t in "${tests[@]}"; do
     bindings) run_test bindings "$pyv" "$check" bindings "$bin/online_run_cpp" "$bin/online_run_go" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
     valgrind) run_test valgrind "$pyv" "$check" valgrind "$bin/online_writer" ;;
+    hostile) run_test hostile "$pyv" "$here/tests/online/hostile_sync.py" "$cli" "$bin/online_writer" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac
 done
