@@ -15,7 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
-.PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
+.PHONY: all build deps-build demo test dist test-hostile-sync test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
 .PHONY: test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
 
 all: build
@@ -56,6 +56,7 @@ test lint test-rust test-header test-c test-compat test-video test-run test-bind
 SUITES := lint test-licenses test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
 SUITES += test-floatcheck
 SUITES += test-harden
+SUITES += test-hostile-sync
 CROSS_SUITES := test-cross-run test-dist test-h264-features
 
 test: $(SUITES)
@@ -135,6 +136,14 @@ test-run: build
 # offline + real `wandb sync` end state, Python-run sync, SIGKILL + sync, server down, disabled.
 test-online: build deps-apt
 	tests/online/online.sh
+
+# Sync of hostile run directories (issue 22): crafted logs and run dirs, truncations and bit
+# flips against a local openwandb (tests/online/hostile_sync.py); the server-less sweeps
+# (every truncation offset, 3000 bit flips, crafted records, save/YAML/deleted-dir
+# regressions) are tests/hostile_sync.rs, run here and by test-rust.
+test-hostile-sync: build deps-apt
+	$(CARGO) test --quiet --test hostile_sync -- --nocapture
+	tests/online/online.sh hostile
 
 # C++ (GoogleTest, ASan/UBSan, -fno-exceptions, ODR), Go (-race, cgocheck2, Go compat driver),
 # install + CMake/pkg-config consumers, and the examples with their outputs checked.

@@ -1017,7 +1017,7 @@ enum wb_status wb_table_new(const char *columns_json,
  * type does not fit its column ("Data row contained incompatible types: …") unless the
  * table allows mixed types, and Histogram cells. On error the table is unchanged.
  * `cells` may be NULL when `n` is 0 (an ordinary `wb_value *cells[n]` array passes as it
- * is; the cells are only read).
+ * is; the cells are only read). A cell may nest lists/dicts at most 32 levels deep.
  */
 enum wb_status wb_table_add_row(struct wb_value *table,
                                 struct wb_value *const *cells,

@@ -5,12 +5,24 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::json::{Json, MAX_DEPTH};
 
+/// Nesting depth of a JSON value, iteratively (no stack proportional to the depth).
 fn json_depth(j: &Json) -> usize {
-    match j {
-        Json::Array(a) => 1 + a.iter().map(json_depth).max().unwrap_or(0),
-        Json::Object(m) => 1 + m.iter().map(|(_, v)| json_depth(v)).max().unwrap_or(0),
-        _ => 0,
+    let mut max = 0;
+    let mut stack = vec![(j, 0usize)];
+    while let Some((j, d)) = stack.pop() {
+        match j {
+            Json::Array(a) => {
+                max = max.max(d + 1);
+                stack.extend(a.iter().map(|x| (x, d + 1)));
+            }
+            Json::Object(m) => {
+                max = max.max(d + 1);
+                stack.extend(m.iter().map(|(_, x)| (x, d + 1)));
+            }
+            _ => {}
+        }
     }
+    max
 }
 use crate::media::histogram::Histogram;
 use crate::media::Media;
@@ -155,12 +167,30 @@ impl Value {
     /// (plain JSON values count their own nesting). Bounded by `MAX_DEPTH` for every value
     /// built through `list_push`/`dict_set`/`from_json`.
     pub fn depth(&self) -> usize {
-        match self {
-            Value::List(items) => 1 + items.iter().map(Value::depth).max().unwrap_or(0),
-            Value::Dict(m) => 1 + m.iter().map(|(_, v)| v.depth()).max().unwrap_or(0),
-            Value::Json(j) => json_depth(j),
-            _ => 0,
+        // Iterative: computing the depth costs no stack (it decides whether a call's work
+        // moves to a big-stack thread, see `json::SHALLOW_DEPTH`).
+        let mut max = 0;
+        let mut stack = vec![(self, 0usize)];
+        while let Some((v, d)) = stack.pop() {
+            match v {
+                Value::List(items) => {
+                    max = max.max(d + 1);
+                    stack.extend(items.iter().map(|x| (x, d + 1)));
+                }
+                Value::Dict(m) => {
+                    max = max.max(d + 1);
+                    stack.extend(m.iter().map(|(_, x)| (x, d + 1)));
+                }
+                Value::Json(j) => max = max.max(d + json_depth(j)),
+                _ => {}
+            }
         }
+        max
+    }
+
+    /// Deeper than [`crate::json::SHALLOW_DEPTH`]: walks over it need a big stack.
+    pub fn is_deep(&self) -> bool {
+        self.depth() > crate::json::SHALLOW_DEPTH
     }
 
     fn check_nesting(item: &Value) -> Result<()> {

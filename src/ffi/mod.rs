@@ -138,6 +138,41 @@ pub(crate) fn guard(err: *mut wb_error, body: impl FnOnce() -> Result<()>) -> wb
     }
 }
 
+/// A closure moved to the helper thread of [`guard_deep`]. Its raw pointers (the caller's
+/// arguments) are only used while the caller waits in `join`, as on the caller's thread.
+struct OnHelper<F>(F);
+// SAFETY: see above: the helper thread runs the closure while the calling thread is
+// blocked in `join`, so nothing is used from two threads at once.
+unsafe impl<F> Send for OnHelper<F> {}
+impl<F> OnHelper<F> {
+    fn into_inner(self) -> F {
+        self.0
+    }
+}
+
+/// `guard`, running `body` on a helper thread with a big stack when `deep` (a value deeper
+/// than `json::SHALLOW_DEPTH` is involved: walks over it recurse once per level), so the
+/// caller's thread needs no more stack than for a shallow value.
+pub(crate) fn guard_deep(
+    err: *mut wb_error,
+    deep: bool,
+    body: impl FnOnce() -> Result<()>,
+) -> wb_status {
+    if !deep {
+        return guard(err, body);
+    }
+    let job = OnHelper(body);
+    guard(err, move || {
+        crate::par::off_caller(move || job.into_inner()())
+    })
+}
+
+/// Whether a value argument is deep (NULL: no).
+pub(crate) unsafe fn deep_arg(v: *const value::wb_value) -> bool {
+    // SAFETY: as `deref`.
+    unsafe { v.as_ref() }.is_some_and(|v| v.inner.is_deep())
+}
+
 /// Run a void function (free functions) behind a panic boundary.
 pub(crate) fn guard_void(body: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(body));

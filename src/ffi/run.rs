@@ -5,8 +5,8 @@ use std::mem::{offset_of, size_of};
 
 use super::value::wb_value;
 use super::{
-    deref, field_present, guard, null_arg, read_enum, utf8_arg, wb_error, wb_status, write_out,
-    write_string,
+    deref, field_present, guard, guard_deep, null_arg, read_enum, utf8_arg, wb_error, wb_status,
+    write_out, write_string,
 };
 use crate::error::{Error, Result};
 use crate::json::Json;
@@ -384,7 +384,7 @@ pub unsafe extern "C" fn wb_run_log(
     commit: i32,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    guard_deep(err, unsafe { super::deep_arg(row) }, || {
         let run = unsafe { deref(run, "run") }?;
         let row = unsafe { deref(row, "row") }?;
         let members = dict_members(row, "row")?;
@@ -420,7 +420,7 @@ pub unsafe extern "C" fn wb_run_summary_update(
     dict: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    guard_deep(err, unsafe { super::deep_arg(dict) }, || {
         let run = unsafe { deref(run, "run") }?;
         let dict = unsafe { deref(dict, "dict") }?;
         run.inner.summary_update(dict_members(dict, "dict")?)
@@ -434,7 +434,7 @@ pub unsafe extern "C" fn wb_run_config_update(
     dict: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    guard_deep(err, unsafe { super::deep_arg(dict) }, || {
         let run = unsafe { deref(run, "run") }?;
         let dict = unsafe { deref(dict, "dict") }?;
         run.inner.config_update(dict_members(dict, "dict")?)
@@ -448,7 +448,10 @@ pub unsafe extern "C" fn wb_run_config_update_json(
     json: *const c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    // SAFETY: as `utf8_arg` (read only to decide where the work runs).
+    let deep = unsafe { utf8_arg(json, "json") }
+        .is_ok_and(|t| crate::json::nesting_depth(t) > crate::json::SHALLOW_DEPTH);
+    guard_deep(err, deep, || {
         let run = unsafe { deref(run, "run") }?;
         let text = unsafe { utf8_arg(json, "json") }?;
         run.inner.config_update_json(text)

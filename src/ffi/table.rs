@@ -119,6 +119,18 @@ pub unsafe extern "C" fn wb_table_new(
     })
 }
 
+/// Table cells nest at most `json::SHALLOW_DEPTH` levels: a table is serialised when the
+/// row holding it is logged, on the caller's thread (deeper values go in rows directly).
+fn shallow_cell(v: &Value) -> Result<()> {
+    if v.is_deep() {
+        return Err(Error::invalid(format!(
+            "a table cell nested deeper than {} levels (the nesting limit of table cells)",
+            crate::json::SHALLOW_DEPTH
+        )));
+    }
+    Ok(())
+}
+
 /// Appends a row of `n` cells (`table.add_data(*cells)`). Each cell is any value (scalar,
 /// NaN/±inf float, string, null, list, dict, array, image/audio/html/… media); the cells are
 /// copied (cheap, shared), the caller keeps ownership of them. Rejected like the SDK: a
@@ -126,7 +138,7 @@ pub unsafe extern "C" fn wb_table_new(
 /// type does not fit its column ("Data row contained incompatible types: …") unless the
 /// table allows mixed types, and Histogram cells. On error the table is unchanged.
 /// `cells` may be NULL when `n` is 0 (an ordinary `wb_value *cells[n]` array passes as it
-/// is; the cells are only read).
+/// is; the cells are only read). A cell may nest lists/dicts at most 32 levels deep.
 #[no_mangle]
 pub unsafe extern "C" fn wb_table_add_row(
     table: *mut wb_value,
@@ -146,7 +158,9 @@ pub unsafe extern "C" fn wb_table_add_row(
             // SAFETY: the caller passes `n` readable cell pointers.
             let ptrs = unsafe { std::slice::from_raw_parts(cells, n) };
             for (i, &p) in ptrs.iter().enumerate() {
-                row.push(unsafe { deref(p, &format!("cells[{i}]")) }?.inner.clone());
+                let cell = unsafe { deref(p, &format!("cells[{i}]")) }?;
+                shallow_cell(&cell.inner)?;
+                row.push(cell.inner.clone());
             }
         }
         unsafe { table_mut(table) }?.add_row(row)
@@ -163,7 +177,10 @@ pub unsafe extern "C" fn wb_table_add_row_list(
 ) -> wb_status {
     guard(err, || {
         let cells = match &unsafe { deref(row, "row") }?.inner {
-            Value::List(items) => items.clone(),
+            Value::List(items) => {
+                items.iter().try_for_each(shallow_cell)?;
+                items.clone()
+            }
             _ => return Err(Error::invalid("row must be a list value")),
         };
         unsafe { table_mut(table) }?.add_row(cells)

@@ -3,8 +3,8 @@
 use std::ffi::c_char;
 
 use super::{
-    deref, deref_mut, guard, guard_void, null_arg, tensor_view, utf8_arg, utf8_arg_n, wb_error,
-    wb_status, wb_tensor, write_out, write_string,
+    deep_arg, deref, deref_mut, guard, guard_deep, guard_void, null_arg, tensor_view, utf8_arg,
+    utf8_arg_n, wb_error, wb_status, wb_tensor, write_out, write_string,
 };
 use crate::error::{Error, Result};
 use crate::json::Json;
@@ -135,8 +135,15 @@ pub unsafe extern "C" fn wb_value_from_json(
 ) -> wb_status {
     guard(err, || {
         let text = unsafe { utf8_arg(json, "json") }?;
-        let j = Json::parse(text)?;
-        new_value(out, || Ok(Value::from_json(&j)))
+        let deep = crate::json::nesting_depth(text) > crate::json::SHALLOW_DEPTH;
+        // A deep value is parsed, converted and its JSON dropped on a big-stack thread.
+        let make = || Json::parse(text).map(|j| Value::from_json(&j));
+        let v = if deep {
+            crate::par::off_caller(make)?
+        } else {
+            make()?
+        };
+        new_value(out, || Ok(v))
     })
 }
 
@@ -170,7 +177,8 @@ pub unsafe extern "C" fn wb_list_append(
     item: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    let deep = unsafe { deep_arg(item) };
+    guard_deep(err, deep, || {
         let item = unsafe { deref(item, "item") }?.inner.clone();
         unsafe { deref_mut(list, "list") }?.inner.list_push(item)
     })
@@ -191,7 +199,9 @@ pub unsafe extern "C" fn wb_dict_set(
     item: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    // The replaced value (if any) is dropped here too: deep when the dict is.
+    let deep = unsafe { deep_arg(item) || deep_arg(dict) };
+    guard_deep(err, deep, || {
         let key = unsafe { utf8_arg(key, "key") }?;
         let item = unsafe { deref(item, "item") }?.inner.clone();
         unsafe { deref_mut(dict, "dict") }?
@@ -227,7 +237,13 @@ pub unsafe extern "C" fn wb_value_free(v: *mut wb_value) {
         return;
     }
     // SAFETY: `v` came from Box::into_raw in this library and is freed once.
-    guard_void(|| drop(unsafe { Box::from_raw(v) }));
+    let b = unsafe { Box::from_raw(v) };
+    if b.inner.is_deep() {
+        // Dropping recurses once per level: on a big-stack thread.
+        guard_void(|| crate::par::off_caller(move || drop(b)));
+    } else {
+        guard_void(|| drop(b));
+    }
 }
 
 /// Opens (creating it if needed) a run's files directory `files_dir` (UTF-8 path). Media
@@ -337,7 +353,9 @@ pub unsafe extern "C" fn wb_value_to_json(
     json_out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || value_json(v, dir, key, step_of(step), json_out))
+    guard_deep(err, unsafe { deep_arg(v) }, || {
+        value_json(v, dir, key, step_of(step), json_out)
+    })
 }
 
 /// Like `wb_value_to_json` in the summary namespace (`run.summary.update({key: value})`):
@@ -351,7 +369,9 @@ pub unsafe extern "C" fn wb_value_to_summary_json(
     json_out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || value_json(v, dir, key, Ok(Step::Summary), json_out))
+    guard_deep(err, unsafe { deep_arg(v) }, || {
+        value_json(v, dir, key, Ok(Step::Summary), json_out)
+    })
 }
 
 /// Serialises a whole row (a dict value) as `run.log(row)` at local step `step` (>= 0) does
@@ -366,7 +386,9 @@ pub unsafe extern "C" fn wb_row_to_json(
     json_out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || row_json(row, dir, step_of(step), json_out))
+    guard_deep(err, unsafe { deep_arg(row) }, || {
+        row_json(row, dir, step_of(step), json_out)
+    })
 }
 
 /// Like `wb_row_to_json` for `run.summary.update(row)` (the summary namespace). Thread-safe.
@@ -377,5 +399,7 @@ pub unsafe extern "C" fn wb_row_to_summary_json(
     json_out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || row_json(row, dir, Ok(Step::Summary), json_out))
+    guard_deep(err, unsafe { deep_arg(row) }, || {
+        row_json(row, dir, Ok(Step::Summary), json_out)
+    })
 }

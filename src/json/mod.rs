@@ -90,7 +90,11 @@ impl Json {
     /// `MAX_JSON_BYTES`, `MAX_JSON_VALUES` or nested deeper than `MAX_DEPTH` is refused by a
     /// linear pre-scan, before anything is allocated or any recursion starts.
     pub fn parse(text: &str) -> Result<Json> {
-        check_json_limits(text, MAX_DEPTH)?;
+        let depth = check_json_limits(text, MAX_DEPTH)?;
+        if depth > SHALLOW_DEPTH {
+            // serde_json and the conversion recurse per level: on a thread with a big stack.
+            return crate::par::off_caller(|| Json::parse_deep(text, MAX_DEPTH));
+        }
         let v: serde_json::Value =
             serde_json::from_str(text).map_err(|e| Error::invalid(format!("invalid JSON: {e}")))?;
         Ok(Json::from(v))
@@ -127,25 +131,61 @@ pub const SDK_MAX_DEPTH: usize = 1000;
 /// serialise, drop; measured need is well below this).
 pub const DEEP_STACK: usize = 16 << 20;
 
-/// Deepest nesting of lists/dicts (values, JSON input, table cells). Every walk over a value
-/// (serialising, flattening, dropping) recurses once per level, so this bounds the stack a
-/// call needs: the deepest accepted value is logged on a 64 KiB thread stack in the tests.
-pub const MAX_DEPTH: usize = 32;
+/// Deepest nesting of lists/dicts (values, JSON input): what wandb 0.31 accepts. Measured:
+/// `run.log({"x": v})` takes a list (or dict) nested 984 deep at the top level of a script
+/// and raises RecursionError from 985 on (Python's recursion limit, 1000, less the frames
+/// of the call), so a row nests at most 985 levels: the row dict and 984 below it.
+/// Every walk over a value (serialising, flattening, cloning, dropping) recurses once per
+/// level; a call whose value is deeper than [`SHALLOW_DEPTH`] does that work on a helper
+/// thread with a [`DEEP_STACK`] stack, so the caller's thread needs no more stack than for
+/// a shallow value (the deepest accepted value is logged on a 64 KiB thread in the tests).
+pub const MAX_DEPTH: usize = 985;
+/// Values at most this deep are handled on the caller's thread (the 0.2.0 limit).
+pub const SHALLOW_DEPTH: usize = 32;
 /// Largest JSON text accepted (64 MiB).
 pub const MAX_JSON_BYTES: usize = 64 << 20;
 /// Most values (array elements + object members + containers) in one JSON text (2^22):
 /// parsed JSON takes ~100 bytes per value, so this bounds a parse to a few hundred MB.
 pub const MAX_JSON_VALUES: usize = 1 << 22;
 
-/// The pre-scan of `Json::parse`: nesting depth and value count, outside strings.
-fn check_json_limits(text: &str, max_depth: usize) -> Result<()> {
+/// The nesting depth of JSON text (brackets outside strings; linear, no recursion).
+pub fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let (mut in_str, mut esc) = (false, false);
+    for &b in text.as_bytes() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if b == b'\\' {
+                esc = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// The pre-scan of `Json::parse`: nesting depth and value count, outside strings. Returns
+/// the deepest nesting seen.
+fn check_json_limits(text: &str, max_depth: usize) -> Result<usize> {
     if text.len() > MAX_JSON_BYTES {
         return Err(Error::overflow(format!(
             "JSON text of {} bytes exceeds the limit of {MAX_JSON_BYTES} bytes",
             text.len()
         )));
     }
-    let (mut depth, mut values) = (0usize, 0usize);
+    let (mut depth, mut values, mut deepest) = (0usize, 0usize, 0usize);
     let (mut in_str, mut esc) = (false, false);
     for &b in text.as_bytes() {
         if in_str {
@@ -163,6 +203,7 @@ fn check_json_limits(text: &str, max_depth: usize) -> Result<()> {
             b'[' | b'{' => {
                 depth += 1;
                 values += 1;
+                deepest = deepest.max(depth);
                 if depth > max_depth {
                     return Err(Error::invalid(format!(
                         "JSON nested deeper than {max_depth} levels (the nesting limit)"
@@ -179,7 +220,7 @@ fn check_json_limits(text: &str, max_depth: usize) -> Result<()> {
             )));
         }
     }
-    Ok(())
+    Ok(deepest)
 }
 
 impl From<serde_json::Value> for Json {

@@ -542,6 +542,8 @@ impl Run {
             Some(
                 std::thread::Builder::new()
                     .name("wandb-media-run-writer".into())
+                    // Rows as deep as the SDK accepts are serialised here.
+                    .stack_size(crate::json::DEEP_STACK)
                     .spawn(move || s.writer_loop())
                     .map_err(|e| Error::io("starting the run writer thread", e))?,
             )
