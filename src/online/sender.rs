@@ -254,7 +254,7 @@ impl Sender {
 
     /// Rows not yet accepted by the server and files not yet uploaded.
     pub fn pending(&self) -> (usize, usize) {
-        (self.history.len(), self.files.len())
+        (self.history.len() + self.held_rows.len(), self.files.len())
     }
 
     fn apply_config(&mut self, update: &[Item], remove: &[Item]) {
@@ -621,19 +621,15 @@ impl Sender {
                                     None => Err(Error::invalid(format!(
                                         "{path}: the server gave no upload URL"
                                     ))),
-                                    Some(url) => {
-                                        let local = self.files_dir.join(path);
-                                        match std::fs::read(&local) {
-                                            Ok(bytes) => self.client.put(
-                                                &format!("upload of {path}"),
-                                                url,
-                                                &headers,
-                                                &bytes,
-                                                &self.ctl,
-                                            ),
-                                            Err(e) => Err(Error::io(local.display(), e)),
-                                        }
-                                    }
+                                    // Streamed from disk: regular files only, opened
+                                    // without blocking, the size at the start is sent.
+                                    Some(url) => self.client.put_file(
+                                        &format!("upload of {path}"),
+                                        url,
+                                        &headers,
+                                        &self.files_dir.join(path),
+                                        &self.ctl,
+                                    ),
                                 };
                                 out.push((i, r));
                             }
@@ -974,13 +970,11 @@ impl Sender {
                             .collect(),
                         _ => Vec::new(),
                     };
-                    let bytes = std::fs::read(&e.local_path)
-                        .map_err(|err| Error::io(&e.local_path, err))?;
-                    self.client.put(
+                    self.client.put_file(
                         &format!("artifact file {}", e.path),
                         url,
                         &headers,
-                        &bytes,
+                        Path::new(&e.local_path),
                         &self.ctl,
                     )?;
                 }
@@ -998,7 +992,7 @@ impl Sender {
                 "artifact manifest",
                 url,
                 &headers,
-                manifest.to_compact().as_bytes(),
+                &crate::online::http::Body::Bytes(manifest.to_compact().as_bytes()),
                 &self.ctl,
             )?;
         }
