@@ -16,7 +16,7 @@ COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
 .PHONY: all build deps-build demo test dist test-hostile-sync test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
-.PHONY: test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
+.PHONY: test-hostile test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
 
 all: build
 
@@ -57,6 +57,7 @@ SUITES := lint test-licenses test-rust test-header test-c test-compat test-difff
 SUITES += test-floatcheck
 SUITES += test-harden
 SUITES += test-hostile-sync
+SUITES += test-hostile
 CROSS_SUITES := test-cross-run test-dist test-h264-features
 
 test: $(SUITES)
@@ -144,6 +145,12 @@ test-online: build deps-apt
 test-hostile-sync: build deps-apt
 	$(CARGO) test --quiet --test hostile_sync -- --nocapture
 	tests/online/online.sh hostile
+# Hostile-server suite (issue 22): online runs through the C ABI against a local server that
+# misbehaves in 16 ways (malformed/huge/errors answers, redirects, upload URLs on other
+# origins and schemes, slow drip, resets, 401/403/404, down), a 512 MiB and a /dev/zero
+# saved file, artifacts whose file became a FIFO or a link to /dev/zero. Python stdlib only.
+test-hostile: build
+	tests/hostile/hostile.sh
 
 # C++ (GoogleTest, ASan/UBSan, -fno-exceptions, ODR), Go (-race, cgocheck2, Go compat driver),
 # install + CMake/pkg-config consumers, and the examples with their outputs checked.

@@ -1839,7 +1839,9 @@ enum wb_status wb_artifact_set_metadata_json(struct wb_artifact *artifact,
 
 /**
  * `artifact.add_file(path, name=)`: `name` (NULL = the file name) is the entry's path in
- * the artifact, e.g. "weights/model.bin". The file must exist; it is read at log time.
+ * the artifact, e.g. "weights/model.bin". The file must be a regular file (links are
+ * followed); it is read at log time, and its size now is what `wb_run_log_artifact` copies
+ * (`WB_ERR_INVALID_ARGUMENT` then if the file changed size or is no longer a regular file).
  */
 enum wb_status wb_artifact_add_file(struct wb_artifact *artifact,
                                     const char *path,
@@ -1857,7 +1859,8 @@ enum wb_status wb_artifact_add_dir(struct wb_artifact *artifact,
 
 /**
  * `run.log_artifact(artifact, aliases=)`: copies the artifact's files (MD5 computed while
- * copying) to `<run dir>/tmp/artifacts/` and appends the SDK's artifact record (manifest
+ * copying; each opened without blocking, regular files of the size seen when added only)
+ * to `<run dir>/tmp/artifacts/` and appends the SDK's artifact record (manifest
  * with base64-MD5 digests, aliases "latest" + `aliases`), which `wandb sync` uploads.
  * `aliases` may be NULL when `n_aliases` is 0; aliases must not contain `/` or `:`.
  * Thread-safe.

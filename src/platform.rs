@@ -44,6 +44,24 @@ pub fn open_user_file(path: &Path) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
+/// Opens a user-named file for reading without blocking ([`open_user_file`]) and checks the
+/// opened file (`fstat`, not the path: no race with a rename): anything but a regular file
+/// (FIFO, socket, device such as `/dev/zero`, directory) is refused. Returns the file and
+/// its size now, which callers treat as the most they read.
+pub fn open_regular_file(path: &Path) -> Result<(std::fs::File, u64)> {
+    let f = open_user_file(path).map_err(|e| Error::io(path.display(), e))?;
+    let meta = f.metadata().map_err(|e| Error::io(path.display(), e))?;
+    let ft = meta.file_type();
+    if !ft.is_file() {
+        return Err(Error::invalid(format!(
+            "{}: not a regular file ({}): refused",
+            path.display(),
+            describe_file_type(&ft)
+        )));
+    }
+    Ok((f, meta.len()))
+}
+
 /// What a non-regular file is, for the error message.
 pub fn describe_file_type(ft: &std::fs::FileType) -> &'static str {
     if ft.is_dir() {

@@ -141,7 +141,9 @@ fn opt_name<'a>(p: *const c_char) -> Result<Option<&'a str>> {
 }
 
 /// `artifact.add_file(path, name=)`: `name` (NULL = the file name) is the entry's path in
-/// the artifact, e.g. "weights/model.bin". The file must exist; it is read at log time.
+/// the artifact, e.g. "weights/model.bin". The file must be a regular file (links are
+/// followed); it is read at log time, and its size now is what `wb_run_log_artifact` copies
+/// (`WB_ERR_INVALID_ARGUMENT` then if the file changed size or is no longer a regular file).
 #[no_mangle]
 pub unsafe extern "C" fn wb_artifact_add_file(
     artifact: *mut wb_artifact,
@@ -173,7 +175,8 @@ pub unsafe extern "C" fn wb_artifact_add_dir(
 }
 
 /// `run.log_artifact(artifact, aliases=)`: copies the artifact's files (MD5 computed while
-/// copying) to `<run dir>/tmp/artifacts/` and appends the SDK's artifact record (manifest
+/// copying; each opened without blocking, regular files of the size seen when added only)
+/// to `<run dir>/tmp/artifacts/` and appends the SDK's artifact record (manifest
 /// with base64-MD5 digests, aliases "latest" + `aliases`), which `wandb sync` uploads.
 /// `aliases` may be NULL when `n_aliases` is 0; aliases must not contain `/` or `:`.
 /// Thread-safe.

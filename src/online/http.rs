@@ -4,8 +4,26 @@
 //! Basic auth `api:<key>`, retries with exponential backoff + jitter on connection errors,
 //! 5xx and 429 (honouring `Retry-After`), bounded by the caller's deadline. A 4xx other than
 //! 429 is a permanent error.
+//!
+//! One transport for everything the library sends (runs, sync, Weave traces):
+//! * **Auth by origin**: `Authorization` goes only to URLs whose parsed scheme, host and port
+//!   equal the base URL's ([`Origin`]); an upload URL on any other origin (another port, a
+//!   host that merely starts with the base URL's text, userinfo that looks like the base
+//!   host, another scheme) gets no credentials at all. URLs that are not `http(s)://` are
+//!   refused at once (no retries). Redirects are never followed (a 3xx is a permanent error
+//!   naming the target): a redirect must not carry a request, or the key, anywhere else.
+//! * **Streaming bodies** ([`Body`]): a file is sent from disk (never read into memory),
+//!   opened without blocking, regular files only, its size fixed when the upload starts;
+//!   any reader (e.g. a multipart body) can be streamed.
+//! * **Deadline-bounded**: each attempt's timeout is the time left before the [`Ctl`]
+//!   deadline, and [`Ctl::cancel`] interrupts requests in flight (their sockets are shut
+//!   down), so a caller's "at most" holds against a server that drips its answer.
+//! * **Bounded responses**: bodies are read up to a limit ([`MAX_RESPONSE_BYTES`] for
+//!   answers that are used, a few KiB of an error answer for its message).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,12 +34,27 @@ use crate::json::Json;
 use crate::online::Settings;
 
 /// Stop conditions shared between the host thread and the uploader.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Ctl {
     /// Set: give up waiting/retrying at this instant (finish timeout).
     pub deadline: Mutex<Option<Instant>>,
     /// Give up now (host dropping the run without waiting).
     pub abort: AtomicBool,
+    /// When the caller returns whatever happens (after the deadline: the moment left for
+    /// local work, e.g. counting what is pending).
+    hard_end: Mutex<Option<Instant>>,
+    /// The agents of the clients that sent requests under this control (by client id):
+    /// [`Ctl::cancel`] shuts their connections down.
+    agents: Mutex<Vec<(u64, ureq::Agent)>>,
+}
+
+impl std::fmt::Debug for Ctl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctl")
+            .field("deadline", &self.deadline())
+            .field("abort", &self.aborted())
+            .finish()
+    }
 }
 
 impl Ctl {
@@ -36,6 +69,43 @@ impl Ctl {
     }
     pub fn aborted(&self) -> bool {
         self.abort.load(Ordering::SeqCst)
+    }
+    /// Gives up now: no new attempt starts, and every request in flight under this control
+    /// fails at once (its socket is shut down; a TCP connect in progress still runs out its
+    /// own timeout, at most the time that was left before the deadline when it started, or
+    /// 20 s). The clients used under it refuse further requests.
+    pub fn cancel(&self) {
+        self.abort.store(true, Ordering::SeqCst);
+        let agents = std::mem::take(&mut *self.agents.lock().unwrap_or_else(|p| p.into_inner()));
+        for (_, a) in agents {
+            a.shutdown();
+        }
+    }
+    fn attach(&self, id: u64, agent: &ureq::Agent) {
+        let mut g = self.agents.lock().unwrap_or_else(|p| p.into_inner());
+        if !g.iter().any(|(i, _)| *i == id) {
+            g.push((id, agent.clone()));
+        }
+    }
+    /// Sets when the caller returns whatever happens (see [`Ctl::past_hard_end`]).
+    pub fn set_hard_end(&self, t: Option<Instant>) {
+        *self.hard_end.lock().unwrap_or_else(|p| p.into_inner()) = t;
+    }
+    /// Whether local work after the deadline must stop now: the hard end passed (or, with
+    /// none set, the deadline passed more than 100 ms ago).
+    pub fn past_hard_end(&self) -> bool {
+        let now = Instant::now();
+        match *self.hard_end.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(t) => now >= t,
+            None => self
+                .deadline()
+                .is_some_and(|d| now > d + Duration::from_millis(100)),
+        }
+    }
+    /// Time left before the deadline (None: no deadline).
+    fn remaining(&self) -> Option<Duration> {
+        self.deadline()
+            .map(|d| d.saturating_duration_since(Instant::now()))
     }
     /// Sleeps up to `d`; false if the deadline or an abort came first.
     pub fn sleep(&self, d: Duration) -> bool {
@@ -62,14 +132,148 @@ pub fn gave_up(e: &Error) -> bool {
     e.message.contains(GAVE_UP)
 }
 
+/// Most bytes of a response body that is used (GraphQL answers, file_stream): a larger
+/// answer is an error, never a larger allocation.
+pub const MAX_RESPONSE_BYTES: u64 = 16 << 20;
+/// Most bytes of an error answer read for its message.
+const MAX_ERROR_BODY: u64 = 64 << 10;
+/// Timeout of one attempt when no deadline is set (and of a TCP connect: 20 s).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(180);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The origin of a URL (scheme, host, port), as browsers and HTTP clients compare them:
+/// parsed, lower-cased, the default port made explicit; userinfo is not part of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub scheme: String,
+    pub host: String,
+    pub port: u16,
+}
+
+/// A URL as text safe for a message: scheme and host only (a pre-signed upload URL's path
+/// and query are credentials).
+fn url_label(url: &str) -> String {
+    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+    let plausible = !scheme.is_empty()
+        && scheme.len() <= 16
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !plausible {
+        return "(a URL without a scheme)".into();
+    }
+    match ureq::http::Uri::try_from(url) {
+        Ok(u) => match u.host() {
+            Some(h) => format!("{scheme}://{h}/…"),
+            None => format!("{scheme}://…"),
+        },
+        Err(_) => format!("{scheme}://…"),
+    }
+}
+
+impl Origin {
+    /// The origin of an `http://` or `https://` URL; anything else (other schemes, no host,
+    /// unparsable) is an error naming why.
+    pub fn parse(url: &str) -> Result<Origin> {
+        let bad = |why: &str| {
+            Error::invalid(format!(
+                "refused: the URL {} {why} (only http:// and https:// URLs are used)",
+                url_label(url)
+            ))
+        };
+        let uri = ureq::http::Uri::try_from(url).map_err(|_| bad("cannot be parsed"))?;
+        let scheme = uri
+            .scheme_str()
+            .ok_or_else(|| bad("has no scheme"))?
+            .to_ascii_lowercase();
+        let default_port = match scheme.as_str() {
+            "http" => 80,
+            "https" => 443,
+            _ => return Err(bad("is not http(s)")),
+        };
+        let host = uri
+            .host()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("has no host"))?
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        Ok(Origin {
+            scheme,
+            host,
+            port: uri.port_u16().unwrap_or(default_port),
+        })
+    }
+}
+
+/// A request body.
+pub enum Body<'a> {
+    Bytes(&'a [u8]),
+    /// A file sent from disk: opened (each attempt) by `open`, which must refuse anything
+    /// but a regular file and never block (see [`crate::platform::open_regular_file`]) and
+    /// return it with its size. The size of the first open is what is sent: a file that
+    /// grew since is sent up to that size; one that shrank fails the upload.
+    File {
+        label: &'a str,
+        open: &'a (dyn Fn() -> Result<(std::fs::File, u64)> + Sync),
+    },
+    /// Any stream (e.g. a multipart body), created again for each attempt, of `len` bytes
+    /// when known (`Content-Length`; else chunked).
+    Stream {
+        open: &'a (dyn Fn() -> Result<Box<dyn Read + Send>> + Sync),
+        len: Option<u64>,
+    },
+}
+
+/// Reads exactly `left` bytes of a file and then stops; fewer is an error (the file shrank).
+struct Exact {
+    f: std::fs::File,
+    left: u64,
+    label: String,
+}
+
+impl Read for Exact {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Ok(0);
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.f.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{} shrank during the upload ({} bytes missing)",
+                    self.label, self.left
+                ),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+static CLIENT_IDS: AtomicU64 = AtomicU64::new(1);
+
 pub struct Client {
     agent: ureq::Agent,
+    id: u64,
     pub base_url: String,
+    origin: Origin,
     auth: String,
     retry_min: Duration,
     retry_max: Duration,
     /// Requests sent (attempts), for tests and diagnostics.
     pub attempts: std::sync::atomic::AtomicU64,
+}
+
+/// An attempt's outcome that is not a response.
+enum Fail {
+    /// Retry later (connection errors, 5xx, 429), with the delay to use if any.
+    Retry(String, Option<Duration>),
+    /// Never retried (4xx, refused URLs, bad local files, answers too large).
+    Permanent(Error),
 }
 
 /// Root certificates: `SSL_CERT_FILE` or `REQUESTS_CA_BUNDLE` (a PEM bundle, as Python's
@@ -169,10 +373,12 @@ fn net_err(msg: impl Into<String>) -> Error {
 
 impl Client {
     pub fn new(s: &Settings) -> Result<Client> {
+        let origin = Origin::parse(&s.base_url)?;
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(20)))
-            .timeout_global(Some(Duration::from_secs(180)))
+            .max_redirects(0)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(ATTEMPT_TIMEOUT))
             .proxy(proxy_from_env(&s.base_url)?)
             .tls_config(tls_config()?)
             .user_agent(format!("wandb-media/{}", crate::VERSION))
@@ -180,7 +386,9 @@ impl Client {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("api:{}", s.api_key));
         Ok(Client {
             agent: config.into(),
+            id: CLIENT_IDS.fetch_add(1, Ordering::Relaxed),
             base_url: s.base_url.clone(),
+            origin,
             auth: format!("Basic {token}"),
             retry_min: s.retry_min,
             retry_max: s.retry_max,
@@ -188,45 +396,82 @@ impl Client {
         })
     }
 
-    /// One request with retries. `send` performs one attempt.
-    fn retrying(
+    /// Whether `url` is on the base URL's origin (then it gets our credentials).
+    pub fn same_origin(&self, url: &str) -> bool {
+        Origin::parse(url).is_ok_and(|o| o == self.origin)
+    }
+
+    /// One request (`method` POST or PUT) with retries until it succeeds, fails
+    /// permanently, or the deadline/abort of `ctl` comes. `Authorization` is sent only when
+    /// `url` is on the base URL's origin; `headers` are sent as given. Returns the body of
+    /// the 2xx answer (at most [`MAX_RESPONSE_BYTES`]; `read_answer` false: not read).
+    #[allow(clippy::too_many_arguments)]
+    pub fn request(
         &self,
         what: &str,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &Body<'_>,
+        read_answer: bool,
         ctl: &Ctl,
-        send: &dyn Fn() -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<Vec<u8>> {
+        let perm = |e: Error| Error::new(e.kind, format!("{what}: {}", e.message));
+        // Refused at once: a URL that is not http(s) (file://, ftp://, …) is never retried.
+        let origin = Origin::parse(url).map_err(perm)?;
+        let auth = origin == self.origin;
+        if !matches!(method, "POST" | "PUT") {
+            return Err(Error::invalid(format!(
+                "{what}: method {method} not supported"
+            )));
+        }
+        // The size of a file body is fixed by its first open.
+        let mut fixed: Option<u64> = None;
         let mut wait = self.retry_min;
         let mut attempt = 0u32;
+        let mut last: Option<String> = None;
         loop {
             if ctl.aborted() {
-                return Err(net_err(format!("{what}: {GAVE_UP} (aborted)")));
+                return Err(net_err(format!(
+                    "{what}: {GAVE_UP} (cancelled{})",
+                    last.as_deref()
+                        .map(|l| format!("; last error: {l}"))
+                        .unwrap_or_default()
+                )));
+            }
+            let left = ctl.remaining();
+            if left.is_some_and(|l| l.is_zero()) {
+                return Err(net_err(format!(
+                    "{what}: {GAVE_UP} (the timeout passed{})",
+                    last.as_deref()
+                        .map(|l| format!("; last error: {l}"))
+                        .unwrap_or_default()
+                )));
             }
             attempt += 1;
             self.attempts.fetch_add(1, Ordering::Relaxed);
-            let (delay, why) = match send() {
-                Ok(mut resp) => {
-                    let status = resp.status().as_u16();
-                    if (200..300).contains(&status) {
-                        return resp
-                            .body_mut()
-                            .with_config()
-                            .limit(64 << 20)
-                            .read_to_vec()
-                            .map_err(|e| net_err(format!("{what}: reading the response: {e}")));
+            ctl.attach(self.id, &self.agent);
+            let r = self.attempt(
+                method,
+                url,
+                auth,
+                headers,
+                body,
+                &mut fixed,
+                left,
+                read_answer,
+            );
+            let (delay, why) = match r {
+                Ok(bytes) => return Ok(bytes),
+                Err(Fail::Permanent(e)) => return Err(perm(e)),
+                Err(Fail::Retry(why, after)) => {
+                    if ctl.aborted() {
+                        return Err(net_err(format!(
+                            "{what}: {GAVE_UP} (cancelled while the request was in flight: {why})"
+                        )));
                     }
-                    let after = retry_after(&resp);
-                    let body = resp.body_mut().read_to_string().unwrap_or_default();
-                    if status == 429 || status >= 500 {
-                        (
-                            after.unwrap_or_else(|| jitter(wait)),
-                            format!("HTTP {status}"),
-                        )
-                    } else {
-                        let body: String = body.chars().take(300).collect();
-                        return Err(net_err(format!("{what}: HTTP {status}: {body}")));
-                    }
+                    (after.unwrap_or_else(|| jitter(wait)), why)
                 }
-                Err(e) => (jitter(wait), e.to_string()),
             };
             if attempt == 1 || attempt.is_multiple_of(10) {
                 crate::online::warn(&format!("{what} failed ({why}); retrying in {delay:.1?}"));
@@ -234,8 +479,132 @@ impl Client {
             if !ctl.sleep(delay) {
                 return Err(net_err(format!("{what}: {GAVE_UP} (last error: {why})")));
             }
+            last = Some(why);
             wait = (wait * 2).min(self.retry_max);
         }
+    }
+
+    /// One attempt of [`Client::request`].
+    #[allow(clippy::too_many_arguments)]
+    fn attempt(
+        &self,
+        method: &str,
+        url: &str,
+        auth: bool,
+        headers: &[(&str, &str)],
+        body: &Body<'_>,
+        fixed: &mut Option<u64>,
+        left: Option<Duration>,
+        read_answer: bool,
+    ) -> std::result::Result<Vec<u8>, Fail> {
+        let timeout = left.map_or(ATTEMPT_TIMEOUT, |l| l.min(ATTEMPT_TIMEOUT));
+        let mut req = match method {
+            "PUT" => self.agent.put(url),
+            _ => self.agent.post(url),
+        }
+        .config()
+        .timeout_global(Some(timeout))
+        .timeout_connect(Some(timeout.min(CONNECT_TIMEOUT)))
+        .build();
+        if auth {
+            req = req.header("Authorization", &self.auth);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let sent = match body {
+            Body::Bytes(b) => req.send(*b),
+            Body::File { label, open } => {
+                let (f, len) = open().map_err(Fail::Permanent)?;
+                let n = *fixed.get_or_insert(len);
+                if len < n {
+                    return Err(Fail::Permanent(Error::io(
+                        label,
+                        std::io::Error::other(format!(
+                            "the file shrank from {n} to {len} bytes during the upload"
+                        )),
+                    )));
+                }
+                let mut reader = Exact {
+                    f,
+                    left: n,
+                    label: label.to_string(),
+                };
+                req.header("Content-Length", &n.to_string())
+                    .send(ureq::SendBody::from_reader(&mut reader))
+            }
+            Body::Stream { open, len } => {
+                let mut r = open().map_err(Fail::Permanent)?;
+                let req = match len {
+                    Some(n) => req.header("Content-Length", &n.to_string()),
+                    None => req,
+                };
+                req.send(ureq::SendBody::from_reader(&mut r))
+            }
+        };
+        let mut resp = match sent {
+            Ok(r) => r,
+            Err(ureq::Error::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                // Our own body reader failing (a file that shrank) is not the network's.
+                if e.to_string().contains("shrank") {
+                    return Err(Fail::Permanent(net_err(e.to_string())));
+                }
+                return Err(Fail::Retry(describe(&ureq::Error::Io(e)), None));
+            }
+            Err(e) => return Err(Fail::Retry(describe(&e), None)),
+        };
+        let status = resp.status().as_u16();
+        if (200..300).contains(&status) {
+            if !read_answer {
+                // Drain a little so the connection can be reused; never hold the answer.
+                let _ = resp
+                    .body_mut()
+                    .with_config()
+                    .limit(MAX_ERROR_BODY)
+                    .read_to_vec();
+                return Ok(Vec::new());
+            }
+            return resp
+                .body_mut()
+                .with_config()
+                .limit(MAX_RESPONSE_BYTES)
+                .read_to_vec()
+                .map_err(|e| match e {
+                    ureq::Error::BodyExceedsLimit(_) => Fail::Permanent(net_err(format!(
+                        "the answer is larger than the {} MiB limit (not read)",
+                        MAX_RESPONSE_BYTES >> 20
+                    ))),
+                    e => Fail::Retry(format!("reading the response: {}", describe(&e)), None),
+                });
+        }
+        let after = retry_after(&resp);
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(url_label);
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_ERROR_BODY)
+            .read_to_vec()
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
+            })
+            .unwrap_or_default();
+        if status == 429 || status >= 500 {
+            return Err(Fail::Retry(format!("HTTP {status}"), after));
+        }
+        if (300..400).contains(&status) {
+            return Err(Fail::Permanent(net_err(format!(
+                "HTTP {status}: the server answered with a redirect to {} (redirects are not followed; if the server moved, set the base URL to its new address)",
+                location.unwrap_or_else(|| "nowhere".into())
+            ))));
+        }
+        Err(Fail::Permanent(net_err(format!("HTTP {status}: {text}"))))
     }
 
     /// `POST <base>/graphql`: returns `data`; GraphQL `errors` are permanent errors.
@@ -247,13 +616,15 @@ impl Client {
         ])
         .to_compact();
         let url = format!("{}/graphql", self.base_url);
-        let bytes = self.retrying(op, ctl, &|| {
-            self.agent
-                .post(&url)
-                .header("Authorization", &self.auth)
-                .header("Content-Type", "application/json")
-                .send(body.as_bytes())
-        })?;
+        let bytes = self.request(
+            op,
+            "POST",
+            &url,
+            &[("Content-Type", "application/json")],
+            &Body::Bytes(body.as_bytes()),
+            true,
+            ctl,
+        )?;
         let text = String::from_utf8_lossy(&bytes);
         let v = Json::parse(&text)
             .map_err(|e| net_err(format!("{op}: bad response: {}", e.message)))?;
@@ -275,38 +646,184 @@ impl Client {
     /// `POST <base><path>` with a JSON body (file_stream).
     pub fn post_json(&self, what: &str, path: &str, body: &[u8], ctl: &Ctl) -> Result<Vec<u8>> {
         let url = format!("{}{path}", self.base_url);
-        self.retrying(what, ctl, &|| {
-            self.agent
-                .post(&url)
-                .header("Authorization", &self.auth)
-                .header("Content-Type", "application/json")
-                .send(body)
-        })
+        self.request(
+            what,
+            "POST",
+            &url,
+            &[("Content-Type", "application/json")],
+            &Body::Bytes(body),
+            true,
+            ctl,
+        )
     }
 
-    /// `PUT <url>` of a file's bytes with the server's upload headers (`Name:Value`).
+    /// `PUT <url>` of `body` with the server's upload headers (`Name:Value`). Credentials
+    /// only when `url` is on the base URL's origin (pre-signed storage URLs get none).
     pub fn put(
         &self,
         what: &str,
         url: &str,
         headers: &[String],
-        body: &[u8],
+        body: &Body<'_>,
         ctl: &Ctl,
     ) -> Result<()> {
-        // Upload URLs on the API host carry our auth; pre-signed storage URLs must not.
-        let same_host = url.starts_with(&self.base_url);
-        self.retrying(what, ctl, &|| {
-            let mut req = self.agent.put(url);
-            if same_host {
-                req = req.header("Authorization", &self.auth);
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .filter_map(|h| h.split_once(':'))
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .collect();
+        self.request(what, "PUT", url, &pairs, body, false, ctl)
+            .map(|_| ())
+    }
+
+    /// `PUT <url>` of a file streamed from disk ([`Body::File`] with
+    /// [`crate::platform::open_regular_file`]).
+    pub fn put_file(
+        &self,
+        what: &str,
+        url: &str,
+        headers: &[String],
+        path: &Path,
+        ctl: &Ctl,
+    ) -> Result<()> {
+        let label = path.display().to_string();
+        let open = || crate::platform::open_regular_file(path);
+        self.put(
+            what,
+            url,
+            headers,
+            &Body::File {
+                label: &label,
+                open: &open,
+            },
+            ctl,
+        )
+    }
+}
+
+/// An error of one attempt as text (ureq's own display, with the I/O reason).
+fn describe(e: &ureq::Error) -> String {
+    e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(base: &str) -> Client {
+        let s = Settings {
+            base_url: base.into(),
+            api_key: "k".repeat(40),
+            resume: crate::online::Resume::Never,
+            transmit_interval: Duration::from_secs(15),
+            heartbeat: Duration::from_secs(30),
+            retry_min: Duration::from_millis(1),
+            retry_max: Duration::from_millis(2),
+        };
+        Client::new(&s).unwrap()
+    }
+
+    #[test]
+    fn auth_only_for_the_same_origin() {
+        let c = client("http://127.0.0.1:6001");
+        for same in [
+            "http://127.0.0.1:6001/storage?x=1",
+            "HTTP://127.0.0.1:6001/",
+            "http://user@127.0.0.1:6001/x",
+        ] {
+            assert!(c.same_origin(same), "{same}");
+        }
+        for other in [
+            "http://127.0.0.1:60011/x",
+            "http://127.0.0.1:6001@127.0.0.1:60011/x",
+            "http://127.0.0.1:600/x",
+            "https://127.0.0.1:6001/x",
+            "http://127.0.0.2:6001/x",
+            "http://localhost:6001/x",
+            "http://127.0.0.1/x",
+            "file:///etc/passwd",
+            "ftp://127.0.0.1:6001/x",
+            "127.0.0.1:6001/x",
+            "",
+        ] {
+            assert!(!c.same_origin(other), "{other}");
+        }
+        let w = client("https://api.wandb.ai");
+        assert!(w.same_origin("https://api.wandb.ai:443/files/x"));
+        assert!(w.same_origin("https://API.wandb.ai./x"));
+        assert!(!w.same_origin("https://api.wandb.ai.example.com/x"));
+        assert!(!w.same_origin("https://api.wandb.ai:8443/x"));
+        assert!(!w.same_origin("http://api.wandb.ai/x"));
+        assert!(!w.same_origin("https://evil.example@api.wandb.ai.example.com/"));
+    }
+
+    #[test]
+    fn non_http_urls_are_refused_at_once() {
+        let c = client("http://127.0.0.1:9");
+        let ctl = Ctl::new();
+        for url in [
+            "file:///etc/passwd",
+            "ftp://127.0.0.1:9/x",
+            "gopher://x/",
+            "/relative",
+        ] {
+            let t = Instant::now();
+            let e = c
+                .put("upload of x", url, &[], &Body::Bytes(b"x"), &ctl)
+                .unwrap_err();
+            assert!(e.message.contains("refused"), "{url}: {}", e.message);
+            assert!(!e.message.contains("etc/passwd"), "{}", e.message);
+            assert!(t.elapsed() < Duration::from_millis(500));
+        }
+        assert_eq!(c.attempts.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn cancel_interrupts_a_request_in_flight() {
+        // A server that accepts and never answers.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", l.local_addr().unwrap());
+        let hold = std::thread::spawn(move || {
+            let mut keep = Vec::new();
+            for s in l.incoming().take(1).flatten() {
+                keep.push(s);
+                std::thread::sleep(Duration::from_secs(3));
             }
-            for h in headers {
-                if let Some((k, v)) = h.split_once(':') {
-                    req = req.header(k.trim(), v.trim());
-                }
-            }
-            req.send(body)
-        })
-        .map(|_| ())
+        });
+        let c = client(&base);
+        let ctl = Ctl::new();
+        let t = Instant::now();
+        std::thread::scope(|sc| {
+            let h = sc.spawn(|| c.post_json("file_stream", "/x", b"{}", &ctl));
+            std::thread::sleep(Duration::from_millis(300));
+            ctl.cancel();
+            let e = h.join().unwrap().unwrap_err();
+            assert!(gave_up(&e), "{}", e.message);
+        });
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+        hold.join().unwrap();
+    }
+
+    #[test]
+    fn the_deadline_bounds_an_attempt() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", l.local_addr().unwrap());
+        let hold = std::thread::spawn(move || {
+            let s = l.incoming().next();
+            std::thread::sleep(Duration::from_secs(3));
+            drop(s);
+        });
+        let c = client(&base);
+        let ctl = Ctl::new();
+        ctl.set_deadline(Some(Instant::now() + Duration::from_millis(500)));
+        let t = Instant::now();
+        let e = c.post_json("file_stream", "/x", b"{}", &ctl).unwrap_err();
+        assert!(gave_up(&e), "{}", e.message);
+        assert!(
+            t.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            t.elapsed()
+        );
+        hold.join().unwrap();
     }
 }

@@ -39,9 +39,9 @@ pub const MAX_PENDING_BYTES: usize = 10 << 20;
 pub const MAX_PENDING_FILES: usize = 4096;
 /// Documented upper bound of the uploader's own memory (read buffer + one file_stream
 /// request being built and its JSON copy + pending file paths + the largest single record
-/// the log can hold is bounded by READ_CHUNK), about 40 MiB. Media files are streamed from
-/// disk, never held whole in memory... except that one file being uploaded is read into
-/// memory (bounded by the media the host wrote).
+/// the log can hold is bounded by READ_CHUNK), about 40 MiB, plus one server answer of at
+/// most [`http::MAX_RESPONSE_BYTES`] being parsed. Files are streamed from disk by the
+/// HTTP body (never held in memory, whatever their size); only regular files are sent.
 pub const MEMORY_BOUND: usize = READ_CHUNK + 3 * MAX_PENDING_BYTES + (2 << 20);
 
 /// `wandb.init(mode=…)`.

@@ -247,22 +247,7 @@ impl Sender {
     /// Opens a file of the run (`path` relative to the files directory): local paths only,
     /// regular files only, never blocking; the size seen now is the most that is read.
     pub fn open_run_file(&self, path: &str) -> Result<(std::fs::File, u64)> {
-        if self.confined {
-            crate::confine::open_beneath(&self.files_dir, path)
-        } else {
-            crate::confine::local_components(path)?;
-            crate::confine::open_regular(&self.files_dir.join(path))
-        }
-    }
-
-    fn read_run_file(&self, path: &str) -> Result<Vec<u8>> {
-        use std::io::Read;
-        let (f, n) = self.open_run_file(path)?;
-        let mut bytes = Vec::new();
-        f.take(n)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(crate::confine::path_text(path), e))?;
-        Ok(bytes)
+        open_run_file_at(&self.files_dir, self.confined, path)
     }
 
     /// Resumes from (and then appends to) a progress file: rows and files the server
@@ -319,7 +304,7 @@ impl Sender {
 
     /// Rows not yet accepted by the server and files not yet uploaded.
     pub fn pending(&self) -> (usize, usize) {
-        (self.history.len(), self.files.len())
+        (self.history.len() + self.held_rows.len(), self.files.len())
     }
 
     /// Files waiting for upload (paths relative to the files directory).
@@ -725,16 +710,25 @@ impl Sender {
                                     None => Err(Error::invalid(format!(
                                         "{path}: the server gave no upload URL"
                                     ))),
-                                    Some(url) => match self.read_run_file(path) {
-                                        Ok(bytes) => self.client.put(
-                                            &format!("upload of {}", crate::confine::escape(path)),
+                                    // Streamed from disk: regular files only, opened
+                                    // without blocking and confined to the run's files/
+                                    // tree; the size at the start is what is sent.
+                                    Some(url) => {
+                                        let label = crate::confine::escape(path);
+                                        let (root, confined) =
+                                            (self.files_dir.clone(), self.confined);
+                                        let open = move || open_run_file_at(&root, confined, path);
+                                        self.client.put(
+                                            &format!("upload of {label}"),
                                             url,
                                             &headers,
-                                            &bytes,
+                                            &crate::online::http::Body::File {
+                                                label: &label,
+                                                open: &open,
+                                            },
                                             &self.ctl,
-                                        ),
-                                        Err(e) => Err(e),
-                                    },
+                                        )
+                                    }
                                 };
                                 out.push((i, r));
                             }
@@ -1082,13 +1076,11 @@ impl Sender {
                             .collect(),
                         _ => Vec::new(),
                     };
-                    let bytes = std::fs::read(&e.local_path)
-                        .map_err(|err| Error::io(&e.local_path, err))?;
-                    self.client.put(
+                    self.client.put_file(
                         &format!("artifact file {}", e.path),
                         url,
                         &headers,
-                        &bytes,
+                        Path::new(&e.local_path),
                         &self.ctl,
                     )?;
                 }
@@ -1106,7 +1098,7 @@ impl Sender {
                 "artifact manifest",
                 url,
                 &headers,
-                manifest.to_compact().as_bytes(),
+                &crate::online::http::Body::Bytes(manifest.to_compact().as_bytes()),
                 &self.ctl,
             )?;
         }
@@ -1248,6 +1240,18 @@ fn yaml_block(v: &Json, indent: usize, out: &mut String) {
             out.push_str(&yaml_scalar(v));
             out.push('\n');
         }
+    }
+}
+
+/// Opens `path` (relative) of a run's files directory: confined beneath it (no `..`, no
+/// absolute path, no link followed) unless the caller trusts the directory, regular files
+/// only, never blocking; returns the file and its size now.
+fn open_run_file_at(root: &Path, confined: bool, path: &str) -> Result<(std::fs::File, u64)> {
+    if confined {
+        crate::confine::open_beneath(root, path)
+    } else {
+        crate::confine::local_components(path)?;
+        crate::confine::open_regular(&root.join(path))
     }
 }
 

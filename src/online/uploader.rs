@@ -60,6 +60,8 @@ pub struct Outcome {
     /// The log could not be read whole (bad header, corruption, a record refused, no run
     /// record): then the run is *not* complete on disk, and no message may say it is.
     pub log_damaged: bool,
+    /// The pending counts are lower bounds (counting the rest of the log was cut short).
+    pub pending_at_least: bool,
 }
 
 impl Outcome {
@@ -79,7 +81,8 @@ impl Outcome {
             )
         } else {
             format!(
-                "the upload is incomplete ({} rows and {} files pending); the run is complete on disk: upload it later with `wandb-media sync {}`",
+                "the upload is incomplete ({}{} rows and {} files pending); the run is complete on disk: upload it later with `wandb-media sync {}`",
+                if self.pending_at_least { "at least " } else { "" },
                 self.rows_pending,
                 self.files_pending,
                 crate::confine::path_text(dir)
@@ -106,8 +109,9 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
     let mut errors = Vec::new();
     let mut seen = 0u64;
     let mut damaged = false;
+    let mut tail_slot: Option<LogTail> = None;
     let result: Result<()> = (|| {
-        let mut tail = LogTail::open(log).inspect_err(|_| damaged = true)?;
+        let tail = tail_slot.insert(LogTail::open(log).inspect_err(|_| damaged = true)?);
         // A sync reads what the file held when it was opened (a file that keeps growing,
         // or a link to an endless file, cannot keep it going).
         let sync_end = wake.is_none().then(|| tail.size_at_open());
@@ -200,7 +204,18 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
     }
     let mut all = std::mem::take(&mut sender.errors);
     all.extend(errors);
-    let (rows_pending, files_pending) = sender.pending();
+    let (mut rows_pending, mut files_pending) = sender.pending();
+    let mut pending_at_least = false;
+    if !sender.complete && !sender.exited() {
+        // The upload stopped before the end of the log: what is pending is also everything
+        // the uploader never read (the real counts, not only its queues).
+        if let Some(t) = tail_slot.as_mut() {
+            let (rows, files, whole) = count_rest(t, ctl, wake);
+            rows_pending += rows;
+            files_pending += files;
+            pending_at_least = !whole;
+        }
+    }
     Outcome {
         complete: sender.complete,
         rows_sent: sender.rows_sent,
@@ -210,6 +225,53 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
         errors: all,
         run_path: sender.run_path(),
         log_damaged: damaged,
+        pending_at_least,
+    }
+}
+
+/// Counts the history rows and announced files in the rest of the log (no network): up to
+/// its exit record (following the writer until it is written, while the run is open) or
+/// its end (sync). Stops early, returning `whole` false, when the run is dropped before its
+/// exit record or the finish deadline passed by more than a moment.
+fn count_rest(tail: &mut LogTail, ctl: &Ctl, wake: Option<&Wake>) -> (usize, usize, bool) {
+    use crate::online::reader::fields;
+    use crate::run::proto::record as r;
+    let (mut rows, mut files) = (0usize, 0usize);
+    let mut recs = Vec::new();
+    let mut seen = 0u64;
+    loop {
+        // After a finish the exit record is in the log and this ends there by itself; a
+        // long log is cut short just after the deadline (the host waits a moment longer).
+        if ctl.past_hard_end() {
+            return (rows, files, false);
+        }
+        recs.clear();
+        let state = match tail.poll_upto(READ_CHUNK, wake.map(Wake::committed), &mut recs) {
+            Ok(s) => s,
+            Err(_) => return (rows, files, true),
+        };
+        for rec in &recs {
+            for (f, v) in fields(rec) {
+                match f {
+                    r::HISTORY => rows += 1,
+                    r::FILES => {
+                        files += fields(v.bytes()).filter(|(ff, _)| *ff == 1).count();
+                    }
+                    r::EXIT => return (rows, files, true),
+                    _ => {}
+                }
+            }
+        }
+        match state {
+            TailState::More => {}
+            TailState::Corrupt(..) => return (rows, files, true),
+            TailState::UpToDate => match wake {
+                None => return (rows, files, true),
+                // Dropped without finishing: no exit record will come.
+                Some(_) if ctl.aborted() => return (rows, files, false),
+                Some(w) => w.wait(&mut seen, Duration::from_millis(250)),
+            },
+        }
     }
 }
 
@@ -266,26 +328,44 @@ impl Uploader {
     }
 
     /// Waits (at most `timeout`) for the uploader to send everything up to the exit record.
+    /// The uploader gives up a moment before the timeout; then requests still in flight are
+    /// cancelled (their sockets shut down) and the thread is joined, so this returns within
+    /// `timeout` and no uploader thread outlives the run.
     pub fn finish(mut self, timeout: Duration) -> Result<Outcome> {
-        self.ctl.set_deadline(Some(Instant::now() + timeout));
+        let start = Instant::now();
+        let end = start.checked_add(timeout);
+        let margin = (timeout / 10).min(Duration::from_millis(250));
+        self.ctl.set_deadline(end.map(|e| e - margin));
+        self.ctl.set_hard_end(end.map(|e| e - margin / 5));
         self.wake.notify();
-        let out = match self.done.take_within(timeout + Duration::from_secs(5)) {
+        let wait_until = |t: Option<Instant>| match t {
+            Some(t) => self
+                .done
+                .take_within(t.saturating_duration_since(Instant::now())),
+            None => self
+                .done
+                .take_within(Duration::from_secs(u64::from(u32::MAX))),
+        };
+        let mut out = wait_until(end.map(|e| e - margin / 2));
+        if out.is_none() {
+            // A request still in flight past the deadline (a server dripping its answer):
+            // cut it, then collect the outcome it now reports.
+            self.ctl.cancel();
+            out = wait_until(end);
+        }
+        let out = match out {
             Some(o) => {
                 if let Some(h) = self.handle.take() {
                     let _ = h.join();
                 }
                 o
             }
-            None => {
-                // A request still in flight past the deadline: abandon it.
-                self.ctl
-                    .abort
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
-                Outcome {
-                    errors: vec!["the uploader did not stop in time".into()],
-                    ..Outcome::default()
-                }
-            }
+            None => Outcome {
+                errors: vec![
+                    "the uploader did not stop in time (a connection attempt still running; the thread ends within its connect timeout)".into(),
+                ],
+                ..Outcome::default()
+            },
         };
         let dir = self.log.parent().unwrap_or(Path::new(".")).to_path_buf();
         out.into_result(&dir)
@@ -293,10 +373,16 @@ impl Uploader {
 }
 
 impl Drop for Uploader {
+    /// Dropped without `finish` (the run failed before it could finish): cancel everything
+    /// and join the thread (promptly: requests in flight are cut).
     fn drop(&mut self) {
-        self.ctl
-            .abort
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.ctl.set_deadline(Some(Instant::now()));
+        self.ctl.cancel();
         self.wake.notify();
+        if let Some(h) = self.handle.take() {
+            if self.done.take_within(Duration::from_secs(2)).is_some() {
+                let _ = h.join();
+            }
+        }
     }
 }

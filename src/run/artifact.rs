@@ -12,7 +12,11 @@
 //!   `wandb-artifact-manifest-v1\n` + `<path>:<digest>\n` per entry, aliases `latest` +
 //!   the caller's, `finalize`, random 128-character client ids, `MANIFEST_MD5`.
 //!   Unlike the SDK (which copies at `add_file` time), files are read when the artifact is
-//!   logged.
+//!   logged: only regular files (checked at add time and again, on the opened file, at log
+//!   time, opened without blocking so a path that became a FIFO cannot hang the call), and
+//!   exactly the size seen at add time (a file whose size changed since is refused with a
+//!   clear error, never copied without bound: a path that became a link to `/dev/zero` fails
+//!   at once).
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -226,8 +230,8 @@ pub struct Artifact {
     description: String,
     /// Compact JSON of the metadata object ("" = none).
     metadata: String,
-    /// (entry path, source file)
-    entries: Vec<(String, PathBuf)>,
+    /// (entry path, source file, its size when added)
+    entries: Vec<(String, PathBuf, u64)>,
 }
 
 /// Entry names are POSIX paths without `.`/`..` components or a leading `/`.
@@ -303,17 +307,19 @@ impl Artifact {
         Ok(())
     }
 
-    fn push(&mut self, name: String, source: PathBuf) -> Result<()> {
-        if self.entries.iter().any(|(n, _)| *n == name) {
+    fn push(&mut self, name: String, source: PathBuf, size: u64) -> Result<()> {
+        if self.entries.iter().any(|(n, _, _)| *n == name) {
             return Err(Error::invalid(format!(
                 "File with name {name:?} already exists in the artifact"
             )));
         }
-        self.entries.push((name, source));
+        self.entries.push((name, source, size));
         Ok(())
     }
 
     /// `artifact.add_file(path, name=)`: `name` defaults to the file name.
+    /// Only a regular file (checked on the opened file, opened without blocking); its size
+    /// now is what `log_artifact` will copy.
     pub fn add_file(&mut self, path: &Path, name: Option<&str>) -> Result<()> {
         if !path.is_file() {
             return Err(Error::invalid(format!(
@@ -321,11 +327,12 @@ impl Artifact {
                 path.display()
             )));
         }
+        let (_, size) = platform::open_regular_file(path)?;
         let name = match name {
             Some(n) => entry_name(n)?,
             None => entry_name(&path.file_name().unwrap_or_default().to_string_lossy())?,
         };
-        self.push(name, abspath(path)?)
+        self.push(name, abspath(path)?, size)
     }
 
     /// `artifact.add_dir(path, name=)`: every file below `path` (symlinks followed, as
@@ -353,14 +360,18 @@ impl Artifact {
                 let ft = ent.file_type().map_err(|e| Error::io(p.display(), e))?;
                 if ft.is_dir() {
                     stack.push(p);
-                } else if p.is_file() {
-                    found.push(p);
+                } else if let Ok(m) = fs::metadata(&p) {
+                    // Regular files (links followed, as os.walk + isfile); FIFOs, sockets
+                    // and devices are skipped.
+                    if m.is_file() {
+                        found.push((p, m.len()));
+                    }
                 }
             }
         }
         found.sort();
         let mut staged = Vec::with_capacity(found.len());
-        for p in found {
+        for (p, size) in found {
             let rel = p
                 .strip_prefix(&root)
                 .unwrap_or(&p)
@@ -370,10 +381,10 @@ impl Artifact {
                 Some(pre) => format!("{pre}/{rel}"),
                 None => rel,
             };
-            staged.push((entry_name(&n)?, p));
+            staged.push((entry_name(&n)?, p, size));
         }
-        for (n, p) in staged {
-            self.push(n, p)?;
+        for (n, p, size) in staged {
+            self.push(n, p, size)?;
         }
         Ok(())
     }
@@ -383,7 +394,7 @@ impl Artifact {
     }
     /// Entry names in insertion order.
     pub fn entry_names(&self) -> Vec<String> {
-        self.entries.iter().map(|(n, _)| n.clone()).collect()
+        self.entries.iter().map(|(n, _, _)| n.clone()).collect()
     }
 }
 
@@ -405,13 +416,22 @@ pub struct Logged {
 }
 
 /// Streams `src` to `dst` (created, read-only afterwards as the SDK's staging copies are)
-/// and returns (base64 MD5, size).
-fn copy_with_md5(src: &Path, dst: &Path) -> Result<(String, u64)> {
-    let mut input = File::open(src).map_err(|e| Error::io(src.display(), e))?;
+/// and returns (base64 MD5, size). `src` must still be a regular file (opened without
+/// blocking, checked on the open file) of the `size` it had when it was added; exactly that
+/// many bytes are copied.
+fn copy_with_md5(src: &Path, dst: &Path, size: u64) -> Result<(String, u64)> {
+    let (input, now) = platform::open_regular_file(src)?;
+    if now != size {
+        return Err(Error::invalid(format!(
+            "{}: the file changed since it was added to the artifact ({size} bytes then, {now} now): add it again",
+            src.display()
+        )));
+    }
+    let mut input = input.take(size);
     let mut out = File::create(dst).map_err(|e| Error::io(dst.display(), e))?;
     let mut h = Md5::new();
     let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
+    let mut copied = 0u64;
     loop {
         let n = match input.read(&mut buf) {
             Ok(0) => break,
@@ -422,12 +442,18 @@ fn copy_with_md5(src: &Path, dst: &Path) -> Result<(String, u64)> {
         h.update(&buf[..n]);
         out.write_all(&buf[..n])
             .map_err(|e| Error::io(dst.display(), e))?;
-        size += n as u64;
+        copied += n as u64;
+    }
+    if input.limit() != 0 || copied != size {
+        return Err(Error::invalid(format!(
+            "{}: the file shrank while it was copied into the artifact",
+            src.display()
+        )));
     }
     out.sync_all().map_err(|e| Error::io(dst.display(), e))?;
     drop(out);
     platform::set_read_only(dst);
-    Ok((base64(&h.finalize()), size))
+    Ok((base64(&h.finalize()), copied))
 }
 
 /// Stages an artifact's files under `staging_root` (absolute) and builds what its record
@@ -450,9 +476,9 @@ pub fn stage(a: &Artifact, aliases: &[String], staging_root: &Path) -> Result<Lo
     let dir = staging_root.join(&client_id[..16]);
     fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display(), e))?;
     let mut entries = Vec::with_capacity(a.entries.len());
-    for (n, (name, src)) in a.entries.iter().enumerate() {
+    for (n, (name, src, seen)) in a.entries.iter().enumerate() {
         let dst = dir.join(n.to_string());
-        let (digest, size) = copy_with_md5(src, &dst)?;
+        let (digest, size) = copy_with_md5(src, &dst, *seen)?;
         entries.push(Staged {
             path: name.clone(),
             digest,
