@@ -585,7 +585,8 @@ fn nesting_limit_for_values_and_json() {
     let e = Json::parse(&nested(MAX_DEPTH + 1)).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument);
     assert!(
-        e.message.contains(&format!("nested deeper than {MAX_DEPTH}")),
+        e.message
+            .contains(&format!("nested deeper than {MAX_DEPTH}")),
         "{e}"
     );
     // wandb 0.31 accepts a 984-deep list under a key (measured): so do we.
