@@ -37,7 +37,7 @@ pub unsafe extern "C" fn wb_run_save(
     count: *mut usize,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    super::guard_deep(err, unsafe { super::run::run_deep(run, false) }, || {
         let run = unsafe { deref(run, "run") }?;
         let glob = unsafe { utf8_arg(glob, "glob") }?;
         let base = if base_path.is_null() {
@@ -188,7 +188,7 @@ pub unsafe extern "C" fn wb_run_log_artifact(
     n_aliases: usize,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    super::guard_deep(err, unsafe { super::run::run_deep(run, false) }, || {
         let run = unsafe { deref(run, "run") }?;
         let a = unsafe { deref(artifact, "artifact") }?;
         if aliases.is_null() && n_aliases > 0 {

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 use std::mem::{offset_of, size_of};
 
 use super::run::wb_run;
-use super::{deref, field_present, guard, utf8_arg, wb_error, wb_status};
+use super::{deref, field_present, utf8_arg, wb_error, wb_status};
 use crate::error::{Error, Result};
 use crate::run::metric::{self, Goal, MetricOptions};
 
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn wb_run_define_metric(
     options: *const wb_metric_options,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    super::guard_deep(err, unsafe { super::run::run_deep(run, false) }, || {
         let run = unsafe { deref(run, "run") }?;
         let name = unsafe { utf8_arg(name, "name") }?;
         let opts = unsafe { read_options(options) }?;

@@ -28,6 +28,26 @@ use crate::value::Value;
 /// once, after every other call on the run has returned.
 pub struct wb_run {
     pub(crate) inner: Run,
+    /// A value deeper than `json::SHALLOW_DEPTH` went into the run: its state (pending row,
+    /// summary, metrics) may hold deep values, so every later call on it works on a
+    /// big-stack helper thread (see `guard_deep`).
+    pub(crate) deep: std::sync::atomic::AtomicBool,
+}
+
+/// Whether calls on `run` must work on a big-stack thread; `arg_deep` (a deep value
+/// argument) marks the run for all later calls.
+pub(crate) unsafe fn run_deep(run: *const wb_run, arg_deep: bool) -> bool {
+    use std::sync::atomic::Ordering;
+    // SAFETY: as `deref`.
+    match unsafe { run.as_ref() } {
+        Some(r) => {
+            if arg_deep {
+                r.deep.store(true, Ordering::SeqCst);
+            }
+            arg_deep || r.deep.load(Ordering::SeqCst)
+        }
+        None => arg_deep,
+    }
 }
 
 /// When the `.wandb` log is forced to disk with fsync. In every mode a synchronous call's
@@ -338,7 +358,15 @@ pub unsafe extern "C" fn wb_run_open(
         }
         let opts = unsafe { read_options(options) }?;
         let inner = Run::open(root, opts)?;
-        unsafe { write_out(out, wb_run { inner }) };
+        unsafe {
+            write_out(
+                out,
+                wb_run {
+                    inner,
+                    deep: std::sync::atomic::AtomicBool::new(false),
+                },
+            )
+        };
         Ok(())
     })
 }
@@ -384,7 +412,7 @@ pub unsafe extern "C" fn wb_run_log(
     commit: i32,
     err: *mut wb_error,
 ) -> wb_status {
-    guard_deep(err, unsafe { super::deep_arg(row) }, || {
+    guard_deep(err, unsafe { run_deep(run, super::deep_arg(row)) }, || {
         let run = unsafe { deref(run, "run") }?;
         let row = unsafe { deref(row, "row") }?;
         let members = dict_members(row, "row")?;
@@ -420,7 +448,7 @@ pub unsafe extern "C" fn wb_run_summary_update(
     dict: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
-    guard_deep(err, unsafe { super::deep_arg(dict) }, || {
+    guard_deep(err, unsafe { run_deep(run, super::deep_arg(dict)) }, || {
         let run = unsafe { deref(run, "run") }?;
         let dict = unsafe { deref(dict, "dict") }?;
         run.inner.summary_update(dict_members(dict, "dict")?)
@@ -434,7 +462,7 @@ pub unsafe extern "C" fn wb_run_config_update(
     dict: *const wb_value,
     err: *mut wb_error,
 ) -> wb_status {
-    guard_deep(err, unsafe { super::deep_arg(dict) }, || {
+    guard_deep(err, unsafe { run_deep(run, super::deep_arg(dict)) }, || {
         let run = unsafe { deref(run, "run") }?;
         let dict = unsafe { deref(dict, "dict") }?;
         run.inner.config_update(dict_members(dict, "dict")?)
@@ -451,7 +479,7 @@ pub unsafe extern "C" fn wb_run_config_update_json(
     // SAFETY: as `utf8_arg` (read only to decide where the work runs).
     let deep = unsafe { utf8_arg(json, "json") }
         .is_ok_and(|t| crate::json::nesting_depth(t) > crate::json::SHALLOW_DEPTH);
-    guard_deep(err, deep, || {
+    guard_deep(err, unsafe { run_deep(run, deep) }, || {
         let run = unsafe { deref(run, "run") }?;
         let text = unsafe { utf8_arg(json, "json") }?;
         run.inner.config_update_json(text)
@@ -463,7 +491,9 @@ pub unsafe extern "C" fn wb_run_config_update_json(
 /// `commit=0` row stays pending. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_flush(run: *mut wb_run, err: *mut wb_error) -> wb_status {
-    guard(err, || unsafe { deref(run, "run") }?.inner.flush())
+    guard_deep(err, unsafe { run_deep(run, false) }, || {
+        unsafe { deref(run, "run") }?.inner.flush()
+    })
 }
 
 /// `run.finish(exit_code)`: commits the pending row, writes the exit record (state
@@ -476,7 +506,7 @@ pub unsafe extern "C" fn wb_run_finish(
     exit_code: i32,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
+    guard_deep(err, unsafe { run_deep(run, false) }, || {
         unsafe { deref(run, "run") }?.inner.finish(exit_code)
     })
 }
@@ -492,7 +522,7 @@ pub unsafe extern "C" fn wb_run_free(run: *mut wb_run, err: *mut wb_error) -> wb
     if run.is_null() {
         return super::report(err, Ok(()));
     }
-    guard(err, || {
+    guard_deep(err, unsafe { run_deep(run, false) }, || {
         // SAFETY: `run` came from Box::into_raw in wb_run_open and is freed once.
         let run = unsafe { Box::from_raw(run) };
         let r = if run.inner.is_finished() {

@@ -48,7 +48,7 @@ impl Html {
                 crate::error::ErrorKind::InvalidUtf8,
                 format!(
                     "{}: not valid UTF-8 (byte {}); the SDK reads Html files as UTF-8 text",
-                    path.display(),
+                    crate::confine::path_text(path),
                     e.valid_up_to()
                 ),
             )

@@ -214,7 +214,7 @@ impl Image {
         let (width, height) = file_dimensions(&file.bytes).map_err(|e| {
             Error::invalid(format!(
                 "cannot identify image file {}: {e}",
-                path.display()
+                crate::confine::path_text(path)
             ))
         })?;
         let format = file.ext.trim_start_matches('.').to_string();

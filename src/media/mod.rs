@@ -135,13 +135,13 @@ pub fn read_user_file(path: &std::path::Path) -> Result<Vec<u8>> {
         let what = crate::platform::describe_file_type(&ft);
         return Err(Error::invalid(format!(
             "only regular files can be logged, this is {what}: {}",
-            path.display()
+            crate::confine::path_text(path)
         )));
     }
     let too_big = || {
         Error::overflow(format!(
             "file is larger than the {MAX_FILE_BYTES}-byte limit: {}",
-            path.display()
+            crate::confine::path_text(path)
         ))
     };
     if meta.len() > MAX_FILE_BYTES {
@@ -152,7 +152,7 @@ pub fn read_user_file(path: &std::path::Path) -> Result<Vec<u8>> {
         Error::overflow(format!(
             "cannot allocate {} bytes to read {}",
             meta.len(),
-            path.display()
+            crate::confine::path_text(path)
         ))
     })?;
     f.take(MAX_FILE_BYTES + 1)

@@ -363,8 +363,13 @@ impl Video {
     /// unchanged later with the extension's case kept; no width/height (the SDK reads none).
     pub fn from_file(path: &Path) -> Result<Video> {
         let ext = crate::media::path_extension(path);
-        let format = VideoFormat::parse(&ext.trim_start_matches('.').to_lowercase())
-            .map_err(|e| Error::new(e.kind, format!("{} (path {})", e.message, path.display())))?;
+        let format =
+            VideoFormat::parse(&ext.trim_start_matches('.').to_lowercase()).map_err(|e| {
+                Error::new(
+                    e.kind,
+                    format!("{} (path {})", e.message, crate::confine::path_text(path)),
+                )
+            })?;
         let file = MediaFile::from_path(path)?;
         Ok(Video {
             file,

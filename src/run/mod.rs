@@ -1304,7 +1304,7 @@ impl Log {
                     crate::error::ErrorKind::Io,
                     format!(
                         "the run log was deleted (was the run directory removed?): {}",
-                        self.path.display()
+                        crate::confine::path_text(&self.path)
                     ),
                 ));
             }
@@ -1331,7 +1331,7 @@ impl Log {
                 crate::error::ErrorKind::Io,
                 format!(
                     "the run log {why} (was the run directory removed or replaced?): {}",
-                    self.path.display()
+                    crate::confine::path_text(&self.path)
                 ),
             )
         };
