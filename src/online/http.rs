@@ -405,6 +405,7 @@ impl Client {
     /// permanently, or the deadline/abort of `ctl` comes. `Authorization` is sent only when
     /// `url` is on the base URL's origin; `headers` are sent as given. Returns the body of
     /// the 2xx answer (at most [`MAX_RESPONSE_BYTES`]; `read_answer` false: not read).
+    #[allow(clippy::too_many_arguments)]
     pub fn request(
         &self,
         what: &str,
