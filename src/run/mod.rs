@@ -33,11 +33,16 @@
 //! record. `FsyncPolicy` decides when the file is also forced to disk.
 
 pub mod artifact;
+#[doc(hidden)]
 pub mod framing;
 pub mod metric;
+#[doc(hidden)]
 pub mod proto;
+#[doc(hidden)]
 pub mod record;
+#[doc(hidden)]
 pub mod system;
+#[doc(hidden)]
 pub mod tables;
 
 use std::collections::VecDeque;
