@@ -70,12 +70,17 @@
 
 /// cbindgen:ignore
 pub mod diag;
+// Hidden internals (see "What is public"): their docs are for the library's maintainers and
+// link to private items freely (`cargo doc --document-private-items` resolves them), so
+// rustdoc's link lints are off for them only.
 /// cbindgen:ignore
 #[doc(hidden)]
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 pub mod encode;
 /// cbindgen:ignore
 pub mod error;
 #[doc(hidden)]
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 pub mod ffi;
 /// cbindgen:ignore
 #[doc(hidden)]
@@ -84,6 +89,7 @@ pub mod json;
 pub mod media;
 /// cbindgen:ignore
 #[doc(hidden)]
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 pub mod online;
 /// Threads that leave the caller's thread handle alone (see the module).
 pub(crate) mod par;
@@ -98,6 +104,7 @@ pub mod run;
 pub mod run_dir;
 /// cbindgen:ignore
 #[doc(hidden)]
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 pub mod stats;
 /// cbindgen:ignore
 pub mod tensor;
