@@ -48,15 +48,17 @@ expect_row() {  # expect_row NAME CMD...
 }
 
 "$CONAN" profile detect >/dev/null 2>&1
+# No remote: everything comes from this checkout (conancenter is not reachable from CI).
+"$CONAN" remote remove conancenter >/dev/null 2>&1 || true
 t0=$SECONDS
-if WANDB_MEDIA_CARGO_TARGET_DIR="$CARGO_TARGET" nice -n 5 "$CONAN" create "$ROOT" --build=missing >"$T/create.log" 2>&1; then
+if WANDB_MEDIA_CARGO_TARGET_DIR="$CARGO_TARGET" nice -n 5 "$CONAN" create "$ROOT" --build=missing -nr >"$T/create.log" 2>&1; then
   ok "conan create ($((SECONDS - t0)) s)"
 else
   tail -40 "$T/create.log"
   bad "conan create"
 fi
 PKG="$("$CONAN" cache path "wandb_media/$V:$("$CONAN" list "wandb_media/$V:*" --format=json 2>/dev/null |
-  python3 -c 'import json,sys; d=json.load(sys.stdin)["Local Cache"]; r=next(iter(d.values()))["revisions"]; print(next(iter(next(iter(r.values()))["packages"])))')" 2>/dev/null || true)"
+  python3 -c 'import json,sys; d=json.load(sys.stdin)["Local Cache"]; r=next(iter(d.values()))["revisions"]; print(next(iter(next(iter(r.values()))["packages"])))' 2>/dev/null)" 2>/dev/null || true)"
 if [ -n "$PKG" ] && [ -d "$PKG" ]; then
   for f in include/wandb_media.h include/wandb_media.hpp "lib/libwandb_media.so.$V" bin/wandb-media licenses/LICENSE; do
     [ -f "$PKG/$f" ] && ok "package has $f" || bad "package lacks $f"
@@ -72,7 +74,7 @@ fi
 C="$T/consumer"
 cp -r "$ROOT/tests/conan/consumer" "$C"
 sed -i "s|\${CMAKE_CURRENT_SOURCE_DIR}/../../packaging/consumer|$ROOT/tests/packaging/consumer|" "$C/CMakeLists.txt"
-if "$CONAN" install "$C" --output-folder="$C/build" --build=missing >"$T/install.log" 2>&1 &&
+if "$CONAN" install "$C" --output-folder="$C/build" --build=missing -nr >"$T/install.log" 2>&1 &&
   cmake -S "$C" -B "$C/build" -DCMAKE_TOOLCHAIN_FILE="$C/build/conan_toolchain.cmake" -DCMAKE_BUILD_TYPE=Release >"$T/cmake.log" 2>&1 &&
   cmake --build "$C/build" -j2 >>"$T/cmake.log" 2>&1; then
   ok "consumer: conan install + cmake configure + build"
