@@ -3,7 +3,10 @@
 # would, with Conan from PyPI (pinned: tests/conan/requirements.txt, venv .venv-conan) and
 # no remote, in a CONAN_HOME of its own:
 #  - `conan create .` builds the library and the CLI from source with cargo (in this
-#    checkout's target dir through WANDB_MEDIA_CARGO_TARGET_DIR: only the crate is rebuilt);
+#    checkout's target dir through WANDB_MEDIA_CARGO_TARGET_DIR: only the crate is rebuilt,
+#    ~5 min on 2 busy cores). The exported copy is the same cargo unit as the checkout's
+#    (same package, same metadata hash), so target/release then holds that build of the same
+#    sources: equivalent, and cargo rebuilds as usual after the next edit;
 #  - the package: header, C++ wrapper, stripped .so with SONAME link, the CLI (--version);
 #  - a consumer project: `conan install` (CMakeDeps, CMakeToolchain, PkgConfigDeps) + CMake
 #    find_package(wandb_media) → wandb_media::wandb_media, its C and C++ programs run and

@@ -105,7 +105,7 @@ else
   bad "debug link '$dbg_name'"
 fi
 cli_dbg="$(readelf -p .gnu_debuglink "$CLI" 2>/dev/null | sed -n 's/^ *\[ *0\] *//p')"
-if [ "$cli_dbg" = wandb-media.debug ] && readelf -SW "$T/dbg/wandb_media-$VERSION-$HOST-debug/$cli_dbg" | has '\.debug_info'; then
+if [ "$cli_dbg" = wandb-media.debug ] && readelf -SW "$T/dbg/wandb_media-$VERSION-$HOST-debug/$cli_dbg" 2>/dev/null | has '\.debug_info'; then
   ok "bin/wandb-media .gnu_debuglink -> $cli_dbg (in the -debug archive)"
 else
   bad "bin/wandb-media debug link '$cli_dbg'"
