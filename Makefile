@@ -17,6 +17,7 @@ VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kin
 
 .PHONY: all build deps-build demo test dist test-hostile-sync test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
 .PHONY: test-hostile test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
+.PHONY: test-docs test-conan
 
 all: build
 
@@ -25,11 +26,14 @@ build: deps-build
 	$(CARGO) build --release --lib
 	ln -sf libwandb_media.so $(RELEASE)/libwandb_media.so.$(LIB_MAJOR)
 
+# The demo's last lines name `wandb-media sync`: the CLI is built next to the library.
 demo: build
+	$(CARGO) build --release --bin wandb-media
 	@mkdir -p target/demo
 	$(CC) -std=c11 -O2 -Iinclude examples/c/training_loop.c -o target/demo/training_loop $(LDFLAGS_T)
 	rm -rf demo-run
 	./target/demo/training_loop demo-run
+	@echo "wandb-media CLI: $(RELEASE)/wandb-media (make install puts it into PREFIX/bin); $(RELEASE)/wandb-media --help"
 
 deps-apt:
 	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
@@ -48,13 +52,14 @@ deps-build:
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are
 # offline unless a suite (tests/online) points them at its own local server.
-test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist test-harden test-sanitizers test-fsfaults test-soak fuzz-short: export WANDB_MODE := offline
+test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist test-harden test-sanitizers test-fsfaults test-soak fuzz-short test-docs test-conan: export WANDB_MODE := offline
 
 # One line per suite: `make test` runs them in this order and counts them. `.ci/run` runs
 # `make test` and then `make test-cross` (the other platforms: Windows under wine, ARM64
 # under qemu, their bundles, msvc/macOS checks, the H.264 feature variants).
 SUITES := lint test-licenses test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
 SUITES += test-floatcheck
+SUITES += test-docs test-conan
 SUITES += test-harden
 SUITES += test-hostile-sync
 SUITES += test-hostile
@@ -164,7 +169,18 @@ test-packaging: build
 test-examples: build
 	tests/examples/run.sh
 
-# make install PREFIX=/usr/local: header, C++ header, .so (+SONAME links), .a, pkg-config, CMake package
+# The READMEs' C/C++/Go/CMake snippets compiled (tests/docs/snippets.py), rustdoc without
+# warnings (the doctests run in test-rust), examples/rust_run.rs run and checked.
+test-docs: build
+	tests/docs/run.sh
+
+# The Conan 2 recipe (conanfile.py): conan create (Conan from PyPI in .venv-conan, no remote)
+# and a consumer project built with conan install + CMake and with the generated .pc.
+test-conan: build deps-build
+	tests/conan/run.sh
+
+# make install PREFIX=/usr/local: header, C++ header, .so (+SONAME links), .a, pkg-config, CMake
+# package, the wandb-media CLI in PREFIX/bin; stripped, debug info in .debug/ (STRIP=0: unstripped)
 PREFIX ?= /usr/local
 install: build
 	scripts/install.sh $(PREFIX)

@@ -1499,9 +1499,10 @@ typedef enum wb_save_policy {
 typedef struct wb_artifact wb_artifact;
 
 /**
- * An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
- * `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
- * reads.
+ * A run being written — offline (`<root>/wandb/offline-run-<date>_<time>-<id>/`), online
+ * (`<root>/wandb/run-<date>_<time>-<id>/`, uploaded live by a background thread) or
+ * disabled (nothing written) — with its `run-<id>.wandb` transaction log, which `wandb
+ * sync` / `wandb-media sync` upload and `wandb leet inspect` reads (`wb_run_options.mode`).
  *
  * Ownership: created by `wb_run_open`, released by `wb_run_free` (which finishes the run
  * with exit code 0 if `wb_run_finish` was not called).
@@ -1767,8 +1768,9 @@ enum wb_status wb_run_lost_calls(const struct wb_run *run, uint64_t *out, struct
 enum wb_status wb_run_id(const struct wb_run *run, char **out, struct wb_error *err);
 
 /**
- * The run directory `<root>/wandb/offline-run-…-<id>` (what `wandb sync` and
- * `wandb leet inspect` take). `*out` is owned by the caller: free it with
+ * The run directory: `<root>/wandb/offline-run-…-<id>` (offline) or
+ * `<root>/wandb/run-…-<id>` (online) — what `wandb sync`, `wandb-media sync` and
+ * `wandb leet inspect` take. `*out` is owned by the caller: free it with
  * `wb_string_free`. Thread-safe.
  */
 enum wb_status wb_run_dir_path(const struct wb_run *run, char **out, struct wb_error *err);

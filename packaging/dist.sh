@@ -20,6 +20,7 @@
 #   lib/libwandb_media.a                        static library: only wb_* symbols global
 #   lib/pkgconfig/wandb_media.pc                pkg-config (relocatable via ${pcfiledir})
 #   lib/cmake/wandb_media/                      find_package(wandb_media CONFIG)
+#   bin/wandb-media (Windows: wandb-media.exe)   the CLI (`wandb-media sync DIR`), stripped
 #   LICENSE, THIRD_PARTY_NOTICES, README.txt
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -77,7 +78,7 @@ build_target() {
   local t="$1"
   [ "${DIST_NO_BUILD:-0}" = 1 ] && return 0  # package what is already built (CARGO_TARGET_DIR)
   if [ "$t" = "$HOST" ]; then
-    nice -n 5 cargo build --release --lib --quiet
+    nice -n 5 cargo build --release --lib --bin wandb-media --quiet
   else
     local up low v
     up="$(echo "$t" | tr 'a-z-' 'A-Z_')"
@@ -90,7 +91,8 @@ build_target() {
     # linked statically into the Windows DLL by .cargo/config.toml)
     # WebM (feature `webm`) links the build machine's libvpx: cross bundles are built
     # without it (WB_VIDEO_WEBM is WB_ERR_UNSUPPORTED there), like tests/cross/run.sh.
-    CARGO_TARGET_DIR="$CROSS_TDIR" nice -n 5 cargo build --release --lib --quiet --target "$t" --no-default-features --features h264-source
+    CARGO_TARGET_DIR="$CROSS_TDIR" nice -n 5 cargo build --release --quiet --target "$t" --no-default-features --features h264-source \
+      --lib --bin wandb-media
   fi
 }
 
@@ -184,6 +186,14 @@ for T in "${TARGETS[@]}"; do
     "${TP}dlltool" --input-def "$B/lib/wandb_media.def" --dllname wandb_media.dll --output-lib "$B/lib/wandb_media.lib"
     install -m 644 "$OUT/libwandb_media.dll.a" "$B/lib/libwandb_media.dll.a"
   fi
+  # The CLI (its name is in every "upload it later with `wandb-media sync …`" message).
+  exe=""
+  [ "$OS" = windows ] && exe=.exe
+  mkdir -p "$B/bin"
+  "${TP}objcopy" --only-keep-debug "$OUT/wandb-media$exe" "$STAGE/$NAME-debug/wandb-media$exe.debug"
+  "${TP}objcopy" --strip-all --add-gnu-debuglink="$STAGE/$NAME-debug/wandb-media$exe.debug" \
+    "$OUT/wandb-media$exe" "$B/bin/wandb-media$exe"
+  chmod 755 "$B/bin/wandb-media$exe"
   subst packaging/dist/wandb_media.pc.in "$B/lib/pkgconfig/wandb_media.pc"
   subst packaging/dist/wandb_mediaConfig.cmake.in "$B/lib/cmake/wandb_media/wandb_mediaConfig.cmake"
   subst packaging/cmake/wandb_mediaConfigVersion.cmake.in "$B/lib/cmake/wandb_media/wandb_mediaConfigVersion.cmake"

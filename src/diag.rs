@@ -9,9 +9,13 @@ use std::sync::RwLock;
 /// Severity of a diagnostic (ordered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// Detail for debugging the library (`WB_LOG_DEBUG`).
     Debug = 0,
+    /// Progress and state changes (`WB_LOG_INFO`).
     Info = 1,
+    /// The SDK's `wandb: WARNING …`: data dropped or changed, the call went on (`WB_LOG_WARN`).
     Warn = 2,
+    /// An error reported through the handler (`WB_LOG_ERROR`).
     Error = 3,
 }
 

@@ -26,28 +26,36 @@ pub enum ErrorKind {
 /// An error with a kind and a human-readable message naming the bad argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    /// What went wrong (the C API's `wb_status`).
     pub kind: ErrorKind,
+    /// What the SDK would say, naming the argument or path.
     pub message: String,
 }
 
+/// The crate's `Result`: [`Error`] by default.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
             message: message.into(),
         }
     }
+    /// [`ErrorKind::InvalidArgument`].
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidArgument, message)
     }
+    /// [`ErrorKind::Unsupported`].
     pub fn unsupported(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unsupported, message)
     }
+    /// [`ErrorKind::Overflow`].
     pub fn overflow(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Overflow, message)
     }
+    /// [`ErrorKind::State`].
     pub fn state(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::State, message)
     }

@@ -15,6 +15,7 @@ use crate::value::{NdArray, Value};
 /// A converted row: top-level keys in order, each value ready for serialiser A.
 #[derive(Debug, Clone)]
 pub struct Row {
+    /// The row's keys and their JSON, in the order given.
     pub items: Vec<(String, Json)>,
     /// Files placed while converting (relative to the files dir), in order.
     pub placed: Vec<String>,
@@ -194,6 +195,7 @@ fn scalar_json(s: Scalar) -> Json {
     }
 }
 
+/// `ndarray.tolist()`: `data` (C order) as nested JSON lists of `shape`.
 pub fn nested_list(shape: &[usize], data: &[Scalar]) -> Json {
     match shape.split_first() {
         None => data.first().map(|&s| scalar_json(s)).unwrap_or(Json::Null),

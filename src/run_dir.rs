@@ -18,7 +18,9 @@ use crate::media::MediaFile;
 /// The namespace a value is serialised under: the SDK's local step, or `summary`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// History: `run.log` at this local step (media file names carry it).
     Num(i64),
+    /// `run.summary` (media file names carry `summary`).
     Summary,
 }
 
@@ -125,6 +127,7 @@ impl RunDir {
         })
     }
 
+    /// The files directory media paths in the JSON are relative to.
     pub fn files_dir(&self) -> &Path {
         &self.files_dir
     }

@@ -33,7 +33,9 @@ use crate::tensor::{DType, Scalar, TensorView};
 /// its input size once however often it is copied into lists, dicts and rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NdArray {
+    /// Element type.
     pub dtype: DType,
+    /// Shape (C order).
     pub shape: Vec<usize>,
     bytes: Arc<Vec<u8>>,
 }
@@ -98,6 +100,7 @@ impl NdArray {
         self.bytes.len() / self.dtype.size()
     }
 
+    /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
@@ -142,18 +145,27 @@ impl NdArray {
 /// Anything that can be logged.
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// `None`.
     Null,
+    /// `bool`.
     Bool(bool),
+    /// `int` (64-bit).
     Int(i64),
+    /// `float`.
     Float(f64),
+    /// `str`.
     Str(String),
+    /// `list` (nesting bounded: [`Value::list_push`]).
     List(Vec<Value>),
     /// Keys in insertion order (Python dict).
     Dict(Vec<(String, Value)>),
+    /// A numpy array: a list, or a histogram / summary statistics as the SDK decides.
     Array(NdArray),
+    /// `wandb.Histogram`.
     Histogram(Histogram),
     /// A non-media W&B value that is plain JSON (graph `Node`/`Edge`, …).
     Json(Json),
+    /// Any file-backed media (`Image`, `Video`, `Audio`, `Table`, …): `Value::from(media)`.
     Media(Arc<dyn Media>),
 }
 
@@ -220,6 +232,7 @@ impl Value {
         }
     }
 
+    /// Appends to a [`Value::List`] (an error for anything else, or past the nesting limit).
     pub fn list_push(&mut self, v: Value) -> Result<()> {
         if matches!(self, Value::List(_)) {
             Self::check_nesting(&v)?;

@@ -65,7 +65,10 @@ type RunOptions struct {
 	StatsIntervalMs           int    // system-metrics interval (0 = 15000, minimum 100)
 }
 
-// Run is an offline run (<root>/wandb/offline-run-…/, uploadable with `wandb sync`). Log,
+// Run is a run: offline (<root>/wandb/offline-run-…/, uploadable with `wandb sync` or
+// `wandb-media sync`), online (<root>/wandb/run-…/, uploaded live; the same log is written)
+// or disabled, as RunOptions.Mode (default: WANDB_MODE, else online with an API key, else
+// offline). Log,
 // SummaryUpdate, ConfigUpdate* and Flush may be called from many goroutines at once;
 // Finish and Close after every other call returned.
 //
@@ -89,7 +92,8 @@ type Run struct {
 	id       string
 }
 
-// OpenRun starts a new offline run under root/wandb/. opts may be nil.
+// OpenRun starts a new run under root/wandb/ (offline, online or disabled: RunOptions.Mode).
+// opts may be nil.
 func OpenRun(root string, opts *RunOptions) (*Run, error) {
 	croot, err := cstring(root, "root_dir")
 	if err != nil {
@@ -276,7 +280,8 @@ func (r *Run) ID() (string, error) {
 	return r.getString(func(p *C.wb_run, o **C.char, e *C.wb_error) cstatus { return C.wb_run_id(p, o, e) })
 }
 
-// DirPath is <root>/wandb/offline-run-…-<id> (what `wandb sync` takes).
+// DirPath is <root>/wandb/offline-run-…-<id> (offline) or <root>/wandb/run-…-<id> (online):
+// what `wandb sync` and `wandb-media sync` take.
 func (r *Run) DirPath() (string, error) {
 	return r.getString(func(p *C.wb_run, o **C.char, e *C.wb_error) cstatus { return C.wb_run_dir_path(p, o, e) })
 }

@@ -1,4 +1,4 @@
-//! C ABI: offline runs (`wb_run_*`). Only argument conversion; the logic is `crate::run`.
+//! C ABI: runs (`wb_run_*`: offline, online, disabled). Only argument conversion; the logic is `crate::run`.
 
 use std::ffi::c_char;
 use std::mem::{offset_of, size_of};
@@ -14,9 +14,10 @@ use crate::online::{Mode, Resume};
 use crate::run::{FsyncPolicy, Run, RunOptions};
 use crate::value::Value;
 
-/// An offline run being written: `<root>/wandb/offline-run-<date>_<time>-<id>/` with its
-/// `run-<id>.wandb` transaction log, which `wandb sync` uploads and `wandb leet inspect`
-/// reads.
+/// A run being written — offline (`<root>/wandb/offline-run-<date>_<time>-<id>/`), online
+/// (`<root>/wandb/run-<date>_<time>-<id>/`, uploaded live by a background thread) or
+/// disabled (nothing written) — with its `run-<id>.wandb` transaction log, which `wandb
+/// sync` / `wandb-media sync` upload and `wandb leet inspect` reads (`wb_run_options.mode`).
 ///
 /// Ownership: created by `wb_run_open`, released by `wb_run_free` (which finishes the run
 /// with exit code 0 if `wb_run_finish` was not called).
@@ -585,8 +586,9 @@ fn path_string(p: &std::path::Path) -> Result<String> {
         .ok_or_else(|| Error::invalid("the path is not valid UTF-8"))
 }
 
-/// The run directory `<root>/wandb/offline-run-…-<id>` (what `wandb sync` and
-/// `wandb leet inspect` take). `*out` is owned by the caller: free it with
+/// The run directory: `<root>/wandb/offline-run-…-<id>` (offline) or
+/// `<root>/wandb/run-…-<id>` (online) — what `wandb sync`, `wandb-media sync` and
+/// `wandb leet inspect` take. `*out` is owned by the caller: free it with
 /// `wb_string_free`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_dir_path(

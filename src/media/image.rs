@@ -115,7 +115,7 @@ pub enum Convert {
     Auto,
     /// What wandb 0.31 does: a plain numpy `astype(uint8)` (truncate, wrap mod 256).
     Cast,
-    /// wandb ≤ 0.18 `to_uint8`: shift/scale negative data to [0,1], ×255 when max ≤ 1, clip.
+    /// wandb ≤ 0.18 `to_uint8`: shift/scale negative data to \[0,1\], ×255 when max ≤ 1, clip.
     Legacy,
 }
 

@@ -1,8 +1,10 @@
 //! One module per W&B data type. Each owns its constructor(s), validation and JSON.
 //!
-//! File-backed media implement [`Media`]: they hold a [`MediaFile`] (encoded bytes + ext +
-//! sha256) from construction on, and are *bound* (file placed in the run, JSON built) by
-//! [`Media::to_json`] with a [`BindCtx`].
+//! File-backed media implement [`Media`](crate::media::Media): they hold a
+//! [`MediaFile`](crate::media::MediaFile) (encoded bytes + ext + sha256) from construction
+//! on, and are *bound* (file placed in the run, JSON built) by
+//! [`Media::to_json`](crate::media::Media::to_json) with a
+//! [`BindCtx`](crate::media::BindCtx).
 
 /// The `as_any`, `as_any_mut` and `clone_arc` methods of a `Media` impl for a `Clone` type.
 macro_rules! media_object_methods {

@@ -33,11 +33,16 @@
 //! record. `FsyncPolicy` decides when the file is also forced to disk.
 
 pub mod artifact;
+#[doc(hidden)]
 pub mod framing;
 pub mod metric;
+#[doc(hidden)]
 pub mod proto;
+#[doc(hidden)]
 pub mod record;
+#[doc(hidden)]
 pub mod system;
+#[doc(hidden)]
 pub mod tables;
 
 use std::collections::VecDeque;
@@ -132,18 +137,25 @@ fn apply_env(o: &mut RunOptions) -> Result<crate::online::Mode> {
 /// How to open a run (`wandb.init` arguments a native program can give).
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
+    /// `project=` (else `WANDB_PROJECT`, else the default).
     pub project: Option<String>,
+    /// `entity=` (else `WANDB_ENTITY`, else the server's default entity).
     pub entity: Option<String>,
     /// Display name (`name=`).
     pub name: Option<String>,
     /// Run id; `None` = 8 random characters of `[0-9a-z]`, like the SDK.
     pub id: Option<String>,
+    /// `group=` (else `WANDB_RUN_GROUP`).
     pub group: Option<String>,
+    /// `job_type=` (else `WANDB_JOB_TYPE`).
     pub job_type: Option<String>,
+    /// `notes=` (else `WANDB_NOTES`).
     pub notes: Option<String>,
     /// Initial config: a JSON object (`config=`).
     pub config: Option<Json>,
+    /// `tags=` (else `WANDB_TAGS`, comma-separated).
     pub tags: Vec<String>,
+    /// When the log is forced to disk (see [`FsyncPolicy`]).
     pub fsync: FsyncPolicy,
     /// `Some(depth)`: records are appended by a writer thread fed through a bounded queue
     /// of `depth` calls (0 = default); `log` returns once media are written and the row is

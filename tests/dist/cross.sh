@@ -1,6 +1,7 @@
 # Sourced by tests/dist/run.sh for each cross bundle that `make dist` built:
 #   cross_bundle TRIPLE
 # Linux ARM64 runs under qemu-user, Windows x86-64 under wine. Checks: SHA256SUMS, layout,
+# the CLI bin/wandb-media[.exe] (--version, --help under the emulator),
 # only wb_* exported (static archive; .so dynamic symbols / DLL export table), the same
 # FetchContent + find_package project cross-compiled and its C/C++ consumers (shared and
 # static) run with their output checked; the Go consumer cross-compiled from the published
@@ -44,7 +45,21 @@ EOF2
   else
     files+=("lib/libwandb_media.so.$VERSION")
   fi
+  files+=("bin/wandb-media$exe")
   for f in "${files[@]}"; do [ -f "$B/$f" ] && ok "[$triple] bundle has $f" || bad "[$triple] bundle lacks $f"; done
+  # The CLI runs on its platform (qemu / wine): --version and --help.
+  if [ -f "$B/bin/wandb-media$exe" ]; then
+    mkdir -p "$T/cli-$triple"
+    cp "$B/bin/wandb-media$exe" "$T/cli-$triple/"
+    [ "$goos" != windows ] || cp "$T/bcryptprimitives.dll" "$T/cli-$triple/"
+    local v
+    v="$("${runner[@]}" "$T/cli-$triple/wandb-media$exe" --version 2>&1 | tr -d '\r' || true)"
+    [ "$v" = "wandb-media $VERSION" ] && ok "[$triple] bin/wandb-media$exe --version = $v (${runner[0]##*/})" || bad "[$triple] wandb-media --version: $v"
+    "${runner[@]}" "$T/cli-$triple/wandb-media$exe" --help 2>&1 | tr -d '\r' >"$T/cli-$triple/help.txt" || true
+    has -F 'wandb-media sync [OPTIONS] DIR...' "$T/cli-$triple/help.txt" && ok "[$triple] wandb-media --help" || bad "[$triple] wandb-media --help: $(head -2 "$T/cli-$triple/help.txt")"
+    "${tp}objdump" -h "$B/bin/wandb-media$exe" | has 'debug_info' && bad "[$triple] bin/wandb-media$exe not stripped" || ok "[$triple] bin/wandb-media$exe stripped"
+  fi
+
   grep -q 'Independent JPEG Group' "$B/THIRD_PARTY_NOTICES" && grep -q 'Cisco Systems' "$B/THIRD_PARTY_NOTICES" &&
     ok "[$triple] notices: IJG + OpenH264" || bad "[$triple] notices"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test-dist: the prebuilt bundles of `make dist` (dist/) used as a downloader would.
-#  - bundle contents: SHA256SUMS verify, stripped .so with .gnu_debuglink + separate debug
+#  - bundle contents: SHA256SUMS verify, bin/wandb-media (stripped, --version, --help), stripped .so with .gnu_debuglink + separate debug
 #    file, licences (IJG sentence, OpenH264 BSD-2, zlib);
 #  - symbol hygiene: only wb_* global in the static archive and in the .so's dynamic symbol
 #    table, exactly the functions the header declares; a C program linking the archive AND
@@ -12,6 +12,7 @@
 #    the same bundle through pkg-config;
 #  - Go without Rust: the published module tree (dist/go-module) copied to a temp dir, a
 #    consumer built with GOFLAGS=-mod=mod + replace, cargo/rustc not on PATH, run, checked;
+#    the same tree in the pkg-config mode against the bundle with an rpath;
 #  - version check: C++ and Go built against a header claiming another minor version refuse
 #    to run with a clear message; built against the right one they run;
 #  - cross bundles (if built; those named in WB_DIST_REQUIRE, as make test-dist sets, must be): Linux ARM64
@@ -75,6 +76,24 @@ for f in include/wandb_media.h include/wandb_media.hpp "lib/libwandb_media.so.$V
   [ -f "$B/$f" ] && ok "bundle has $f" || bad "bundle lacks $f"
 done
 [ "$(readlink "$B/lib/libwandb_media.so.$MAJOR")" = "libwandb_media.so.$VERSION" ] && ok "symlink .so.$MAJOR" || bad "symlink .so.$MAJOR"
+# The CLI: present, stripped, runs without Rust or the library next to it, --version/--help.
+CLI="$B/bin/wandb-media"
+if [ -x "$CLI" ]; then
+  ok "bundle has bin/wandb-media"
+  readelf -SW "$CLI" | has '\.debug_info' && bad "bin/wandb-media is not stripped" || ok "bin/wandb-media stripped ($(stat -c %s "$CLI") bytes)"
+  [ "$(env -i "$CLI" --version 2>&1)" = "wandb-media $VERSION" ] && ok "wandb-media --version = wandb-media $VERSION" || bad "wandb-media --version: $(env -i "$CLI" --version 2>&1)"
+  env -i "$CLI" --help >"$T/cli-help.txt" 2>&1 && has -F 'wandb-media sync [OPTIONS] DIR...' "$T/cli-help.txt" &&
+    ok "wandb-media --help (exit 0, names sync)" || bad "wandb-media --help: $(head -3 "$T/cli-help.txt")"
+  # An empty run directory: a clear error and exit 1, not a crash.
+  mkdir -p "$T/cli-empty"
+  if env -i WANDB_API_KEY="local$(printf '0%.0s' $(seq 35))" WANDB_BASE_URL=http://127.0.0.1:9 "$CLI" sync "$T/cli-empty" >"$T/cli-sync.txt" 2>&1; then
+    bad "wandb-media sync of an empty directory succeeded"
+  else
+    has 'sync failed' "$T/cli-sync.txt" && ok "wandb-media sync of a non-run directory fails with a message" || bad "wandb-media sync: $(cat "$T/cli-sync.txt")"
+  fi
+else
+  bad "bundle lacks bin/wandb-media"
+fi
 SO="$B/lib/libwandb_media.so.$VERSION"
 if readelf -SW "$SO" | has '\.debug_info'; then bad ".so is not stripped"; else ok ".so stripped ($(stat -c %s "$SO") bytes)"; fi
 dbg_name="$(readelf -p .gnu_debuglink "$SO" 2>/dev/null | sed -n 's/^ *\[ *0\] *//p')"
@@ -84,6 +103,12 @@ if [ -n "$dbg_name" ] && [ -f "$dbg" ] && readelf -SW "$dbg" | has '\.debug_info
   ok ".gnu_debuglink -> $dbg_name (in the -debug archive, has .debug_info)"
 else
   bad "debug link '$dbg_name'"
+fi
+cli_dbg="$(readelf -p .gnu_debuglink "$CLI" 2>/dev/null | sed -n 's/^ *\[ *0\] *//p')"
+if [ "$cli_dbg" = wandb-media.debug ] && readelf -SW "$T/dbg/wandb_media-$VERSION-$HOST-debug/$cli_dbg" 2>/dev/null | has '\.debug_info'; then
+  ok "bin/wandb-media .gnu_debuglink -> $cli_dbg (in the -debug archive)"
+else
+  bad "bin/wandb-media debug link '$cli_dbg'"
 fi
 [ "$(readelf -d "$SO" | sed -n 's/.*soname: \[\(.*\)\]/\1/p')" = "libwandb_media.so.$MAJOR" ] && ok "SONAME" || bad "SONAME"
 check "zip bundle has the same files" bash -c "cd '$T' && mkdir z && cd z && unzip -q '$DIST/wandb_media-$VERSION-$HOST.zip' && diff -r '$B' 'wandb_media-$VERSION-$HOST'"
@@ -233,6 +258,18 @@ EOF
     bad "go build of a consumer of the published module"
   fi
   grep -rq 'target/release' "$MOD"/*.go && bad "published module references target/release" || ok "published module has no repository link mode"
+  # The same module tree in the pkg-config mode against the unpacked bundle (its .pc is
+  # relocatable), with an rpath: the shared library, found without LD_LIBRARY_PATH.
+  if (cd "$T/goapp" && "${GOENV_NORUST[@]}" PKG_CONFIG_PATH="$B/lib/pkgconfig" CGO_LDFLAGS="-Wl,-rpath,$B/lib" \
+    go build -tags wandb_pkgconfig -o "$T/goapp/wbconsumer_pc" . >"$T/gopc.log" 2>&1); then
+    ok "go build of the module tree, -tags wandb_pkgconfig against the bundle (no Rust)"
+    readelf -d "$T/goapp/wbconsumer_pc" | has "NEEDED.*libwandb_media.so.$MAJOR" && readelf -d "$T/goapp/wbconsumer_pc" | has "R.*PATH.*$B/lib" &&
+      ok "pkg-config Go consumer NEEDs libwandb_media.so.$MAJOR with an rpath to the bundle" || bad "pkg-config Go consumer NEEDED/RUNPATH"
+    expect_row "pkg-config Go consumer output (no LD_LIBRARY_PATH)" env -u LD_LIBRARY_PATH "$T/goapp/wbconsumer_pc"
+  else
+    cat "$T/gopc.log"
+    bad "go build of the module tree with -tags wandb_pkgconfig"
+  fi
 else
   bad "dist/go-module missing"
 fi

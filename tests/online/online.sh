@@ -29,9 +29,12 @@
 #             directories (tests/online/hostile_sync.py): crafted logs, files records out of
 #             the run, links, FIFOs, /dev/zero, deep records, truncations and bit flips
 # Usage: tests/online/online.sh [test …]   (default: all)
+#        tests/online/online.sh --build-only   (only the programs; tests/packaging uses it)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$here"
+build_only=0
+[ "${1:-}" = --build-only ] && build_only=1 && shift
 venv="${WBM_RUN_VENV:-$here/.venv-run}"
 req="$here/tests/run/requirements.txt"
 cons="$here/tests/online/constraints.txt"
@@ -39,7 +42,7 @@ py="${PYTHON:-python3}"
 
 # --- test venv (shared with tests/run; created once, pinned) ---
 stamp="$venv/.wbm-online-$(cat "$req" "$cons" | sha256sum | cut -c1-16)"
-if [ ! -e "$stamp" ]; then
+if [ ! -e "$stamp" ] && [ $build_only -eq 0 ]; then
     echo "== preparing $venv"
     [ -x "$venv/bin/python" ] || "$py" -m venv "$venv" || exit 1
     timeout 900 "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" -c "$cons" || exit 1
@@ -67,9 +70,17 @@ command -v pkg-config >/dev/null || wb_apt_install pkg-config || exit 1
 mkdir -p "$bin/pkgconfig"
 printf 'Name: wandb_media\nDescription: wandb-media (online tests)\nVersion: 0\nCflags: -I%s/include\nLibs: %s -lstdc++ -lvpx -lgcc_s -lutil -lrt -lpthread -lm -ldl\n' \
     "$here" "$lib" >"$bin/pkgconfig/wandb_media.pc"
-(cd bindings/go && CGO_ENABLED=1 PKG_CONFIG_PATH="$bin/pkgconfig" go build -tags wandb_pkgconfig \
+# GOCACHE is this checkout's (lib-test-deps.sh) and the pkg-config answer is repeated in
+# CGO_CFLAGS/CGO_LDFLAGS, part of Go's cache key: a user's earlier `go build -tags
+# wandb_pkgconfig` against an installed library cannot be handed back here (issue 23).
+mapfile -t go_pc_env < <(wb_go_pkgconfig_env "$bin/pkgconfig")
+(cd bindings/go && env CGO_ENABLED=1 "${go_pc_env[@]}" go build -tags wandb_pkgconfig \
     -o "$bin/online_run_go" ./cmd/online-run) || exit 1
 cli="$target/debug/wandb-media"
+if [ $build_only -eq 1 ]; then
+    echo "tests/online: built into $bin"
+    exit 0
+fi
 
 work="$(mktemp -d /tmp/wbm-online-tests.XXXXXX)"
 export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$work/wandb-config" \

@@ -51,6 +51,8 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/ru
     -o "$bin/run_writer" "$target/debug/libwandb_media.a" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 # Go writer (bindings/go/cmd/run-writer): cgo against target/release, as tests/go/run.sh
 rm -f "$bin/run_writer_go"
+# This checkout's Go build cache, as every suite (scripts/lib-test-deps.sh, issue 23).
+export GOCACHE="${WB_TEST_GOCACHE:-$target/go-cache}"
 if command -v go >/dev/null; then
     make -s build >/dev/null || exit 1
     (cd bindings/go && CGO_ENABLED=1 go build -o "$bin/run_writer_go" ./cmd/run-writer) || exit 1

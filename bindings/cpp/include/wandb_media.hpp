@@ -1539,7 +1539,7 @@ class Graph : public Value {
 };
 
 // ------------------------------------------------------------------------------------------
-// Offline run writer
+// Runs (offline, online, disabled)
 // ------------------------------------------------------------------------------------------
 
 /// `wandb.init` arguments (strings are borrowed: keep them alive until Run::open returns).
@@ -1716,7 +1716,10 @@ struct MetricOptions {
   }
 };
 
-/// An offline run (`<root>/wandb/offline-run-…/`, uploadable with `wandb sync`). log,
+/// A run: offline (`<root>/wandb/offline-run-…/`, uploadable with `wandb sync` or
+/// `wandb-media sync`), online (`<root>/wandb/run-…/`, uploaded live; the same log is
+/// written) or disabled, as `RunOptions::mode` (default: `WANDB_MODE`, else online with an
+/// API key, else offline). log,
 /// summary/config updates and flush may be called from many threads at once; finish(),
 /// close() and the destructor after all other calls returned.
 ///
@@ -1832,7 +1835,8 @@ class Run {
     if (auto r = detail::status(wb_run_lost_calls(p_, &n, e.ptr()), e); !r.ok()) return r.error();
     return n;
   }
-  /// `<root>/wandb/offline-run-…-<id>` (what `wandb sync` takes).
+  /// `<root>/wandb/offline-run-…-<id>` (offline) or `<root>/wandb/run-…-<id>` (online):
+  /// what `wandb sync` and `wandb-media sync` take.
   Result<String> try_dir_path() const noexcept { return get_string(wb_run_dir_path); }
   /// The files directory (`run.dir`): media paths in rows are relative to it.
   Result<String> try_files_dir() const noexcept { return get_string(wb_run_files_dir); }
