@@ -302,11 +302,14 @@ def main():
     modes = sys.argv[2:] or list(MODES)
     work = tempfile.mkdtemp(prefix="wbm-hostile-")
     t0 = time.time()
+    failed = 0
     for m in modes:
         before = len(FAILS)
         run_mode(m, exe, work)
+        failed += len(FAILS) != before
         print(f"-- {m}: {'PASS' if len(FAILS) == before else 'FAIL'}")
     print(f"tests/hostile: {len(modes)} modes in {time.time() - t0:.0f} s")
+    print(f"{len(modes) - failed} passed, {failed} failed")
     if FAILS:
         print(f"tests/hostile: {len(FAILS)} check(s) failed; kept {work}")
         sys.exit(1)
