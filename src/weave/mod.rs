@@ -791,3 +791,36 @@ pub fn spool_counts(dir: &Path) -> Result<(u64, u64, u64, u64, bool)> {
 
 #[cfg(test)]
 mod tests;
+
+/// `wandb-media sync PATH` for Weave spools: `None` when `path` is neither a spool nor a
+/// directory holding spools (the caller treats it as a run directory); else prints one
+/// line per spool and returns whether all of them were delivered.
+pub fn sync_cli(
+    path: &Path,
+    trace_url: Option<&str>,
+    base_url: Option<&str>,
+    api_key: Option<&str>,
+    timeout: Option<Duration>,
+) -> Option<bool> {
+    let spools = spool::find_spools(path);
+    if spools.is_empty() {
+        return None;
+    }
+    let mut ok = true;
+    for d in spools {
+        match sync_spool(&d, trace_url, base_url, api_key, timeout) {
+            Ok(o) if o.already_done => println!("{}: already synced, skipped", d.display()),
+            Ok(o) => println!(
+                "{}: weave spool synced ({} calls, {} files)",
+                d.display(),
+                o.calls_sent,
+                o.files_sent
+            ),
+            Err(e) => {
+                eprintln!("{}: weave sync failed: {}", d.display(), e.message);
+                ok = false;
+            }
+        }
+    }
+    Some(ok)
+}
