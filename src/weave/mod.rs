@@ -472,6 +472,14 @@ impl Client {
         }
         let closed = close_writer(s);
         let (st, r) = self.flush(timeout);
+        if r.is_ok() && s.online {
+            // Delivered: the sender ends by itself once it has marked the spool done.
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while !s.progress.get().finished && Instant::now() < deadline {
+                let g = s.progress.state.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = s.progress.cv.wait_timeout(g, Duration::from_millis(20));
+            }
+        }
         self.stop(Duration::from_secs(1));
         let r = closed.and(r);
         (st, r)
@@ -547,6 +555,12 @@ impl Drop for Client {
             }
         }
         self.stop(Duration::from_millis(500));
+    }
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Call({} in trace {})", self.id, self.trace_id)
     }
 }
 
