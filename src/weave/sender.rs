@@ -164,6 +164,14 @@ pub struct Deliverer<'a> {
     complete_mode: bool,
     batch_cap: usize,
     server_info_done: bool,
+    /// Failed attempts so far (any request): uploads go one at a time after a failure.
+    trouble: std::sync::atomic::AtomicU64,
+    /// Concurrent uploads now (1 after a failure or a 429, doubling to
+    /// `PARALLEL_UPLOADS` after 8 clean uploads) and the clean streak.
+    upload_width: usize,
+    upload_streak: usize,
+    /// A `Retry-After` holds every request until this instant.
+    not_before: Mutex<Option<std::time::Instant>>,
 }
 
 impl<'a> Deliverer<'a> {
@@ -209,6 +217,10 @@ impl<'a> Deliverer<'a> {
             complete_mode: true,
             batch_cap: MAX_BATCH_CALLS,
             server_info_done: false,
+            trouble: Default::default(),
+            upload_width: 1,
+            upload_streak: 0,
+            not_before: Mutex::new(None),
         })
     }
 
@@ -367,6 +379,14 @@ impl<'a> Deliverer<'a> {
                 return None;
             }
             n += 1;
+            // A server's Retry-After applies to every request of this client.
+            let hold = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(t) = hold {
+                let now = std::time::Instant::now();
+                if t > now && !self.ctl.sleep(t - now) {
+                    return None;
+                }
+            }
             let (why, answer) = match attempt() {
                 Ok(a) if a.ok() => {
                     self.progress.update(|p| {
@@ -407,7 +427,16 @@ impl<'a> Deliverer<'a> {
                     (e.message, None)
                 }
             };
+            self.trouble
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let delay = self.target.http.retry_delay(wait, answer.as_ref());
+            if let Some(ra) = answer.as_ref().and_then(|a| a.retry_after) {
+                let until = std::time::Instant::now() + ra;
+                let mut g = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+                if g.is_none_or(|t| t < until) {
+                    *g = Some(until);
+                }
+            }
             if n == 1 || n.is_multiple_of(10) {
                 crate::online::warn(&format!(
                     "weave: {what} failed ({why}); retrying in {delay:.1?}"
@@ -545,7 +574,7 @@ impl<'a> Deliverer<'a> {
                 }
                 _ => None,
             })
-            .take(PARALLEL_UPLOADS)
+            .take(self.upload_width)
             .collect();
         let ok = if !todo.is_empty() {
             self.deliver_files(&pid, &trace, todo)
@@ -572,6 +601,8 @@ impl<'a> Deliverer<'a> {
         trace: &str,
         todo: Vec<(String, String, String)>,
     ) -> bool {
+        let trouble = self.trouble.load(std::sync::atomic::Ordering::SeqCst);
+        let n = todo.len();
         let this = &*self;
         let results: Vec<Option<Outcome>> = std::thread::scope(|s| {
             let hs: Vec<_> = todo
@@ -580,6 +611,16 @@ impl<'a> Deliverer<'a> {
                 .collect();
             hs.into_iter().map(|h| h.join().unwrap_or(None)).collect()
         });
+        if self.trouble.load(std::sync::atomic::Ordering::SeqCst) != trouble {
+            self.upload_width = 1;
+            self.upload_streak = 0;
+        } else {
+            self.upload_streak += n;
+            if self.upload_streak >= 8 {
+                self.upload_streak = 0;
+                self.upload_width = (self.upload_width * 2).min(PARALLEL_UPLOADS);
+            }
+        }
         let mut all = true;
         for ((digest, name, _), r) in todo.into_iter().zip(results) {
             match r {
@@ -904,5 +945,28 @@ pub fn run(
             d.save_ack();
             return Ok(false);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_id_first_and_run_entity_filled() {
+        let call = Json::object([
+            ("id", Json::str("x")),
+            ("project_id", Json::str("old/p")),
+            ("wb_run_id", Json::str("/proj/run1")),
+        ]);
+        assert_eq!(
+            with_project(&call, "team/proj").to_compact(),
+            r#"{"project_id":"team/proj","id":"x","wb_run_id":"team/proj/run1"}"#
+        );
+        let given = Json::object([("wb_run_id", Json::str("e/p/r"))]);
+        assert_eq!(
+            with_project(&given, "team/proj").get("wb_run_id"),
+            Some(&Json::str("e/p/r"))
+        );
     }
 }
