@@ -70,6 +70,20 @@ def source_frames():
     return out
 
 
+def slice_type(nal):
+    """slice_type of a slice NAL unit: the second ue(v) of its header."""
+    bits = "".join(f"{b:08b}" for b in nal[1:8])
+    pos, vals = 0, []
+    for _ in range(2):
+        z = 0
+        while bits[pos] == "0":
+            z += 1
+            pos += 1
+        vals.append(int(bits[pos:pos + z + 1], 2) - 1)
+        pos += z + 1
+    return vals[1]
+
+
 def framemd5(path):
     txt = hp.ff("-i", path, "-map", "0:v", "-f", "framemd5", "-").decode()
     return [line.split(",")[-1].strip() for line in txt.splitlines() if line and not line.startswith("#")]
@@ -223,12 +237,16 @@ def main():
             src_pk[i + 1][0] < src_pk[i][0] for i in range(len(src_pk) - 1))
         open_gop = name == "x264_open_gop"
         if open_gop:
-            # an open GOP: a non-IDR I picture followed (in decode order) by leading B-frames
+            # an open GOP: a non-IDR I picture followed (in decode order) by leading pictures
+            # (shown before it)
             data = open(annexb, "rb").read()
             aus = hp.access_units(hp.nal_units_annexb(data))
-            types = [[n[0] & 0x1F for n in au if 1 <= n[0] & 0x1F <= 5] for au in aus]
-            n_idr = sum(1 for t in types if 5 in t)
-            check(n_idr == 1 and len(aus) == N, f"{name}: one IDR, {len(aus)} access units (open GOPs follow)")
+            vcl = [next(n for n in au if 1 <= n[0] & 0x1F <= 5) for au in aus]
+            n_idr = sum(1 for n in vcl if n[0] & 0x1F == 5)
+            recovery = [i for i, n in enumerate(vcl) if n[0] & 0x1F == 1 and slice_type(n) % 5 == 2]
+            leading = [i for i in recovery if i + 1 < len(src_pk) and src_pk[i + 1][0] < src_pk[i][0]]
+            check(n_idr == 1 and len(aus) == N and leading,
+                  f"{name}: one IDR, non-IDR I pictures at {recovery} with leading pictures after {leading}")
         check(len(want) == N, f"{name}: source decodes to {len(want)} frames, B-frames/reordering "
                                f"{'yes' if reorders else 'no'}")
         digests = {}
