@@ -190,12 +190,14 @@ install: build
 # Real browser playback of our MP4s and WebMs (installs Debian's chromium if missing), then
 # quality controls (crf / bitrate / keyframe interval, decoded by imageio-ffmpeg's ffmpeg)
 # and the streaming writers' bounded memory, for MP4 and WebM; H.264 pass-through of
-# libx264/libopenh264/our streams (the venv's imageio-ffmpeg, tests only).
+# libx264/libopenh264/our streams (the venv's imageio-ffmpeg, tests only); raw streams
+# without timestamps (B-frames, open GOPs: order from the slice headers) and byte streams.
 test-video: build $(COMPAT_VENV)/.ok
 	tests/video/playback.sh
 	$(CARGO) build --quiet --release --example h264_mux --example video_encode
 	$(COMPAT_VENV)/bin/python tests/video/quality.py $(RELEASE)/examples/video_encode
 	$(COMPAT_VENV)/bin/python tests/video/h264_passthrough.py
+	$(COMPAT_VENV)/bin/python tests/video/h264_reorder.py
 	$(COMPAT_VENV)/bin/python tests/video/audio_track.py
 
 # The float formatter vs Python repr / pydantic-core / Go strconv, bit for bit:

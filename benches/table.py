@@ -175,6 +175,51 @@ def main():
         bench(f"image 512² f32 CHW {cname} → PNG",
               lambda tv=tv, opts=opts: call(lib.wb_image_from_tensor, C.byref(tv), C.byref(opts)),
               sdk, bandwidth(chw))
+    # issue 23: the float32 HWC row the issue names, 4K images, CHW views, float16 images
+    opts_cast = lib.wb_image_options_default()
+    opts_cast.convert = 1
+    hwc = rng.random((512, 512, 3), dtype=np.float32)
+    th = tensor(hwc)
+    bench("image 512² f32 HWC CAST → PNG",
+          lambda: call(lib.wb_image_from_tensor, C.byref(th), C.byref(opts_cast)),
+          lambda: wandb.Image(hwc), bandwidth(hwc))
+    # scaled to 0..255 so the cast keeps content (a [0, 1) float image casts to black)
+    hwc255 = (hwc * 255).astype(np.float32)
+    th255 = tensor(hwc255)
+    bench("image 512² f32 HWC ×255 CAST → PNG",
+          lambda: call(lib.wb_image_from_tensor, C.byref(th255), C.byref(opts_cast)),
+          lambda: wandb.Image(hwc255), bandwidth(hwc255))
+    f16 = (rng.random((512, 512, 3)) * 255).astype(np.float16)
+    t16 = tensor(f16, WB_DTYPE_F16)
+    bench("image 512² f16 HWC CAST → PNG",
+          lambda: call(lib.wb_image_from_tensor, C.byref(t16), C.byref(opts_cast)),
+          lambda: wandb.Image(f16), bandwidth(f16))
+    chw16 = np.ascontiguousarray(f16.transpose(2, 0, 1))
+    tc16 = tensor(chw16, WB_DTYPE_F16, shape=(512, 512, 3), strides=(512, 1, 512 * 512))
+    bench("image 512² f16 CHW view CAST → PNG",
+          lambda: call(lib.wb_image_from_tensor, C.byref(tc16), C.byref(opts_cast)),
+          lambda: wandb.Image(chw16.transpose(1, 2, 0)), bandwidth(chw16))
+    if not QUICK:
+        # 4K frames: a smooth gradient with mild noise (camera-like; random bytes would only
+        # measure zlib on incompressible data)
+        yy, xx = np.mgrid[0:2160, 0:3840]
+        noise = rng.integers(0, 8, (2160, 3840), dtype=np.int64)
+        img4k = np.stack([(xx // 15 + noise) % 256, (yy // 9 + noise) % 256,
+                          ((xx + yy) // 24 + noise) % 256], -1).astype(np.uint8)
+        del yy, xx, noise
+        t4 = tensor(img4k)
+        bench("image 4K (3840×2160) RGB u8 → PNG", lambda: call(lib.wb_image_from_tensor, C.byref(t4), None),
+              lambda: wandb.Image(img4k), bandwidth(img4k), 3)
+        chw4k = np.ascontiguousarray(img4k.transpose(2, 0, 1))
+        tc4 = tensor(chw4k, shape=(2160, 3840, 3), strides=(3840, 1, 2160 * 3840))
+        bench("image 4K u8 CHW view → PNG", lambda: call(lib.wb_image_from_tensor, C.byref(tc4), None),
+              lambda: wandb.Image(chw4k.transpose(1, 2, 0)), bandwidth(chw4k), 3)
+        f4k = img4k.astype(np.float32)
+        tf4 = tensor(f4k)
+        bench("image 4K f32 HWC CAST → PNG",
+              lambda: call(lib.wb_image_from_tensor, C.byref(tf4), C.byref(opts_cast)),
+              lambda: wandb.Image(f4k), bandwidth(f4k), 3)
+        del img4k, chw4k, f4k
     bf = (rng.random((1024, 1024, 3), dtype=np.float32).view(np.uint32) >> 16).astype(np.uint16)
     tb = tensor(bf, WB_DTYPE_BF16)
     opts = lib.wb_image_options_default()

@@ -2,14 +2,18 @@
 //! re-encoding), for `tests/video/h264_passthrough.py` and for trying it by hand.
 //!
 //! ```sh
-//! cargo run --release --example h264_mux -- IN.h264 TIMES OUT.mp4 whole|stream|stream-avcc TIMESCALE
+//! cargo run --release --example h264_mux -- IN.h264 TIMES OUT.mp4 MODE TIMESCALE
 //! ```
 //! * IN: an Annex-B elementary stream (`ffmpeg … -f h264`).
-//! * TIMES: `-` (no timestamps: TIMESCALE is ignored, 30 fps) or a file with one line
-//!   `pts` or `pts dts` per access unit in stream order.
-//! * `whole`: `Video::from_h264` on the whole Annex-B buffer (only the pts are passed: decode
-//!   times are derived); `stream`: one access unit per `VideoWriter::push_h264` (Annex-B,
-//!   with dts when given); `stream-avcc`: the same, converted to 4-byte-length AVCC.
+//! * TIMES: `-` (no timestamps: the presentation order comes from the slice headers, and
+//!   TIMESCALE is the frame rate, 0 → 30) or a file with one line `pts` or `pts dts` per
+//!   access unit in stream order.
+//! * MODE `whole`: `Video::from_h264` on the whole Annex-B buffer (only the pts are passed:
+//!   decode times are derived); `stream`: one access unit per `VideoWriter::push_h264`
+//!   (Annex-B, with dts when given); `stream-avcc`: the same, converted to 4-byte-length
+//!   AVCC; `bytes:SEED`: the file as a byte stream cut into chunks of random length (1 byte
+//!   to 4 KiB, from SEED) pushed with `VideoWriter::push_h264_bytes` (needs TIMES `-`);
+//!   `bytes:1`: one byte per push.
 //!
 //! Prints `OUT WIDTH HEIGHT` (the JSON width/height).
 
@@ -27,7 +31,11 @@ fn run(args: &[String]) -> Result<String, String> {
     let data = std::fs::read(input).map_err(|e| format!("{input}: {e}"))?;
     let timescale: u32 = timescale.parse().map_err(|e| format!("TIMESCALE: {e}"))?;
     let (mut pts, mut dts) = (Vec::new(), Vec::new());
+    let mut fps = 30;
     let timescale = if times == "-" {
+        if timescale > 0 {
+            fps = timescale;
+        }
         0
     } else {
         let text = std::fs::read_to_string(times).map_err(|e| format!("{times}: {e}"))?;
@@ -51,7 +59,7 @@ fn run(args: &[String]) -> Result<String, String> {
     let opts = H264Options {
         framing,
         timescale,
-        fps: 30,
+        fps,
         config: Vec::new(),
     };
     let video = match mode.as_str() {
@@ -73,6 +81,28 @@ fn run(args: &[String]) -> Result<String, String> {
                 let p = pts.get(i).copied().unwrap_or(0);
                 w.push_h264(&buf, p, dts.get(i).copied())
                     .map_err(|e| format!("access unit {i}: {}", e.message))?;
+            }
+            w.finish().map_err(|e| e.message)?
+        }
+        m if m.starts_with("bytes:") => {
+            let seed: u64 = m[6..].parse().map_err(|e| format!("{m}: {e}"))?;
+            let mut w = VideoWriter::new_h264(opts).map_err(|e| e.message)?;
+            let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            let mut p = 0;
+            while p < data.len() {
+                // xorshift64: chunk lengths 1..=4096, a third of them under 16 bytes
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let len = match (seed, state % 3) {
+                    (1, _) => 1,
+                    (_, 0) => 1 + (state >> 8) as usize % 16,
+                    _ => 1 + (state >> 8) as usize % 4096,
+                };
+                let end = (p + len).min(data.len());
+                w.push_h264_bytes(&data[p..end])
+                    .map_err(|e| format!("bytes {p}..{end}: {}", e.message))?;
+                p = end;
             }
             w.finish().map_err(|e| e.message)?
         }

@@ -9,6 +9,7 @@ pub mod wav;
 pub mod webm;
 #[cfg_attr(not(feature = "webm"), allow(dead_code))]
 pub mod webm_mux;
+mod zlib_zeros;
 
 /// Quality controls of the MP4 and WebM encoders (`wb_video_options` bitrate_kbps / crf /
 /// keyframe_interval). All zero (the default) keeps each encoder's built-in settings, so

@@ -198,7 +198,7 @@ mod imp {
                 period: keyframe_period(fps, quality.keyframe_interval),
                 ctx,
                 yuv,
-                mux: WebmMuxer::new(width, height),
+                mux: WebmMuxer::new(width, height, fps),
                 frames: 0,
                 keyframes: 0,
                 packets: 0,
@@ -333,7 +333,7 @@ mod imp {
             // Duration in the segment's timecode units (ms): frames / fps, so players show
             // the last frame for a full frame time (the ceiling, as before 0.2.0).
             let ms = (u128::from(self.frames) * 1000).div_ceil(u128::from(self.fps)) as u64;
-            let mux = std::mem::replace(&mut self.mux, WebmMuxer::new(0, 0));
+            let mux = std::mem::replace(&mut self.mux, WebmMuxer::new(0, 0, 0));
             Ok(mux.finish(ms.max(1) as f64))
         }
     }

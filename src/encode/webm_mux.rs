@@ -40,10 +40,15 @@ mod id {
     pub const TRACK_UID: u32 = 0x73C5;
     pub const TRACK_TYPE: u32 = 0x83;
     pub const FLAG_LACING: u32 = 0x9C;
+    pub const LANGUAGE: u32 = 0x22_B59C;
     pub const CODEC_ID: u32 = 0x86;
+    pub const DEFAULT_DURATION: u32 = 0x23_E383;
     pub const VIDEO: u32 = 0xE0;
     pub const PIXEL_WIDTH: u32 = 0xB0;
     pub const PIXEL_HEIGHT: u32 = 0xBA;
+    pub const FLAG_INTERLACED: u32 = 0x9A;
+    pub const COLOUR: u32 = 0x55B0;
+    pub const RANGE: u32 = 0x55B9;
     pub const CLUSTER: u32 = 0x1F43_B675;
     pub const TIMECODE: u32 = 0xE7;
     pub const SIMPLE_BLOCK: u32 = 0xA3;
@@ -98,6 +103,8 @@ fn put_uint8(out: &mut Vec<u8>, id: u32, v: u64) {
 pub struct WebmMuxer {
     width: u32,
     height: u32,
+    /// Frames per second (the track's DefaultDuration).
+    fps: u32,
     /// Closed clusters, back to back.
     clusters: Vec<u8>,
     /// The open cluster: its timecode and SimpleBlocks.
@@ -108,10 +115,12 @@ pub struct WebmMuxer {
 }
 
 impl WebmMuxer {
-    pub fn new(width: u32, height: u32) -> Self {
+    /// A muxer for `width` × `height` frames at `fps` frames per second.
+    pub fn new(width: u32, height: u32, fps: u32) -> Self {
         WebmMuxer {
             width,
             height,
+            fps,
             clusters: Vec::new(),
             open: None,
             cues: Vec::new(),
@@ -186,15 +195,28 @@ impl WebmMuxer {
         let mut info_el = Vec::new();
         put_elem(&mut info_el, id::INFO, &info);
 
+        // The track elements the SDK's files (ffmpeg's Matroska muxer, via moviepy) carry:
+        // DefaultDuration is what ffmpeg and browsers read the frame rate from (without it
+        // ffmpeg guesses "1k tbr" from the millisecond timecodes of short clips); ffmpeg
+        // writes ⌊10⁹ / fps⌋ ns when a frame is longer than the 1 ms timecode unit.
+        // Progressive scan and limited ("broadcast") colour range describe libvpx's output.
         let mut video = Vec::new();
         put_uint(&mut video, id::PIXEL_WIDTH, u64::from(self.width));
         put_uint(&mut video, id::PIXEL_HEIGHT, u64::from(self.height));
+        put_uint(&mut video, id::FLAG_INTERLACED, 2); // progressive
+        let mut colour = Vec::new();
+        put_uint(&mut colour, id::RANGE, 1); // broadcast (limited) range
+        put_elem(&mut video, id::COLOUR, &colour);
         let mut entry = Vec::new();
         put_uint(&mut entry, id::TRACK_NUMBER, 1);
         put_uint(&mut entry, id::TRACK_UID, 1);
-        put_uint(&mut entry, id::TRACK_TYPE, 1); // video
         put_uint(&mut entry, id::FLAG_LACING, 0);
+        put_elem(&mut entry, id::LANGUAGE, b"und");
         put_elem(&mut entry, id::CODEC_ID, b"V_VP8");
+        put_uint(&mut entry, id::TRACK_TYPE, 1); // video
+        if let Some(d) = default_duration_ns(self.fps) {
+            put_uint(&mut entry, id::DEFAULT_DURATION, d);
+        }
         put_elem(&mut entry, id::VIDEO, &video);
         let mut tracks = Vec::new();
         put_elem(&mut tracks, id::TRACK_ENTRY, &entry);
@@ -253,6 +275,13 @@ impl WebmMuxer {
     }
 }
 
+/// The track's DefaultDuration in ns for `fps`, as ffmpeg's Matroska muxer writes it
+/// (`10⁹ · den / num`, integer division), or none when a frame is not longer than the 1 ms
+/// timecode unit (fps ≥ 1000, where ffmpeg writes none either).
+pub fn default_duration_ns(fps: u32) -> Option<u64> {
+    (fps > 0 && fps < 1000).then(|| 1_000_000_000 / u64::from(fps))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,7 +316,7 @@ mod tests {
     #[test]
     fn sizes_positions_and_blocks_are_consistent_and_deterministic() {
         let make = || {
-            let mut m = WebmMuxer::new(33, 17);
+            let mut m = WebmMuxer::new(33, 17, 7);
             for i in 0..100u64 {
                 let key = i.is_multiple_of(30);
                 let data = vec![i as u8; 1 + (i as usize * 37) % 300];
@@ -355,9 +384,66 @@ mod tests {
         assert_eq!(n, 100);
     }
 
+    /// The track entry's elements, as the SDK's (ffmpeg-muxed) WebM files carry them.
+    fn track_entry(file: &[u8]) -> Vec<(u32, Vec<u8>)> {
+        let top = children(file, 0, file.len());
+        let seg = children(file, top[1].1, top[1].2);
+        let tracks = seg.iter().find(|t| t.0 == id::TRACKS).unwrap();
+        let entry = children(file, tracks.1, tracks.2)[0];
+        assert_eq!(entry.0, id::TRACK_ENTRY);
+        children(file, entry.1, entry.2)
+            .into_iter()
+            .map(|(i, a, b)| (i, file[a..b].to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn the_track_carries_the_frame_rate_like_ffmpeg_writes_it() {
+        // wandb 0.31 (moviepy → ffmpeg): 15 fps → 66666666 ns, 4 → 250000000, 30 → 33333333
+        for (fps, want) in [
+            (15, Some(66_666_666)),
+            (4, Some(250_000_000)),
+            (30, Some(33_333_333)),
+            (7, Some(142_857_142)),
+            (1, Some(1_000_000_000)),
+            (999, Some(1_001_001)),
+            (1000, None),
+            (60_000, None),
+        ] {
+            assert_eq!(default_duration_ns(fps), want, "{fps} fps");
+            let mut m = WebmMuxer::new(8, 6, fps);
+            m.add_frame(&[1, 2, 3], 0, true).unwrap();
+            m.add_frame(&[4], 1_000_000_000 / u64::from(fps), false)
+                .unwrap();
+            let entry = track_entry(&m.finish(2000.0 / f64::from(fps)));
+            let get = |i: u32| entry.iter().find(|e| e.0 == i).map(|e| e.1.clone());
+            assert_eq!(
+                get(id::DEFAULT_DURATION).map(|b| uint(&b)),
+                want,
+                "{fps} fps"
+            );
+            assert_eq!(get(id::CODEC_ID).unwrap(), b"V_VP8");
+            assert_eq!(get(id::LANGUAGE).unwrap(), b"und");
+            assert_eq!(get(id::TRACK_TYPE).map(|b| uint(&b)), Some(1));
+            let video = get(id::VIDEO).unwrap();
+            let v = children(&video, 0, video.len());
+            let ids: Vec<u32> = v.iter().map(|e| e.0).collect();
+            assert_eq!(
+                ids,
+                [
+                    id::PIXEL_WIDTH,
+                    id::PIXEL_HEIGHT,
+                    id::FLAG_INTERLACED,
+                    id::COLOUR
+                ]
+            );
+            assert_eq!(uint(&video[v[2].1..v[2].2]), 2, "progressive");
+        }
+    }
+
     #[test]
     fn long_gaps_between_keyframes_start_new_clusters_and_bad_orders_are_refused() {
-        let mut m = WebmMuxer::new(2, 2);
+        let mut m = WebmMuxer::new(2, 2, 1);
         assert!(m.add_frame(&[1], 0, false).is_err());
         m.add_frame(&[1], 0, true).unwrap();
         m.add_frame(&[2], 40_000_000_000, false).unwrap(); // 40 s: past the i16 range

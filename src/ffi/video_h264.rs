@@ -37,8 +37,12 @@ pub struct wb_video_h264_options {
     pub struct_size: usize,
     pub framing: wb_video_h264_framing,
     /// Ticks per second of the timestamps (e.g. 90000, or 1000000 for microseconds).
-    /// 0 (the default) ignores timestamps: access units are `1/fps` apart in the order given
-    /// (only right for streams without B-frames).
+    /// 0 (the default) ignores timestamps: frames are `1/fps` apart in presentation order,
+    /// which is derived from the stream as a decoder does (the picture order count in the
+    /// slice headers, `pic_order_cnt_type` 0, 1 or 2), so B-frames and open GOPs of a raw
+    /// `.h264` stream are shown in the right order. A stream whose order cannot be derived
+    /// (two pictures with one picture order count, an unreadable slice header) is refused
+    /// with `WB_ERR_INVALID_ARGUMENT`.
     pub timescale: u32,
     /// Frame rate when `timescale` is 0, and the duration of a one-frame video; 0 → 30.
     pub fps: u32,
@@ -142,7 +146,8 @@ unsafe fn read_h264_options(p: *const wb_video_h264_options) -> Result<H264Optio
 /// stored unchanged. Timestamps (with `options.timescale` > 0): `pts[count]` presentation
 /// times, one per access unit in stream (decode) order, and optionally `dts[count]` decode
 /// times (NULL: derived from the pts, which handles B-frames); `count` must equal the number
-/// of access units. With timescale 0, `pts`/`dts` are ignored and frames are `1/fps` apart.
+/// of access units. With timescale 0, `pts`/`dts` are ignored and frames are `1/fps` apart
+/// in the presentation order read from the slice headers (B-frames reordered).
 /// JSON width/height come from the SPS (cropping applied). Everything is read during the
 /// call only. Free `*out` with `wb_value_free`. Thread-safe (no shared state).
 #[no_mangle]
@@ -224,5 +229,31 @@ pub unsafe extern "C" fn wb_video_writer_push_h264(
         // SAFETY: NULL or one readable int64_t, as documented.
         let dts = unsafe { dts.as_ref() }.copied();
         w.inner.push_h264(data, pts, dts)
+    })
+}
+
+/// Adds the next `len` bytes (at `data`, read during the call) of an Annex-B byte stream to
+/// a writer from `wb_video_writer_new_h264`, cut anywhere — inside start codes or NAL units
+/// too — as cameras, NVENC and RTP depacketisers hand it out. The library splits NAL units
+/// and access units itself; an access unit is muxed once the next one begins (the last one
+/// at `wb_video_writer_finish`). A byte stream has no timestamps: the writer's
+/// `options.timescale` must be 0 (frames `1/fps` apart in the presentation order read from
+/// the slice headers, B-frames reordered), else `WB_ERR_INVALID_ARGUMENT`. Cannot be mixed
+/// with `wb_video_writer_push_h264` on one writer. Data that is not Annex-B (no leading
+/// start code) is refused; an access unit that is refused (e.g. a stream that starts with a
+/// non-IDR picture) is dropped, its error returned by the call that completed it, and the
+/// writer stays usable (a refused last access unit is dropped at finish with a warning
+/// through the log handler). Same threading rules as `wb_video_writer_push`.
+#[no_mangle]
+pub unsafe extern "C" fn wb_video_writer_push_h264_bytes(
+    writer: *mut wb_video_writer,
+    data: *const u8,
+    len: usize,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let w = unsafe { deref_mut(writer, "writer") }?;
+        let data = unsafe { bytes_arg(data, len, "data") }?;
+        w.inner.push_h264_bytes(data)
     })
 }

@@ -838,7 +838,12 @@ impl VideoWriter {
     }
 
     /// Finishes the file and returns the video (width/height = the frame size).
-    pub fn finish(self) -> Result<Video> {
+    pub fn finish(mut self) -> Result<Video> {
+        if let Some(StreamEncoder::H264(m)) = self.encoder.as_mut() {
+            // the end of a chunked byte stream: its last access unit
+            m.flush_bytes();
+            self.frames = m.frame_count();
+        }
         if self.frames == 0 {
             return Err(Error::invalid(
                 "video writer: no frames were pushed (a video needs at least one frame)",
@@ -930,6 +935,24 @@ impl VideoWriter {
             }
             _ => Err(Error::invalid(
                 "video writer: push_h264 needs a writer made with new_h264 (wb_video_writer_new_h264)",
+            )),
+        }
+    }
+
+    /// Adds the next chunk of an Annex-B byte stream, cut anywhere: access units are split
+    /// inside the library (see [`H264Muxer::push_bytes`]); the display order comes from the
+    /// slice headers, so the writer must be made with timescale 0. An access unit that is
+    /// refused is dropped (the error is returned by the push that completed it) and the
+    /// writer stays usable.
+    pub fn push_h264_bytes(&mut self, chunk: &[u8]) -> Result<()> {
+        match self.encoder.as_mut() {
+            Some(StreamEncoder::H264(m)) => {
+                let r = m.push_bytes(chunk).map_err(Error::invalid);
+                self.frames = m.frame_count();
+                r
+            }
+            _ => Err(Error::invalid(
+                "video writer: push_h264_bytes needs a writer made with new_h264 (wb_video_writer_new_h264)",
             )),
         }
     }

@@ -314,6 +314,39 @@ static void test_h264_passthrough(wb_run_dir *rd) {
     CHECK(strstr(err.message, "IDR") != NULL, "message names IDR: %s", err.message);
     CHECK(wb_video_writer_push_h264(NULL, buf, n, 0, NULL, &err) == WB_ERR_NULL_ARGUMENT, "NULL writer");
     wb_video_writer_free(w);
+
+    /* no timestamps: the B-frames' display order from the slice headers; the stream as a
+       byte stream in 7-byte chunks gives the same file as the whole buffer */
+    v = NULL;
+    CHECK(wb_video_from_h264(buf, n, NULL, NULL, 0, &untimed, &v, &err) == WB_OK, "untimed from_h264: %s", err.message);
+    char *whole = to_json(v, rd, "h264_untimed", 1);
+    wb_value_free(v);
+    w = NULL;
+    CHECK(wb_video_writer_new_h264(&untimed, &w, &err) == WB_OK, "writer_new_h264: %s", err.message);
+    for (size_t at = 0; at < n; at += 7)
+        CHECK(wb_video_writer_push_h264_bytes(w, buf + at, n - at < 7 ? n - at : 7, &err) == WB_OK,
+              "push_h264_bytes at %zu: %s", at, err.message);
+    v = NULL;
+    CHECK(wb_video_writer_finish(w, &v, &err) == WB_OK, "finish byte stream: %s", err.message);
+    char *chunked = to_json(v, rd, "h264_bytes", 2);
+    wb_value_free(v);
+    const char *h1 = whole ? strstr(whole, "\"sha256\":\"") : NULL, *h2 = chunked ? strstr(chunked, "\"sha256\":\"") : NULL;
+    CHECK(h1 && h2 && strncmp(h1, h2, 75) == 0 && json_int(whole, "size") == json_int(chunked, "size"),
+          "byte stream = whole buffer: %s / %s", whole, chunked);
+    wb_string_free(whole);
+    wb_string_free(chunked);
+    /* a byte stream needs timescale 0; data that is not Annex-B is refused */
+    w = NULL;
+    CHECK(wb_video_writer_new_h264(&o, &w, &err) == WB_OK, "writer_new_h264: %s", err.message);
+    CHECK(wb_video_writer_push_h264_bytes(w, buf, n, &err) == WB_ERR_INVALID_ARGUMENT && strstr(err.message, "timestamps"),
+          "byte stream with a timescale refused: %s", err.message);
+    wb_video_writer_free(w);
+    w = NULL;
+    CHECK(wb_video_writer_new_h264(&untimed, &w, &err) == WB_OK, "writer_new_h264: %s", err.message);
+    CHECK(wb_video_writer_push_h264_bytes(w, (const uint8_t *)"GIF89a", 6, &err) == WB_ERR_INVALID_ARGUMENT &&
+              strstr(err.message, "start code"), "non-Annex-B bytes refused: %s", err.message);
+    CHECK(wb_video_writer_push_h264_bytes(NULL, buf, n, &err) == WB_ERR_NULL_ARGUMENT, "NULL writer (bytes)");
+    wb_video_writer_free(w);
 }
 
 /* Whether the stored file of a logged video contains `needle` (e.g. the "dOps" box). */

@@ -29,6 +29,7 @@ use h264_reader::nal::sps::{FrameMbsFlags, SeqParameterSet};
 use h264_reader::rbsp::{decode_nal, BitReader};
 
 use super::mux;
+use super::poc::{display_ranks, PicOrder, PocState};
 
 /// How NAL units are delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +83,12 @@ pub struct H264Muxer {
     /// `Some(true)` once decode timestamps were given, `Some(false)` once omitted.
     has_dts: Option<bool>,
     sample: Vec<u8>,
+    /// Without timestamps (timescale 0): slice-header POC state and each picture's display
+    /// position (8 bytes per frame), turned into presentation times at finish.
+    poc: PocState,
+    order: Vec<PicOrder>,
+    /// Annex-B byte stream pushed in arbitrary chunks ([`H264Muxer::push_bytes`]).
+    bytes: Option<ByteStream>,
 }
 
 impl std::fmt::Debug for H264Muxer {
@@ -149,8 +156,10 @@ fn split_avcc(data: &[u8], len_size: usize) -> Option<Vec<&[u8]>> {
     Some(out)
 }
 
+/// Whether `data` begins with a start code, after any leading_zero_8bits of a byte stream.
 fn has_start_code(data: &[u8]) -> bool {
-    data.starts_with(&[0, 0, 1]) || data.starts_with(&[0, 0, 0, 1])
+    let zeros = data.iter().take_while(|&&b| b == 0).count();
+    zeros >= 2 && data.get(zeros) == Some(&1)
 }
 
 /// Splits `data` into NAL units by `framing`.
@@ -175,7 +184,7 @@ fn split(data: &[u8], framing: Framing, len_size: usize) -> Result<Vec<&[u8]>, S
                 if let (false, Some(n)) = (has_start_code(data), split_avcc(data, len_size)) {
                     return Ok(n);
                 }
-                if data.starts_with(&[0, 0, 0, 1]) {
+                if has_start_code(data) {
                     return Ok(split_annexb(data));
                 }
                 return Err("h264: data is neither Annex-B (no start code) nor AVCC (length prefixes do not match)".to_string());
@@ -223,6 +232,7 @@ struct SpsInfo {
     width: u32,
     height: u32,
     chroma: (u8, u8, u8),
+    sps: SeqParameterSet,
 }
 
 fn parse_sps(nal: &[u8]) -> Result<SpsInfo, String> {
@@ -248,6 +258,7 @@ fn parse_sps(nal: &[u8]) -> Result<SpsInfo, String> {
             ci.bit_depth_luma_minus8,
             ci.bit_depth_chroma_minus8,
         ),
+        sps,
     })
 }
 
@@ -278,6 +289,9 @@ impl H264Muxer {
             dts: Vec::new(),
             has_dts: None,
             sample: Vec::new(),
+            poc: PocState::default(),
+            order: Vec::new(),
+            bytes: None,
         };
         let config = std::mem::take(&mut m.opts.config);
         if !config.is_empty() {
@@ -381,6 +395,9 @@ impl H264Muxer {
             if self.sps.len() >= 31 && !self.sps.contains_key(&info.id) {
                 return Err("h264: more than 31 SPS".to_string());
             }
+            if self.opts.timescale == 0 {
+                self.poc.put_sps(info.sps);
+            }
             self.sps.insert(info.id, nal.to_vec());
         } else {
             let id = pps_id(nal)?;
@@ -392,6 +409,10 @@ impl H264Muxer {
                     return Err(format!("h264: PPS {id} changed mid-stream; one MP4 track cannot hold that — start a new video"));
                 }
             }
+            if self.opts.timescale == 0 {
+                // slice headers (for the display order) are read against their PPS
+                self.poc.put_pps(nal)?;
+            }
             self.pps.insert(id, nal.to_vec());
         }
         Ok(())
@@ -401,6 +422,12 @@ impl H264Muxer {
     /// presentation timestamp and optional decode timestamp (in `timescale` ticks; ignored
     /// when the timescale is 0).
     pub fn push(&mut self, data: &[u8], pts: i64, dts: Option<i64>) -> Result<(), String> {
+        if self.bytes.is_some() {
+            return Err(
+                "h264: this muxer takes a byte stream (push_bytes); push cannot follow it"
+                    .to_string(),
+            );
+        }
         if data.is_empty() {
             return Err("h264: empty access unit".to_string());
         }
@@ -470,6 +497,25 @@ impl H264Muxer {
         if dts.is_none() && recent_contains(&self.pts, pts) {
             return Err(format!("h264: presentation timestamp {pts} repeats"));
         }
+        // No timestamps: the display position from the first slice's header (POC).
+        let saved = self.poc.save();
+        let order = if self.opts.timescale == 0 {
+            let Some(first) = nals.iter().find(|n| is_vcl(n[0] & 0x1F)) else {
+                return Err("h264: access unit without a picture (no slice NAL unit)".to_string());
+            };
+            let o = self.poc.picture(first)?;
+            let recent = &self.order[self.order.len().saturating_sub(64)..];
+            if recent.contains(&o) {
+                self.poc.restore(saved);
+                return Err(format!(
+                    "h264: this picture repeats picture order count {} of an earlier one: the display order is undefined (a repeated or spliced access unit?)",
+                    o.poc
+                ));
+            }
+            Some(o)
+        } else {
+            None
+        };
         self.sample.clear();
         for nal in nals {
             let t = nal[0] & 0x1F;
@@ -481,7 +527,13 @@ impl H264Muxer {
             self.sample.extend_from_slice(&len.to_be_bytes());
             self.sample.extend_from_slice(nal);
         }
-        self.store.push_sample(&[&self.sample])?;
+        if let Err(e) = self.store.push_sample(&[&self.sample]) {
+            self.poc.restore(saved);
+            return Err(e);
+        }
+        if let Some(o) = order {
+            self.order.push(o);
+        }
         self.has_dts = Some(dts.is_some());
         self.pts.push(pts);
         if let Some(d) = dts {
@@ -533,9 +585,10 @@ impl H264Muxer {
 
     /// [`H264Muxer::finish`] with an optional Opus audio track.
     pub fn finish_with_audio(
-        self,
+        mut self,
         audio: Option<super::audio::AudioTrack>,
     ) -> Result<Vec<u8>, String> {
+        self.flush_bytes();
         let n = self.pts.len();
         if n == 0 {
             return Err("h264: no access units were pushed".to_string());
@@ -544,12 +597,18 @@ impl H264Muxer {
             return Err("h264: no SPS".to_string());
         };
         let (timescale, pts) = if self.opts.timescale == 0 {
+            // display slot of each picture (decode order) from the POCs: B-frames get
+            // presentation times after the pictures they were decoded after
+            let ranks = display_ranks(&self.order)?;
             (
                 self.opts
                     .fps
                     .checked_mul(1000)
                     .ok_or("h264: fps out of range")?,
-                self.pts.iter().map(|&i| i * 1000).collect::<Vec<_>>(),
+                ranks
+                    .iter()
+                    .map(|&r| i64::from(r) * 1000)
+                    .collect::<Vec<_>>(),
             )
         } else {
             (self.opts.timescale, self.pts)
@@ -582,6 +641,181 @@ impl H264Muxer {
             self.store,
             audio,
         )
+    }
+}
+
+/// The unfinished end of an Annex-B byte stream pushed in chunks: bytes after the last
+/// complete NAL unit, and the NAL units of the access unit being assembled.
+#[derive(Debug, Default)]
+struct ByteStream {
+    /// Unconsumed bytes; `buf[nal..]` is the NAL unit being received (once a start code
+    /// was seen), `scan` where the start-code search resumes.
+    buf: Vec<u8>,
+    nal: Option<usize>,
+    scan: usize,
+    /// The current access unit's NAL units, back to back, and their end offsets.
+    au: Vec<u8>,
+    au_ends: Vec<usize>,
+    au_has_vcl: bool,
+    /// Access units refused so far (reported once per push).
+    refused: u64,
+}
+
+impl H264Muxer {
+    /// Adds the next `chunk` of an Annex-B byte stream, cut anywhere (inside start codes and
+    /// NAL units too), as cameras, NVENC and RTP depacketisers hand it out. NAL units are
+    /// split at start codes and grouped into access units here (H.264 §7.4.1.2.3); an
+    /// access unit is muxed once the next one begins, the last one at finish. Needs
+    /// timescale 0: a byte stream has no timestamps, so the display order comes from the
+    /// slice headers (POC) and frames are `1/fps` apart. Cannot be mixed with [`push`] on
+    /// one muxer. An access unit that is refused (e.g. a stream starting with a non-IDR
+    /// picture) is dropped, the error returned from the push that completed it, and the
+    /// muxer stays usable. Latency: an access unit is muxed when the first NAL unit of the
+    /// next one is complete (its start code and the next start code have arrived).
+    ///
+    /// [`push`]: H264Muxer::push
+    pub fn push_bytes(&mut self, chunk: &[u8]) -> Result<(), String> {
+        if self.opts.timescale != 0 {
+            return Err("h264: a byte stream carries no timestamps: use timescale 0 (presentation order from the stream, frames 1/fps apart) or push access units with their timestamps".to_string());
+        }
+        if self.bytes.is_none() && !self.pts.is_empty() {
+            return Err(
+                "h264: this muxer already took whole access units; push_bytes cannot follow push"
+                    .to_string(),
+            );
+        }
+        let mut bs = self.bytes.take().unwrap_or_default();
+        let r = self.feed(&mut bs, chunk);
+        self.bytes = Some(bs);
+        r
+    }
+
+    fn feed(&mut self, bs: &mut ByteStream, chunk: &[u8]) -> Result<(), String> {
+        let mut first_err: Option<String> = None;
+        bs.buf.extend_from_slice(chunk);
+        let mut i = bs.scan;
+        let mut consumed = 0;
+        while i + 3 <= bs.buf.len() {
+            // skip fast to the next candidate: a start code has 00 00 01
+            if bs.buf[i + 2] > 1 {
+                i += 3;
+                continue;
+            }
+            if bs.buf[i] == 0 && bs.buf[i + 1] == 0 && bs.buf[i + 2] == 1 {
+                match bs.nal {
+                    Some(start) => {
+                        let mut end = i;
+                        while end > start && bs.buf[end - 1] == 0 {
+                            end -= 1;
+                        }
+                        if end > start {
+                            let nal = bs.buf[start..end].to_vec();
+                            if let Err(e) = self.take_nal(bs, &nal) {
+                                first_err.get_or_insert(e);
+                            }
+                        }
+                    }
+                    None => {
+                        if bs.buf[..i].iter().any(|&b| b != 0) {
+                            bs.buf.clear();
+                            bs.scan = 0;
+                            return Err("h264: the byte stream does not begin with a start code (00 00 01 or 00 00 00 01): not Annex-B".to_string());
+                        }
+                    }
+                }
+                bs.nal = Some(i + 3);
+                consumed = i + 3;
+                i += 3;
+            } else {
+                i += 1;
+            }
+        }
+        // Before the first start code only zero bytes may come (leading_zero_8bits, or the
+        // start of a start code cut by the chunk boundary).
+        if bs.nal.is_none() && bs.buf.iter().any(|&b| b != 0) {
+            bs.buf.clear();
+            bs.scan = 0;
+            return Err("h264: the byte stream does not begin with a start code (00 00 01 or 00 00 00 01): not Annex-B".to_string());
+        }
+        // drop what was consumed; keep the NAL unit in progress
+        if consumed > 0 {
+            bs.buf.drain(..consumed);
+            bs.nal = bs.nal.map(|n| n - consumed);
+            i -= consumed;
+        }
+        bs.scan = i.min(bs.buf.len().saturating_sub(2));
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// One complete NAL unit of a byte stream: starts a new access unit (muxing the
+    /// finished one) or joins the current one.
+    fn take_nal(&mut self, bs: &mut ByteStream, nal: &[u8]) -> Result<(), String> {
+        if nal[0] & 0x80 != 0 {
+            return Err("h264: NAL unit with forbidden_zero_bit set (not H.264 data?)".to_string());
+        }
+        let t = nal[0] & 0x1F;
+        let starts_new = if is_vcl(t) {
+            bs.au_has_vcl && first_slice_of_picture(nal)
+        } else {
+            bs.au_has_vcl && matches!(t, NAL_AUD | NAL_SEI | NAL_SPS | NAL_PPS | 14..=18)
+        };
+        let mut r = Ok(());
+        if starts_new {
+            r = self.emit_au(bs);
+        }
+        bs.au_has_vcl |= is_vcl(t);
+        bs.au.extend_from_slice(nal);
+        bs.au_ends.push(bs.au.len());
+        r
+    }
+
+    /// Muxes the access unit assembled in `bs` (and clears it).
+    fn emit_au(&mut self, bs: &mut ByteStream) -> Result<(), String> {
+        let mut nals = Vec::with_capacity(bs.au_ends.len());
+        let mut start = 0;
+        for &end in &bs.au_ends {
+            nals.push(&bs.au[start..end]);
+            start = end;
+        }
+        let r = if nals.is_empty() {
+            Ok(())
+        } else {
+            let i = self.pts.len();
+            self.push_nals(&nals, 0, None).map_err(|e| {
+                bs.refused += 1;
+                format!("{e} (access unit {i} of the byte stream, dropped)")
+            })
+        };
+        bs.au.clear();
+        bs.au_ends.clear();
+        bs.au_has_vcl = false;
+        r
+    }
+
+    /// Ends a byte stream: its last NAL unit and access unit are muxed. A refused last
+    /// access unit is dropped with a warning (the pictures before it are kept).
+    pub fn flush_bytes(&mut self) {
+        let Some(mut bs) = self.bytes.take() else {
+            return;
+        };
+        if let Some(start) = bs.nal {
+            let mut end = bs.buf.len();
+            while end > start && bs.buf[end - 1] == 0 {
+                end -= 1;
+            }
+            if end > start {
+                let nal = bs.buf[start..end].to_vec();
+                if let Err(e) = self.take_nal(&mut bs, &nal) {
+                    crate::diag::warn(&e);
+                }
+            }
+        }
+        if let Err(e) = self.emit_au(&mut bs) {
+            crate::diag::warn(&e);
+        }
     }
 }
 
@@ -992,6 +1226,189 @@ mod tests {
         assert!(timing(&[0, 1], &[0, 2], 1)
             .unwrap_err()
             .contains("presented before"));
+    }
+
+    /// (stream, pts, dts) of a fixture in tests/data/h264.
+    fn fixture(name: &str) -> (Vec<u8>, Vec<i64>, Vec<i64>) {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/h264/");
+        let data = std::fs::read(format!("{dir}{name}.h264")).unwrap();
+        let times = std::fs::read_to_string(format!("{dir}{name}.times")).unwrap();
+        let (pts, dts) = times
+            .lines()
+            .map(|l| {
+                let mut it = l.split_whitespace().map(|v| v.parse::<i64>().unwrap());
+                (it.next().unwrap(), it.next().unwrap())
+            })
+            .unzip();
+        (data, pts, dts)
+    }
+
+    fn ranks_of(pts: &[i64]) -> Vec<u32> {
+        let mut idx: Vec<usize> = (0..pts.len()).collect();
+        idx.sort_by_key(|&i| pts[i]);
+        let mut r = vec![0; pts.len()];
+        for (k, &i) in idx.iter().enumerate() {
+            r[i] = k as u32;
+        }
+        r
+    }
+
+    /// Without timestamps the display order comes from the slice headers: it must be the
+    /// order of the timestamps ffmpeg's libx264 wrote (B-frames, B-pyramid, open GOPs), and
+    /// the file must equal the one muxed with those timestamps rescaled to 1/fps steps.
+    #[test]
+    fn display_order_without_timestamps_matches_the_encoders_pts() {
+        for (name, fps) in [("x264_high_b2_64x48", 10), ("x264_opengop_b3_64x48", 25)] {
+            let (data, pts, _) = fixture(name);
+            let opts = H264Options {
+                fps,
+                ..H264Options::default()
+            };
+            let mut m = H264Muxer::new(opts.clone()).unwrap();
+            m.push_stream(&data, &[], &[]).unwrap();
+            let ranks = display_ranks(&m.order).unwrap();
+            assert_eq!(ranks, ranks_of(&pts), "{name}");
+            assert!(
+                ranks.iter().enumerate().any(|(i, &r)| r as usize != i),
+                "{name} reorders"
+            );
+            let derived = m.finish().unwrap();
+            let timed: Vec<i64> = ranks.iter().map(|&r| i64::from(r) * 1000).collect();
+            let with_ts = mux_h264(
+                &data,
+                H264Options {
+                    timescale: fps * 1000,
+                    ..opts
+                },
+                &timed,
+                &[],
+            )
+            .unwrap();
+            assert_eq!(derived, with_ts, "{name}");
+            assert!(derived.windows(4).any(|w| w == b"ctts"));
+        }
+    }
+
+    /// Cuts `data` at pseudo-random boundaries (1 byte … `max` bytes).
+    fn chunks(data: &[u8], seed: u64, max: usize) -> Vec<&[u8]> {
+        let mut s = seed | 1;
+        let mut out = Vec::new();
+        let mut p = 0;
+        while p < data.len() {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let end = (p + 1 + (s >> 11) as usize % max).min(data.len());
+            out.push(&data[p..end]);
+            p = end;
+        }
+        out
+    }
+
+    #[test]
+    fn byte_streams_cut_anywhere_give_the_same_file_as_whole_access_units() {
+        let (x264, _, _) = fixture("x264_opengop_b3_64x48");
+        let (x264b, _, _) = fixture("x264_high_b2_64x48");
+        // ours, with AUDs, in-band SPS/PPS before every IDR and 4-byte start codes
+        let orig = clip_mp4(48, 32, 20, 4);
+        let (_, sps, pps, samples) = pieces(&orig);
+        let mut ours = vec![0u8, 0]; // leading_zero_8bits
+        for s in &samples {
+            let nals = nals_of(s);
+            let mut au: Vec<&[u8]> = vec![&[0x09, 0xF0]];
+            if nals.iter().any(|n| n[0] & 0x1F == 5) {
+                au.push(&sps);
+                au.push(&pps);
+            }
+            au.extend(nals);
+            ours.extend(annexb(&au));
+        }
+        ours.extend([0, 0, 0]); // trailing_zero_8bits
+        for (name, data) in [("opengop", &x264), ("b2", &x264b), ("ours", &ours)] {
+            let opts = H264Options {
+                fps: 25,
+                ..H264Options::default()
+            };
+            let whole = mux_h264(data, opts.clone(), &[], &[]).unwrap();
+            let mut by_au = H264Muxer::new(opts.clone()).unwrap();
+            for au in access_units(&split_annexb(data)) {
+                by_au.push(&annexb(&au), 0, None).unwrap();
+            }
+            assert_eq!(by_au.finish().unwrap(), whole, "{name}: per access unit");
+            for (seed, max) in [(1, 1), (2, 3), (3, 7), (4, 64), (5, 700), (6, 1 << 20)] {
+                let mut m = H264Muxer::new(opts.clone()).unwrap();
+                for c in chunks(data, seed, max) {
+                    m.push_bytes(c).unwrap();
+                }
+                // the last access unit (and the one before, if the last one's first NAL
+                // unit has no start code after it yet) waits for more bytes or finish
+                let (n, all) = (m.frame_count(), whole_count(data));
+                assert!(
+                    n < all && n + 2 >= all,
+                    "{name}: {n} of {all} muxed before finish"
+                );
+                assert_eq!(m.finish().unwrap(), whole, "{name}: chunks of ≤{max} bytes");
+            }
+        }
+    }
+
+    fn whole_count(data: &[u8]) -> u64 {
+        access_units(&split_annexb(data)).len() as u64
+    }
+
+    #[test]
+    fn byte_stream_misuse_and_bad_bytes_are_refused() {
+        let (data, _, _) = fixture("x264_high_b2_64x48");
+        let opts = H264Options::default();
+        // timestamps cannot come with a byte stream
+        let mut m = H264Muxer::new(H264Options {
+            timescale: 90_000,
+            ..opts.clone()
+        })
+        .unwrap();
+        assert!(m.push_bytes(&data).unwrap_err().contains("timestamps"));
+        // not Annex-B
+        let mut m = H264Muxer::new(opts.clone()).unwrap();
+        assert!(m
+            .push_bytes(b"\x47\x40\x00")
+            .unwrap_err()
+            .contains("start code"));
+        // … and the muxer is usable afterwards
+        m.push_bytes(&data).unwrap();
+        let whole = mux_h264(&data, opts.clone(), &[], &[]).unwrap();
+        assert_eq!(m.finish().unwrap(), whole);
+        // push and push_bytes do not mix
+        let aus = access_units(&split_annexb(&data));
+        let mut m = H264Muxer::new(opts.clone()).unwrap();
+        m.push(&annexb(&aus[0]), 0, None).unwrap();
+        assert!(m.push_bytes(&data).unwrap_err().contains("cannot follow"));
+        let mut m = H264Muxer::new(opts.clone()).unwrap();
+        m.push_bytes(&data[..100]).unwrap();
+        assert!(m
+            .push(&annexb(&aus[0]), 0, None)
+            .unwrap_err()
+            .contains("cannot follow"));
+        // a stream cut mid-GOP: its pictures are refused one by one until … never (no IDR)
+        let ps: Vec<&[u8]> = aus[0]
+            .iter()
+            .copied()
+            .filter(|n| matches!(n[0] & 0x1F, NAL_SPS | NAL_PPS))
+            .collect();
+        let mut tail = annexb(&ps);
+        for au in &aus[1..] {
+            tail.extend(annexb(au));
+        }
+        let mut m = H264Muxer::new(opts.clone()).unwrap();
+        let e = m.push_bytes(&tail).unwrap_err();
+        assert!(e.contains("IDR") && e.contains("dropped"), "{e}");
+        assert_eq!(m.frame_count(), 0);
+        assert!(m.finish().is_err());
+        // only zero bytes so far: nothing yet, no error
+        let mut m = H264Muxer::new(opts).unwrap();
+        m.push_bytes(&[0, 0]).unwrap();
+        m.push_bytes(&[0]).unwrap();
+        m.push_bytes(&data[2..]).unwrap();
+        assert_eq!(m.finish().unwrap(), whole);
     }
 
     #[test]

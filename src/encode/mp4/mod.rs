@@ -19,6 +19,7 @@ mod bits;
 pub mod h264in;
 mod mux;
 mod pcm;
+mod poc;
 
 use openh264::encoder::{
     BitRate, Complexity, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, Profile,
