@@ -1918,7 +1918,11 @@ enum wb_status wb_run_files_dir(const struct wb_run *run, char **out, struct wb_
  * A log cut short (killed writer) is uploaded up to its last complete record and the run
  * is finished with exit code 1. `options` may be NULL; only `base_url`, `api_key` and
  * `finish_timeout_ms` (0 = no limit) are used, with the same environment fallbacks as
- * `wb_run_open`. Blocks until done. Thread-safe.
+ * `wb_run_open`. Blocks until done. Thread-safe. The directory is untrusted input: only
+ * regular files inside its `files/` tree are read (no absolute paths, `..` or symbolic
+ * links; FIFOs and devices are refused without blocking), and a log without a run record,
+ * or with records beyond the limits, fails (`WB_ERR_INVALID_ARGUMENT` / `WB_ERR_IO`)
+ * without a `.synced` marker.
  */
 enum wb_status wb_run_sync(const char *run_dir,
                            const struct wb_run_options *options,

@@ -628,7 +628,11 @@ pub unsafe extern "C" fn wb_run_files_dir(
 /// A log cut short (killed writer) is uploaded up to its last complete record and the run
 /// is finished with exit code 1. `options` may be NULL; only `base_url`, `api_key` and
 /// `finish_timeout_ms` (0 = no limit) are used, with the same environment fallbacks as
-/// `wb_run_open`. Blocks until done. Thread-safe.
+/// `wb_run_open`. Blocks until done. Thread-safe. The directory is untrusted input: only
+/// regular files inside its `files/` tree are read (no absolute paths, `..` or symbolic
+/// links; FIFOs and devices are refused without blocking), and a log without a run record,
+/// or with records beyond the limits, fails (`WB_ERR_INVALID_ARGUMENT` / `WB_ERR_IO`)
+/// without a `.synced` marker.
 #[no_mangle]
 pub unsafe extern "C" fn wb_run_sync(
     run_dir: *const c_char,

@@ -220,7 +220,8 @@ def main(wandb_media, online_writer):
             ("nestedkey", [history_rec([(deep_key, "1")])], 1),
             ("deep5000", [history_rec([(["x"], deep(5000))])], 1),
             ("deep900", [history_rec([(["_step"], "1"), (["x"], deep(900))])], 0),
-            ("deepconfig", [fbytes(5, fbytes(1, item(["cfg"], "{\"k\":" * 900 + "1" + "}" * 900)))], 0),
+            # a config key path of 900 components (0.2.0: a block-style YAML quadratic in it)
+            ("deepconfig", [fbytes(5, fbytes(1, item([f"k{i}" for i in range(900)], "1")))], 0),
         ]:
             d = new_case(work, name, base_log(name, extra))
             r = sync(name, d, server, wandb_media, expect_rc=rc)
@@ -237,7 +238,8 @@ def main(wandb_media, online_writer):
             if name == "deepconfig" and r and r[0] == 0:
                 run = c.run_info(server, name)
                 st, body = server.file(run, "config.yaml")
-                c.check(st == 200 and len(body) < 40 * 6 * 900, f"deepconfig: config.yaml {st}, {len(body)} bytes")
+                # input: 900 keys of ~5 bytes; linear output stays within a small multiple
+                c.check(st == 200 and len(body) < 20 * 6 * 900, f"deepconfig: config.yaml {st}, {len(body)} bytes")
         # 4. Planted links where sync writes (config.yaml, the progress file): never
         #    followed out of the run; a /dev/zero progress file never hangs.
         d = new_case(work, "plantedwrites", base_log("plantedwrites"))
