@@ -919,7 +919,7 @@ impl Client {
         let body = resp
             .body_mut()
             .with_config()
-            .limit(64 << 20)
+            .limit(MAX_RESPONSE_BYTES)
             .read_to_vec()
             .map_err(|e| net_err(format!("{what}: reading the response: {e}")))?;
         Ok(Answer {
@@ -929,7 +929,7 @@ impl Client {
         })
     }
 
-    /// One `POST <url>` attempt with auth: any HTTP status is `Ok`; `Err` only when no
+    /// One `POST <url>` attempt (auth on the base URL's origin only): any HTTP status is `Ok`; `Err` only when no
     /// answer came (connection refused/reset, timeout, TLS). The caller retries.
     pub fn post_once(
         &self,
@@ -938,22 +938,25 @@ impl Client {
         content_type: &str,
         body: &[u8],
     ) -> Result<Answer> {
-        let r = self
-            .agent
-            .post(url)
-            .header("Authorization", &self.auth)
-            .header("Content-Type", content_type)
-            .send(body);
-        self.answer(what, r)
+        // The same origin rule as `request`: credentials only for the base URL's origin,
+        // and nothing but http(s) at all.
+        let origin =
+            Origin::parse(url).map_err(|e| Error::new(e.kind, format!("{what}: {}", e.message)))?;
+        let mut req = self.agent.post(url).header("Content-Type", content_type);
+        if origin == self.origin {
+            req = req.header("Authorization", &self.auth);
+        }
+        self.answer(what, req.send(body))
     }
 
     /// One `GET <url>` attempt with auth (see [`Client::post_once`]).
     pub fn get_once(&self, what: &str, url: &str) -> Result<Answer> {
-        let r = self
-            .agent
-            .get(url)
-            .header("Authorization", &self.auth)
-            .call();
-        self.answer(what, r)
+        let origin =
+            Origin::parse(url).map_err(|e| Error::new(e.kind, format!("{what}: {}", e.message)))?;
+        let mut req = self.agent.get(url);
+        if origin == self.origin {
+            req = req.header("Authorization", &self.auth);
+        }
+        self.answer(what, req.call())
     }
 }
