@@ -15,6 +15,7 @@ LDFLAGS_T := -L$(RELEASE) -Wl,-rpath,$(abspath $(RELEASE)) -lwandb_media -lm
 COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
+.PHONY: test-console
 .PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
 .PHONY: test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
 
@@ -55,6 +56,7 @@ test lint test-rust test-header test-c test-compat test-video test-run test-bind
 # under qemu, their bundles, msvc/macOS checks, the H.264 feature variants).
 SUITES := lint test-licenses test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
 SUITES += test-floatcheck
+SUITES += test-console
 SUITES += test-harden
 CROSS_SUITES := test-cross-run test-dist test-h264-features
 
@@ -135,6 +137,13 @@ test-run: build
 # offline + real `wandb sync` end state, Python-run sync, SIGKILL + sync, server down, disabled.
 test-online: build deps-apt
 	tests/online/online.sh
+
+# The console log (issue 25): the differential against wandb 0.31 (output_raw records,
+# output.log), file_stream's output.log lines (SDK vs ours live, wandb sync, wandb-media
+# sync), fd capture from C/C++/Go/a child (file, pipe, terminal), programs that dup2/close
+# their own fds, a 128 MB flood with bounded RSS, and the redirection overhead line.
+test-console: build deps-apt
+	tests/console/console.sh
 
 # C++ (GoogleTest, ASan/UBSan, -fno-exceptions, ODR), Go (-race, cgocheck2, Go compat driver),
 # install + CMake/pkg-config consumers, and the examples with their outputs checked.

@@ -100,6 +100,41 @@ pub struct wb_run_options {
     pub disable_stats: bool,
     /// Sampling interval in milliseconds (0 = 15000, the SDK's default; minimum 100).
     pub stats_interval_ms: u32,
+    /// Console log of the run (the Logs tab; default `WB_CONSOLE_AUTO`). Added in 0.2:
+    /// callers built against an older header pass a smaller `struct_size` and get the
+    /// default.
+    pub console: wb_console_mode,
+}
+
+/// `wandb.Settings(console=…)`: what goes into the run's console log (`output_raw`
+/// records, `files/output.log`, the `output.log` lines streamed online).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_console_mode {
+    /// `WANDB_CONSOLE` as the SDK reads it (`off`, `redirect`, `wrap`/`auto`); without it
+    /// `WB_CONSOLE_WRAP`: the library never touches the process's file descriptors unless
+    /// asked to.
+    WB_CONSOLE_AUTO = 0,
+    /// No console log; `wb_run_console_write` is accepted and ignored.
+    WB_CONSOLE_OFF = 1,
+    /// Only what the host passes to `wb_run_console_write` (its own logger's sink).
+    WB_CONSOLE_WRAP = 2,
+    /// File descriptors 1 and 2 go through pipes (a pseudo-terminal when they were a
+    /// terminal) and are teed, byte for byte, to where they went before: `printf`,
+    /// `std::cout`, `fprintf(stderr)`, Go's `os.Stdout` and child processes are captured.
+    /// Restored by `wb_run_finish`/`wb_run_free` (only where fd 1/2 is still the run's
+    /// pipe: a program that replaced or closed them keeps its choice). Unix only (elsewhere
+    /// it acts as `WB_CONSOLE_WRAP` with a warning). Also `wb_run_console_write` works.
+    WB_CONSOLE_REDIRECT = 3,
+}
+
+/// The stream of a `wb_run_console_write` chunk (values = the file descriptors).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_console_stream {
+    WB_CONSOLE_STDOUT = 1,
+    /// Shown as `ERROR` lines in the Logs tab.
+    WB_CONSOLE_STDERR = 2,
 }
 
 /// `wandb.init(mode=…)`. The log `run-<id>.wandb` is written in offline and online mode.
@@ -156,6 +191,7 @@ pub extern "C" fn wb_run_options_default() -> wb_run_options {
         finish_timeout_ms: 0,
         disable_stats: false,
         stats_interval_ms: 0,
+        console: wb_console_mode::WB_CONSOLE_AUTO,
     }
 }
 
@@ -284,6 +320,20 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
         if ms != 0 {
             o.stats_interval = Some(std::time::Duration::from_millis(u64::from(ms)));
         }
+    }
+    if field_present(size, offset_of!(wb_run_options, console), 4) {
+        use crate::run::console::ConsoleMode;
+        o.console = match unsafe { read_enum(std::ptr::addr_of!((*p).console)) } {
+            0 => ConsoleMode::Auto,
+            1 => ConsoleMode::Off,
+            2 => ConsoleMode::Wrap,
+            3 => ConsoleMode::Redirect,
+            v => {
+                return Err(Error::invalid(format!(
+                    "options.console: unknown value {v}"
+                )))
+            }
+        };
     }
     Ok(o)
 }
@@ -452,6 +502,49 @@ pub unsafe extern "C" fn wb_run_config_update_json(
         let run = unsafe { deref(run, "run") }?;
         let text = unsafe { utf8_arg(json, "json") }?;
         run.inner.config_update_json(text)
+    })
+}
+
+/// Appends `len` bytes of console output to the run's console log, as the SDK's `wrap`
+/// console captures a `sys.stdout.write`: one `output_raw` record in the log, the line in
+/// `files/output.log` (`\r` overwrites the line, ANSI escapes are kept) and, online, in the
+/// streamed `output.log` (stderr lines as `ERROR`). For hosts with their own logger (a log
+/// sink): pass what it writes. Invalid UTF-8 is replaced by U+FFFD; a character split
+/// between two calls on one stream is joined. The bytes are not written anywhere else (not
+/// to the terminal). Ignored with `WB_CONSOLE_OFF` and in disabled mode. `bytes` may be
+/// NULL when `len` is 0. `stream` is a `wb_console_stream` value (an `int`, so any value
+/// a caller passes is checked). Thread-safe (chunks keep the order of the calls).
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_console_write(
+    run: *mut wb_run,
+    stream: i32,
+    bytes: *const u8,
+    len: usize,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        let stream = match stream {
+            1 => crate::run::console::Stream::Stdout,
+            2 => crate::run::console::Stream::Stderr,
+            v => {
+                return Err(Error::invalid(format!(
+                    "stream = {v}: use WB_CONSOLE_STDOUT (1) or WB_CONSOLE_STDERR (2)"
+                )))
+            }
+        };
+        if len == 0 {
+            return Ok(());
+        }
+        if bytes.is_null() {
+            return Err(null_arg("bytes"));
+        }
+        if len > isize::MAX as usize {
+            return Err(Error::invalid("len is too large"));
+        }
+        // SAFETY: the caller passes `len` readable bytes at `bytes`.
+        let data = unsafe { std::slice::from_raw_parts(bytes, len) };
+        run.inner.console_write(stream, data)
     })
 }
 

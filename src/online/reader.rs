@@ -336,6 +336,12 @@ pub enum Rec {
     Exit {
         code: i32,
     },
+    /// `OutputRawRecord`: a console chunk and its unix time.
+    OutputRaw {
+        stderr: bool,
+        line: String,
+        ts: std::time::Duration,
+    },
     Other,
 }
 
@@ -546,6 +552,20 @@ pub fn decode(record: &[u8]) -> Rec {
                 return Rec::Exit { code };
             }
             r::ENVIRONMENT => return Rec::Environment(environment(b)),
+            r::OUTPUT_RAW => {
+                let (mut stderr, mut line, mut ts) = (true, String::new(), (0, 0));
+                for (of, ov) in fields(b) {
+                    match of {
+                        1 => stderr = ov.int() == 0,
+                        2 => ts = timestamp(ov.bytes()),
+                        3 => line = ov.string(),
+                        _ => {}
+                    }
+                }
+                let ts =
+                    std::time::Duration::new(ts.0.max(0) as u64, ts.1.clamp(0, 999_999_999) as u32);
+                return Rec::OutputRaw { stderr, line, ts };
+            }
             _ => {}
         }
     }

@@ -161,6 +161,11 @@ pub struct Sender {
     /// History records to skip (already acknowledged by the server).
     skip_history: usize,
     done_files: HashSet<String>,
+    /// The console log (`output_raw` records) and its lines waiting for file_stream.
+    console: crate::run::console::Console,
+    console_lines: crate::run::console::StreamSink,
+    /// Resume: the server's console line count (file_stream offsets start there).
+    console_offset: u64,
 }
 
 /// The progress file of a run's upload (`<run dir>/logs/wandb-media-upload.txt`).
@@ -207,6 +212,9 @@ impl Sender {
             progress: None,
             skip_history: 0,
             done_files: HashSet::new(),
+            console: crate::run::console::Console::new(),
+            console_lines: crate::run::console::StreamSink::default(),
+            console_offset: 0,
         })
     }
 
@@ -244,7 +252,7 @@ impl Sender {
 
     /// True while the uploader should stop reading the log (memory bound).
     pub fn backpressured(&self) -> bool {
-        self.history_bytes + self.held_bytes >= MAX_PENDING_BYTES
+        self.history_bytes + self.held_bytes + self.console_lines.bytes >= MAX_PENDING_BYTES
             || self.files.len() >= MAX_PENDING_FILES
     }
 
@@ -315,6 +323,16 @@ impl Sender {
                 if self.exit.is_none() {
                     self.exit = Some(code);
                 }
+            }
+            Rec::OutputRaw { stderr, line, ts } => {
+                use crate::run::console::Stream;
+                let stream = if stderr {
+                    Stream::Stderr
+                } else {
+                    Stream::Stdout
+                };
+                self.console
+                    .write(stream, &line, ts, &mut self.console_lines);
             }
             Rec::Other => {}
         }
@@ -502,6 +520,9 @@ impl Sender {
                 self.resume_next = Self::last_server_step(b).map(|s| s + 1);
                 if let Some(n) = b.get("historyLineCount").and_then(Json::as_i64) {
                     self.history_offset = n.max(0) as usize;
+                }
+                if let Some(n) = b.get("logLineCount").and_then(Json::as_i64) {
+                    self.console_offset = n.max(0) as u64;
                 }
                 if let Some(text) = b.get("summaryMetrics").and_then(Json::as_str) {
                     if let Ok(Json::Object(old)) = Json::parse(text) {
@@ -708,6 +729,25 @@ impl Sender {
                 ]),
             ));
         }
+        // One run of consecutive console lines per request (as core: the API takes one).
+        let console = if all_history {
+            self.console_lines
+                .take_run(MAX_PENDING_BYTES.saturating_sub(size).max(1))
+        } else {
+            None
+        };
+        if let Some((offset, lines)) = &console {
+            files.push((
+                crate::run::console::OUTPUT_FILE.to_string(),
+                Json::object([
+                    ("offset", Json::Int((self.console_offset + offset) as i64)),
+                    (
+                        "content",
+                        Json::Array(lines.iter().map(|l| Json::str(l.clone())).collect()),
+                    ),
+                ]),
+            ));
+        }
         let mut body = Vec::new();
         if !files.is_empty() {
             body.push(("files".to_string(), Json::Object(files)));
@@ -719,7 +759,7 @@ impl Sender {
                 Json::Array(uploaded.iter().map(|p| s(p)).collect()),
             ));
         }
-        let last = all_history && complete.is_some();
+        let last = all_history && self.console_lines.lines.is_empty() && complete.is_some();
         if last {
             body.push(("complete".into(), Json::Bool(true)));
             body.push((
@@ -739,6 +779,9 @@ impl Sender {
             let mut back = uploaded;
             back.append(&mut self.uploaded);
             self.uploaded = back;
+            if let Some((offset, lines)) = console {
+                self.console_lines.put_back(offset, lines);
+            }
             return Err(e);
         }
         for _ in 0..n {
@@ -789,10 +832,13 @@ impl Sender {
         self.upload_files(100, false)?;
         let due = self.last_fs.elapsed() >= self.settings.transmit_interval;
         let heartbeat = self.last_fs.elapsed() >= self.settings.heartbeat;
-        let has_data = !self.history.is_empty() || self.summary_dirty || !self.uploaded.is_empty();
+        let has_data = !self.history.is_empty()
+            || self.summary_dirty
+            || !self.uploaded.is_empty()
+            || !self.console_lines.lines.is_empty();
         if (has_data && (flush || due || self.history_bytes >= MAX_PENDING_BYTES)) || heartbeat {
             self.send_stream(None)?;
-            while self.history_bytes >= MAX_PENDING_BYTES {
+            while self.history_bytes + self.console_lines.bytes >= MAX_PENDING_BYTES {
                 self.send_stream(None)?;
             }
         }
@@ -804,6 +850,11 @@ impl Sender {
     pub fn finish(&mut self) -> Result<()> {
         let code = self.exit.unwrap_or(0);
         self.pump(false)?;
+        // The console log the run wrote (the SDK uploads it at finish).
+        let output = crate::run::console::OUTPUT_FILE;
+        if !self.queued.contains(output) && self.files_dir.join(output).is_file() {
+            self.queue_file(output.into());
+        }
         if !self.queued.contains(SUMMARY_FILE) {
             self.write_file(SUMMARY_FILE, self.summary_text().as_bytes())?;
             self.queue_file(SUMMARY_FILE.into());

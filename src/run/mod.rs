@@ -33,6 +33,7 @@
 //! record. `FsyncPolicy` decides when the file is also forced to disk.
 
 pub mod artifact;
+pub mod console;
 pub mod framing;
 pub mod metric;
 pub mod proto;
@@ -165,6 +166,8 @@ pub struct RunOptions {
     /// Sampling interval of the system metrics (`None` = 15 s, the SDK's default; at
     /// least 100 ms).
     pub stats_interval: Option<Duration>,
+    /// Console log (`console=`; `Auto`: `WANDB_CONSOLE`, else `Wrap`).
+    pub console: console::ConsoleMode,
 }
 
 /// A committed, queued or applied unit of work for the log.
@@ -284,6 +287,8 @@ struct Shared {
     lost: AtomicU64,
     lost_reported: AtomicU64,
     lost_error: Mutex<Option<Error>>,
+    /// The console log (`None`: `console=off` or disabled).
+    console: Mutex<Option<console::State>>,
 }
 
 /// An offline run being written. Fully thread-safe: `log`, `summary_update`,
@@ -300,6 +305,8 @@ pub struct Run {
     disabled: bool,
     /// The system-metrics sampler (stopped by `finish`).
     stats: Mutex<Option<system::Sampler>>,
+    /// `console=redirect`: the fd 1/2 redirection (stopped by `finish`).
+    capture: Mutex<Option<console::Capture>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -353,6 +360,7 @@ impl Run {
         // the SDK writes them, so `wandb sync` works from any working directory.
         let mut opts = opts;
         let mode = apply_env(&mut opts)?;
+        let console_mode = opts.console.resolve()?;
         if mode == crate::online::Mode::Disabled {
             return Run::disabled(opts);
         }
@@ -409,6 +417,7 @@ impl Run {
             .create_new(true)
             .open(&log_path)
             .map_err(|e| Error::io(log_path.display(), e))?;
+        let files_dir_path = run_dir.join("files");
         let files = RunDir::new(run_dir.join("files"))?;
         let staging = RunDir::new(run_dir.join("tmp").join("artifacts"))?;
 
@@ -536,6 +545,10 @@ impl Run {
             lost: AtomicU64::new(0),
             lost_reported: AtomicU64::new(0),
             lost_error: Mutex::new(None),
+            console: Mutex::new(match console_mode {
+                console::ConsoleMode::Off => None,
+                _ => Some(console::State::new(&files_dir_path)),
+            }),
         });
         let writer = if shared.queue.is_some() {
             let s = shared.clone();
@@ -566,6 +579,11 @@ impl Run {
             let interval = opts.stats_interval.unwrap_or(system::DEFAULT_INTERVAL);
             Some(system::Sampler::start(interval, Box::new(emit))?)
         };
+        let capture = if console_mode == console::ConsoleMode::Redirect {
+            console_capture(&shared)?
+        } else {
+            None
+        };
         orphan.0 = None;
         Ok(Run {
             shared,
@@ -574,6 +592,7 @@ impl Run {
             finish_timeout: opts.finish_timeout.unwrap_or(DEFAULT_FINISH_TIMEOUT),
             disabled: false,
             stats: Mutex::new(stats),
+            capture: Mutex::new(capture),
         })
     }
 
@@ -616,6 +635,7 @@ impl Run {
             lost: AtomicU64::new(0),
             lost_reported: AtomicU64::new(0),
             lost_error: Mutex::new(None),
+            console: Mutex::new(None),
         });
         Ok(Run {
             shared,
@@ -624,6 +644,7 @@ impl Run {
             finish_timeout: Duration::ZERO,
             disabled: true,
             stats: Mutex::new(None),
+            capture: Mutex::new(None),
         })
     }
 
@@ -860,6 +881,20 @@ impl Run {
         })
     }
 
+    /// `wb_run_console_write`: a chunk of the program's console output (`stream`), as the
+    /// SDK's `wrap` console captures a write: one `output_raw` record (split above
+    /// [`console::MAX_RECORD_TEXT`]) and the run's `output.log`. Invalid UTF-8 becomes
+    /// U+FFFD; a character split between two calls of one stream is joined. Ignored with
+    /// `console=off`. Thread-safe (chunks keep the order of the calls).
+    pub fn console_write(&self, stream: console::Stream, bytes: &[u8]) -> Result<()> {
+        if self.disabled {
+            return Ok(());
+        }
+        let s = &self.shared;
+        s.check_open()?;
+        s.console_write(stream, bytes)
+    }
+
     /// Waits until everything submitted so far is in the log file (async mode), then
     /// fsyncs it unless the policy is `Never`. The pending (uncommitted) row stays pending.
     pub fn flush(&self) -> Result<()> {
@@ -869,6 +904,11 @@ impl Run {
         let s = &self.shared;
         s.check_open()?;
         s.wait_queue_drained();
+        if let Some(st) = lock(&s.console).as_mut() {
+            if let Err(e) = st.flush() {
+                crate::diag::warn(&format!("console log: {e}"));
+            }
+        }
         let log = lock(&s.log);
         if let Err(e) = log.check_identity() {
             drop(log);
@@ -904,6 +944,12 @@ impl Run {
         if self.disabled {
             return Ok(());
         }
+        // The console first: what the program printed up to here is in the log before
+        // the exit record, and output.log is complete when the uploader sees the exit.
+        if let Some(c) = lock(&self.capture).take() {
+            c.stop();
+        }
+        s.console_finish();
         if let Some(q) = &s.queue {
             s.wait_queue_drained();
             lock(&q.state).stop = true;
@@ -1114,7 +1160,68 @@ impl Drop for Turn<'_> {
     }
 }
 
+/// Starts `console=redirect` feeding the run (a weak reference: the capture never keeps a
+/// dropped run alive).
+#[cfg(unix)]
+fn console_capture(shared: &Arc<Shared>) -> Result<Option<console::Capture>> {
+    let weak = Arc::downgrade(shared);
+    let feed = move |stream: console::Stream, bytes: &[u8]| {
+        if let Some(s) = weak.upgrade() {
+            let _ = s.console_write(stream, bytes);
+        }
+    };
+    console::Capture::start(Box::new(feed)).map(Some)
+}
+
+#[cfg(not(unix))]
+fn console_capture(_shared: &Arc<Shared>) -> Result<Option<console::Capture>> {
+    crate::diag::warn("console=redirect is not supported on this platform: using wrap");
+    Ok(None)
+}
+
 impl Shared {
+    fn console_write(&self, stream: console::Stream, bytes: &[u8]) -> Result<()> {
+        let mut g = lock(&self.console);
+        let Some(st) = g.as_mut() else {
+            return Ok(());
+        };
+        let text = st.decode(stream, bytes);
+        self.console_text(st, stream, &text)
+    }
+
+    fn console_text(
+        &self,
+        st: &mut console::State,
+        stream: console::Stream,
+        text: &str,
+    ) -> Result<()> {
+        let ts = unix_now();
+        for piece in console::split_text(text, console::MAX_RECORD_TEXT) {
+            self.submit(Job::Record {
+                field: proto::record::OUTPUT_RAW,
+                body: record::output_raw(stream == console::Stream::Stderr, ts, piece),
+                stream: true,
+            })?;
+            st.feed(stream, piece, ts);
+        }
+        Ok(())
+    }
+
+    /// Flushes undecoded bytes and brings `output.log` up to date (at finish).
+    fn console_finish(&self) {
+        let mut g = lock(&self.console);
+        let Some(st) = g.as_mut() else { return };
+        for stream in [console::Stream::Stdout, console::Stream::Stderr] {
+            let rest = st.finish_carry(stream);
+            if !rest.is_empty() {
+                let _ = self.console_text(st, stream, &rest);
+            }
+        }
+        if let Err(e) = st.flush() {
+            crate::diag::warn(&format!("console log: {e}"));
+        }
+    }
+
     fn check_open(&self) -> Result<()> {
         if self.finished.load(Ordering::SeqCst) {
             return Err(Error::state("the run is finished"));

@@ -140,6 +140,17 @@ pub fn timestamp(unix: std::time::Duration) -> Msg {
     t
 }
 
+/// `OutputRawRecord`: one console chunk (timestamp in microseconds, as the SDK stamps it).
+pub fn output_raw(stderr: bool, unix: std::time::Duration, line: &str) -> Msg {
+    use proto::output_raw as f;
+    let micros = std::time::Duration::from_micros(unix.as_micros() as u64);
+    let mut m = Msg::new();
+    m.int(f::OUTPUT_TYPE, if stderr { 0 } else { 1 })
+        .message(f::TIMESTAMP, &timestamp(micros))
+        .string(f::LINE, line);
+    m
+}
+
 /// Items `{key, value_json}` (serialiser A), as the SDK sends config and summary updates.
 pub fn key_items(items: &[(String, Json)]) -> Vec<Msg> {
     items
