@@ -1434,6 +1434,16 @@ typedef enum wb_console_stream {
 } wb_console_stream;
 
 /**
+ * A boolean option that can be left to its default (environment, then the documented
+ * default).
+ */
+typedef enum wb_flag {
+  WB_FLAG_DEFAULT = 0,
+  WB_FLAG_TRUE = 1,
+  WB_FLAG_FALSE = 2,
+} wb_flag;
+
+/**
  * When the `.wandb` log is forced to disk with fsync. In every mode a synchronous call's
  * records are handed to the OS before it returns, so they survive the process being
  * killed; fsync also protects against power loss.
@@ -1508,6 +1518,19 @@ typedef enum wb_run_mode {
    * Every call succeeds and does nothing (no files, no network).
    */
   WB_MODE_DISABLED = 3,
+  /**
+   * `mode="shared"` (W&B Server ≥ 0.68): one of several processes writing to one run id
+   * (give them all the same `id`), uploaded live like `WB_MODE_ONLINE`; see `label`,
+   * `primary`, `update_finish_state`. An explicit step in `wb_run_log` is an error (the
+   * server numbers a shared run's rows): log your own x-axis key with `define_metric`.
+   */
+  WB_MODE_SHARED = 4,
+  /**
+   * A shared writer without network (e.g. a robot): written like `WB_MODE_OFFLINE`, and
+   * `wandb-media sync` / `wb_run_sync` later upload it as the live writer would have been
+   * (its label, role and client id are kept in `logs/wandb-media-shared.json`).
+   */
+  WB_MODE_SHARED_OFFLINE = 5,
 } wb_run_mode;
 
 /**
@@ -1657,6 +1680,26 @@ typedef struct wb_run_options {
    * default.
    */
   enum wb_console_mode console;
+  /**
+   * `WB_MODE_SHARED*`: this writer's label (the SDK's `x_label`): system-metric keys
+   * `system.<key>/l:<label>`, console lines `[<label>]`, its console file
+   * `output_<label>.log`. NULL = `WANDB_X_LABEL`, else `rank<N>` when a launcher's rank
+   * variable is set (`RANK`, `OMPI_COMM_WORLD_RANK`, `PMI_RANK`, `SLURM_PROCID`, in this
+   * order), else `<host>-<8 random [0-9a-z]>` as the SDK makes it.
+   */
+  const char *label;
+  /**
+   * `WB_MODE_SHARED*`: `x_primary` (default `WB_FLAG_DEFAULT`: `WANDB_X_PRIMARY`, else
+   * true). Only the primary uploads `wandb-metadata.json`, `config.yaml` and the
+   * `wandb-summary.json` file; every writer streams its rows, summary and console.
+   */
+  enum wb_flag primary;
+  /**
+   * `WB_MODE_SHARED*`: `x_update_finish_state` (default: `WANDB_X_UPDATE_FINISH_STATE`,
+   * else true): whether this writer's finish (exit code) finishes the run. Give it to one
+   * writer.
+   */
+  enum wb_flag update_finish_state;
 } wb_run_options;
 
 /**

@@ -27,6 +27,19 @@ const (
 	RunModeOffline  RunMode = C.WB_MODE_OFFLINE
 	RunModeOnline   RunMode = C.WB_MODE_ONLINE
 	RunModeDisabled RunMode = C.WB_MODE_DISABLED
+	// RunModeShared: one of several processes writing to one run id (mode="shared").
+	RunModeShared RunMode = C.WB_MODE_SHARED
+	// RunModeSharedOffline: a shared writer without network, uploaded later by sync.
+	RunModeSharedOffline RunMode = C.WB_MODE_SHARED_OFFLINE
+)
+
+// Flag is a boolean option that can be left to its default.
+type Flag int32
+
+const (
+	FlagDefault Flag = C.WB_FLAG_DEFAULT
+	FlagTrue    Flag = C.WB_FLAG_TRUE
+	FlagFalse   Flag = C.WB_FLAG_FALSE
 )
 
 // Resume is wandb.init(resume=…) for online runs.
@@ -82,6 +95,11 @@ type RunOptions struct {
 	DisableStats              bool   // no system-metrics sampler thread
 	StatsIntervalMs           int    // system-metrics interval (0 = 15000, minimum 100)
 	Console                   ConsoleMode
+	// Shared mode: the writer's label ("" = WANDB_X_LABEL, else rank<N>, else host-<random>),
+	// x_primary and x_update_finish_state (FlagDefault = the environment, else true).
+	Label             string
+	Primary           Flag
+	UpdateFinishState Flag
 }
 
 // Run is an offline run (<root>/wandb/offline-run-…/, uploadable with `wandb sync`). Log,
@@ -126,7 +144,7 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 			{&co.name, opts.Name, "name"}, {&co.id, opts.ID, "id"},
 			{&co.config_json, opts.ConfigJSON, "config_json"}, {&co.tags_json, opts.TagsJSON, "tags_json"},
 			{&co.group, opts.Group, "group"}, {&co.job_type, opts.JobType, "job_type"},
-			{&co.notes, opts.Notes, "notes"},
+			{&co.notes, opts.Notes, "notes"}, {&co.label, opts.Label, "label"},
 			{&co.base_url, opts.BaseURL, "base_url"}, {&co.api_key, opts.APIKey, "api_key"},
 		}
 		for _, f := range fields { // C strings in C memory: co holds no Go pointers
@@ -146,6 +164,8 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 		co.disable_stats = C.bool(opts.DisableStats)
 		co.stats_interval_ms = C.uint32_t(opts.StatsIntervalMs)
 		co.console = uint32(opts.Console)
+		co.primary = uint32(opts.Primary)
+		co.update_finish_state = uint32(opts.UpdateFinishState)
 	}
 	var out *C.wb_run
 	var e C.wb_error

@@ -104,6 +104,30 @@ pub struct wb_run_options {
     /// callers built against an older header pass a smaller `struct_size` and get the
     /// default.
     pub console: wb_console_mode,
+    /// `WB_MODE_SHARED*`: this writer's label (the SDK's `x_label`): system-metric keys
+    /// `system.<key>/l:<label>`, console lines `[<label>]`, its console file
+    /// `output_<label>.log`. NULL = `WANDB_X_LABEL`, else `rank<N>` when a launcher's rank
+    /// variable is set (`RANK`, `OMPI_COMM_WORLD_RANK`, `PMI_RANK`, `SLURM_PROCID`, in this
+    /// order), else `<host>-<8 random [0-9a-z]>` as the SDK makes it.
+    pub label: *const c_char,
+    /// `WB_MODE_SHARED*`: `x_primary` (default `WB_FLAG_DEFAULT`: `WANDB_X_PRIMARY`, else
+    /// true). Only the primary uploads `wandb-metadata.json`, `config.yaml` and the
+    /// `wandb-summary.json` file; every writer streams its rows, summary and console.
+    pub primary: wb_flag,
+    /// `WB_MODE_SHARED*`: `x_update_finish_state` (default: `WANDB_X_UPDATE_FINISH_STATE`,
+    /// else true): whether this writer's finish (exit code) finishes the run. Give it to one
+    /// writer.
+    pub update_finish_state: wb_flag,
+}
+
+/// A boolean option that can be left to its default (environment, then the documented
+/// default).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_flag {
+    WB_FLAG_DEFAULT = 0,
+    WB_FLAG_TRUE = 1,
+    WB_FLAG_FALSE = 2,
 }
 
 /// `wandb.Settings(console=…)`: what goes into the run's console log (`output_raw`
@@ -151,6 +175,15 @@ pub enum wb_run_mode {
     WB_MODE_ONLINE = 2,
     /// Every call succeeds and does nothing (no files, no network).
     WB_MODE_DISABLED = 3,
+    /// `mode="shared"` (W&B Server ≥ 0.68): one of several processes writing to one run id
+    /// (give them all the same `id`), uploaded live like `WB_MODE_ONLINE`; see `label`,
+    /// `primary`, `update_finish_state`. An explicit step in `wb_run_log` is an error (the
+    /// server numbers a shared run's rows): log your own x-axis key with `define_metric`.
+    WB_MODE_SHARED = 4,
+    /// A shared writer without network (e.g. a robot): written like `WB_MODE_OFFLINE`, and
+    /// `wandb-media sync` / `wb_run_sync` later upload it as the live writer would have been
+    /// (its label, role and client id are kept in `logs/wandb-media-shared.json`).
+    WB_MODE_SHARED_OFFLINE = 5,
 }
 
 /// `wandb.init(resume=…)` for online runs.
@@ -192,6 +225,9 @@ pub extern "C" fn wb_run_options_default() -> wb_run_options {
         disable_stats: false,
         stats_interval_ms: 0,
         console: wb_console_mode::WB_CONSOLE_AUTO,
+        label: std::ptr::null(),
+        primary: wb_flag::WB_FLAG_DEFAULT,
+        update_finish_state: wb_flag::WB_FLAG_DEFAULT,
     }
 }
 
@@ -293,6 +329,8 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
             1 => Mode::Offline,
             2 => Mode::Online,
             3 => Mode::Disabled,
+            4 => Mode::Shared,
+            5 => Mode::SharedOffline,
             v => return Err(Error::invalid(format!("options.mode: unknown value {v}"))),
         };
     }
@@ -335,6 +373,28 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
             }
         };
     }
+    o.label = string_field!(label);
+    macro_rules! flag_field {
+        ($f:ident) => {
+            if field_present(size, offset_of!(wb_run_options, $f), 4) {
+                match unsafe { read_enum(std::ptr::addr_of!((*p).$f)) } {
+                    0 => None,
+                    1 => Some(true),
+                    2 => Some(false),
+                    v => {
+                        return Err(Error::invalid(format!(
+                            concat!("options.", stringify!($f), ": unknown value {}"),
+                            v
+                        )))
+                    }
+                }
+            } else {
+                None
+            }
+        };
+    }
+    o.primary = flag_field!(primary);
+    o.update_finish_state = flag_field!(update_finish_state);
     Ok(o)
 }
 

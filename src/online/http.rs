@@ -70,6 +70,8 @@ pub struct Client {
     retry_max: Duration,
     /// Requests sent (attempts), for tests and diagnostics.
     pub attempts: std::sync::atomic::AtomicU64,
+    /// Shared mode: the writer's client id (see `set_shared_id`).
+    shared_id: std::sync::OnceLock<String>,
 }
 
 /// Root certificates: `SSL_CERT_FILE` or `REQUESTS_CA_BUNDLE` (a PEM bundle, as Python's
@@ -185,7 +187,14 @@ impl Client {
             retry_min: s.retry_min,
             retry_max: s.retry_max,
             attempts: Default::default(),
+            shared_id: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Shared mode: this writer's client id, sent with `X-WANDB-USE-ASYNC-FILESTREAM: true`
+    /// as `X-WANDB-CLIENT-ID` (GraphQL) and `X-WANDB-ASYNC-CLIENT-ID` (file_stream).
+    pub fn set_shared_id(&self, id: &str) {
+        let _ = self.shared_id.set(id.to_string());
     }
 
     /// One request with retries. `send` performs one attempt.
@@ -248,11 +257,17 @@ impl Client {
         .to_compact();
         let url = format!("{}/graphql", self.base_url);
         let bytes = self.retrying(op, ctl, &|| {
-            self.agent
+            let mut req = self
+                .agent
                 .post(&url)
                 .header("Authorization", &self.auth)
-                .header("Content-Type", "application/json")
-                .send(body.as_bytes())
+                .header("Content-Type", "application/json");
+            if let Some(id) = self.shared_id.get() {
+                req = req
+                    .header("X-WANDB-USE-ASYNC-FILESTREAM", "true")
+                    .header("X-WANDB-CLIENT-ID", id);
+            }
+            req.send(body.as_bytes())
         })?;
         let text = String::from_utf8_lossy(&bytes);
         let v = Json::parse(&text)
@@ -276,11 +291,17 @@ impl Client {
     pub fn post_json(&self, what: &str, path: &str, body: &[u8], ctl: &Ctl) -> Result<Vec<u8>> {
         let url = format!("{}{path}", self.base_url);
         self.retrying(what, ctl, &|| {
-            self.agent
+            let mut req = self
+                .agent
                 .post(&url)
                 .header("Authorization", &self.auth)
-                .header("Content-Type", "application/json")
-                .send(body)
+                .header("Content-Type", "application/json");
+            if let Some(id) = self.shared_id.get() {
+                req = req
+                    .header("X-WANDB-USE-ASYNC-FILESTREAM", "true")
+                    .header("X-WANDB-ASYNC-CLIENT-ID", id);
+            }
+            req.send(body)
         })
     }
 

@@ -166,6 +166,10 @@ pub struct Sender {
     console_lines: crate::run::console::StreamSink,
     /// Resume: the server's console line count (file_stream offsets start there).
     console_offset: u64,
+    /// Shared mode: this writer (label, primary, finish owner, client id).
+    shared: Option<crate::run::shared::Writer>,
+    /// Shared mode: the `_step` of the next row (wandb 0.31 sends a per-writer counter).
+    shared_step: i64,
 }
 
 /// The progress file of a run's upload (`<run dir>/logs/wandb-media-upload.txt`).
@@ -215,12 +219,18 @@ impl Sender {
             console: crate::run::console::Console::new(),
             console_lines: crate::run::console::StreamSink::default(),
             console_offset: 0,
+            shared: None,
+            shared_step: 0,
         })
     }
 
     /// Resumes from (and then appends to) a progress file: rows and files the server
     /// already acknowledged are not sent again.
     pub fn use_progress(&mut self, path: &Path) {
+        // A shared writer's identity lives next to the progress file.
+        if let Some(w) = crate::run::shared::load(path.parent().unwrap_or(Path::new("."))) {
+            self.set_shared(w);
+        }
         if let Ok(text) = std::fs::read_to_string(path) {
             for line in text.lines() {
                 if let Some(n) = line.strip_prefix("h ") {
@@ -241,6 +251,18 @@ impl Sender {
             .append(true)
             .open(path)
             .ok();
+    }
+
+    /// Makes this sender a shared-mode writer (see [`crate::run::shared`]).
+    pub fn set_shared(&mut self, w: crate::run::shared::Writer) {
+        self.client.set_shared_id(&w.client_id);
+        self.console_lines.label = Some(w.label.clone());
+        self.settings.resume = Resume::Never;
+        self.shared = Some(w);
+    }
+
+    fn primary(&self) -> bool {
+        self.shared.as_ref().is_none_or(|w| w.primary)
     }
 
     fn note(&mut self, line: String) {
@@ -406,6 +428,14 @@ impl Sender {
             .client
             .graphql("UpsertBucket", Q_UPSERT, Json::object(vars), &self.ctl)?;
         let bucket = data.get("upsertBucket").and_then(|u| u.get("bucket"));
+        if let (Some(b), true, false) = (bucket, self.shared.is_some(), self.upserted) {
+            // A shared writer appends history after the rows already there.
+            if let Some(n) = b.get("historyLineCount").and_then(Json::as_i64) {
+                if self.rows_sent == 0 && self.skip_history == 0 {
+                    self.history_offset = n.max(0) as usize;
+                }
+            }
+        }
         if let Some(b) = bucket {
             if let Some(n) = b.get("name").and_then(Json::as_str) {
                 self.run_id = n.to_string();
@@ -442,6 +472,14 @@ impl Sender {
     /// from `next - first` on, or unchanged when the run already logs steps >= the server's
     /// next one (explicit steps continuing a checkpoint).
     fn push_row(&mut self, mut row: Json) {
+        if self.shared.is_some() && row.get("_step").is_none() {
+            set_path(
+                &mut row,
+                &["_step".to_string()],
+                Json::Int(self.shared_step),
+            );
+            self.shared_step += 1;
+        }
         if let Some(next) = self.resume_next {
             let step = row.get("_step").and_then(Json::as_i64);
             let shift = *self
@@ -760,7 +798,8 @@ impl Sender {
             ));
         }
         let last = all_history && self.console_lines.lines.is_empty() && complete.is_some();
-        if last {
+        let owner = self.shared.as_ref().is_none_or(|w| w.finish_owner);
+        if last && owner {
             body.push(("complete".into(), Json::Bool(true)));
             body.push((
                 "exitcode".into(),
@@ -811,6 +850,10 @@ impl Sender {
             return Ok(());
         }
         self.start()?;
+        if !self.primary() {
+            // Only the primary writer uploads the metadata file.
+            self.metadata = None;
+        }
         if let Some(meta) = self.metadata.take() {
             // A metadata file already there (written by the Python SDK) is kept as is.
             if !self.files_dir.join(META_FILE).exists() {
@@ -851,11 +894,15 @@ impl Sender {
         let code = self.exit.unwrap_or(0);
         self.pump(false)?;
         // The console log the run wrote (the SDK uploads it at finish).
-        let output = crate::run::console::OUTPUT_FILE;
-        if !self.queued.contains(output) && self.files_dir.join(output).is_file() {
-            self.queue_file(output.into());
+        let output = match &self.shared {
+            Some(w) => crate::run::shared::console_file(&w.label),
+            None => crate::run::console::OUTPUT_FILE.to_string(),
+        };
+        if !self.queued.contains(&output) && self.files_dir.join(&output).is_file() {
+            self.queue_file(output);
         }
-        if !self.queued.contains(SUMMARY_FILE) {
+        let primary = self.primary();
+        if primary && !self.queued.contains(SUMMARY_FILE) {
             self.write_file(SUMMARY_FILE, self.summary_text().as_bytes())?;
             self.queue_file(SUMMARY_FILE.into());
         }
@@ -863,7 +910,7 @@ impl Sender {
             self.upsert(false)?;
             self.config_dirty = false;
         }
-        if !self.queued.contains(CONFIG_FILE) {
+        if primary && !self.queued.contains(CONFIG_FILE) {
             self.ensure_wandb_config();
             self.write_file(CONFIG_FILE, config_yaml(&self.config).as_bytes())?;
             self.queue_file(CONFIG_FILE.into());

@@ -565,10 +565,11 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(files_dir: &Path) -> State {
+    /// `file_name`: [`OUTPUT_FILE`], or a shared writer's `output_<label>.log`.
+    pub fn new(files_dir: &Path, file_name: &str) -> State {
         State {
             model: Console::new(),
-            file: FileSink::new(&files_dir.join(OUTPUT_FILE)),
+            file: FileSink::new(&files_dir.join(file_name)),
             carry: Default::default(),
             last_flush: std::time::Instant::now(),
         }

@@ -38,6 +38,7 @@ pub mod framing;
 pub mod metric;
 pub mod proto;
 pub mod record;
+pub mod shared;
 pub mod system;
 pub mod tables;
 
@@ -118,7 +119,7 @@ fn apply_env(o: &mut RunOptions) -> Result<crate::online::Mode> {
             Some(m) => match Mode::parse(&m) {
                 Some(Mode::Auto) | None => {
                     return Err(Error::invalid(format!(
-                        "WANDB_MODE={m:?}: use online, offline or disabled"
+                        "WANDB_MODE={m:?}: use online, offline, shared or disabled"
                     )))
                 }
                 Some(m) => m,
@@ -168,6 +169,13 @@ pub struct RunOptions {
     pub stats_interval: Option<Duration>,
     /// Console log (`console=`; `Auto`: `WANDB_CONSOLE`, else `Wrap`).
     pub console: console::ConsoleMode,
+    /// Shared mode: the writer's label (`x_label`; else `WANDB_X_LABEL`, else `rank<N>` from
+    /// a launcher's rank variable, else `<host>-<8 random>`).
+    pub label: Option<String>,
+    /// Shared mode: `x_primary` (else `WANDB_X_PRIMARY`, else true).
+    pub primary: Option<bool>,
+    /// Shared mode: `x_update_finish_state` (else `WANDB_X_UPDATE_FINISH_STATE`, else true).
+    pub update_finish_state: Option<bool>,
 }
 
 /// A committed, queued or applied unit of work for the log.
@@ -230,6 +238,8 @@ struct Log {
     buf: Vec<u8>,
     /// Online mode: pokes the uploader after every write.
     wake: Option<Arc<crate::online::uploader::Wake>>,
+    /// Shared mode: history records carry no `_step` (the server numbers the rows).
+    shared: bool,
     /// Bytes of complete records in the file: a failed write is truncated back to it.
     len: u64,
     /// The log's path (to notice the run directory being deleted or replaced).
@@ -364,11 +374,25 @@ impl Run {
         if mode == crate::online::Mode::Disabled {
             return Run::disabled(opts);
         }
+        use crate::online::Mode;
+        let writer = match mode {
+            Mode::Shared | Mode::SharedOffline => Some(shared::resolve(
+                opts.label.as_deref(),
+                opts.primary,
+                opts.update_finish_state,
+            )?),
+            _ => None,
+        };
         let online = match mode {
-            crate::online::Mode::Online => Some(crate::online::Settings::resolve(
+            // A shared writer attaches by id: no resume query (wandb 0.31).
+            Mode::Online | Mode::Shared => Some(crate::online::Settings::resolve(
                 opts.base_url.as_deref(),
                 opts.api_key.as_deref(),
-                opts.resume,
+                if writer.is_some() {
+                    Some(crate::online::Resume::Never)
+                } else {
+                    opts.resume
+                },
             )?),
             _ => None,
         };
@@ -400,7 +424,16 @@ impl Run {
         } else {
             "offline-run"
         };
-        let name = format!("{prefix}-{}-{id}", local_stamp(wall));
+        let name = match &writer {
+            // Writers of one shared run on one machine start in the same second: each gets
+            // its own directory (`wandb sync` reads the id from run-<id>.wandb, not the name).
+            Some(w) => format!(
+                "{prefix}-{}-{id}-{}",
+                local_stamp(wall),
+                shared::sanitize(&w.label).replace(' ', "_")
+            ),
+            None => format!("{prefix}-{}-{id}", local_stamp(wall)),
+        };
         let wandb_dir = root.join("wandb");
         let run_dir = wandb_dir.join(&name);
         fs::create_dir_all(&wandb_dir).map_err(|e| Error::io(wandb_dir.display(), e))?;
@@ -410,6 +443,9 @@ impl Run {
         for sub in ["files", "logs", "tmp"] {
             let d = run_dir.join(sub);
             fs::create_dir_all(&d).map_err(|e| Error::io(d.display(), e))?;
+        }
+        if let Some(w) = &writer {
+            shared::save(&run_dir.join("logs"), w)?;
         }
         let log_path = run_dir.join(format!("run-{id}.wandb"));
         let file = fs::OpenOptions::new()
@@ -477,6 +513,7 @@ impl Run {
             metrics: metric::Metrics::default(),
             buf: Vec::new(),
             wake: None,
+            shared: writer.is_some(),
             len: 0,
             path: log_path.clone(),
         };
@@ -547,7 +584,14 @@ impl Run {
             lost_error: Mutex::new(None),
             console: Mutex::new(match console_mode {
                 console::ConsoleMode::Off => None,
-                _ => Some(console::State::new(&files_dir_path)),
+                _ => Some(console::State::new(
+                    &files_dir_path,
+                    &writer
+                        .as_ref()
+                        .map_or(console::OUTPUT_FILE.to_string(), |w| {
+                            shared::console_file(&w.label)
+                        }),
+                )),
             }),
         });
         let writer = if shared.queue.is_some() {
@@ -625,6 +669,7 @@ impl Run {
                 dropped_rows: 0,
                 buf: Vec::new(),
                 wake: None,
+                shared: false,
                 metrics: metric::Metrics::default(),
                 len: 0,
                 path: PathBuf::new(),
@@ -707,6 +752,13 @@ impl Run {
         }
         let s = &self.shared;
         s.check_open()?;
+        if step.is_some() && lock(&s.log).shared {
+            return Err(Error::invalid(
+                "an explicit step is not allowed in shared mode: the server numbers the rows of \
+                 a shared run (wandb ignores it with a warning); log your own x-axis key and \
+                 use define_metric(name, step_metric=that key)",
+            ));
+        }
         if let Some(st) = step {
             if st < 0 {
                 return Err(Error::invalid(format!("step = {st}: must be >= 0")));
@@ -1500,7 +1552,9 @@ impl Log {
             vec!["_runtime".into()],
             Json::Float(rt.as_secs_f64()),
         );
-        record::merge_leaf(&mut leaves, vec!["_step".into()], Json::Int(self.core_step));
+        if !self.shared {
+            record::merge_leaf(&mut leaves, vec!["_step".into()], Json::Int(self.core_step));
+        }
         self.metrics.prepare_row(&mut leaves);
         let summary = self.metrics.summary_items(&leaves);
         self.append(
@@ -1509,12 +1563,12 @@ impl Log {
             None,
             out,
         );
-        self.append(
-            proto::record::HISTORY,
-            &record::history(&leaves, self.core_step),
-            None,
-            out,
-        );
+        let body = if self.shared {
+            record::history_items(&leaves)
+        } else {
+            record::history(&leaves, self.core_step)
+        };
+        self.append(proto::record::HISTORY, &body, None, out);
     }
 
     /// `files` records, one per file; a table's `run_table` artifact record goes right

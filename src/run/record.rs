@@ -283,13 +283,20 @@ pub fn summary_items(items: &[(Vec<String>, String)]) -> Msg {
 
 /// `HistoryRecord` of a committed row (step 0 is an empty `HistoryStep`, as core writes).
 pub fn history(leaves: &Leaves, step: i64) -> Msg {
+    let mut m = history_items(leaves);
+    let mut s = Msg::new();
+    s.int(proto::history::STEP_NUM, step);
+    m.message(proto::history::STEP, &s);
+    m
+}
+
+/// A shared-mode `HistoryRecord`: items only, no `step` (wandb 0.31 lets the server number
+/// a shared run's rows).
+pub fn history_items(leaves: &Leaves) -> Msg {
     let mut m = Msg::new();
     for (p, v) in leaves {
         m.message(proto::history::ITEM, &item(p, &core_json(v), true));
     }
-    let mut s = Msg::new();
-    s.int(proto::history::STEP_NUM, step);
-    m.message(proto::history::STEP, &s);
     m
 }
 

@@ -35,18 +35,21 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude tests/console/c/console_writer.c
 c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/console/cpp/console_cpp.cpp \
     -o "$bin/console_cpp" -L"$rel" -Wl,-rpath,"$rel" -lwandb_media || exit 1
 (cd bindings/go && CGO_ENABLED=1 go build -o "$bin/console_go" ./cmd/console-run) || exit 1
+cc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude examples/c/distributed.c -o "$bin/distributed" \
+    -L"$rel" -Wl,-rpath,"$rel" -lwandb_media -lm || exit 1
 
 export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$bin/wandb-config" \
     WANDB_DATA_DIR="$bin/wandb-data" WANDB_CACHE_DIR="$bin/wandb-cache" \
     WBM_CONSOLE_BIN="$bin" WBM_CLI="$rel/wandb-media"
 unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_RUN_ID WANDB_RESUME WANDB_CONSOLE
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(diff sync capture fds cpp go flood bench)
+[ ${#tests[@]} -eq 0 ] && tests=(diff sync capture fds cpp go flood bench shared shared16)
 failed=()
 for t in "${tests[@]}"; do
     echo "== $t"
     t0=$SECONDS
-    if timeout 900 "$venv/bin/python" tests/console/check_console.py $t; then
+    case "$t" in shared*) script=tests/console/check_shared.py ;; *) script=tests/console/check_console.py ;; esac
+    if timeout 900 "$venv/bin/python" "$script" $t; then
         echo "-- $t: PASS ($((SECONDS - t0)) s)"
     else
         echo "-- $t: FAIL"; failed+=("$t")

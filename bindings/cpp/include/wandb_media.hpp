@@ -1604,6 +1604,19 @@ struct RunOptions {
     c.console = m;
     return *this;
   }
+  /// WB_MODE_SHARED / WB_MODE_SHARED_OFFLINE: this writer's label (default WANDB_X_LABEL,
+  /// else rank<N> from RANK/OMPI_COMM_WORLD_RANK/PMI_RANK/SLURM_PROCID, else host-<random>).
+  RunOptions& label(const char* v) noexcept { return set(c.label, v); }
+  /// Shared mode: x_primary (default WANDB_X_PRIMARY, else true).
+  RunOptions& primary(bool v) noexcept {
+    c.primary = v ? WB_FLAG_TRUE : WB_FLAG_FALSE;
+    return *this;
+  }
+  /// Shared mode: x_update_finish_state (default WANDB_X_UPDATE_FINISH_STATE, else true).
+  RunOptions& update_finish_state(bool v) noexcept {
+    c.update_finish_state = v ? WB_FLAG_TRUE : WB_FLAG_FALSE;
+    return *this;
+  }
 
  private:
   RunOptions& set(const char*& field, const char* v) noexcept {

@@ -80,8 +80,9 @@ fn channel(target: RawFd) -> Result<(RawFd, RawFd)> {
                 &mut master,
                 &mut slave,
                 std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
+                // null_mut: the termios/winsize pointers are *mut on some platforms (macOS)
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
             )
         };
         if r == 0 {
