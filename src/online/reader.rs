@@ -336,6 +336,11 @@ pub enum Rec {
     Exit {
         code: i32,
     },
+    /// `StatsRecord`: system metrics (timestamp seconds/nanos, items).
+    Stats {
+        ts: (i64, i64),
+        items: Vec<Item>,
+    },
     /// `OutputRawRecord`: a console chunk and its unix time.
     OutputRaw {
         stderr: bool,
@@ -552,6 +557,18 @@ pub fn decode(record: &[u8]) -> Rec {
                 return Rec::Exit { code };
             }
             r::ENVIRONMENT => return Rec::Environment(environment(b)),
+            r::STATS => {
+                let mut ts = (0, 0);
+                let mut items = Vec::new();
+                for (sf, sv) in fields(b) {
+                    match sf {
+                        2 => ts = timestamp(sv.bytes()),
+                        3 => items.push(item(sv.bytes())),
+                        _ => {}
+                    }
+                }
+                return Rec::Stats { ts, items };
+            }
             r::OUTPUT_RAW => {
                 let (mut stderr, mut line, mut ts) = (true, String::new(), (0, 0));
                 for (of, ov) in fields(b) {

@@ -170,6 +170,10 @@ pub struct Sender {
     shared: Option<crate::run::shared::Writer>,
     /// Shared mode: the `_step` of the next row (wandb 0.31 sends a per-writer counter).
     shared_step: i64,
+    /// Shared mode: system-metrics rows for `wandb-events.jsonl` (keys
+    /// `system.<key>/l:<label>`) and the next line offset.
+    events: VecDeque<String>,
+    events_offset: usize,
 }
 
 /// The progress file of a run's upload (`<run dir>/logs/wandb-media-upload.txt`).
@@ -221,6 +225,8 @@ impl Sender {
             console_offset: 0,
             shared: None,
             shared_step: 0,
+            events: VecDeque::new(),
+            events_offset: 0,
         })
     }
 
@@ -345,6 +351,31 @@ impl Sender {
                 if self.exit.is_none() {
                     self.exit = Some(code);
                 }
+            }
+            Rec::Stats { ts, items } => {
+                // Streamed for shared writers (labelled keys); see README "Distributed training".
+                let Some(w) = &self.shared else { return };
+                if self.events.len() >= 10_000 {
+                    return; // bounded: system metrics are the first thing to drop
+                }
+                let t = ts.0 as f64 + ts.1 as f64 / 1e9;
+                let start = self
+                    .run
+                    .as_ref()
+                    .map_or(t, |r| r.start_seconds as f64 + r.start_nanos as f64 / 1e9);
+                let mut row = vec![
+                    ("_wandb".to_string(), Json::Bool(true)),
+                    ("_timestamp".to_string(), Json::Float(t)),
+                    ("_runtime".to_string(), Json::Float((t - start).max(0.0))),
+                ];
+                for it in &items {
+                    let key = it.path.join(".");
+                    row.push((
+                        format!("system.{key}/l:{}", w.label),
+                        parse_value(&it.value_json),
+                    ));
+                }
+                self.events.push_back(core_json(&Json::Object(row)));
             }
             Rec::OutputRaw { stderr, line, ts } => {
                 use crate::run::console::Stream;
@@ -757,6 +788,19 @@ impl Sender {
             ));
         }
         let all_history = n == self.history.len();
+        let n_events = self.events.len();
+        if n_events > 0 {
+            files.push((
+                "wandb-events.jsonl".to_string(),
+                Json::object([
+                    ("offset", Json::Int(self.events_offset as i64)),
+                    (
+                        "content",
+                        Json::Array(self.events.iter().map(|l| Json::str(l.clone())).collect()),
+                    ),
+                ]),
+            ));
+        }
         let send_summary = self.summary_dirty && all_history;
         if send_summary {
             files.push((
@@ -828,6 +872,8 @@ impl Sender {
                 self.history_bytes -= l.len();
             }
         }
+        self.events.drain(..n_events);
+        self.events_offset += n_events;
         self.history_offset += n;
         self.rows_sent += n;
         if n > 0 {
@@ -878,7 +924,8 @@ impl Sender {
         let has_data = !self.history.is_empty()
             || self.summary_dirty
             || !self.uploaded.is_empty()
-            || !self.console_lines.lines.is_empty();
+            || !self.console_lines.lines.is_empty()
+            || !self.events.is_empty();
         if (has_data && (flush || due || self.history_bytes >= MAX_PENDING_BYTES)) || heartbeat {
             self.send_stream(None)?;
             while self.history_bytes + self.console_lines.bytes >= MAX_PENDING_BYTES {

@@ -208,6 +208,17 @@ def cmd_shared16(work, n=16, rows=2000):
             mine = [l for l in lines if f"[rank{rank}] " in l]
             want = [f"rank {rank} step {i}" for i in range(0, rows, 100)] + [f"rank {rank} done"]
             check([l.split("] ", 1)[1] for l in mine] == want, f"rank{rank}: console lines {len(mine)}")
+        events = []
+        for v in by.values():
+            for rec in v:
+                f = (((rec.get("json") or {}).get("files") or {}).get("wandb-events.jsonl")) or {}
+                events += [json.loads(x) for x in f.get("content", [])]
+        for rank in range(n):
+            mine = [e for e in events if any(k.endswith(f"/l:rank{rank}") for k in e)]
+            ok = mine and all(e.get("_wandb") is True and all(k.startswith("_") or (k.startswith("system.")
+                              and k.endswith(f"/l:rank{rank}")) for k in e) for e in mine)
+            check(ok, f"rank{rank}: {len(mine)} system-metric rows with system.<key>/l:rank{rank} keys")
+        print(f"  {len(events)} system-metric rows, e.g. {sorted(events[0])[:4] if events else None}")
         print(f"  {n} writers x {rows} rows: {len(hist)} rows on the server in {dt:.1f} s "
               f"({n * rows / dt:.0f} rows/s end to end incl. upload), {len(lines)} console lines")
     finally:
