@@ -13,9 +13,11 @@
  * WANDB_MODE=offline (or WB_MODE_SHARED_OFFLINE) writes an offline shared writer that
  * `wandb-media sync` uploads later as if it had been live.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wandb_media.h"
 
@@ -39,6 +41,9 @@ int main(int argc, char **argv) {
     o.primary = rank == 0 ? WB_FLAG_TRUE : WB_FLAG_FALSE;             /* rank 0 uploads metadata */
     o.update_finish_state = rank == 0 ? WB_FLAG_TRUE : WB_FLAG_FALSE; /* and finishes the run */
     o.console = WB_CONSOLE_REDIRECT;
+    const char *delay = getenv("WBM_ROW_DELAY_US"); /* tests: slow writers */
+    long delay_us = delay ? atol(delay) : 0;
+    if (delay_us > 999999) delay_us = 999999;
     const char *interval = getenv("WBM_STATS_INTERVAL_MS");
     o.stats_interval_ms = interval ? (uint32_t)atoi(interval) : 0;
     wb_run *run = NULL;
@@ -66,6 +71,10 @@ int main(int argc, char **argv) {
         CHECK(wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, &err));
         wb_value_free(row);
         if (i % 100 == 0) printf("rank %d step %ld\n", rank, i);
+        if (delay_us > 0) {
+            struct timespec ts = {0, delay_us * 1000L};
+            nanosleep(&ts, NULL);
+        }
     }
     printf("rank %d done\n", rank);
     fflush(stdout);

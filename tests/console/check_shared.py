@@ -226,11 +226,52 @@ def cmd_shared16(work, n=16, rows=2000):
         srv.stop()
 
 
+def cmd_sharedkill(work, rows=1500):
+    """3 slow writers; rank 2 is SIGKILLed mid-run: ranks 0 and 1 are unaffected (all rows,
+    one finish), and `wandb-media sync` of rank 2's directory then uploads every row it had
+    logged (the .wandb log is written before wb_run_log returns), each once."""
+    import signal
+    srv = co.Server(work, "srv").start()
+    try:
+        wdir = os.path.join(work, "w")
+        os.makedirs(wdir, exist_ok=True)
+        env = dict(os.environ, WANDB_BASE_URL=srv.base, WANDB_API_KEY=co.KEY,
+                   WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL="1", WANDB_PROJECT="sharedkill",
+                   WANDB_RUN_ID="killrun", WANDB_DIR=wdir, WBM_ROW_DELAY_US="1000")
+        env.pop("WANDB_MODE", None)
+        ps = [subprocess.Popen([DIST, str(rows)], env=dict(env, RANK=str(r)), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE) for r in range(3)]
+        time.sleep(1.0)
+        ps[2].send_signal(signal.SIGKILL)
+        for p in ps[:2]:
+            p.wait(timeout=300)
+            check(p.returncode == 0, f"writer exit {p.returncode}: {p.stderr.read().decode()[-500:]}")
+        ps[2].wait(timeout=60)
+        hist = server_rows(srv, "killrun")
+        for rank in (0, 1):
+            got = sorted(h["rank%d/step" % rank] for h in hist if h.get("rank") == rank)
+            check(got == list(range(rows)), f"rank{rank}: {len(got)} rows (want {rows} once)")
+        before = len([h for h in hist if h.get("rank") == 2])
+        d2 = [os.path.join(wdir, "wandb", d) for d in os.listdir(os.path.join(wdir, "wandb")) if d.endswith("-rank2")]
+        check(len(d2) == 1, f"rank2 dirs {d2}")
+        r = subprocess.run([CLI, "sync"] + d2, env=env, capture_output=True, timeout=300)
+        check(r.returncode == 0, f"sync of the killed writer: {r.stderr.decode()[-500:]}")
+        hist = server_rows(srv, "killrun")
+        got = sorted(h["rank2/step"] for h in hist if h.get("rank") == 2)
+        check(0 < len(got) < rows and got == list(range(len(got))),
+              f"rank2 after sync: {len(got)} rows, each once from 0 (before sync {before})")
+        print(f"  killed rank2 after 1 s: {before} rows live, {len(got)} after wandb-media sync; ranks 0, 1 complete")
+    finally:
+        srv.stop()
+
+
 def main():
     cmd = sys.argv[1]
     work = tempfile.mkdtemp(prefix=f"wbm-{cmd}-")
     if cmd == "shared":
         cmd_shared(work)
+    elif cmd == "sharedkill":
+        cmd_sharedkill(work)
     elif cmd == "shared16":
         cmd_shared16(work, rows=int(sys.argv[2]) if len(sys.argv) > 2 else 2000)
     else:
