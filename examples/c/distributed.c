@@ -76,6 +76,11 @@ int main(int argc, char **argv) {
             nanosleep(&ts, NULL);
         }
     }
+    const char *idle = getenv("WBM_IDLE_SECS"); /* tests: an idle writer (stats only) */
+    if (idle) {
+        struct timespec ts = {atol(idle), 0};
+        nanosleep(&ts, NULL);
+    }
     printf("rank %d done\n", rank);
     fflush(stdout);
     if (wb_run_finish(run, 0, &err) != WB_OK) fprintf(stderr, "finish: %s\n", err.message);

@@ -265,11 +265,40 @@ def cmd_sharedkill(work, rows=1500):
         srv.stop()
 
 
+def cmd_sharedidle(work, secs=20):
+    """Report: CPU and RSS of an idle shared writer with default system metrics (15 s)."""
+    srv = co.Server(work, "srv").start()
+    try:
+        env = dict(os.environ, WANDB_BASE_URL=srv.base, WANDB_API_KEY=co.KEY, WANDB_PROJECT="idle",
+                   WANDB_RUN_ID="idlerun", WANDB_DIR=os.path.join(work, "w"), WBM_IDLE_SECS=str(secs))
+        env.pop("WANDB_MODE", None)
+        os.makedirs(env["WANDB_DIR"], exist_ok=True)
+        p = subprocess.Popen([DIST, "1"], env=dict(env, RANK="0"), stdout=subprocess.DEVNULL)
+        time.sleep(3)
+        tck = os.sysconf("SC_CLK_TCK")
+
+        def cpu():
+            f = open(f"/proc/{p.pid}/stat").read().rsplit(")", 1)[1].split()
+            return (int(f[11]) + int(f[12])) / tck
+        c0, t0 = cpu(), time.time()
+        time.sleep(secs - 6)
+        c1, t1 = cpu(), time.time()
+        rss = int([l for l in open(f"/proc/{p.pid}/status") if l.startswith("VmRSS")][0].split()[1])
+        p.wait(timeout=120)
+        check(p.returncode == 0, f"idle writer exit {p.returncode}")
+        print(f"bench: idle shared writer (default stats, 15 s): CPU {100 * (c1 - c0) / (t1 - t0):.2f} % of a core, "
+              f"RSS {rss / 1024:.1f} MB")
+    finally:
+        srv.stop()
+
+
 def main():
     cmd = sys.argv[1]
     work = tempfile.mkdtemp(prefix=f"wbm-{cmd}-")
     if cmd == "shared":
         cmd_shared(work)
+    elif cmd == "sharedidle":
+        cmd_sharedidle(work)
     elif cmd == "sharedkill":
         cmd_sharedkill(work)
     elif cmd == "shared16":

@@ -43,7 +43,7 @@ export WANDB_SILENT=true WANDB_DISABLE_CODE=true WANDB_CONFIG_DIR="$bin/wandb-co
     WBM_CONSOLE_BIN="$bin" WBM_CLI="$rel/wandb-media"
 unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_RUN_ID WANDB_RESUME WANDB_CONSOLE
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(diff sync capture fds cpp go flood bench shared shared16 sharedkill)
+[ ${#tests[@]} -eq 0 ] && tests=(diff sync capture fds cpp go flood bench shared shared16 sharedkill sharedidle)
 failed=()
 for t in "${tests[@]}"; do
     echo "== $t"
