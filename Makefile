@@ -18,6 +18,7 @@ VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kin
 .PHONY: all build deps-build demo test dist test-hostile-sync test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
 .PHONY: test-hostile test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
 .PHONY: test-docs test-conan
+.PHONY: test-console
 
 all: build
 
@@ -62,6 +63,7 @@ test lint test-rust test-header test-c test-compat test-video test-run test-bind
 SUITES := lint test-licenses test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
 SUITES += test-floatcheck
 SUITES += test-docs test-conan
+SUITES += test-console
 SUITES += test-harden
 SUITES += test-hostile-sync
 SUITES += test-hostile
@@ -158,6 +160,12 @@ test-hostile-sync: build deps-apt
 # saved file, artifacts whose file became a FIFO or a link to /dev/zero. Python stdlib only.
 test-hostile: build
 	tests/hostile/hostile.sh
+# The console log (issue 25): the differential against wandb 0.31 (output_raw records,
+# output.log), file_stream's output.log lines (SDK vs ours live, wandb sync, wandb-media
+# sync), fd capture from C/C++/Go/a child (file, pipe, terminal), programs that dup2/close
+# their own fds, a 128 MB flood with bounded RSS, and the redirection overhead line.
+test-console: build deps-apt
+	tests/console/console.sh
 
 # C++ (GoogleTest, ASan/UBSan, -fno-exceptions, ODR), Go (-race, cgocheck2, Go compat driver),
 # install + CMake/pkg-config consumers, and the examples with their outputs checked.

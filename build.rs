@@ -150,6 +150,7 @@ const ENUM_PARAMS: &[(&str, &str, &str)] = &[
     ("wb_status_name", "status", "wb_status"),
     ("wb_set_log_handler", "min_level", "wb_log_level"),
     ("wb_run_save", "policy", "wb_save_policy"),
+    ("wb_run_console_write", "stream", "wb_console_stream"),
 ];
 
 /// The declared name of one cbindgen item (its code, doc comment removed).

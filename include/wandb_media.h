@@ -1422,6 +1422,57 @@ enum wb_status wb_row_to_summary_json(const struct wb_value *row,
 #define WB_METRIC_SUMMARY_NONE 32
 
 /**
+ * `wandb.Settings(console=…)`: what goes into the run's console log (`output_raw`
+ * records, `files/output.log`, the `output.log` lines streamed online).
+ */
+typedef enum wb_console_mode {
+  /**
+   * `WANDB_CONSOLE` as the SDK reads it (`off`, `redirect`, `wrap`/`auto`); without it
+   * `WB_CONSOLE_WRAP`: the library never touches the process's file descriptors unless
+   * asked to.
+   */
+  WB_CONSOLE_AUTO = 0,
+  /**
+   * No console log; `wb_run_console_write` is accepted and ignored.
+   */
+  WB_CONSOLE_OFF = 1,
+  /**
+   * Only what the host passes to `wb_run_console_write` (its own logger's sink).
+   */
+  WB_CONSOLE_WRAP = 2,
+  /**
+   * File descriptors 1 and 2 go through pipes (a pseudo-terminal when they were a
+   * terminal) and are teed, byte for byte, to where they went before: `printf`,
+   * `std::cout`, `fprintf(stderr)`, Go's `os.Stdout` and child processes are captured.
+   * Restored by `wb_run_finish`/`wb_run_free` (only where fd 1/2 is still the run's
+   * pipe: a program that replaced or closed them keeps its choice). Unix only (elsewhere
+   * it acts as `WB_CONSOLE_WRAP` with a warning). Also `wb_run_console_write` works.
+   */
+  WB_CONSOLE_REDIRECT = 3,
+} wb_console_mode;
+
+/**
+ * The stream of a `wb_run_console_write` chunk (values = the file descriptors).
+ */
+typedef enum wb_console_stream {
+  WB_CONSOLE_STDOUT = 1,
+  /**
+   * Shown as `ERROR` lines in the Logs tab.
+   */
+  WB_CONSOLE_STDERR = 2,
+} wb_console_stream;
+
+/**
+ * A boolean option that can be left to its default (environment, then the documented
+ * default).
+ */
+typedef enum wb_flag {
+  WB_FLAG_DEFAULT = 0,
+  WB_FLAG_TRUE = 1,
+  WB_FLAG_FALSE = 2,
+} wb_flag;
+
+/**
  * When the `.wandb` log is forced to disk with fsync. In every mode a synchronous call's
  * records are handed to the OS before it returns, so they survive the process being
  * killed; fsync also protects against power loss.
@@ -1496,6 +1547,19 @@ typedef enum wb_run_mode {
    * Every call succeeds and does nothing (no files, no network).
    */
   WB_MODE_DISABLED = 3,
+  /**
+   * `mode="shared"` (W&B Server ≥ 0.68): one of several processes writing to one run id
+   * (give them all the same `id`), uploaded live like `WB_MODE_ONLINE`; see `label`,
+   * `primary`, `update_finish_state`. An explicit step in `wb_run_log` is an error (the
+   * server numbers a shared run's rows): log your own x-axis key with `define_metric`.
+   */
+  WB_MODE_SHARED = 4,
+  /**
+   * A shared writer without network (e.g. a robot): written like `WB_MODE_OFFLINE`, and
+   * `wandb-media sync` / `wb_run_sync` later upload it as the live writer would have been
+   * (its label, role and client id are kept in `logs/wandb-media-shared.json`).
+   */
+  WB_MODE_SHARED_OFFLINE = 5,
 } wb_run_mode;
 
 /**
@@ -1662,6 +1726,32 @@ typedef struct wb_run_options {
    * Sampling interval in milliseconds (0 = 15000, the SDK's default; minimum 100).
    */
   uint32_t stats_interval_ms;
+  /**
+   * Console log of the run (the Logs tab; default `WB_CONSOLE_AUTO`). Added in 0.2:
+   * callers built against an older header pass a smaller `struct_size` and get the
+   * default.
+   */
+  enum wb_console_mode console;
+  /**
+   * `WB_MODE_SHARED*`: this writer's label (the SDK's `x_label`): system-metric keys
+   * `system.<key>/l:<label>`, console lines `[<label>]`, its console file
+   * `output_<label>.log`. NULL = `WANDB_X_LABEL`, else `rank<N>` when a launcher's rank
+   * variable is set (`RANK`, `OMPI_COMM_WORLD_RANK`, `PMI_RANK`, `SLURM_PROCID`, in this
+   * order), else `<host>-<8 random [0-9a-z]>` as the SDK makes it.
+   */
+  const char *label;
+  /**
+   * `WB_MODE_SHARED*`: `x_primary` (default `WB_FLAG_DEFAULT`: `WANDB_X_PRIMARY`, else
+   * true). Only the primary uploads `wandb-metadata.json`, `config.yaml` and the
+   * `wandb-summary.json` file; every writer streams its rows, summary and console.
+   */
+  enum wb_flag primary;
+  /**
+   * `WB_MODE_SHARED*`: `x_update_finish_state` (default: `WANDB_X_UPDATE_FINISH_STATE`,
+   * else true): whether this writer's finish (exit code) finishes the run. Give it to one
+   * writer.
+   */
+  enum wb_flag update_finish_state;
 } wb_run_options;
 
 /**
@@ -1857,6 +1947,23 @@ enum wb_status wb_run_config_update(struct wb_run *run,
 enum wb_status wb_run_config_update_json(struct wb_run *run,
                                          const char *json,
                                          struct wb_error *err);
+
+/**
+ * Appends `len` bytes of console output to the run's console log, as the SDK's `wrap`
+ * console captures a `sys.stdout.write`: one `output_raw` record in the log, the line in
+ * `files/output.log` (`\r` overwrites the line, ANSI escapes are kept) and, online, in the
+ * streamed `output.log` (stderr lines as `ERROR`). For hosts with their own logger (a log
+ * sink): pass what it writes. Invalid UTF-8 is replaced by U+FFFD; a character split
+ * between two calls on one stream is joined. The bytes are not written anywhere else (not
+ * to the terminal). Ignored with `WB_CONSOLE_OFF` and in disabled mode. `bytes` may be
+ * NULL when `len` is 0. `stream` is a `wb_console_stream` value (an `int`, so any value
+ * a caller passes is checked). Thread-safe (chunks keep the order of the calls).
+ */
+enum wb_status wb_run_console_write(struct wb_run *run,
+                                    enum wb_console_stream stream,
+                                    const uint8_t *bytes,
+                                    size_t len,
+                                    struct wb_error *err);
 
 /**
  * Waits until every call that returned before this one has its records in the log file

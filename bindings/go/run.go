@@ -27,6 +27,19 @@ const (
 	RunModeOffline  RunMode = C.WB_MODE_OFFLINE
 	RunModeOnline   RunMode = C.WB_MODE_ONLINE
 	RunModeDisabled RunMode = C.WB_MODE_DISABLED
+	// RunModeShared: one of several processes writing to one run id (mode="shared").
+	RunModeShared RunMode = C.WB_MODE_SHARED
+	// RunModeSharedOffline: a shared writer without network, uploaded later by sync.
+	RunModeSharedOffline RunMode = C.WB_MODE_SHARED_OFFLINE
+)
+
+// Flag is a boolean option that can be left to its default.
+type Flag int32
+
+const (
+	FlagDefault Flag = C.WB_FLAG_DEFAULT
+	FlagTrue    Flag = C.WB_FLAG_TRUE
+	FlagFalse   Flag = C.WB_FLAG_FALSE
 )
 
 // Resume is wandb.init(resume=…) for online runs.
@@ -37,6 +50,24 @@ const (
 	ResumeNever   Resume = C.WB_RESUME_NEVER
 	ResumeAllow   Resume = C.WB_RESUME_ALLOW
 	ResumeMust    Resume = C.WB_RESUME_MUST
+)
+
+// ConsoleMode is wandb.Settings(console=…): what goes into the run's console log.
+type ConsoleMode int32
+
+const (
+	ConsoleAuto     ConsoleMode = C.WB_CONSOLE_AUTO     // WANDB_CONSOLE, else ConsoleWrap
+	ConsoleOff      ConsoleMode = C.WB_CONSOLE_OFF      // no console log
+	ConsoleWrap     ConsoleMode = C.WB_CONSOLE_WRAP     // only Run.ConsoleWrite / ConsoleWriter
+	ConsoleRedirect ConsoleMode = C.WB_CONSOLE_REDIRECT // fds 1 and 2 captured and teed (os.Stdout, fmt.Print, children)
+)
+
+// ConsoleStream names the stream of a console chunk.
+type ConsoleStream int32
+
+const (
+	ConsoleStdout ConsoleStream = C.WB_CONSOLE_STDOUT
+	ConsoleStderr ConsoleStream = C.WB_CONSOLE_STDERR // shown as ERROR lines
 )
 
 // Step and commit values of Run.Log. NoStep (-1) and CommitDefault (-2) differ on purpose:
@@ -63,6 +94,12 @@ type RunOptions struct {
 	FinishTimeoutMs           uint64 // online: how long Finish waits for uploads (0 = 10 min)
 	DisableStats              bool   // no system-metrics sampler thread
 	StatsIntervalMs           int    // system-metrics interval (0 = 15000, minimum 100)
+	Console                   ConsoleMode
+	// Shared mode: the writer's label ("" = WANDB_X_LABEL, else rank<N>, else host-<random>),
+	// x_primary and x_update_finish_state (FlagDefault = the environment, else true).
+	Label             string
+	Primary           Flag
+	UpdateFinishState Flag
 }
 
 // Run is a run: offline (<root>/wandb/offline-run-…/, uploadable with `wandb sync` or
@@ -111,7 +148,7 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 			{&co.name, opts.Name, "name"}, {&co.id, opts.ID, "id"},
 			{&co.config_json, opts.ConfigJSON, "config_json"}, {&co.tags_json, opts.TagsJSON, "tags_json"},
 			{&co.group, opts.Group, "group"}, {&co.job_type, opts.JobType, "job_type"},
-			{&co.notes, opts.Notes, "notes"},
+			{&co.notes, opts.Notes, "notes"}, {&co.label, opts.Label, "label"},
 			{&co.base_url, opts.BaseURL, "base_url"}, {&co.api_key, opts.APIKey, "api_key"},
 		}
 		for _, f := range fields { // C strings in C memory: co holds no Go pointers
@@ -130,6 +167,9 @@ func OpenRun(root string, opts *RunOptions) (*Run, error) {
 		co.finish_timeout_ms = C.uint64_t(opts.FinishTimeoutMs)
 		co.disable_stats = C.bool(opts.DisableStats)
 		co.stats_interval_ms = C.uint32_t(opts.StatsIntervalMs)
+		co.console = uint32(opts.Console)
+		co.primary = uint32(opts.Primary)
+		co.update_finish_state = uint32(opts.UpdateFinishState)
 	}
 	var out *C.wb_run
 	var e C.wb_error
@@ -213,6 +253,40 @@ func (r *Run) ConfigUpdateJSON(json string) error {
 	err = check(C.wb_run_config_update_json(r.ptr(), cs, &e), &e)
 	runtime.KeepAlive(r)
 	return err
+}
+
+// ConsoleWrite appends console output to the run's console log (output_raw records,
+// output.log, the Logs tab), as the SDK captures a write to sys.stdout/sys.stderr.
+func (r *Run) ConsoleWrite(stream ConsoleStream, p []byte) error {
+	var e C.wb_error
+	var ptr *C.uint8_t
+	if len(p) > 0 {
+		ptr = (*C.uint8_t)(unsafe.Pointer(&p[0]))
+	}
+	err := check(C.wb_run_console_write(r.ptr(), uint32(stream), ptr, C.size_t(len(p)), &e), &e)
+	runtime.KeepAlive(r)
+	runtime.KeepAlive(p)
+	return err
+}
+
+// ConsoleWriter is an io.Writer into the run's console log (e.g. for log.New or
+// io.MultiWriter(os.Stdout, run.ConsoleWriter(wandbmedia.ConsoleStdout))).
+func (r *Run) ConsoleWriter(stream ConsoleStream) *ConsoleWriter {
+	return &ConsoleWriter{run: r, stream: stream}
+}
+
+// ConsoleWriter implements io.Writer over Run.ConsoleWrite.
+type ConsoleWriter struct {
+	run    *Run
+	stream ConsoleStream
+}
+
+// Write sends p to the run's console log.
+func (w *ConsoleWriter) Write(p []byte) (int, error) {
+	if err := w.run.ConsoleWrite(w.stream, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // Flush waits for queued records (async mode) and fsyncs per the policy.

@@ -121,6 +121,65 @@ pub struct wb_run_options {
     pub disable_stats: bool,
     /// Sampling interval in milliseconds (0 = 15000, the SDK's default; minimum 100).
     pub stats_interval_ms: u32,
+    /// Console log of the run (the Logs tab; default `WB_CONSOLE_AUTO`). Added in 0.2:
+    /// callers built against an older header pass a smaller `struct_size` and get the
+    /// default.
+    pub console: wb_console_mode,
+    /// `WB_MODE_SHARED*`: this writer's label (the SDK's `x_label`): system-metric keys
+    /// `system.<key>/l:<label>`, console lines `[<label>]`, its console file
+    /// `output_<label>.log`. NULL = `WANDB_X_LABEL`, else `rank<N>` when a launcher's rank
+    /// variable is set (`RANK`, `OMPI_COMM_WORLD_RANK`, `PMI_RANK`, `SLURM_PROCID`, in this
+    /// order), else `<host>-<8 random [0-9a-z]>` as the SDK makes it.
+    pub label: *const c_char,
+    /// `WB_MODE_SHARED*`: `x_primary` (default `WB_FLAG_DEFAULT`: `WANDB_X_PRIMARY`, else
+    /// true). Only the primary uploads `wandb-metadata.json`, `config.yaml` and the
+    /// `wandb-summary.json` file; every writer streams its rows, summary and console.
+    pub primary: wb_flag,
+    /// `WB_MODE_SHARED*`: `x_update_finish_state` (default: `WANDB_X_UPDATE_FINISH_STATE`,
+    /// else true): whether this writer's finish (exit code) finishes the run. Give it to one
+    /// writer.
+    pub update_finish_state: wb_flag,
+}
+
+/// A boolean option that can be left to its default (environment, then the documented
+/// default).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_flag {
+    WB_FLAG_DEFAULT = 0,
+    WB_FLAG_TRUE = 1,
+    WB_FLAG_FALSE = 2,
+}
+
+/// `wandb.Settings(console=…)`: what goes into the run's console log (`output_raw`
+/// records, `files/output.log`, the `output.log` lines streamed online).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_console_mode {
+    /// `WANDB_CONSOLE` as the SDK reads it (`off`, `redirect`, `wrap`/`auto`); without it
+    /// `WB_CONSOLE_WRAP`: the library never touches the process's file descriptors unless
+    /// asked to.
+    WB_CONSOLE_AUTO = 0,
+    /// No console log; `wb_run_console_write` is accepted and ignored.
+    WB_CONSOLE_OFF = 1,
+    /// Only what the host passes to `wb_run_console_write` (its own logger's sink).
+    WB_CONSOLE_WRAP = 2,
+    /// File descriptors 1 and 2 go through pipes (a pseudo-terminal when they were a
+    /// terminal) and are teed, byte for byte, to where they went before: `printf`,
+    /// `std::cout`, `fprintf(stderr)`, Go's `os.Stdout` and child processes are captured.
+    /// Restored by `wb_run_finish`/`wb_run_free` (only where fd 1/2 is still the run's
+    /// pipe: a program that replaced or closed them keeps its choice). Unix only (elsewhere
+    /// it acts as `WB_CONSOLE_WRAP` with a warning). Also `wb_run_console_write` works.
+    WB_CONSOLE_REDIRECT = 3,
+}
+
+/// The stream of a `wb_run_console_write` chunk (values = the file descriptors).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wb_console_stream {
+    WB_CONSOLE_STDOUT = 1,
+    /// Shown as `ERROR` lines in the Logs tab.
+    WB_CONSOLE_STDERR = 2,
 }
 
 /// `wandb.init(mode=…)`. The log `run-<id>.wandb` is written in offline and online mode.
@@ -137,6 +196,15 @@ pub enum wb_run_mode {
     WB_MODE_ONLINE = 2,
     /// Every call succeeds and does nothing (no files, no network).
     WB_MODE_DISABLED = 3,
+    /// `mode="shared"` (W&B Server ≥ 0.68): one of several processes writing to one run id
+    /// (give them all the same `id`), uploaded live like `WB_MODE_ONLINE`; see `label`,
+    /// `primary`, `update_finish_state`. An explicit step in `wb_run_log` is an error (the
+    /// server numbers a shared run's rows): log your own x-axis key with `define_metric`.
+    WB_MODE_SHARED = 4,
+    /// A shared writer without network (e.g. a robot): written like `WB_MODE_OFFLINE`, and
+    /// `wandb-media sync` / `wb_run_sync` later upload it as the live writer would have been
+    /// (its label, role and client id are kept in `logs/wandb-media-shared.json`).
+    WB_MODE_SHARED_OFFLINE = 5,
 }
 
 /// `wandb.init(resume=…)` for online runs.
@@ -177,6 +245,10 @@ pub extern "C" fn wb_run_options_default() -> wb_run_options {
         finish_timeout_ms: 0,
         disable_stats: false,
         stats_interval_ms: 0,
+        console: wb_console_mode::WB_CONSOLE_AUTO,
+        label: std::ptr::null(),
+        primary: wb_flag::WB_FLAG_DEFAULT,
+        update_finish_state: wb_flag::WB_FLAG_DEFAULT,
     }
 }
 
@@ -278,6 +350,8 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
             1 => Mode::Offline,
             2 => Mode::Online,
             3 => Mode::Disabled,
+            4 => Mode::Shared,
+            5 => Mode::SharedOffline,
             v => return Err(Error::invalid(format!("options.mode: unknown value {v}"))),
         };
     }
@@ -306,6 +380,42 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
             o.stats_interval = Some(std::time::Duration::from_millis(u64::from(ms)));
         }
     }
+    if field_present(size, offset_of!(wb_run_options, console), 4) {
+        use crate::run::console::ConsoleMode;
+        o.console = match unsafe { read_enum(std::ptr::addr_of!((*p).console)) } {
+            0 => ConsoleMode::Auto,
+            1 => ConsoleMode::Off,
+            2 => ConsoleMode::Wrap,
+            3 => ConsoleMode::Redirect,
+            v => {
+                return Err(Error::invalid(format!(
+                    "options.console: unknown value {v}"
+                )))
+            }
+        };
+    }
+    o.label = string_field!(label);
+    macro_rules! flag_field {
+        ($f:ident) => {
+            if field_present(size, offset_of!(wb_run_options, $f), 4) {
+                match unsafe { read_enum(std::ptr::addr_of!((*p).$f)) } {
+                    0 => None,
+                    1 => Some(true),
+                    2 => Some(false),
+                    v => {
+                        return Err(Error::invalid(format!(
+                            concat!("options.", stringify!($f), ": unknown value {}"),
+                            v
+                        )))
+                    }
+                }
+            } else {
+                None
+            }
+        };
+    }
+    o.primary = flag_field!(primary);
+    o.update_finish_state = flag_field!(update_finish_state);
     Ok(o)
 }
 
@@ -484,6 +594,49 @@ pub unsafe extern "C" fn wb_run_config_update_json(
         let run = unsafe { deref(run, "run") }?;
         let text = unsafe { utf8_arg(json, "json") }?;
         run.inner.config_update_json(text)
+    })
+}
+
+/// Appends `len` bytes of console output to the run's console log, as the SDK's `wrap`
+/// console captures a `sys.stdout.write`: one `output_raw` record in the log, the line in
+/// `files/output.log` (`\r` overwrites the line, ANSI escapes are kept) and, online, in the
+/// streamed `output.log` (stderr lines as `ERROR`). For hosts with their own logger (a log
+/// sink): pass what it writes. Invalid UTF-8 is replaced by U+FFFD; a character split
+/// between two calls on one stream is joined. The bytes are not written anywhere else (not
+/// to the terminal). Ignored with `WB_CONSOLE_OFF` and in disabled mode. `bytes` may be
+/// NULL when `len` is 0. `stream` is a `wb_console_stream` value (an `int`, so any value
+/// a caller passes is checked). Thread-safe (chunks keep the order of the calls).
+#[no_mangle]
+pub unsafe extern "C" fn wb_run_console_write(
+    run: *mut wb_run,
+    stream: i32,
+    bytes: *const u8,
+    len: usize,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let run = unsafe { deref(run, "run") }?;
+        let stream = match stream {
+            1 => crate::run::console::Stream::Stdout,
+            2 => crate::run::console::Stream::Stderr,
+            v => {
+                return Err(Error::invalid(format!(
+                    "stream = {v}: use WB_CONSOLE_STDOUT (1) or WB_CONSOLE_STDERR (2)"
+                )))
+            }
+        };
+        if len == 0 {
+            return Ok(());
+        }
+        if bytes.is_null() {
+            return Err(null_arg("bytes"));
+        }
+        if len > isize::MAX as usize {
+            return Err(Error::invalid("len is too large"));
+        }
+        // SAFETY: the caller passes `len` readable bytes at `bytes`.
+        let data = unsafe { std::slice::from_raw_parts(bytes, len) };
+        run.inner.console_write(stream, data)
     })
 }
 

@@ -266,6 +266,8 @@ pub struct Client {
     retry_max: Duration,
     /// Requests sent (attempts), for tests and diagnostics.
     pub attempts: std::sync::atomic::AtomicU64,
+    /// Shared mode: the writer's client id (see `set_shared_id`).
+    shared_id: std::sync::OnceLock<String>,
 }
 
 /// An attempt's outcome that is not a response.
@@ -393,7 +395,26 @@ impl Client {
             retry_min: s.retry_min,
             retry_max: s.retry_max,
             attempts: Default::default(),
+            shared_id: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Shared mode: this writer's client id, sent with `X-WANDB-USE-ASYNC-FILESTREAM: true`
+    /// as `X-WANDB-CLIENT-ID` (GraphQL) and `X-WANDB-ASYNC-CLIENT-ID` (file_stream).
+    pub fn set_shared_id(&self, id: &str) {
+        let _ = self.shared_id.set(id.to_string());
+    }
+
+    /// `Content-Type: application/json`, plus the shared-mode headers when this writer has a
+    /// client id (`id_header`: `X-WANDB-CLIENT-ID` for GraphQL, `X-WANDB-ASYNC-CLIENT-ID`
+    /// for file_stream).
+    fn json_headers<'a>(&'a self, id_header: &'a str) -> Vec<(&'a str, &'a str)> {
+        let mut h = vec![("Content-Type", "application/json")];
+        if let Some(id) = self.shared_id.get() {
+            h.push(("X-WANDB-USE-ASYNC-FILESTREAM", "true"));
+            h.push((id_header, id.as_str()));
+        }
+        h
     }
 
     /// Whether `url` is on the base URL's origin (then it gets our credentials).
@@ -620,7 +641,7 @@ impl Client {
             op,
             "POST",
             &url,
-            &[("Content-Type", "application/json")],
+            &self.json_headers("X-WANDB-CLIENT-ID"),
             &Body::Bytes(body.as_bytes()),
             true,
             ctl,
@@ -650,7 +671,7 @@ impl Client {
             what,
             "POST",
             &url,
-            &[("Content-Type", "application/json")],
+            &self.json_headers("X-WANDB-ASYNC-CLIENT-ID"),
             &Body::Bytes(body),
             true,
             ctl,

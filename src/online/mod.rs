@@ -55,6 +55,12 @@ pub enum Mode {
     Online,
     /// Every call succeeds and does nothing (no files, no network).
     Disabled,
+    /// `mode="shared"`: one of several writers of one run id, uploaded live (see
+    /// [`crate::run::shared`]).
+    Shared,
+    /// A shared writer that runs offline; `wandb-media sync` uploads it as a live shared
+    /// writer would have been.
+    SharedOffline,
 }
 
 /// `wandb.init(resume=…)`.
@@ -76,6 +82,7 @@ impl Mode {
             "online" | "run" => Some(Mode::Online),
             "offline" | "dryrun" => Some(Mode::Offline),
             "disabled" => Some(Mode::Disabled),
+            "shared" => Some(Mode::Shared),
             "" => Some(Mode::Auto),
             _ => None,
         }

@@ -370,6 +370,17 @@ pub enum Rec {
     Exit {
         code: i32,
     },
+    /// `StatsRecord`: system metrics (timestamp seconds/nanos, items).
+    Stats {
+        ts: (i64, i64),
+        items: Vec<Item>,
+    },
+    /// `OutputRawRecord`: a console chunk and its unix time.
+    OutputRaw {
+        stderr: bool,
+        line: String,
+        ts: std::time::Duration,
+    },
     Other,
 }
 
@@ -582,6 +593,32 @@ pub fn decode(record: &[u8]) -> Result<Rec> {
                 return Ok(Rec::Exit { code });
             }
             r::ENVIRONMENT => return Ok(Rec::Environment(environment(b))),
+            r::STATS => {
+                let mut ts = (0, 0);
+                let mut items = Vec::new();
+                for (sf, sv) in fields(b) {
+                    match sf {
+                        2 => ts = timestamp(sv.bytes()),
+                        3 => items.push(item(sv.bytes())?),
+                        _ => {}
+                    }
+                }
+                return Ok(Rec::Stats { ts, items });
+            }
+            r::OUTPUT_RAW => {
+                let (mut stderr, mut line, mut ts) = (true, String::new(), (0, 0));
+                for (of, ov) in fields(b) {
+                    match of {
+                        1 => stderr = ov.int() == 0,
+                        2 => ts = timestamp(ov.bytes()),
+                        3 => line = ov.string(),
+                        _ => {}
+                    }
+                }
+                let ts =
+                    std::time::Duration::new(ts.0.max(0) as u64, ts.1.clamp(0, 999_999_999) as u32);
+                return Ok(Rec::OutputRaw { stderr, line, ts });
+            }
             _ => {}
         }
     }

@@ -189,6 +189,19 @@ pub struct Sender {
     /// online run's own files (`run.save` links them) are read through links, but still
     /// only regular files, without blocking.
     confined: bool,
+    /// The console log (`output_raw` records) and its lines waiting for file_stream.
+    console: crate::run::console::Console,
+    console_lines: crate::run::console::StreamSink,
+    /// Resume: the server's console line count (file_stream offsets start there).
+    console_offset: u64,
+    /// Shared mode: this writer (label, primary, finish owner, client id).
+    shared: Option<crate::run::shared::Writer>,
+    /// Shared mode: the `_step` of the next row (wandb 0.31 sends a per-writer counter).
+    shared_step: i64,
+    /// Shared mode: system-metrics rows for `wandb-events.jsonl` (keys
+    /// `system.<key>/l:<label>`) and the next line offset.
+    events: VecDeque<String>,
+    events_offset: usize,
 }
 
 /// The progress file of a run's upload (`<run dir>/logs/wandb-media-upload.txt`).
@@ -236,6 +249,13 @@ impl Sender {
             skip_history: 0,
             done_files: HashSet::new(),
             confined: false,
+            console: crate::run::console::Console::new(),
+            console_lines: crate::run::console::StreamSink::default(),
+            console_offset: 0,
+            shared: None,
+            shared_step: 0,
+            events: VecDeque::new(),
+            events_offset: 0,
         })
     }
 
@@ -253,6 +273,10 @@ impl Sender {
     /// Resumes from (and then appends to) a progress file: rows and files the server
     /// already acknowledged are not sent again.
     pub fn use_progress(&mut self, path: &Path) {
+        // A shared writer's identity lives next to the progress file.
+        if let Some(w) = crate::run::shared::load(path.parent().unwrap_or(Path::new("."))) {
+            self.set_shared(w);
+        }
         // Read only a regular file, without blocking, at most the size seen at open.
         if let Ok(text) =
             crate::confine::read_regular(path).map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -285,6 +309,18 @@ impl Sender {
             .filter(|f| f.metadata().is_ok_and(|m| m.is_file()));
     }
 
+    /// Makes this sender a shared-mode writer (see [`crate::run::shared`]).
+    pub fn set_shared(&mut self, w: crate::run::shared::Writer) {
+        self.client.set_shared_id(&w.client_id);
+        self.console_lines.label = Some(w.label.clone());
+        self.settings.resume = Resume::Never;
+        self.shared = Some(w);
+    }
+
+    fn primary(&self) -> bool {
+        self.shared.as_ref().is_none_or(|w| w.primary)
+    }
+
     fn note(&mut self, line: String) {
         if let Some(f) = self.progress.as_mut() {
             use std::io::Write;
@@ -294,7 +330,7 @@ impl Sender {
 
     /// True while the uploader should stop reading the log (memory bound).
     pub fn backpressured(&self) -> bool {
-        self.history_bytes + self.held_bytes >= MAX_PENDING_BYTES
+        self.history_bytes + self.held_bytes + self.console_lines.bytes >= MAX_PENDING_BYTES
             || self.files.len() >= MAX_PENDING_FILES
     }
 
@@ -397,6 +433,41 @@ impl Sender {
                     self.exit = Some(code);
                 }
             }
+            Rec::Stats { ts, items } => {
+                // Streamed for shared writers (labelled keys); see README "Distributed training".
+                let Some(w) = &self.shared else { return };
+                if self.events.len() >= 10_000 {
+                    return; // bounded: system metrics are the first thing to drop
+                }
+                let t = ts.0 as f64 + ts.1 as f64 / 1e9;
+                let start = self
+                    .run
+                    .as_ref()
+                    .map_or(t, |r| r.start_seconds as f64 + r.start_nanos as f64 / 1e9);
+                let mut row = vec![
+                    ("_wandb".to_string(), Json::Bool(true)),
+                    ("_timestamp".to_string(), Json::Float(t)),
+                    ("_runtime".to_string(), Json::Float((t - start).max(0.0))),
+                ];
+                for it in &items {
+                    // A value beyond the reader's limits is dropped (metrics are best effort).
+                    if let Ok(v) = parse_value(&it.value_json) {
+                        let key = it.path.join(".");
+                        row.push((format!("system.{key}/l:{}", w.label), v));
+                    }
+                }
+                self.events.push_back(core_json(&Json::Object(row)));
+            }
+            Rec::OutputRaw { stderr, line, ts } => {
+                use crate::run::console::Stream;
+                let stream = if stderr {
+                    Stream::Stderr
+                } else {
+                    Stream::Stdout
+                };
+                self.console
+                    .write(stream, &line, ts, &mut self.console_lines);
+            }
             Rec::Other => {}
         }
     }
@@ -475,6 +546,14 @@ impl Sender {
             .client
             .graphql("UpsertBucket", Q_UPSERT, Json::object(vars), &self.ctl)?;
         let bucket = data.get("upsertBucket").and_then(|u| u.get("bucket"));
+        if let (Some(b), true, false) = (bucket, self.shared.is_some(), self.upserted) {
+            // A shared writer appends history after the rows already there.
+            if let Some(n) = b.get("historyLineCount").and_then(Json::as_i64) {
+                if self.rows_sent == 0 && self.skip_history == 0 {
+                    self.history_offset = n.max(0) as usize;
+                }
+            }
+        }
         if let Some(b) = bucket {
             if let Some(n) = b.get("name").and_then(Json::as_str) {
                 self.run_id = n.to_string();
@@ -511,6 +590,14 @@ impl Sender {
     /// from `next - first` on, or unchanged when the run already logs steps >= the server's
     /// next one (explicit steps continuing a checkpoint).
     fn push_row(&mut self, mut row: Json) {
+        if self.shared.is_some() && row.get("_step").is_none() {
+            set_path(
+                &mut row,
+                &["_step".to_string()],
+                Json::Int(self.shared_step),
+            );
+            self.shared_step += 1;
+        }
         if let Some(next) = self.resume_next {
             let step = row.get("_step").and_then(Json::as_i64);
             let shift = *self
@@ -589,6 +676,9 @@ impl Sender {
                 self.resume_next = Self::last_server_step(b).map(|s| s + 1);
                 if let Some(n) = b.get("historyLineCount").and_then(Json::as_i64) {
                     self.history_offset = n.max(0) as usize;
+                }
+                if let Some(n) = b.get("logLineCount").and_then(Json::as_i64) {
+                    self.console_offset = n.max(0) as u64;
                 }
                 if let Some(text) = b.get("summaryMetrics").and_then(Json::as_str) {
                     if let Ok(Json::Object(old)) = Json::parse(text) {
@@ -793,6 +883,19 @@ impl Sender {
             ));
         }
         let all_history = n == self.history.len();
+        let n_events = self.events.len();
+        if n_events > 0 {
+            files.push((
+                "wandb-events.jsonl".to_string(),
+                Json::object([
+                    ("offset", Json::Int(self.events_offset as i64)),
+                    (
+                        "content",
+                        Json::Array(self.events.iter().map(|l| Json::str(l.clone())).collect()),
+                    ),
+                ]),
+            ));
+        }
         let send_summary = self.summary_dirty && all_history;
         if send_summary {
             files.push((
@@ -800,6 +903,25 @@ impl Sender {
                 Json::object([
                     ("offset", Json::Int(0)),
                     ("content", Json::Array(vec![Json::str(self.summary_text())])),
+                ]),
+            ));
+        }
+        // One run of consecutive console lines per request (as core: the API takes one).
+        let console = if all_history {
+            self.console_lines
+                .take_run(MAX_PENDING_BYTES.saturating_sub(size).max(1))
+        } else {
+            None
+        };
+        if let Some((offset, lines)) = &console {
+            files.push((
+                crate::run::console::OUTPUT_FILE.to_string(),
+                Json::object([
+                    ("offset", Json::Int((self.console_offset + offset) as i64)),
+                    (
+                        "content",
+                        Json::Array(lines.iter().map(|l| Json::str(l.clone())).collect()),
+                    ),
                 ]),
             ));
         }
@@ -814,8 +936,9 @@ impl Sender {
                 Json::Array(uploaded.iter().map(|p| s(p)).collect()),
             ));
         }
-        let last = all_history && complete.is_some();
-        if last {
+        let last = all_history && self.console_lines.lines.is_empty() && complete.is_some();
+        let owner = self.shared.as_ref().is_none_or(|w| w.finish_owner);
+        if last && owner {
             body.push(("complete".into(), Json::Bool(true)));
             body.push((
                 "exitcode".into(),
@@ -834,6 +957,9 @@ impl Sender {
             let mut back = uploaded;
             back.append(&mut self.uploaded);
             self.uploaded = back;
+            if let Some((offset, lines)) = console {
+                self.console_lines.put_back(offset, lines);
+            }
             return Err(e);
         }
         for _ in 0..n {
@@ -841,6 +967,8 @@ impl Sender {
                 self.history_bytes -= l.len();
             }
         }
+        self.events.drain(..n_events);
+        self.events_offset += n_events;
         self.history_offset += n;
         self.rows_sent += n;
         if n > 0 {
@@ -863,6 +991,10 @@ impl Sender {
             return Ok(());
         }
         self.start()?;
+        if !self.primary() {
+            // Only the primary writer uploads the metadata file.
+            self.metadata = None;
+        }
         if let Some(meta) = self.metadata.take() {
             // A metadata file already there (written by the Python SDK) is kept as is.
             if std::fs::symlink_metadata(self.files_dir.join(META_FILE)).is_err() {
@@ -884,10 +1016,14 @@ impl Sender {
         self.upload_files(100, false)?;
         let due = self.last_fs.elapsed() >= self.settings.transmit_interval;
         let heartbeat = self.last_fs.elapsed() >= self.settings.heartbeat;
-        let has_data = !self.history.is_empty() || self.summary_dirty || !self.uploaded.is_empty();
+        let has_data = !self.history.is_empty()
+            || self.summary_dirty
+            || !self.uploaded.is_empty()
+            || !self.console_lines.lines.is_empty()
+            || !self.events.is_empty();
         if (has_data && (flush || due || self.history_bytes >= MAX_PENDING_BYTES)) || heartbeat {
             self.send_stream(None)?;
-            while self.history_bytes >= MAX_PENDING_BYTES {
+            while self.history_bytes + self.console_lines.bytes >= MAX_PENDING_BYTES {
                 self.send_stream(None)?;
             }
         }
@@ -906,7 +1042,16 @@ impl Sender {
         }
         let code = self.exit.unwrap_or(0);
         self.pump(false)?;
-        if !self.queued.contains(SUMMARY_FILE) {
+        // The console log the run wrote (the SDK uploads it at finish).
+        let output = match &self.shared {
+            Some(w) => crate::run::shared::console_file(&w.label),
+            None => crate::run::console::OUTPUT_FILE.to_string(),
+        };
+        if !self.queued.contains(&output) && self.files_dir.join(&output).is_file() {
+            self.queue_file(output);
+        }
+        let primary = self.primary();
+        if primary && !self.queued.contains(SUMMARY_FILE) {
             self.write_file(SUMMARY_FILE, self.summary_text().as_bytes())?;
             self.queue_file(SUMMARY_FILE.into());
         }
@@ -914,7 +1059,7 @@ impl Sender {
             self.upsert(false)?;
             self.config_dirty = false;
         }
-        if !self.queued.contains(CONFIG_FILE) {
+        if primary && !self.queued.contains(CONFIG_FILE) {
             self.ensure_wandb_config();
             self.write_file(CONFIG_FILE, config_yaml(&self.config).as_bytes())?;
             self.queue_file(CONFIG_FILE.into());

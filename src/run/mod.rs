@@ -34,12 +34,16 @@
 
 pub mod artifact;
 #[doc(hidden)]
+pub mod console;
+#[doc(hidden)]
 pub mod framing;
 pub mod metric;
 #[doc(hidden)]
 pub mod proto;
 #[doc(hidden)]
 pub mod record;
+#[doc(hidden)]
+pub mod shared;
 #[doc(hidden)]
 pub mod system;
 #[doc(hidden)]
@@ -122,7 +126,7 @@ fn apply_env(o: &mut RunOptions) -> Result<crate::online::Mode> {
             Some(m) => match Mode::parse(&m) {
                 Some(Mode::Auto) | None => {
                     return Err(Error::invalid(format!(
-                        "WANDB_MODE={m:?}: use online, offline or disabled"
+                        "WANDB_MODE={m:?}: use online, offline, shared or disabled"
                     )))
                 }
                 Some(m) => m,
@@ -177,6 +181,15 @@ pub struct RunOptions {
     /// Sampling interval of the system metrics (`None` = 15 s, the SDK's default; at
     /// least 100 ms).
     pub stats_interval: Option<Duration>,
+    /// Console log (`console=`; `Auto`: `WANDB_CONSOLE`, else `Wrap`).
+    pub console: console::ConsoleMode,
+    /// Shared mode: the writer's label (`x_label`; else `WANDB_X_LABEL`, else `rank<N>` from
+    /// a launcher's rank variable, else `<host>-<8 random>`).
+    pub label: Option<String>,
+    /// Shared mode: `x_primary` (else `WANDB_X_PRIMARY`, else true).
+    pub primary: Option<bool>,
+    /// Shared mode: `x_update_finish_state` (else `WANDB_X_UPDATE_FINISH_STATE`, else true).
+    pub update_finish_state: Option<bool>,
 }
 
 /// A committed, queued or applied unit of work for the log.
@@ -239,6 +252,8 @@ struct Log {
     buf: Vec<u8>,
     /// Online mode: pokes the uploader after every write.
     wake: Option<Arc<crate::online::uploader::Wake>>,
+    /// Shared mode: history records carry no `_step` (the server numbers the rows).
+    shared: bool,
     /// Bytes of complete records in the file: a failed write is truncated back to it.
     len: u64,
     /// The log's path (to notice the run directory being deleted or replaced).
@@ -296,6 +311,8 @@ struct Shared {
     lost: AtomicU64,
     lost_reported: AtomicU64,
     lost_error: Mutex<Option<Error>>,
+    /// The console log (`None`: `console=off` or disabled).
+    console: Mutex<Option<console::State>>,
 }
 
 /// An offline run being written. Fully thread-safe: `log`, `summary_update`,
@@ -312,6 +329,8 @@ pub struct Run {
     disabled: bool,
     /// The system-metrics sampler (stopped by `finish`).
     stats: Mutex<Option<system::Sampler>>,
+    /// `console=redirect`: the fd 1/2 redirection (stopped by `finish`).
+    capture: Mutex<Option<console::Capture>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -365,14 +384,29 @@ impl Run {
         // the SDK writes them, so `wandb sync` works from any working directory.
         let mut opts = opts;
         let mode = apply_env(&mut opts)?;
+        let console_mode = opts.console.resolve()?;
         if mode == crate::online::Mode::Disabled {
             return Run::disabled(opts);
         }
+        use crate::online::Mode;
+        let writer = match mode {
+            Mode::Shared | Mode::SharedOffline => Some(shared::resolve(
+                opts.label.as_deref(),
+                opts.primary,
+                opts.update_finish_state,
+            )?),
+            _ => None,
+        };
         let online = match mode {
-            crate::online::Mode::Online => Some(crate::online::Settings::resolve(
+            // A shared writer attaches by id: no resume query (wandb 0.31).
+            Mode::Online | Mode::Shared => Some(crate::online::Settings::resolve(
                 opts.base_url.as_deref(),
                 opts.api_key.as_deref(),
-                opts.resume,
+                if writer.is_some() {
+                    Some(crate::online::Resume::Never)
+                } else {
+                    opts.resume
+                },
             )?),
             _ => None,
         };
@@ -404,7 +438,16 @@ impl Run {
         } else {
             "offline-run"
         };
-        let name = format!("{prefix}-{}-{id}", local_stamp(wall));
+        let name = match &writer {
+            // Writers of one shared run on one machine start in the same second: each gets
+            // its own directory (`wandb sync` reads the id from run-<id>.wandb, not the name).
+            Some(w) => format!(
+                "{prefix}-{}-{id}-{}",
+                local_stamp(wall),
+                shared::sanitize(&w.label).replace(' ', "_")
+            ),
+            None => format!("{prefix}-{}-{id}", local_stamp(wall)),
+        };
         let wandb_dir = root.join("wandb");
         let run_dir = wandb_dir.join(&name);
         fs::create_dir_all(&wandb_dir).map_err(|e| Error::io(wandb_dir.display(), e))?;
@@ -415,12 +458,16 @@ impl Run {
             let d = run_dir.join(sub);
             fs::create_dir_all(&d).map_err(|e| Error::io(d.display(), e))?;
         }
+        if let Some(w) = &writer {
+            shared::save(&run_dir.join("logs"), w)?;
+        }
         let log_path = run_dir.join(format!("run-{id}.wandb"));
         let file = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&log_path)
             .map_err(|e| Error::io(log_path.display(), e))?;
+        let files_dir_path = run_dir.join("files");
         let files = RunDir::new(run_dir.join("files"))?;
         let staging = RunDir::new(run_dir.join("tmp").join("artifacts"))?;
 
@@ -480,6 +527,7 @@ impl Run {
             metrics: metric::Metrics::default(),
             buf: Vec::new(),
             wake: None,
+            shared: writer.is_some(),
             len: 0,
             path: log_path.clone(),
         };
@@ -548,6 +596,17 @@ impl Run {
             lost: AtomicU64::new(0),
             lost_reported: AtomicU64::new(0),
             lost_error: Mutex::new(None),
+            console: Mutex::new(match console_mode {
+                console::ConsoleMode::Off => None,
+                _ => Some(console::State::new(
+                    &files_dir_path,
+                    &writer
+                        .as_ref()
+                        .map_or(console::OUTPUT_FILE.to_string(), |w| {
+                            shared::console_file(&w.label)
+                        }),
+                )),
+            }),
         });
         let writer = if shared.queue.is_some() {
             let s = shared.clone();
@@ -580,6 +639,11 @@ impl Run {
             let interval = opts.stats_interval.unwrap_or(system::DEFAULT_INTERVAL);
             Some(system::Sampler::start(interval, Box::new(emit))?)
         };
+        let capture = if console_mode == console::ConsoleMode::Redirect {
+            console_capture(&shared)?
+        } else {
+            None
+        };
         orphan.0 = None;
         Ok(Run {
             shared,
@@ -588,6 +652,7 @@ impl Run {
             finish_timeout: opts.finish_timeout.unwrap_or(DEFAULT_FINISH_TIMEOUT),
             disabled: false,
             stats: Mutex::new(stats),
+            capture: Mutex::new(capture),
         })
     }
 
@@ -620,6 +685,7 @@ impl Run {
                 dropped_rows: 0,
                 buf: Vec::new(),
                 wake: None,
+                shared: false,
                 metrics: metric::Metrics::default(),
                 len: 0,
                 path: PathBuf::new(),
@@ -630,6 +696,7 @@ impl Run {
             lost: AtomicU64::new(0),
             lost_reported: AtomicU64::new(0),
             lost_error: Mutex::new(None),
+            console: Mutex::new(None),
         });
         Ok(Run {
             shared,
@@ -638,6 +705,7 @@ impl Run {
             finish_timeout: Duration::ZERO,
             disabled: true,
             stats: Mutex::new(None),
+            capture: Mutex::new(None),
         })
     }
 
@@ -710,6 +778,13 @@ impl Run {
         }
         let s = &self.shared;
         s.check_open()?;
+        if step.is_some() && lock(&s.log).shared {
+            return Err(Error::invalid(
+                "an explicit step is not allowed in shared mode: the server numbers the rows of \
+                 a shared run (wandb ignores it with a warning); log your own x-axis key and \
+                 use define_metric(name, step_metric=that key)",
+            ));
+        }
         if let Some(st) = step {
             if st < 0 {
                 return Err(Error::invalid(format!("step = {st}: must be >= 0")));
@@ -884,6 +959,20 @@ impl Run {
         })
     }
 
+    /// `wb_run_console_write`: a chunk of the program's console output (`stream`), as the
+    /// SDK's `wrap` console captures a write: one `output_raw` record (split above
+    /// [`console::MAX_RECORD_TEXT`]) and the run's `output.log`. Invalid UTF-8 becomes
+    /// U+FFFD; a character split between two calls of one stream is joined. Ignored with
+    /// `console=off`. Thread-safe (chunks keep the order of the calls).
+    pub fn console_write(&self, stream: console::Stream, bytes: &[u8]) -> Result<()> {
+        if self.disabled {
+            return Ok(());
+        }
+        let s = &self.shared;
+        s.check_open()?;
+        s.console_write(stream, bytes)
+    }
+
     /// Waits until everything submitted so far is in the log file (async mode), then
     /// fsyncs it unless the policy is `Never`. The pending (uncommitted) row stays pending.
     pub fn flush(&self) -> Result<()> {
@@ -893,6 +982,11 @@ impl Run {
         let s = &self.shared;
         s.check_open()?;
         s.wait_queue_drained();
+        if let Some(st) = lock(&s.console).as_mut() {
+            if let Err(e) = st.flush() {
+                crate::diag::warn(&format!("console log: {e}"));
+            }
+        }
         let log = lock(&s.log);
         if let Err(e) = log.check_identity() {
             drop(log);
@@ -928,6 +1022,12 @@ impl Run {
         if self.disabled {
             return Ok(());
         }
+        // The console first: what the program printed up to here is in the log before
+        // the exit record, and output.log is complete when the uploader sees the exit.
+        if let Some(c) = lock(&self.capture).take() {
+            c.stop();
+        }
+        s.console_finish();
         if let Some(q) = &s.queue {
             s.wait_queue_drained();
             lock(&q.state).stop = true;
@@ -1138,7 +1238,68 @@ impl Drop for Turn<'_> {
     }
 }
 
+/// Starts `console=redirect` feeding the run (a weak reference: the capture never keeps a
+/// dropped run alive).
+#[cfg(unix)]
+fn console_capture(shared: &Arc<Shared>) -> Result<Option<console::Capture>> {
+    let weak = Arc::downgrade(shared);
+    let feed = move |stream: console::Stream, bytes: &[u8]| {
+        if let Some(s) = weak.upgrade() {
+            let _ = s.console_write(stream, bytes);
+        }
+    };
+    console::Capture::start(Box::new(feed)).map(Some)
+}
+
+#[cfg(not(unix))]
+fn console_capture(_shared: &Arc<Shared>) -> Result<Option<console::Capture>> {
+    crate::diag::warn("console=redirect is not supported on this platform: using wrap");
+    Ok(None)
+}
+
 impl Shared {
+    fn console_write(&self, stream: console::Stream, bytes: &[u8]) -> Result<()> {
+        let mut g = lock(&self.console);
+        let Some(st) = g.as_mut() else {
+            return Ok(());
+        };
+        let text = st.decode(stream, bytes);
+        self.console_text(st, stream, &text)
+    }
+
+    fn console_text(
+        &self,
+        st: &mut console::State,
+        stream: console::Stream,
+        text: &str,
+    ) -> Result<()> {
+        let ts = unix_now();
+        for piece in console::split_text(text, console::MAX_RECORD_TEXT) {
+            self.submit(Job::Record {
+                field: proto::record::OUTPUT_RAW,
+                body: record::output_raw(stream == console::Stream::Stderr, ts, piece),
+                stream: true,
+            })?;
+            st.feed(stream, piece, ts);
+        }
+        Ok(())
+    }
+
+    /// Flushes undecoded bytes and brings `output.log` up to date (at finish).
+    fn console_finish(&self) {
+        let mut g = lock(&self.console);
+        let Some(st) = g.as_mut() else { return };
+        for stream in [console::Stream::Stdout, console::Stream::Stderr] {
+            let rest = st.finish_carry(stream);
+            if !rest.is_empty() {
+                let _ = self.console_text(st, stream, &rest);
+            }
+        }
+        if let Err(e) = st.flush() {
+            crate::diag::warn(&format!("console log: {e}"));
+        }
+    }
+
     fn check_open(&self) -> Result<()> {
         if self.finished.load(Ordering::SeqCst) {
             return Err(Error::state("the run is finished"));
@@ -1417,7 +1578,9 @@ impl Log {
             vec!["_runtime".into()],
             Json::Float(rt.as_secs_f64()),
         );
-        record::merge_leaf(&mut leaves, vec!["_step".into()], Json::Int(self.core_step));
+        if !self.shared {
+            record::merge_leaf(&mut leaves, vec!["_step".into()], Json::Int(self.core_step));
+        }
         self.metrics.prepare_row(&mut leaves);
         let summary = self.metrics.summary_items(&leaves);
         self.append(
@@ -1426,12 +1589,12 @@ impl Log {
             None,
             out,
         );
-        self.append(
-            proto::record::HISTORY,
-            &record::history(&leaves, self.core_step),
-            None,
-            out,
-        );
+        let body = if self.shared {
+            record::history_items(&leaves)
+        } else {
+            record::history(&leaves, self.core_step)
+        };
+        self.append(proto::record::HISTORY, &body, None, out);
     }
 
     /// `files` records, one per file; a table's `run_table` artifact record goes right

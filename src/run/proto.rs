@@ -14,6 +14,7 @@ pub mod record {
     pub const FILES: u32 = 6; // FilesRecord
     pub const ARTIFACT: u32 = 8; // ArtifactRecord
     pub const STATS: u32 = 7; // StatsRecord
+    pub const OUTPUT_RAW: u32 = 13; // OutputRawRecord
     pub const TELEMETRY: u32 = 11; // TelemetryRecord
     pub const METRIC: u32 = 12; // MetricRecord
     pub const RUN: u32 = 17; // RunRecord
@@ -147,6 +148,13 @@ pub mod artifact {
         pub const SIZE: u32 = 4; // int64
         pub const LOCAL_PATH: u32 = 6;
     }
+}
+
+/// `wandb_internal.OutputRawRecord` (console output; `output_type` STDERR = 0, STDOUT = 1).
+pub mod output_raw {
+    pub const OUTPUT_TYPE: u32 = 1; // enum OutputType
+    pub const TIMESTAMP: u32 = 2; // google.protobuf.Timestamp
+    pub const LINE: u32 = 3; // string
 }
 
 /// `wandb_internal.StatsRecord` and `StatsItem`.

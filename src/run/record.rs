@@ -140,6 +140,17 @@ pub fn timestamp(unix: std::time::Duration) -> Msg {
     t
 }
 
+/// `OutputRawRecord`: one console chunk (timestamp in microseconds, as the SDK stamps it).
+pub fn output_raw(stderr: bool, unix: std::time::Duration, line: &str) -> Msg {
+    use proto::output_raw as f;
+    let micros = std::time::Duration::from_micros(unix.as_micros() as u64);
+    let mut m = Msg::new();
+    m.int(f::OUTPUT_TYPE, if stderr { 0 } else { 1 })
+        .message(f::TIMESTAMP, &timestamp(micros))
+        .string(f::LINE, line);
+    m
+}
+
 /// Items `{key, value_json}` (serialiser A), as the SDK sends config and summary updates.
 pub fn key_items(items: &[(String, Json)]) -> Vec<Msg> {
     items
@@ -272,13 +283,20 @@ pub fn summary_items(items: &[(Vec<String>, String)]) -> Msg {
 
 /// `HistoryRecord` of a committed row (step 0 is an empty `HistoryStep`, as core writes).
 pub fn history(leaves: &Leaves, step: i64) -> Msg {
+    let mut m = history_items(leaves);
+    let mut s = Msg::new();
+    s.int(proto::history::STEP_NUM, step);
+    m.message(proto::history::STEP, &s);
+    m
+}
+
+/// A shared-mode `HistoryRecord`: items only, no `step` (wandb 0.31 lets the server number
+/// a shared run's rows).
+pub fn history_items(leaves: &Leaves) -> Msg {
     let mut m = Msg::new();
     for (p, v) in leaves {
         m.message(proto::history::ITEM, &item(p, &core_json(v), true));
     }
-    let mut s = Msg::new();
-    s.int(proto::history::STEP_NUM, step);
-    m.message(proto::history::STEP, &s);
     m
 }
 

@@ -115,7 +115,7 @@ class Proxy:
                     body = gzip.decompress(body)
                 if proxy.resume_shim and status == 200 and self.path.startswith("/graphql"):
                     data = proxy.shim_resume(body, data)
-                proxy.record(self.command, self.path, body, status)
+                proxy.record(self.command, self.path, body, status, self.headers)
                 self.send_response(status)
                 for k, v in rheaders:
                     if k.lower() not in HOP and k.lower() != "content-length":
@@ -167,8 +167,10 @@ class Proxy:
         except (ValueError, KeyError, TypeError, OSError):
             return resp
 
-    def record(self, method, path, body, status):
+    def record(self, method, path, body, status, headers=None):
         rec = {"method": method, "path": path, "status": status, "t": time.time()}
+        # shared mode's writer headers (X-WANDB-USE-ASYNC-FILESTREAM, X-WANDB-*CLIENT-ID)
+        rec["wandb_headers"] = {k.lower(): v for k, v in (headers or {}).items() if k.lower().startswith("x-wandb-")}
         if method == "PUT":
             rec["sha256"] = hashlib.sha256(body).hexdigest()
             rec["size"] = len(body)

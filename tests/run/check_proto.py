@@ -33,6 +33,7 @@ MODULES = {
     "artifact::entry": ["wandb_internal.ArtifactManifestEntry"],
     "metric": ["wandb_internal.MetricRecord"],
     "stats": ["wandb_internal.StatsRecord"],
+    "output_raw": ["wandb_internal.OutputRawRecord"],
     "stats::item": ["wandb_internal.StatsItem"],
     "metric::options": ["wandb_internal.MetricOptions"],
     "metric::summary": ["wandb_internal.MetricSummary"],

@@ -41,6 +41,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -1596,6 +1597,26 @@ struct RunOptions {
     c.stats_interval_ms = ms;
     return *this;
   }
+  /// Console log: WB_CONSOLE_AUTO (default: WANDB_CONSOLE, else WB_CONSOLE_WRAP),
+  /// WB_CONSOLE_OFF, WB_CONSOLE_WRAP (only Run::console_write / ConsoleBuf) or
+  /// WB_CONSOLE_REDIRECT (fds 1 and 2 captured and teed: std::cout, printf, children).
+  RunOptions& console(wb_console_mode m) noexcept {
+    c.console = m;
+    return *this;
+  }
+  /// WB_MODE_SHARED / WB_MODE_SHARED_OFFLINE: this writer's label (default WANDB_X_LABEL,
+  /// else rank<N> from RANK/OMPI_COMM_WORLD_RANK/PMI_RANK/SLURM_PROCID, else host-<random>).
+  RunOptions& label(const char* v) noexcept { return set(c.label, v); }
+  /// Shared mode: x_primary (default WANDB_X_PRIMARY, else true).
+  RunOptions& primary(bool v) noexcept {
+    c.primary = v ? WB_FLAG_TRUE : WB_FLAG_FALSE;
+    return *this;
+  }
+  /// Shared mode: x_update_finish_state (default WANDB_X_UPDATE_FINISH_STATE, else true).
+  RunOptions& update_finish_state(bool v) noexcept {
+    c.update_finish_state = v ? WB_FLAG_TRUE : WB_FLAG_FALSE;
+    return *this;
+  }
 
  private:
   RunOptions& set(const char*& field, const char* v) noexcept {
@@ -1827,6 +1848,13 @@ class Run {
     detail::CallError e;
     return detail::status(wb_run_log_artifact(p_, a.get(), aliases, n, e.ptr()), e);
   }
+  /// Appends console output to the run's console log (`output_raw`, output.log, the Logs
+  /// tab); see wb_run_console_write. ConsoleBuf wraps it as a std::streambuf.
+  Result<void> try_console_write(wb_console_stream stream, const void* data, std::size_t len) noexcept {
+    detail::CallError e;
+    return detail::status(
+        wb_run_console_write(p_, stream, static_cast<const uint8_t*>(data), len, e.ptr()), e);
+  }
   Result<String> try_id() const noexcept { return get_string(wb_run_id); }
   /// Async mode: calls that returned OK but whose records were lost to a write error.
   Result<uint64_t> try_lost_calls() const noexcept {
@@ -1871,6 +1899,10 @@ class Run {
     return *this;
   }
   void flush() { try_flush().value(); }
+  Run& console_write(wb_console_stream stream, std::string_view text) {
+    try_console_write(stream, text.data(), text.size()).value();
+    return *this;
+  }
   void finish(int32_t exit_code = 0) { try_finish(exit_code).value(); }
   void close() { try_close().value(); }
   String id() const { return try_id().value(); }
@@ -1918,6 +1950,62 @@ class Run {
   wb_run* p_ = nullptr;
   bool finished_ = false;
   int uncaught_ = std::uncaught_exceptions();  // exceptions in flight at construction
+};
+
+/// A std::streambuf that sends what is written to it to a run's console log (a log sink for
+/// hosts with their own logger), optionally also to another streambuf (tee):
+///
+///     wb::ConsoleBuf buf(run.get(), WB_CONSOLE_STDOUT, std::cout.rdbuf());
+///     std::ostream log(&buf);                 // or: std::clog.rdbuf(&buf);
+///     log << "epoch " << 3 << " loss " << 0.25 << "\n";
+///
+/// Lines are handed over at each '\n' (and at flush/sync); a run error is reported once
+/// through the log handler and further output still goes to the tee. Not thread-safe (as a
+/// std::streambuf); the run must outlive it. The destructor flushes.
+class ConsoleBuf : public std::streambuf {
+ public:
+  ConsoleBuf(wb_run* run, wb_console_stream stream, std::streambuf* tee = nullptr) noexcept
+      : run_(run), stream_(stream), tee_(tee) {}
+  ConsoleBuf(const ConsoleBuf&) = delete;
+  ConsoleBuf& operator=(const ConsoleBuf&) = delete;
+  ~ConsoleBuf() override { send(); }
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
+    const char c = traits_type::to_char_type(ch);
+    if (tee_ && traits_type::eq_int_type(tee_->sputc(c), traits_type::eof())) tee_ = nullptr;
+    line_.push_back(c);
+    if (c == '\n' || line_.size() >= 8192) send();
+    return ch;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    if (tee_ && tee_->sputn(s, n) != n) tee_ = nullptr;
+    line_.append(s, static_cast<std::size_t>(n));
+    if (line_.find('\n') != std::string::npos || line_.size() >= 8192) send();
+    return n;
+  }
+  int sync() override {
+    send();
+    if (tee_) tee_->pubsync();
+    return 0;
+  }
+
+ private:
+  void send() noexcept {
+    if (line_.empty() || !run_) return;
+    wb_error err{};
+    if (wb_run_console_write(run_, stream_, reinterpret_cast<const uint8_t*>(line_.data()), line_.size(), &err) != WB_OK) {
+      if (!reported_) std::fprintf(stderr, "wandb-media: console log: %s\n", err.message);
+      reported_ = true;
+    }
+    line_.clear();
+  }
+  wb_run* run_;
+  wb_console_stream stream_;
+  std::streambuf* tee_;
+  std::string line_;
+  bool reported_ = false;
 };
 
 }  // namespace wb
