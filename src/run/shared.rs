@@ -67,26 +67,10 @@ pub fn default_label() -> String {
     )
 }
 
-/// A UUIDv7 string (what wandb 0.31 sends as the client id).
+/// A UUIDv7 string (what wandb 0.31 sends as the client id); the same generator as Weave's
+/// call ids.
 pub fn client_id() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64;
-    let mut b = [0u8; 16];
-    crate::platform::random_bytes(&mut b);
-    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-    b[6] = 0x70 | (b[6] & 0x0f);
-    b[8] = 0x80 | (b[8] & 0x3f);
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    crate::weave::ids::uuid_v7()
 }
 
 /// wandb-core's `SanitizeFilename` for the console file name (`/`, `\`, NUL and the
