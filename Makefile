@@ -16,7 +16,7 @@ COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
 .PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
-.PHONY: test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
+.PHONY: test-weave test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
 
 all: build
 
@@ -56,6 +56,7 @@ test lint test-rust test-header test-c test-compat test-video test-run test-bind
 SUITES := lint test-licenses test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
 SUITES += test-floatcheck
 SUITES += test-harden
+SUITES += test-weave
 CROSS_SUITES := test-cross-run test-dist test-h264-features
 
 test: $(SUITES)
@@ -135,6 +136,13 @@ test-run: build
 # offline + real `wandb sync` end state, Python-run sync, SIGKILL + sync, server down, disabled.
 test-online: build deps-apt
 	tests/online/online.sh
+
+# Weave traces (issue 20): the C demo, C++ and Go examples traced into a local trace server
+# (weave 0.51.59's SqliteTraceServer wrapped in tests/weave/server.py), read back by the Python
+# client 0.54.0 (moviepy, PIL, wave); the same ops traced by Python side by side; faults (down,
+# restart, 500, 429, resets, SIGKILL + `wandb-media sync`). Venvs .venv-weave-srv/.venv-weave-py.
+test-weave: build
+	tests/weave/weave.sh
 
 # C++ (GoogleTest, ASan/UBSan, -fno-exceptions, ODR), Go (-race, cgocheck2, Go compat driver),
 # install + CMake/pkg-config consumers, and the examples with their outputs checked.
