@@ -88,10 +88,27 @@ def new_fixture(name, **kw):
     return Fixture(work, A.srv_python, **kw)
 
 
-def native_env(fx, project, spool):
-    e = fx.env(project)
-    e["WEAVE_SPOOL_DIR"] = spool
-    return e
+def run_program(fx, kind, project, n, extra_env=None, ok=True, timeout=300):
+    """Runs a weave_policy program in its own directory (its spool: DIR/weave)."""
+    cwd = os.path.join(fx.work, f"prog-{kind}-{project.replace('/', '_')}")
+    os.makedirs(cwd, exist_ok=True)
+    env = dict(os.environ, **fx.env(project), **(extra_env or {}))
+    p = subprocess.run([program(kind), str(n)], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=timeout)
+    out = p.stdout.decode("utf-8", "replace")
+    with open(os.path.join(fx.work, "program.log"), "a") as f:
+        f.write(f"$ {kind} {n} ({project})\n{out}\n[exit {p.returncode}]\n")
+    if ok and p.returncode != 0:
+        raise Fail(f"{kind} weave_policy exited {p.returncode}:\n{out[-3000:]}")
+    return p.returncode, out, os.path.join(cwd, "weave")
+
+
+def sync(fx, spool, project, ok=True):
+    rc, out = run([A.cli, "sync", spool, "--timeout", "60"], env=fx.env(project), ok=False,
+                  log=os.path.join(fx.work, "sync.log"))
+    if ok and rc != 0:
+        raise Fail(f"wandb-media sync exited {rc}:\n{out[-3000:]}")
+    return rc, out
 
 
 def program(kind):
@@ -226,7 +243,263 @@ def t_python():
         fx.stop()
 
 
-TESTS = collections.OrderedDict([("fixture", t_fixture), ("python", t_python)])
+def native(kind, audio):
+    def t():
+        fx = new_fixture(kind).start()
+        try:
+            project = f"wbm-test/{kind}"
+            run_program(fx, kind, project, 3)
+            readback(fx, project, 3, audio=audio, dump=os.path.join(fx.work, "readback.json"))
+            exactly_once(fx, project, 3)
+        finally:
+            fx.stop()
+    return t
+
+
+def calls_in(reqs):
+    """(request, call) for every call sent in a calls/complete batch, start or upsert item."""
+    for r in reqs:
+        body = r.get("body") or {}
+        if r["path"].endswith("/calls/complete"):
+            for c in body.get("batch", []):
+                yield r, c
+        elif r["path"].endswith("/call/upsert_batch"):
+            for item in body.get("batch", []):
+                if item.get("mode") == "start":
+                    yield r, item["req"]["start"]
+
+
+def envelopes(obj, path=""):
+    if isinstance(obj, dict):
+        if obj.get("_type") == "CustomWeaveType":
+            yield path, obj
+            return
+        for k, v in obj.items():
+            yield from envelopes(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from envelopes(v, f"{path}[{i}]")
+
+
+def t_traffic():
+    """The C program's requests vs the Python client's for the same ops (2 steps each)."""
+    fx = new_fixture("traffic").start()
+    try:
+        run([A.py_python, os.path.join(HERE, "py_policy.py"), "2"], env=fx.env("wbm-test/py"),
+            log=os.path.join(fx.work, "program.log"))
+        n_py = len(fx.requests())
+        run_program(fx, "c", "wbm-test/c", 2)
+        reqs = fx.requests()
+        py, nat = reqs[:n_py], reqs[n_py:]
+        report = {}
+
+        def routes(rs):
+            return collections.Counter((r["method"], r["path"].replace("wbm-test/py", "{e}/{p}")
+                                        .replace("wbm-test/c", "{e}/{p}")) for r in rs)
+        rp, rn = routes(py), routes(nat)
+        report["routes_python"] = {f"{m} {p}": c for (m, p), c in rp.items()}
+        report["routes_native"] = {f"{m} {p}": c for (m, p), c in rn.items()}
+        # expected differences: Python publishes each op's source and load ops (/obj/create +
+        # obj.py files) and asks GraphQL `Project`; a native client does neither
+        expected_only_py = {("POST", "/obj/create"), ("POST", "/graphql"), ("POST", "/calls/query_stats"),
+                            ("POST", "/file/content"), ("POST", "/calls/stream_query")}
+        only_native = set(rn) - set(rp)
+        check(not only_native, f"routes only the native client uses: {sorted(only_native)}")
+        missing = set(rp) - set(rn) - expected_only_py
+        check(not missing, f"routes Python uses that the native client does not: {sorted(missing)}")
+        for r in nat:
+            check(r.get("status") == 200, f"native request {r['method']} {r['path']} answered {r.get('status')}")
+            check(r["headers"].get("authorization", "").startswith("Basic "), f"{r['path']} without Basic auth")
+        # files: names, content types, digest == expected_digest == sha256-based digest of the bytes
+        def files(rs):
+            out = []
+            for r in rs:
+                if r["path"] == "/file/create":
+                    parts = r["body"]["multipart"]
+                    fields = {p["name"]: p.get("value") for p in parts if p["filename"] is None}
+                    f = [p for p in parts if p["filename"] is not None][0]
+                    out.append((f["filename"], f["content_type"], f["digest"], fields.get("expected_digest"), f["size"]))
+            return out
+        fp, fn = files(py), files(nat)
+        for name, ctype, dig, exp, size in fn:
+            check(exp == dig, f"native {name}: expected_digest {exp} != digest of the bytes {dig}")
+        types_py = {(n, c) for n, c, *_ in fp if n != "obj.py"}
+        types_nat = {(n, c) for n, c, *_ in fn}
+        check(types_py == types_nat, f"file names/content types: python {sorted(types_py)} native {sorted(types_nat)}")
+        report["files_python"] = sorted(types_py)
+        # envelopes: same shape (keys, weave_type, file names); no load_op from the native client
+        def env_shapes(rs):
+            shapes = {}
+            for _, call in calls_in(rs):
+                op = call["op_name"].split("/op/")[-1].split(":")[0]
+                for where, e in envelopes({"inputs": call.get("inputs"), "output": call.get("output")}):
+                    shapes[(op, where)] = (sorted(k for k in e if k != "load_op"), e["weave_type"], sorted(e["files"]))
+            return shapes
+        sp, sn = env_shapes(py), env_shapes(nat)
+        check(set(sp) == set(sn), f"media at different places: python {sorted(sp)} native {sorted(sn)}")
+        for k in sp:
+            check(sp[k] == sn[k], f"envelope {k}: python {sp[k]} native {sn[k]}")
+        for _, call in calls_in(nat):
+            for where, e in envelopes(call):
+                check("load_op" not in e, f"native envelope {where} carries a load_op")
+        report["envelopes"] = {f"{a}{b}": v for (a, b), v in sp.items()}
+        # call fields: the native calls carry every field the Python client sends
+        kp = set().union(*[set(c) for _, c in calls_in(py)])
+        kn = set().union(*[set(c) for _, c in calls_in(nat)])
+        check(kp - kn <= {"otel_dump", "thread_id", "turn_id", "wb_run_step", "wb_run_step_end", "wb_user_id"},
+              f"call fields Python sends and the native client does not: {sorted(kp - kn)}")
+        report["call_fields_only_python"] = sorted(kp - kn)
+        report["call_fields_only_native"] = sorted(kn - kp)
+        # identical bytes -> identical digests: the overlay PNGs (PIL and the library write the
+        # same bytes for the same pixels) must have the same digests, step by step
+        def overlay_digests(rs):
+            d = {}
+            for _, call in calls_in(rs):
+                if call["op_name"].split("/op/")[-1].split(":")[0] == "policy_step" and call.get("output"):
+                    d[call["inputs"]["step"]] = call["output"]["overlay"]["files"]["image.png"]
+            return d
+        op_, on = overlay_digests(py), overlay_digests(nat)
+        check(op_ and op_ == on, f"overlay PNG digests differ: python {op_} native {on}")
+        report["same_png_digests"] = len(on)
+        json.dump(report, open(os.path.join(A.work, "traffic-report.json"), "w"), indent=1)
+        print("    routes (python):", dict(sorted(report["routes_python"].items())))
+        print("    routes (native):", dict(sorted(report["routes_native"].items())))
+        print("    expected differences: Python-only routes", sorted(f"{m} {p}" for m, p in set(rp) - set(rn)),
+              "(op source/load-op objects, GraphQL Project, reads); Python-only files obj.py; call fields only Python:",
+              report["call_fields_only_python"], "only native:", report["call_fields_only_native"],
+              "; MP4 bytes differ (different H.264 encoders)")
+    finally:
+        fx.stop()
+
+
+def t_down():
+    """Server down for the whole program; then up and `wandb-media sync`."""
+    fx = new_fixture("down")
+    project = "wbm-test/down"
+    t0 = time.time()
+    rc, out, spool = run_program(fx, "cpp", project, 3, extra_env={"WEAVE_CLOSE_TIMEOUT": "3"}, ok=False)
+    took = time.time() - t0
+    check(rc != 0, f"the program exited 0 although nothing was delivered:\n{out}")
+    check(took < 30, f"the program took {took:.1f} s with the server down")
+    check("pending" in out, f"close did not report what is pending:\n{out[-1500:]}")
+    print(f"    down: exit {rc} after {took:.1f} s; {out.strip().splitlines()[-1][:300]}")
+    fx.start()
+    try:
+        sync(fx, spool, project)
+        readback(fx, project, 3, audio=True)
+        exactly_once(fx, project, 3)
+        sync(fx, spool, project)  # again: nothing new
+        exactly_once(fx, project, 3)
+    finally:
+        fx.stop()
+
+
+def t_restart():
+    """The server is killed and restarted while the program traces."""
+    fx = new_fixture("restart").start()
+    project = "wbm-test/restart"
+    try:
+        cwd = os.path.join(fx.work, "prog")
+        os.makedirs(cwd)
+        env = dict(os.environ, **fx.env(project), WEAVE_POLICY_STEP_MS="40", WEAVE_CLOSE_TIMEOUT="90")
+        n = 40
+        p = subprocess.Popen([program("cpp"), str(n)], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline and len(fx.calls(project)) < 6:
+            time.sleep(0.05)
+        check(len(fx.calls(project)) >= 6, "nothing delivered before the restart")
+        fx.stop()
+        time.sleep(2.0)
+        fx.start()
+        out = p.communicate(timeout=180)[0].decode()
+        check(p.returncode == 0, f"program exited {p.returncode}:\n{out[-2000:]}")
+        readback(fx, project, n, audio=True)
+        exactly_once(fx, project, n)
+    finally:
+        fx.stop()
+
+
+def faults_test(name, faults, allow_dup=False, check_retry_after=None):
+    def t():
+        fx = new_fixture(name).start()
+        project = f"wbm-test/{name}"
+        try:
+            fx.ctl(faults=faults)
+            t0 = time.time()
+            run_program(fx, "c", project, 3)
+            took = time.time() - t0
+            st = fx.stats()
+            check(st["faults_fired"] == sum(f["count"] for f in faults),
+                  f"only {st['faults_fired']} of the injected faults were hit")
+            readback(fx, project, 3)
+            st = exactly_once(fx, project, 3, allow_dup_starts=allow_dup)
+            if check_retry_after:
+                reqs = fx.requests()
+                for i, r in enumerate(reqs):
+                    if r.get("status") == 429:
+                        nxt = [x for x in reqs[i + 1:] if x["path"] == r["path"]]
+                        check(nxt, "no retry after a 429")
+                        gap = nxt[0]["t"] - r["t"]
+                        check(gap >= check_retry_after * 0.9,
+                              f"retried {r['path']} {gap:.2f} s after a 429 with Retry-After {check_retry_after}")
+            print(f"    {name}: program {took:.1f} s, faults fired {st['faults_fired']}, duplicate starts {st['dup_call_starts']}")
+        finally:
+            fx.stop()
+    return t
+
+
+def t_kill():
+    """SIGKILL of the program mid-trace, then `wandb-media sync` of its spool."""
+    fx = new_fixture("kill").start()
+    project = "wbm-test/kill"
+    try:
+        cwd = os.path.join(fx.work, "prog")
+        os.makedirs(cwd)
+        env = dict(os.environ, **fx.env(project), WEAVE_POLICY_STEP_MS="400")
+        n = 40
+        p = subprocess.Popen([program("cpp"), str(n)], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+        lines = []
+        target = 5
+        while True:
+            line = p.stdout.readline().decode()
+            if not line:
+                break
+            lines.append(line.strip())
+            if line.strip() == f"step {target} started":
+                break
+        time.sleep(0.1)  # inside step 5's think time: policy_step 5 is open, its child ended
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        done = [ln for ln in lines if ln.endswith(" done")]
+        check(len(done) == target, f"program output before the kill: {lines}")
+        sync(fx, os.path.join(cwd, "weave"), project)
+        d = readback(fx, project, n, partial=True, audio=True, dump=os.path.join(fx.work, "readback.json"))
+        check(d["finished"] == target, f"{d['finished']} finished roots on the server, {target} finished before the kill")
+        check(d["unfinished"] == 1, f"{d['unfinished']} unfinished roots, expected the 1 open at the kill")
+        rows = fx.calls(project)
+        check(len(rows) == 2 * target + 2, f"{len(rows)} calls on the server, expected {2 * target + 2}")
+        st = fx.stats()
+        print(f"    kill: {d['finished']} finished + {d['unfinished']} unfinished roots after sync; "
+              f"duplicate starts {st['dup_call_starts']}")
+        sync(fx, os.path.join(cwd, "weave"), project)  # again: nothing new
+        check(len(fx.calls(project)) == 2 * target + 2, "a second sync changed the server")
+    finally:
+        fx.stop()
+
+
+TESTS = collections.OrderedDict([
+    ("fixture", t_fixture), ("python", t_python),
+    ("c", native("c", False)), ("cpp", native("cpp", True)), ("go", native("go", True)),
+    ("traffic", t_traffic), ("down", t_down), ("restart", t_restart),
+    ("e500", faults_test("e500", [{"kind": "500", "count": 4}])),
+    ("e429", faults_test("e429", [{"kind": "429", "count": 2, "retry_after": 2}], check_retry_after=2)),
+    ("reset", faults_test("reset", [{"kind": "reset", "count": 3},
+                                    {"kind": "reset_after", "count": 2, "match": "/calls/complete"}],
+                          allow_dup=True)),
+    ("kill", t_kill),
+])
 
 
 def main():
