@@ -190,6 +190,7 @@ floatcheck-10m:
 # The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
 bench: build
 	benches/table.sh
+	benches/weave.sh
 
 # The older per-area benchmarks (PNG modes, video writer, offline-run rows/s).
 bench-detail: build

@@ -126,6 +126,16 @@ def exactly_once(fx, project, n_roots, allow_dup_starts=False):
     if not allow_dup_starts:
         check(st["dup_call_starts"] == 0, f"{st['dup_call_starts']} calls were sent again after the server stored them")
     check(st["bad_digest"] == 0, f"{st['bad_digest']} files with a wrong expected_digest")
+    # no file uploaded again after the server acknowledged it
+    acked = collections.Counter()
+    for req in fx.requests():
+        if req["path"] == "/file/create" and req.get("status") == 200:
+            fields = {p["name"]: p.get("value") for p in req["body"]["multipart"] if p["filename"] is None}
+            if fields.get("project_id") == project:
+                acked[[p for p in req["body"]["multipart"] if p["filename"]][0]["digest"]] += 1
+    again = {d: c for d, c in acked.items() if c > 1}
+    if not allow_dup_starts:
+        check(not again, f"files uploaded again after the server stored them: {again}")
     # every file referenced by a call is on the server
     digests = {d for d, _ in fx.files(project)}
     for req in fx.requests():
@@ -494,7 +504,7 @@ TESTS = collections.OrderedDict([
     ("c", native("c", False)), ("cpp", native("cpp", True)), ("go", native("go", True)),
     ("traffic", t_traffic), ("down", t_down), ("restart", t_restart),
     ("e500", faults_test("e500", [{"kind": "500", "count": 4}])),
-    ("e429", faults_test("e429", [{"kind": "429", "count": 2, "retry_after": 2}], check_retry_after=2)),
+    ("e429", faults_test("e429", [{"kind": "429", "count": 2, "retry_after": 2, "match": "/file/create"}], check_retry_after=2)),
     ("reset", faults_test("reset", [{"kind": "reset", "count": 3},
                                     {"kind": "reset_after", "count": 2, "match": "/calls/complete"}],
                           allow_dup=True)),
