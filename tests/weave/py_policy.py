@@ -17,6 +17,9 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_values as pv  # noqa: E402
 
+# WBM_WEAVE_PERTURB=1: wrong values (the suite checks that readback.py notices them)
+PERTURB = os.environ.get("WBM_WEAVE_PERTURB") == "1"
+
 
 @weave.op
 def preprocess(step):
@@ -26,14 +29,20 @@ def preprocess(step):
 @weave.op
 def policy_step(step, camera):
     preprocess(step)
-    return {"action": pv.action(step), "overlay": Image.fromarray(pv.overlay(step), "RGB")}
+    px = pv.overlay(step)
+    if PERTURB:  # for the suite's negative check: one pixel off by one
+        px[0, 0, 0] ^= 1
+    return {"action": pv.action(step), "overlay": Image.fromarray(px, "RGB")}
 
 
 def main():
     n = int(sys.argv[1])
     client = weave.init(os.environ["WANDB_PROJECT"])
     for i in range(n):
-        clip = ImageSequenceClip(list(pv.camera(i)), fps=pv.FPS)
+        frames = pv.camera(i)
+        if PERTURB:  # a visibly different clip: frames in reverse order
+            frames = frames[::-1]
+        clip = ImageSequenceClip(list(frames), fps=pv.FPS)
         policy_step(i, clip)
     client.flush()
 

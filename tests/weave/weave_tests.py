@@ -249,6 +249,19 @@ def t_python():
             log=os.path.join(fx.work, "program.log"))
         readback(fx, "wbm-test/py", 3, dump=os.path.join(fx.work, "readback.json"))
         exactly_once(fx, "wbm-test/py", 3)
+        # the reader must be able to fail: a missing step, a reversed clip, one pixel off
+        try:
+            readback(fx, "wbm-test/py", 4)
+            raise Fail("readback passed with a step missing")
+        except Fail as e:
+            check("steps missing on the server: [3]" in str(e), f"readback: {e}")
+        run([A.py_python, os.path.join(HERE, "py_policy.py"), "1"], env=dict(fx.env("wbm-test/bad"),
+            WBM_WEAVE_PERTURB="1"), log=os.path.join(fx.work, "program.log"))
+        try:
+            readback(fx, "wbm-test/bad", 1)
+            raise Fail("readback passed wrong values")
+        except Fail as e:
+            check("PSNR" in str(e) and "overlay pixels differ" in str(e), f"readback: {e}")
     finally:
         fx.stop()
 
