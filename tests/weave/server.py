@@ -15,7 +15,9 @@ venv: tests/weave/weave.sh makes it) in a small standard-library HTTP server on 
   "match": "<substring of the path>", "retry_after": S, "seconds": S}]}` appends faults
   consumed one per matching request ("reset" closes the connection before handling,
   "reset_after" handles the request and then resets, losing the answer);
-  `{"clear": true}` drops them; `GET /__ctl/stats` → counters,
+  `{"clear": true}` drops them; `{"calls_complete": false}` answers 404 on
+  /v2/{e}/{p}/calls/complete (an older server: clients fall back to /call/upsert_batch);
+  `GET /__ctl/stats` → counters,
 - request recording (`--record FILE`): one JSON line per request with method, path,
   headers, the JSON body (or the multipart parts: name, filename, content type, size, sha256,
   and the form fields), status.
@@ -123,6 +125,7 @@ class State:
         self.sqlite = sqlite
         self.rec = open(args.record, "a", buffering=1) if args.record else None
         self.rec_lock = threading.Lock()
+        self.calls_complete = True  # False: an older server without /v2/.../calls/complete (404)
 
     def take_fault(self, path):
         with self.ctl:
@@ -290,6 +293,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             st.faults.extend(req.get("faults", []))
             if "dup" in req:
                 st.args.dup = req["dup"]
+            if "calls_complete" in req:
+                st.calls_complete = bool(req["calls_complete"])
         self._send(200, {"ok": True})
 
     def _parse_multipart(self, body, ctype, summary_only=False):
@@ -341,6 +346,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             project_id = f"{parts[1]}/{parts[2]}"
             sub = "/" + "/".join(parts[3:])
             if sub == "/calls/complete":
+                if not st.calls_complete:
+                    return self._send(404, {"reason": "Not Found"})
                 return self._calls_complete(project_id, req.get("batch", []))
             if sub in ("/call/start", "/call/end"):
                 key = sub.split("/")[-1]

@@ -18,6 +18,7 @@ Tests (default: all):
             the server handled the request): everything exactly once
   kill      SIGKILL of the program mid-trace, then `wandb-media sync`: finished calls and files
             exactly once, open calls unfinished
+  legacy    a server without calls/complete (404): the client falls back to /call/upsert_batch
 Each prints PASS/FAIL with its time; the last line is "N passed, M failed".
 """
 
@@ -472,6 +473,21 @@ def faults_test(name, faults, allow_dup=False, check_retry_after=None):
     return t
 
 
+def t_legacy():
+    """A server without calls/complete (404): the client falls back to /call/upsert_batch."""
+    fx = new_fixture("legacy").start()
+    project = "wbm-test/legacy"
+    try:
+        fx.ctl(calls_complete=False)
+        run_program(fx, "c", project, 3)
+        readback(fx, project, 3)
+        exactly_once(fx, project, 3)
+        used = collections.Counter(r["path"] for r in fx.requests() if r.get("status") == 200)
+        check(used["/call/upsert_batch"] > 0, f"no /call/upsert_batch request: {dict(used)}")
+    finally:
+        fx.stop()
+
+
 def t_kill():
     """SIGKILL of the program mid-trace, then `wandb-media sync` of its spool."""
     fx = new_fixture("kill").start()
@@ -521,7 +537,7 @@ TESTS = collections.OrderedDict([
     ("reset", faults_test("reset", [{"kind": "reset", "count": 3},
                                     {"kind": "reset_after", "count": 2, "match": "/calls/complete"}],
                           allow_dup=True)),
-    ("kill", t_kill),
+    ("kill", t_kill), ("legacy", t_legacy),
 ])
 
 
