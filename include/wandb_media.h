@@ -103,6 +103,11 @@ typedef enum wb_status {
    * The object is in the wrong state for this call (e.g. a finished writer).
    */
   WB_ERR_STATE = 8,
+  /**
+   * The server could not be reached, refused the request, or delivery did not finish
+   * in time; the message says which and what is still pending. Nothing was lost.
+   */
+  WB_ERR_NETWORK = 9,
 } wb_status;
 
 /**
@@ -1515,6 +1520,28 @@ typedef struct wb_artifact wb_artifact;
 typedef struct wb_run wb_run;
 
 /**
+ * One started call.
+ *
+ * Ownership: created by `wb_weave_call_start`, released by `wb_weave_call_free` (a call
+ * freed without `wb_weave_call_end` stays unfinished on the server). Thread-safety: a call
+ * may be ended and freed on another thread than the one that started it, and used as
+ * the parent of calls started on any thread, but must not be freed while another thread
+ * uses it.
+ */
+typedef struct wb_weave_call wb_weave_call;
+
+/**
+ * A Weave client: traces calls of one project to a Weave trace server.
+ *
+ * Ownership: created by `wb_weave_client_open`, released by `wb_weave_client_free`
+ * (after `wb_weave_client_close`, or instead of it). Thread-safety: fully thread-safe;
+ * any number of threads may start and end calls at once. `close` and `free` must be
+ * called once, after every other call on the client has returned (calls already started
+ * may still be ended and freed afterwards).
+ */
+typedef struct wb_weave_client wb_weave_client;
+
+/**
  * Options of `wb_run_open` (the `wandb.init` arguments). Always start from
  * `wb_run_options_default()`. All strings are UTF-8, may be NULL (= not set) and are only
  * read during `wb_run_open`.
@@ -1650,6 +1677,85 @@ typedef struct wb_metric_options {
    */
   enum wb_metric_goal goal;
 } wb_metric_options;
+
+/**
+ * Options of `wb_weave_client_open`. Always start from `wb_weave_options_default()`.
+ * Strings are UTF-8, may be NULL (= not set) and are only read during the open call.
+ */
+typedef struct wb_weave_options {
+  /**
+   * `sizeof(wb_weave_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * `WB_MODE_AUTO` (default): disabled when `WEAVE_DISABLED` is true, else
+   * `WANDB_MODE`, else online when an API key is known, else offline.
+   * `WB_MODE_OFFLINE`: spool only (upload later with `wandb-media sync DIR`).
+   * `WB_MODE_ONLINE`: spool and deliver in the background. `WB_MODE_DISABLED`: no-op.
+   */
+  enum wb_run_mode mode;
+  /**
+   * Trace server. NULL: `WF_TRACE_SERVER_URL`, else `WANDB_BASE_URL` + `/traces` when
+   * `WANDB_BASE_URL` (or `base_url`) is set, else `https://trace.wandb.ai`.
+   */
+  const char *trace_server_url;
+  /**
+   * W&B API, used for the default entity (GraphQL `viewer`) when the project has none.
+   * NULL: `WANDB_BASE_URL`, else `https://api.wandb.ai`.
+   */
+  const char *base_url;
+  /**
+   * NULL: `WANDB_API_KEY`, else the `~/.netrc` entry of the `base_url` host.
+   */
+  const char *api_key;
+  /**
+   * Where calls and files are written before sending. NULL = `./weave`. Each client
+   * writes its own subdirectory `weave-<date>_<time>-<hex>/`.
+   */
+  const char *spool_dir;
+  /**
+   * Optional `wb_run_id` every call carries (`"<entity>/<project>/<run id>"`, as the
+   * Python client inside `wandb.init`); see also `wb_weave_client_set_run`.
+   */
+  const char *wb_run_id;
+} wb_weave_options;
+
+/**
+ * Delivery status filled by `wb_weave_client_flush` / `_close`.
+ * Initialise `struct_size` (or use `wb_weave_status_default()`); fields beyond the
+ * caller's `struct_size` are not written.
+ */
+typedef struct wb_weave_status {
+  /**
+   * `sizeof(wb_weave_status)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * Calls delivered by this client (ended calls, and unfinished ones sent as started).
+   */
+  uint64_t calls_sent;
+  /**
+   * Calls spooled but not delivered yet (offline mode: all of them, waiting for sync).
+   */
+  uint64_t calls_pending;
+  /**
+   * Distinct media files delivered.
+   */
+  uint64_t files_sent;
+  /**
+   * Distinct media files spooled but not delivered yet.
+   */
+  uint64_t files_pending;
+  /**
+   * Whether the last request reached the trace server.
+   */
+  bool server_reachable;
+  /**
+   * Why delivery is stuck (e.g. "authentication failed (401) ..."), NUL-terminated
+   * UTF-8; empty when none.
+   */
+  char last_error[512];
+} wb_weave_status;
 
 /**
  * Default run options (everything unset, fsync on flush, synchronous). Thread-safe.
@@ -1885,6 +1991,114 @@ enum wb_status wb_run_define_metric(struct wb_run *run,
                                     const char *name,
                                     const struct wb_metric_options *options,
                                     struct wb_error *err);
+
+/**
+ * Default options (everything from the environment). Thread-safe.
+ */
+struct wb_weave_options wb_weave_options_default(void);
+
+/**
+ * An empty status with `struct_size` set. Thread-safe.
+ */
+struct wb_weave_status wb_weave_status_default(void);
+
+/**
+ * Opens a Weave client for `project` (`"entity/project"`, or `"project"`: the entity is
+ * then the API key's default entity, resolved in the background with GraphQL `viewer`
+ * like the Python client). `options` may be NULL (defaults). Never waits for the network:
+ * in online mode a background thread asks `GET /server_info`, uploads files and sends
+ * calls; a server that is down does not fail the open (calls wait in the spool).
+ * Errors: `WB_ERR_INVALID_ARGUMENT` (project, URLs, online without an API key),
+ * `WB_ERR_IO` (the spool directory cannot be created). On success `*out` owns the client.
+ */
+enum wb_status wb_weave_client_open(const char *project,
+                                    const struct wb_weave_options *options,
+                                    struct wb_weave_client **out,
+                                    struct wb_error *err);
+
+/**
+ * Attaches a run: calls started afterwards carry `wb_run_id` =
+ * `"<entity>/<project>/<run id>"` (as the Python client inside `wandb.init`; an entity
+ * the run was not given is the client's). `run` NULL detaches. Thread-safe.
+ */
+enum wb_status wb_weave_client_set_run(struct wb_weave_client *client,
+                                       const struct wb_run *run,
+                                       struct wb_error *err);
+
+/**
+ * Starts a call of `op_name` (a plain name such as `"policy_step"`), as a child of
+ * `parent` (same trace) or a new root (`parent` NULL). `inputs`: a dict `wb_value`
+ * (NULL = `{}`); media inside it (Video, Image, Audio, Html, …) are stored as files the
+ * Python client reads back. `attributes_json`: a JSON object or NULL. Returns in
+ * microseconds plus the time to write the call's media files to the spool; the value is
+ * copied (the caller keeps ownership). Thread-safe. After `wb_weave_client_close`:
+ * `WB_ERR_STATE`.
+ */
+enum wb_status wb_weave_call_start(struct wb_weave_client *client,
+                                   const char *op_name,
+                                   const struct wb_weave_call *parent,
+                                   const struct wb_value *inputs,
+                                   const char *attributes_json,
+                                   struct wb_weave_call **out,
+                                   struct wb_error *err);
+
+/**
+ * Ends a call with `output` (NULL = None), or with `exception` (its text; NULL =
+ * success), and an optional `summary_json` object. Once per call (again:
+ * `WB_ERR_STATE`). The call handle must still be freed. Thread-safe with respect to other
+ * calls.
+ */
+enum wb_status wb_weave_call_end(struct wb_weave_call *call,
+                                 const struct wb_value *output,
+                                 const char *exception,
+                                 const char *summary_json,
+                                 struct wb_error *err);
+
+/**
+ * Frees a call. NULL is a no-op. A call freed without `wb_weave_call_end` is sent as
+ * started but unfinished.
+ */
+void wb_weave_call_free(struct wb_weave_call *call);
+
+/**
+ * The call's id (UUIDv7 text), valid until the call is freed. NULL for a NULL call.
+ */
+const char *wb_weave_call_id(const struct wb_weave_call *call);
+
+/**
+ * The call's trace id (shared by every call of its tree), valid until the call is
+ * freed. NULL for a NULL call.
+ */
+const char *wb_weave_call_trace_id(const struct wb_weave_call *call);
+
+/**
+ * Waits up to `timeout_seconds` for everything spooled so far to be delivered.
+ * `WB_OK` when nothing is pending; else `WB_ERR_NETWORK` naming what is pending and why
+ * (returned at once on an authentication failure). Offline mode: `WB_OK` at once, the
+ * pending counts say what waits for `wandb-media sync`. `status_out` may be NULL; it is
+ * filled in both cases. Thread-safe.
+ */
+enum wb_status wb_weave_client_flush(struct wb_weave_client *client,
+                                     double timeout_seconds,
+                                     struct wb_weave_status *status_out,
+                                     struct wb_error *err);
+
+/**
+ * Closes the client: calls still open are recorded as started-but-unfinished, then
+ * waits like `wb_weave_client_flush` and stops the sender (what was not delivered stays
+ * in the spool for `wandb-media sync` or the next client on the same spool directory).
+ * Later `wb_weave_call_start` returns `WB_ERR_STATE`. The client must still be freed.
+ */
+enum wb_status wb_weave_client_close(struct wb_weave_client *client,
+                                     double timeout_seconds,
+                                     struct wb_weave_status *status_out,
+                                     struct wb_error *err);
+
+/**
+ * Frees the client (closing it first if needed). NULL is a no-op. Never blocks for more
+ * than about 1 s: what was not sent stays in the spool.
+ */
+void wb_weave_client_free(struct wb_weave_client *client);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -21,6 +21,9 @@ pub enum ErrorKind {
     Panic,
     /// The call does not fit the object's state (e.g. a finished writer).
     State,
+    /// The server could not be reached, refused the request, or delivery did not finish
+    /// in time (the message says which).
+    Network,
 }
 
 /// An error with a kind and a human-readable message naming the bad argument.

@@ -39,6 +39,8 @@ pub mod stats;
 pub mod tensor;
 /// cbindgen:ignore
 pub mod value;
+/// cbindgen:ignore
+pub mod weave;
 
 pub use error::{Error, ErrorKind, Result};
 pub use json::Json;

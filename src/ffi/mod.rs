@@ -35,6 +35,8 @@ pub mod table;
 pub mod value;
 pub mod video;
 pub mod video_h264;
+// Weave traces (after the media and run sections)
+pub mod weave;
 
 use std::ffi::{c_char, c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -65,6 +67,9 @@ pub enum wb_status {
     WB_ERR_PANIC = 7,
     /// The object is in the wrong state for this call (e.g. a finished writer).
     WB_ERR_STATE = 8,
+    /// The server could not be reached, refused the request, or delivery did not finish
+    /// in time; the message says which and what is still pending. Nothing was lost.
+    WB_ERR_NETWORK = 9,
 }
 
 /// Size of `wb_error.message`, including the terminating NUL.
@@ -93,6 +98,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> wb_status {
         ErrorKind::Io => wb_status::WB_ERR_IO,
         ErrorKind::Panic => wb_status::WB_ERR_PANIC,
         ErrorKind::State => wb_status::WB_ERR_STATE,
+        ErrorKind::Network => wb_status::WB_ERR_NETWORK,
     }
 }
 
@@ -418,6 +424,7 @@ pub extern "C" fn wb_status_name(status: i32) -> *const c_char {
         6 => "WB_ERR_IO\0",
         7 => "WB_ERR_PANIC\0",
         8 => "WB_ERR_STATE\0",
+        9 => "WB_ERR_NETWORK\0",
         _ => "WB_ERR_UNKNOWN\0",
     };
     s.as_ptr() as *const c_char

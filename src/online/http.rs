@@ -310,3 +310,133 @@ impl Client {
         .map(|_| ())
     }
 }
+
+/// One HTTP answer of any status, for callers that decide themselves what a status means
+/// (the Weave sender: duplicate ids, `CALLS_COMPLETE_MODE_REQUIRED`, 413 splitting).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    /// `Retry-After` of a 429/503, if any.
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+    /// Worth retrying with the same body: 429 and 5xx.
+    pub fn retryable(&self) -> bool {
+        self.status == 429 || self.status >= 500
+    }
+    /// The body as (lossy) text, at most `max` characters.
+    pub fn text(&self, max: usize) -> String {
+        String::from_utf8_lossy(&self.body)
+            .chars()
+            .take(max)
+            .collect()
+    }
+}
+
+/// A `multipart/form-data` body: text fields, then one file part. Returns the content type
+/// (with its boundary) and the body.
+pub fn multipart(
+    fields: &[(&str, &str)],
+    file_field: &str,
+    filename: &str,
+    file_type: &str,
+    data: &[u8],
+) -> (String, Vec<u8>) {
+    let mut r = [0u8; 12];
+    let _ = getrandom::fill(&mut r);
+    let boundary: String = std::iter::once("wandbmedia".to_string())
+        .chain(r.iter().map(|b| format!("{b:02x}")))
+        .collect();
+    let quote = |s: &str| s.replace(['"', '\r', '\n'], "_");
+    let mut body = Vec::with_capacity(data.len() + 512);
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{v}\r\n",
+                quote(k)
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {file_type}\r\n\r\n",
+            quote(file_field),
+            quote(filename)
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Client {
+    /// The retry backoff bounds (`WANDB_X_RETRY_MIN_SECONDS` / `_MAX_`).
+    pub fn retry_bounds(&self) -> (Duration, Duration) {
+        (self.retry_min, self.retry_max)
+    }
+
+    /// The delay before the next retry after waiting `wait` last time: `Retry-After` when
+    /// the server sent one, else `wait` with jitter (as [`Client::post_json`] retries).
+    pub fn retry_delay(&self, wait: Duration, answer: Option<&Answer>) -> Duration {
+        answer
+            .and_then(|a| a.retry_after)
+            .unwrap_or_else(|| jitter(wait))
+    }
+
+    fn answer(
+        &self,
+        what: &str,
+        r: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Answer> {
+        self.attempts.fetch_add(1, Ordering::Relaxed);
+        let mut resp = r.map_err(|e| net_err(format!("{what}: {e}")))?;
+        let status = resp.status().as_u16();
+        let retry_after = retry_after(&resp);
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .map_err(|e| net_err(format!("{what}: reading the response: {e}")))?;
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    /// One `POST <url>` attempt with auth: any HTTP status is `Ok`; `Err` only when no
+    /// answer came (connection refused/reset, timeout, TLS). The caller retries.
+    pub fn post_once(
+        &self,
+        what: &str,
+        url: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<Answer> {
+        let r = self
+            .agent
+            .post(url)
+            .header("Authorization", &self.auth)
+            .header("Content-Type", content_type)
+            .send(body);
+        self.answer(what, r)
+    }
+
+    /// One `GET <url>` attempt with auth (see [`Client::post_once`]).
+    pub fn get_once(&self, what: &str, url: &str) -> Result<Answer> {
+        let r = self
+            .agent
+            .get(url)
+            .header("Authorization", &self.auth)
+            .call();
+        self.answer(what, r)
+    }
+}

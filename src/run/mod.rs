@@ -637,6 +637,16 @@ impl Run {
         &self.shared.id
     }
 
+    /// The project given at open (may be empty: the server's default).
+    pub fn project(&self) -> &str {
+        &self.shared.project
+    }
+
+    /// The entity given at open (may be empty: the server's default entity).
+    pub fn entity(&self) -> &str {
+        &self.shared.entity
+    }
+
     /// `<root>/wandb/offline-run-…-<id>` (what `wandb sync` takes).
     pub fn dir(&self) -> &Path {
         &self.shared.run_dir
