@@ -7,8 +7,10 @@ Usage: py_policy.py N   (env: WANDB_PROJECT "entity/project", WF_TRACE_SERVER_UR
 WANDB_BASE_URL, WANDB_API_KEY, WEAVE_SERVER_CACHE_DIR)
 """
 
+import io
 import os
 import sys
+import wave
 
 import weave  # before moviepy.editor (weave's video support patches the import)
 from moviepy.editor import ImageSequenceClip
@@ -19,6 +21,23 @@ import policy_values as pv  # noqa: E402
 
 # WBM_WEAVE_PERTURB=1: wrong values (the suite checks that readback.py notices them)
 PERTURB = os.environ.get("WBM_WEAVE_PERTURB") == "1"
+# WBM_WEAVE_AUDIO=1: the output also has the audio cue of the C++/Go examples (a wave.Wave_read)
+AUDIO = os.environ.get("WBM_WEAVE_AUDIO") == "1"
+
+
+def cue(step):
+    import numpy as np
+
+    k = np.arange(1600)
+    samples = (((k * 37 + step * 101) % 2000) - 1000).astype("<i2")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(samples.tobytes())
+    buf.seek(0)
+    return wave.open(buf, "rb")
 
 
 @weave.op
@@ -32,7 +51,10 @@ def policy_step(step, camera):
     px = pv.overlay(step)
     if PERTURB:  # for the suite's negative check: one pixel off by one
         px[0, 0, 0] ^= 1
-    return {"action": pv.action(step), "overlay": Image.fromarray(px, "RGB")}
+    out = {"action": pv.action(step), "overlay": Image.fromarray(px, "RGB")}
+    if AUDIO:
+        out["audio"] = cue(step)
+    return out
 
 
 def main():

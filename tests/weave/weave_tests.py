@@ -117,6 +117,11 @@ def program(kind):
             "go": os.path.join(A.bin, "weave_policy_go")}[kind]
 
 
+def c_or_cpp():
+    """The C demo (weave-core's examples/c/weave_policy.c) when built, else the C++ example."""
+    return "c" if os.path.exists(program("c")) else "cpp"
+
+
 def exactly_once(fx, project, n_roots, allow_dup_starts=False):
     """Every call id once in the DB, 2 per step; no file or call re-sent after it was acknowledged."""
     rows = fx.calls(project)
@@ -309,10 +314,12 @@ def t_traffic():
     """The C program's requests vs the Python client's for the same ops (2 steps each)."""
     fx = new_fixture("traffic").start()
     try:
-        run([A.py_python, os.path.join(HERE, "py_policy.py"), "2"], env=fx.env("wbm-test/py"),
+        kind = c_or_cpp()
+        audio = {"WBM_WEAVE_AUDIO": "1"} if kind == "cpp" else {}
+        run([A.py_python, os.path.join(HERE, "py_policy.py"), "2"], env=dict(fx.env("wbm-test/py"), **audio),
             log=os.path.join(fx.work, "program.log"))
         n_py = len(fx.requests())
-        run_program(fx, "c", "wbm-test/c", 2)
+        run_program(fx, kind, "wbm-test/c", 2)
         reqs = fx.requests()
         py, nat = reqs[:n_py], reqs[n_py:]
         report = {}
@@ -347,7 +354,10 @@ def t_traffic():
         fp, fn = files(py), files(nat)
         for name, ctype, dig, exp, size in fn:
             check(exp == dig, f"native {name}: expected_digest {exp} != digest of the bytes {dig}")
-        types_py = {(n, c) for n, c, *_ in fp if n != "obj.py"}
+        # expected: Python 0.54 wraps a wave.Wave_read output in its own Audio type (audio.wav +
+        # _metadata.json); the native client writes the wave.Wave_read envelope (audio.wav
+        # only), which Python reads back as wave.Wave_read (spec: both are readable)
+        types_py = {(n, c) for n, c, *_ in fp if n not in ("obj.py", "_metadata.json")}
         types_nat = {(n, c) for n, c, *_ in fn}
         check(types_py == types_nat, f"file names/content types: python {sorted(types_py)} native {sorted(types_nat)}")
         report["files_python"] = sorted(types_py)
@@ -361,7 +371,12 @@ def t_traffic():
             return shapes
         sp, sn = env_shapes(py), env_shapes(nat)
         check(set(sp) == set(sn), f"media at different places: python {sorted(sp)} native {sorted(sn)}")
+        audio_py = {"type": "weave.type_handlers.Audio.audio.Audio"}
         for k in sp:
+            if sp[k][1] == audio_py:
+                check(sn[k] == (["_type", "files", "weave_type"], {"type": "wave.Wave_read"}, ["audio.wav"]),
+                      f"audio envelope {k}: native {sn[k]}")
+                continue
             check(sp[k] == sn[k], f"envelope {k}: python {sp[k]} native {sn[k]}")
         for _, call in calls_in(nat):
             for where, e in envelopes(call):
@@ -385,13 +400,21 @@ def t_traffic():
         op_, on = overlay_digests(py), overlay_digests(nat)
         check(op_ and op_ == on, f"overlay PNG digests differ: python {op_} native {on}")
         report["same_png_digests"] = len(on)
+        if audio:  # the same samples: Python's wave module and the library write the same WAV?
+            def audio_digests(rs):
+                return {c["inputs"]["step"]: c["output"]["audio"]["files"]["audio.wav"] for _, c in calls_in(rs)
+                        if c.get("output") and isinstance(c["output"], dict) and "audio" in c["output"]}
+            ap_, an = audio_digests(py), audio_digests(nat)
+            check(ap_ and ap_ == an, f"audio WAV digests differ: python {ap_} native {an}")
+            report["same_wav_digests"] = len(an)
         json.dump(report, open(os.path.join(A.work, "traffic-report.json"), "w"), indent=1)
         print("    routes (python):", dict(sorted(report["routes_python"].items())))
         print("    routes (native):", dict(sorted(report["routes_native"].items())))
         print("    expected differences: Python-only routes", sorted(f"{m} {p}" for m, p in set(rp) - set(rn)),
               "(op source/load-op objects, GraphQL Project, reads); Python-only files obj.py; call fields only Python:",
               report["call_fields_only_python"], "only native:", report["call_fields_only_native"],
-              "; MP4 bytes differ (different H.264 encoders)")
+              "; MP4 bytes differ (different H.264 encoders); audio: Python's Audio wrapper (+_metadata.json) vs "
+              "the native wave.Wave_read envelope, same audio.wav bytes")
     finally:
         fx.stop()
 
@@ -451,7 +474,7 @@ def faults_test(name, faults, allow_dup=False, check_retry_after=None):
         try:
             fx.ctl(faults=faults)
             t0 = time.time()
-            run_program(fx, "c", project, 3)
+            run_program(fx, c_or_cpp(), project, 3)
             took = time.time() - t0
             st = fx.stats()
             check(st["faults_fired"] == sum(f["count"] for f in faults),
@@ -479,7 +502,7 @@ def t_legacy():
     project = "wbm-test/legacy"
     try:
         fx.ctl(calls_complete=False)
-        run_program(fx, "c", project, 3)
+        run_program(fx, c_or_cpp(), project, 3)
         readback(fx, project, 3)
         exactly_once(fx, project, 3)
         used = collections.Counter(r["path"] for r in fx.requests() if r.get("status") == 200)
@@ -551,6 +574,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("tests", nargs="*")
     A = ap.parse_args()
+    A.bin, A.cli = os.path.abspath(A.bin), os.path.abspath(A.cli)
     os.makedirs(A.work, exist_ok=True)
     names = A.tests or list(TESTS)
     passed, failed = [], []
