@@ -37,6 +37,7 @@ if [ -z "${WBM_WEAVE_PY_ONLY:-}" ]; then
     ln -sf "$CARGO_TARGET/demo/weave_policy" "$bin/weave_policy"
   fi
   c++ -std=c++17 -O2 -Wall -Wextra -Wconversion -Werror "${INC[@]}" examples/cpp/weave_policy.cpp -o "$bin/weave_policy_cpp" "${LINK[@]}" || exit 1
+  c++ -std=c++17 -O1 -Wall -Wextra -Wconversion -Werror "${INC[@]}" tests/weave/cpp/scope.cpp -o "$bin/weave_scope_cpp" "${LINK[@]}" -pthread || exit 1
   (cd examples/go && CGO_ENABLED=1 go build -o "$bin/weave_policy_go" ./weave_policy) || exit 1
 fi
 

@@ -19,6 +19,8 @@ Tests (default: all):
   kill      SIGKILL of the program mid-trace, then `wandb-media sync`: finished calls and files
             exactly once, open calls unfinished
   legacy    a server without calls/complete (404): the client falls back to /call/upsert_batch
+  cppscope  wb::weave::Call scope objects: exception texts stored (unwinding, trace(),
+            end_exception), implicit ends, children ended on another thread, 4 threads
 Each prints PASS/FAIL with its time; the last line is "N passed, M failed".
 """
 
@@ -457,6 +459,7 @@ def t_restart():
             time.sleep(0.05)
         check(len(fx.calls(project)) >= 6, "nothing delivered before the restart")
         fx.stop()
+        check(p.poll() is None, "the program finished before the server went down")
         time.sleep(2.0)
         fx.start()
         out = p.communicate(timeout=180)[0].decode()
@@ -494,6 +497,36 @@ def faults_test(name, faults, allow_dup=False, check_retry_after=None):
         finally:
             fx.stop()
     return t
+
+
+def t_cppscope():
+    """wb::weave scope objects: exception texts, implicit ends, cross-thread ends, nesting."""
+    fx = new_fixture("cppscope").start()
+    project = "wbm-test/scope"
+    try:
+        cwd = os.path.join(fx.work, "prog")
+        os.makedirs(cwd)
+        run([os.path.join(A.bin, "weave_scope_cpp")], env=dict(fx.env(project)), log=os.path.join(fx.work, "program.log"))
+        rows = {}
+        for r in fx.calls(project):
+            rows.setdefault(r["op_name"], []).append(r)
+        one = {k: v[0] for k, v in rows.items() if len(v) == 1}
+        check(one.get("unwound", {}).get("exception") == "unwound: left by a C++ exception while unwinding",
+              f"unwound: {one.get('unwound')}")
+        check(one.get("traced", {}).get("exception") == "bad frame", f"traced: {one.get('traced')}")
+        check(one.get("explicit", {}).get("exception") == "gripper jammed", f"explicit: {one.get('explicit')}")
+        imp = one.get("implicit", {})
+        check(imp.get("ended_at") and imp.get("exception") is None, f"implicit: {imp}")
+        workers, inners = rows.get("worker", []), rows.get("inner", [])
+        check(len(workers) == 40 and len(inners) == 40, f"{len(workers)} worker / {len(inners)} inner calls")
+        by_id = {w["id"]: w for w in workers}
+        for c in inners:
+            w = by_id.get(c["parent_id"])
+            check(w is not None and w["trace_id"] == c["trace_id"] and c["ended_at"], f"inner call {c}")
+        check(all(w["parent_id"] is None and w["ended_at"] for w in workers), "worker calls")
+        check(len({w["trace_id"] for w in workers}) == 40, "worker calls share traces")
+    finally:
+        fx.stop()
 
 
 def t_legacy():
@@ -560,7 +593,7 @@ TESTS = collections.OrderedDict([
     ("reset", faults_test("reset", [{"kind": "reset", "count": 3},
                                     {"kind": "reset_after", "count": 2, "match": "/calls/complete"}],
                           allow_dup=True)),
-    ("kill", t_kill), ("legacy", t_legacy),
+    ("kill", t_kill), ("legacy", t_legacy), ("cppscope", t_cppscope),
 ])
 
 
