@@ -28,8 +28,10 @@ build: deps-build
 demo: build
 	@mkdir -p target/demo
 	$(CC) -std=c11 -O2 -Iinclude examples/c/training_loop.c -o target/demo/training_loop $(LDFLAGS_T)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Iinclude examples/c/weave_policy.c -o target/demo/weave_policy $(LDFLAGS_T)
 	rm -rf demo-run
 	./target/demo/training_loop demo-run
+	cd demo-run && ../target/demo/weave_policy 3
 
 deps-apt:
 	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)

@@ -17,7 +17,8 @@ const HELP: &str = "wandb-media — Weights & Biases runs from native code, with
 Usage:
   wandb-media sync [OPTIONS] DIR...   upload run directories (wandb/offline-run-…, or an
                                       interrupted online wandb/run-…; written by this
-                                      library or the Python SDK), like `wandb sync`
+                                      library or the Python SDK), like `wandb sync`;
+                                      or Weave trace spools (./weave, or one weave-… dir)
   wandb-media --help                  this text
   wandb-media --version               the library version
 
@@ -25,6 +26,8 @@ Options of sync:
   --base-url URL      server (default: WANDB_BASE_URL, else https://api.wandb.ai)
   --api-key KEY       API key (default: WANDB_API_KEY, else ~/.netrc as `wandb login` writes it)
   --timeout SECONDS   give up after this long per run (default: no limit)
+  --trace-server-url URL  Weave spools: trace server (default: WF_TRACE_SERVER_URL, else
+                      WANDB_BASE_URL/traces, else the URL the spool was written for)
 
 A synced run gets a `run-<id>.wandb.synced` marker and is skipped by later syncs. A log
 cut short by a killed program is uploaded up to its last complete record and finished with
@@ -57,6 +60,7 @@ fn sync(args: &[String]) -> ExitCode {
     let mut base_url = None;
     let mut api_key = None;
     let mut timeout = None;
+    let mut trace_url: Option<String> = None;
     let mut dirs = Vec::new();
     let mut i = 0;
     while i < args.len() {
@@ -82,6 +86,10 @@ fn sync(args: &[String]) -> ExitCode {
                 Some(v) => api_key = Some(v),
                 None => return ExitCode::from(2),
             },
+            "--trace-server-url" => match value("--trace-server-url") {
+                Some(v) => trace_url = Some(v),
+                None => return ExitCode::from(2),
+            },
             "--timeout" => match value("--timeout").and_then(|v| v.parse::<f64>().ok()) {
                 Some(s) if s.is_finite() && s > 0.0 => timeout = Some(Duration::from_secs_f64(s)),
                 _ => {
@@ -101,6 +109,30 @@ fn sync(args: &[String]) -> ExitCode {
         eprintln!("wandb-media sync: give at least one run directory (try --help)");
         return ExitCode::from(2);
     }
+    // Weave trace spools (src/weave): handled there; the rest are run directories.
+    let mut failed = 0;
+    dirs.retain(|d| {
+        match wandb_media::weave::sync_cli(
+            Path::new(d),
+            trace_url.as_deref(),
+            base_url.as_deref(),
+            api_key.as_deref(),
+            timeout,
+        ) {
+            None => true,
+            Some(ok) => {
+                failed += usize::from(!ok);
+                false
+            }
+        }
+    });
+    if dirs.is_empty() {
+        return if failed > 0 {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
     let settings = match Settings::resolve(base_url.as_deref(), api_key.as_deref(), None) {
         Ok(s) => s,
         Err(e) => {
@@ -108,7 +140,6 @@ fn sync(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut failed = 0;
     for d in &dirs {
         match sync_dir(Path::new(d), settings.clone(), timeout) {
             Ok(SyncResult::AlreadySynced) => println!("{d}: already synced, skipped"),

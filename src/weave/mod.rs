@@ -472,6 +472,14 @@ impl Client {
         }
         let closed = close_writer(s);
         let (st, r) = self.flush(timeout);
+        if r.is_ok() && s.online {
+            // Delivered: the sender ends by itself once it has marked the spool done.
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while !s.progress.get().finished && Instant::now() < deadline {
+                let g = s.progress.state.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = s.progress.cv.wait_timeout(g, Duration::from_millis(20));
+            }
+        }
         self.stop(Duration::from_secs(1));
         let r = closed.and(r);
         (st, r)
@@ -547,6 +555,12 @@ impl Drop for Client {
             }
         }
         self.stop(Duration::from_millis(500));
+    }
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Call({} in trace {})", self.id, self.trace_id)
     }
 }
 
@@ -791,3 +805,36 @@ pub fn spool_counts(dir: &Path) -> Result<(u64, u64, u64, u64, bool)> {
 
 #[cfg(test)]
 mod tests;
+
+/// `wandb-media sync PATH` for Weave spools: `None` when `path` is neither a spool nor a
+/// directory holding spools (the caller treats it as a run directory); else prints one
+/// line per spool and returns whether all of them were delivered.
+pub fn sync_cli(
+    path: &Path,
+    trace_url: Option<&str>,
+    base_url: Option<&str>,
+    api_key: Option<&str>,
+    timeout: Option<Duration>,
+) -> Option<bool> {
+    let spools = spool::find_spools(path);
+    if spools.is_empty() {
+        return None;
+    }
+    let mut ok = true;
+    for d in spools {
+        match sync_spool(&d, trace_url, base_url, api_key, timeout) {
+            Ok(o) if o.already_done => println!("{}: already synced, skipped", d.display()),
+            Ok(o) => println!(
+                "{}: weave spool synced ({} calls, {} files)",
+                d.display(),
+                o.calls_sent,
+                o.files_sent
+            ),
+            Err(e) => {
+                eprintln!("{}: weave sync failed: {}", d.display(), e.message);
+                ok = false;
+            }
+        }
+    }
+    Some(ok)
+}
