@@ -56,10 +56,11 @@ def check(cond, msg):
         raise Fail(msg)
 
 
-def run(cmd, env=None, timeout=300, ok=True, log=None):
+def run(cmd, env=None, timeout=300, ok=True, log=None, cwd=None):
     e = dict(os.environ)
     e.update(env or {})
-    p = subprocess.run(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+    p = subprocess.run(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
+                       cwd=cwd or A.work)
     out = p.stdout.decode("utf-8", "replace")
     if log:
         with open(log, "a") as f:
@@ -477,7 +478,9 @@ def faults_test(name, faults, allow_dup=False, check_retry_after=None):
         try:
             fx.ctl(faults=faults)
             t0 = time.time()
-            run_program(fx, c_or_cpp(), project, 3)
+            # shorter backoff bounds (the client's WANDB_X_RETRY_*; Retry-After still rules)
+            run_program(fx, c_or_cpp(), project, 3,
+                        extra_env={"WANDB_X_RETRY_MIN_SECONDS": "0.2", "WANDB_X_RETRY_MAX_SECONDS": "1"})
             took = time.time() - t0
             st = fx.stats()
             check(st["faults_fired"] == sum(f["count"] for f in faults),
@@ -506,7 +509,8 @@ def t_cppscope():
     try:
         cwd = os.path.join(fx.work, "prog")
         os.makedirs(cwd)
-        run([os.path.join(A.bin, "weave_scope_cpp")], env=dict(fx.env(project)), log=os.path.join(fx.work, "program.log"))
+        run([os.path.join(A.bin, "weave_scope_cpp")], env=dict(fx.env(project)), log=os.path.join(fx.work, "program.log"),
+            cwd=cwd)
         rows = {}
         for r in fx.calls(project):
             rows.setdefault(r["op_name"], []).append(r)
