@@ -45,8 +45,10 @@ bench("python", [".venv-weave-py/bin/python", os.path.abspath("benches/weave_py_
       "wbm-test/bench-py", cwd=os.getcwd())
 print(f"Weave call overhead, 1-frame 64x64 RGB image input (load {open('/proc/loadavg').read().split()[0]})")
 print(f"{'':28} {'n':>6} {'p50 µs':>10} {'p99 µs':>10} {'calls/s':>10} {'flush s':>8} {'RSS MB':>7}")
+print("(p50/p99: the caller's time in call_start+call_end / in the @weave.op call; calls/s: the traced loop;\n"
+      " flush: delivering the rest to the fixture afterwards; RSS: the native program's peak)")
 for r in rows:
-    rss = r.get("rss_mb")
+    rss = round(r["max_rss_kb"] / 1024, 1) if r.get("max_rss_kb") else None
     print(f"{r['bench']:28} {r['n']:>6} {r['p50_us']:>10.1f} {r['p99_us']:>10.1f} {r['calls_per_s']:>10.0f} "
           f"{r.get('flush_s', float('nan')):>8.2f} {rss if rss is not None else '':>7}")
 PY
