@@ -78,6 +78,14 @@ impl Progress {
     }
 }
 
+/// Files uploaded at once.
+const PARALLEL_UPLOADS: usize = 4;
+
+enum Outcome {
+    Sent,
+    Refused(String),
+}
+
 enum Item {
     File {
         rec: u64,
@@ -517,19 +525,39 @@ impl<'a> Deliverer<'a> {
             return false;
         };
         let trace = self.target.trace_url.clone();
-        let ok = match self.queue.front() {
-            None => return true,
-            Some(Item::File {
-                digest, name, ct, ..
-            }) => {
-                let (digest, name, ct) = (digest.clone(), name.clone(), ct.clone());
-                self.deliver_file(&pid, &trace, &digest, &name, &ct)
+        // Files already handled leave the front.
+        while let Some(Item::File { digest, .. }) = self.queue.front() {
+            if !self.uploaded.contains(digest) {
+                break;
             }
-            Some(Item::StartOnly { start, .. }) => {
-                let start = with_project(start, &pid);
-                self.deliver_start_only(&pid, &trace, start)
+            self.pop(1);
+        }
+        // Every file in the window goes before any call (a call needs the files before it;
+        // later ones early do no harm), a few uploads at a time.
+        let todo: Vec<(String, String, String)> = self
+            .queue
+            .iter()
+            .filter_map(|i| match i {
+                Item::File {
+                    digest, name, ct, ..
+                } if !self.uploaded.contains(digest) => {
+                    Some((digest.clone(), name.clone(), ct.clone()))
+                }
+                _ => None,
+            })
+            .take(PARALLEL_UPLOADS)
+            .collect();
+        let ok = if !todo.is_empty() {
+            self.deliver_files(&pid, &trace, todo)
+        } else {
+            match self.queue.front() {
+                None => return true,
+                Some(Item::StartOnly { start, .. }) => {
+                    let start = with_project(start, &pid);
+                    self.deliver_start_only(&pid, &trace, start)
+                }
+                Some(_) => self.deliver_batch(&pid, &trace),
             }
-            Some(Item::Complete { .. }) => self.deliver_batch(&pid, &trace),
         };
         if ok {
             self.save_ack();
@@ -537,22 +565,70 @@ impl<'a> Deliverer<'a> {
         ok
     }
 
-    fn deliver_file(&mut self, pid: &str, trace: &str, digest: &str, name: &str, ct: &str) -> bool {
-        if self.uploaded.contains(digest) {
-            self.pop(1);
-            return true;
+    /// Uploads files concurrently (on this sender's own threads); false when stopped.
+    fn deliver_files(
+        &mut self,
+        pid: &str,
+        trace: &str,
+        todo: Vec<(String, String, String)>,
+    ) -> bool {
+        let this = &*self;
+        let results: Vec<Option<Outcome>> = std::thread::scope(|s| {
+            let hs: Vec<_> = todo
+                .iter()
+                .map(|(d, n, c)| s.spawn(move || this.upload(pid, trace, d, n, c)))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap_or(None)).collect()
+        });
+        let mut all = true;
+        for ((digest, name, _), r) in todo.into_iter().zip(results) {
+            match r {
+                None => all = false,
+                Some(Outcome::Sent) => {
+                    self.ack.files_sent += 1;
+                    self.progress.update(|p| p.files_sent += 1);
+                    self.uploaded.insert(digest);
+                }
+                Some(Outcome::Refused(msg)) => {
+                    self.note_error(format!("POST /file/create {name}: {msg}"), true, false);
+                    self.progress.update(|p| p.files_rejected += 1);
+                    self.uploaded.insert(digest);
+                }
+            }
         }
+        if self.uploaded.len() > 100_000 {
+            // Bounded: forgetting only means a later duplicate upload of the same bytes.
+            let keep: HashSet<String> = self
+                .queue
+                .iter()
+                .filter_map(|i| match i {
+                    Item::File { digest, .. } if self.uploaded.contains(digest) => {
+                        Some(digest.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            self.uploaded = keep;
+        }
+        all
+    }
+
+    fn upload(
+        &self,
+        pid: &str,
+        trace: &str,
+        digest: &str,
+        name: &str,
+        ct: &str,
+    ) -> Option<Outcome> {
         let path = self.dir.join(FILES_DIR).join(digest);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
-                crate::online::warn(&format!(
-                    "weave: spool file {} unreadable ({e}); calls naming it will not find it",
+                return Some(Outcome::Refused(format!(
+                    "spool file {} unreadable ({e})",
                     path.display()
-                ));
-                self.progress.update(|p| p.files_rejected += 1);
-                self.pop(1);
-                return true;
+                )))
             }
         };
         let (ctype, body) = multipart(
@@ -564,13 +640,11 @@ impl<'a> Deliverer<'a> {
         );
         drop(bytes);
         let url = format!("{trace}/file/create");
-        let Some(a) = self.send("POST /file/create", &|| {
+        let a = self.send("POST /file/create", &|| {
             self.target
                 .http
                 .post_once("POST /file/create", &url, &ctype, &body)
-        }) else {
-            return false;
-        };
+        })?;
         if a.ok() || dup_answer(&a) {
             if let Some(d) = Json::parse(&a.text(1000))
                 .ok()
@@ -582,26 +656,14 @@ impl<'a> Deliverer<'a> {
                     ));
                 }
             }
-            self.uploaded.insert(digest.to_string());
-            if self.uploaded.len() > 100_000 {
-                self.uploaded.clear();
-            }
-            self.ack.files_sent += 1;
-            self.progress.update(|p| p.files_sent += 1);
+            Some(Outcome::Sent)
         } else {
-            self.note_error(
-                format!(
-                    "POST /file/create {name}: HTTP {} {}",
-                    a.status,
-                    a.text(300)
-                ),
-                true,
-                false,
-            );
-            self.progress.update(|p| p.files_rejected += 1);
+            Some(Outcome::Refused(format!(
+                "HTTP {} {}",
+                a.status,
+                a.text(300)
+            )))
         }
-        self.pop(1);
-        true
     }
 
     fn deliver_start_only(&mut self, pid: &str, trace: &str, start: Json) -> bool {
@@ -665,22 +727,28 @@ impl<'a> Deliverer<'a> {
 
     fn deliver_batch(&mut self, pid: &str, trace: &str) -> bool {
         loop {
-            // Consecutive complete calls from the front, within the limits.
-            let mut n = 0;
+            // Complete calls from the front (files between them are uploaded), within the
+            // limits, up to the next unfinished call.
+            let mut picked: Vec<usize> = Vec::new();
             let mut bytes = 16;
-            for item in &self.queue {
+            for (k, item) in self.queue.iter().enumerate() {
                 match item {
                     Item::Complete { size, .. } => {
-                        if n > 0 && (bytes + size + 64 > MAX_BATCH_BYTES || n >= self.batch_cap) {
+                        if !picked.is_empty()
+                            && (bytes + size + 64 > MAX_BATCH_BYTES
+                                || picked.len() >= self.batch_cap)
+                        {
                             break;
                         }
-                        n += 1;
+                        picked.push(k);
                         bytes += size + 64;
                     }
-                    _ => break,
+                    Item::File { .. } => {}
+                    Item::StartOnly { .. } => break,
                 }
             }
-            let calls = self.queue.iter().take(n).filter_map(|i| match i {
+            let n = picked.len();
+            let calls = picked.iter().filter_map(|&k| match &self.queue[k] {
                 Item::Complete { start, end, .. } => Some((start, end)),
                 _ => None,
             });
@@ -732,7 +800,7 @@ impl<'a> Deliverer<'a> {
             if a.ok() {
                 self.ack.calls_sent += n as u64;
                 self.progress.update(|p| p.calls_sent += n as u64);
-                self.pop(n);
+                self.remove(&picked);
                 self.batch_cap = (self.batch_cap * 2).min(MAX_BATCH_CALLS);
                 return true;
             }
@@ -759,9 +827,26 @@ impl<'a> Deliverer<'a> {
             } else {
                 self.reject(1, &a);
             }
-            self.pop(1);
+            self.remove(&picked);
             return true;
         }
+    }
+
+    /// Removes the queue items at these (ascending) positions.
+    fn remove(&mut self, picked: &[usize]) {
+        let mut k = 0;
+        let mut p = picked.iter().peekable();
+        let mut freed = 0;
+        self.queue.retain(|i| {
+            let drop = p.peek() == Some(&&k);
+            if drop {
+                p.next();
+                freed += i.bytes();
+            }
+            k += 1;
+            !drop
+        });
+        self.queue_bytes = self.queue_bytes.saturating_sub(freed);
     }
 }
 
