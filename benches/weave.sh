@@ -3,12 +3,12 @@
 # wb_weave_call_start + wb_weave_call_end with a 1-frame 64x64 image input) next to Python
 # weave 0.54.0's `@weave.op` on the same input, both against the local trace-server fixture
 # (tests/weave/server.py) in the same run; plus the native client's RSS while the server is
-# down. Not a test: nothing asserts a timing. N calls each (default 2000 native, 300 Python).
+# down. Not a test: nothing asserts a timing. N calls each (default 1000 native, 200 Python; WEAVE_BENCH_N, WEAVE_BENCH_NPY).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib-test-deps.sh
-N="${WEAVE_BENCH_N:-2000}"
-NPY="${WEAVE_BENCH_NPY:-300}"
+N="${WEAVE_BENCH_N:-1000}"
+NPY="${WEAVE_BENCH_NPY:-200}"
 WBM_WEAVE_PY_ONLY=1 tests/weave/weave.sh fixture >/dev/null  # creates/pins the two venvs
 if [ -f benches/weave_bench.c ]; then
   cc -std=c11 -O2 -Iinclude benches/weave_bench.c -o target/release/weave_bench \
