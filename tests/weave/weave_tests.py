@@ -451,14 +451,14 @@ def t_restart():
     try:
         cwd = os.path.join(fx.work, "prog")
         os.makedirs(cwd)
-        env = dict(os.environ, **fx.env(project), WEAVE_POLICY_STEP_MS="40", WEAVE_CLOSE_TIMEOUT="90")
+        env = dict(os.environ, **fx.env(project), WEAVE_POLICY_STEP_MS="100", WEAVE_CLOSE_TIMEOUT="90")
         n = 40
         p = subprocess.Popen([program("cpp"), str(n)], cwd=cwd, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
         deadline = time.time() + 60
-        while time.time() < deadline and len(fx.calls(project)) < 6:
+        while time.time() < deadline and len(fx.calls(project)) < 2:
             time.sleep(0.05)
-        check(len(fx.calls(project)) >= 6, "nothing delivered before the restart")
+        check(len(fx.calls(project)) >= 2, "nothing delivered before the restart")
         fx.stop()
         check(p.poll() is None, "the program finished before the server went down")
         time.sleep(2.0)
@@ -466,7 +466,10 @@ def t_restart():
         out = p.communicate(timeout=180)[0].decode()
         check(p.returncode == 0, f"program exited {p.returncode}:\n{out[-2000:]}")
         readback(fx, project, n, audio=True)
-        exactly_once(fx, project, n)
+        # a request in flight when the server was killed may have been stored without its answer
+        # arriving: the client sends it again and the server keeps one copy (counted, allowed)
+        st = exactly_once(fx, project, n, allow_dup_starts=True)
+        print(f"    restart: duplicate starts {st['dup_call_starts']} (requests in flight at the kill)")
     finally:
         fx.stop()
 
@@ -489,9 +492,12 @@ def faults_test(name, faults, allow_dup=False, check_retry_after=None):
             st = exactly_once(fx, project, 3, allow_dup_starts=allow_dup)
             if check_retry_after:
                 reqs = fx.requests()
+                def key(x):  # the same request: route and, for uploads, the same file
+                    parts = (x.get("body") or {}).get("multipart") or []
+                    return x["path"], tuple(p.get("digest") for p in parts if p.get("filename"))
                 for i, r in enumerate(reqs):
                     if r.get("status") == 429:
-                        nxt = [x for x in reqs[i + 1:] if x["path"] == r["path"]]
+                        nxt = [x for x in reqs[i + 1:] if key(x) == key(r)]
                         check(nxt, "no retry after a 429")
                         gap = nxt[0]["t"] - r["t"]
                         check(gap >= check_retry_after * 0.9,
@@ -612,6 +618,7 @@ def main():
     ap.add_argument("tests", nargs="*")
     A = ap.parse_args()
     A.bin, A.cli = os.path.abspath(A.bin), os.path.abspath(A.cli)
+    A.py_python, A.srv_python = os.path.abspath(A.py_python), os.path.abspath(A.srv_python)
     os.makedirs(A.work, exist_ok=True)
     names = A.tests or list(TESTS)
     passed, failed = [], []
