@@ -183,6 +183,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, status, obj=None, raw=None, ctype="application/json", headers=()):
         data = raw if raw is not None else json.dumps(obj).encode()
+        self._status = status
+        if getattr(self, "_suppress", False):  # reset_after: handled, the answer never leaves
+            return
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -267,8 +270,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with st.ctl:
                     st.stats["unauthorized"] += 1
                 return self._send(401, {"reason": "invalid api key"})
+            self._suppress = bool(fault and fault["kind"] == "reset_after")
             self._route(path, body, ctype)
-            if fault and fault["kind"] == "reset_after":
+            if self._suppress:
                 # the request was handled and stored; its answer never arrives
                 self._reset()
         except Exception as e:  # a handler bug or a bad request: answer, keep serving
