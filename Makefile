@@ -19,6 +19,7 @@ VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kin
 .PHONY: test-hostile test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
 .PHONY: test-docs test-conan
 .PHONY: test-console
+.PHONY: test-weave
 
 all: build
 
@@ -67,6 +68,7 @@ SUITES += test-console
 SUITES += test-harden
 SUITES += test-hostile-sync
 SUITES += test-hostile
+SUITES += test-weave
 CROSS_SUITES := test-cross-run test-dist test-h264-features
 
 test: $(SUITES)
@@ -166,6 +168,12 @@ test-hostile: build
 # their own fds, a 128 MB flood with bounded RSS, and the redirection overhead line.
 test-console: build deps-apt
 	tests/console/console.sh
+# Weave traces (issue 20): the C demo, C++ and Go examples traced into a local trace server
+# (weave 0.51.59's SqliteTraceServer wrapped in tests/weave/server.py), read back by the Python
+# client 0.54.0 (moviepy, PIL, wave); the same ops traced by Python side by side; faults (down,
+# restart, 500, 429, resets, SIGKILL + `wandb-media sync`). Venvs .venv-weave-srv/.venv-weave-py.
+test-weave: build
+	tests/weave/weave.sh
 
 # C++ (GoogleTest, ASan/UBSan, -fno-exceptions, ODR), Go (-race, cgocheck2, Go compat driver),
 # install + CMake/pkg-config consumers, and the examples with their outputs checked.
@@ -226,6 +234,7 @@ floatcheck-10m:
 # The issue-11 table (ours vs wandb 0.31 in one process, with the memory-bandwidth limit).
 bench: build
 	benches/table.sh
+	benches/weave.sh
 
 # The older per-area benchmarks (PNG modes, video writer, offline-run rows/s).
 bench-detail: build

@@ -53,6 +53,7 @@ const (
 	StatusIO              Status = C.WB_ERR_IO
 	StatusPanic           Status = C.WB_ERR_PANIC
 	StatusState           Status = C.WB_ERR_STATE
+	StatusNetwork         Status = C.WB_ERR_NETWORK // a server unreachable, refusing, or delivery not finished in time
 )
 
 // String is the C name, e.g. "WB_ERR_INVALID_ARGUMENT".

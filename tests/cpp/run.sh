@@ -36,6 +36,10 @@ step "gtest (ASan+UBSan) build" "$CXX" -std=c++17 -g -O1 "${WARN[@]}" "${SAN[@]}
   -DWB_TEST_DATA_DIR="\"$ROOT/tests/data\"" "$T/wandb_media_test.cpp" -o "$OUT/gtest" -lgtest -lgtest_main "${LINK[@]}"
 [ -x "$OUT/gtest" ] && step "gtest (ASan+UBSan) run" "$OUT/gtest" --gtest_brief=1
 
+step "weave gtest (ASan+UBSan) build" "$CXX" -std=c++17 -g -O1 "${WARN[@]}" "${SAN[@]}" "${INC[@]}" \
+  "$T/weave_test.cpp" -o "$OUT/weave_gtest" -lgtest -lgtest_main "${LINK[@]}"
+[ -x "$OUT/weave_gtest" ] && step "weave gtest (ASan+UBSan) run" "$OUT/weave_gtest" --gtest_brief=1
+
 step "-fno-exceptions build" "$CXX" -std=c++17 -g -O1 -fno-exceptions -fno-rtti "${WARN[@]}" "${SAN[@]}" "${INC[@]}" \
   "$T/noexcept_test.cpp" -o "$OUT/noexcept" "${LINK[@]}"
 [ -x "$OUT/noexcept" ] && step "-fno-exceptions run" "$OUT/noexcept"
