@@ -16,7 +16,7 @@ COMPAT_VENV := .venv-compat
 VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --quiet
 
 .PHONY: all build deps-build demo test dist test-dist test-licenses deps-dist test-floatcheck floatcheck-10m test-rust test-c test-header test-compat test-difffuzz fuzz-diff test-video test-run test-online test-bindings test-cpp test-go test-packaging test-examples install lint bench bench-detail clean deps-apt
-.PHONY: test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
+.PHONY: test-roundtrip test-fromjson test-harden test-sanitizers test-tsan-rust test-soak test-fsfaults fuzz-short fuzz-long miri
 
 all: build
 
@@ -48,7 +48,7 @@ deps-build:
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are
 # offline unless a suite (tests/online) points them at its own local server.
-test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist test-harden test-sanitizers test-fsfaults test-soak fuzz-short: export WANDB_MODE := offline
+test lint test-rust test-roundtrip test-fromjson test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist test-harden test-sanitizers test-fsfaults test-soak fuzz-short: export WANDB_MODE := offline
 
 # One line per suite: `make test` runs them in this order and counts them. `.ci/run` runs
 # `make test` and then `make test-cross` (the other platforms: Windows under wine, ARM64
@@ -56,6 +56,7 @@ test lint test-rust test-header test-c test-compat test-video test-run test-bind
 SUITES := lint test-licenses test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
 SUITES += test-floatcheck
 SUITES += test-harden
+SUITES += test-roundtrip
 CROSS_SUITES := test-cross-run test-dist test-h264-features
 
 test: $(SUITES)
@@ -121,6 +122,11 @@ $(COMPAT_VENV)/.difffuzz-ok: tests/difffuzz/requirements.txt $(COMPAT_VENV)/.ok
 
 test-difffuzz: $(COMPAT_VENV)/.difffuzz-ok
 	$(COMPAT_VENV)/bin/python tests/difffuzz/difffuzz.py --seed 1 --n 300 --shared $(SHARED)
+
+# Reading back (issue 21): every compat case, extra case and difffuzz seed-1 case is logged,
+# read back with wb_value_from_wandb_json, logged again: same JSON, same bytes, equal values.
+test-roundtrip: $(COMPAT_VENV)/.ok
+	tests/roundtrip/run.sh
 
 SEED ?= 2
 N    ?= 1000

@@ -45,6 +45,7 @@ pub mod mask;
 pub mod molecule;
 pub mod object3d;
 pub mod plotly;
+pub mod read;
 pub mod table;
 pub mod video;
 
