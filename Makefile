@@ -56,7 +56,7 @@ test lint test-rust test-roundtrip test-fromjson test-header test-c test-compat 
 SUITES := lint test-licenses test-rust test-header test-c test-compat test-difffuzz test-video test-run test-online test-bindings
 SUITES += test-floatcheck
 SUITES += test-harden
-SUITES += test-roundtrip
+SUITES += test-roundtrip test-fromjson
 CROSS_SUITES := test-cross-run test-dist test-h264-features
 
 test: $(SUITES)
@@ -127,6 +127,11 @@ test-difffuzz: $(COMPAT_VENV)/.difffuzz-ok
 # read back with wb_value_from_wandb_json, logged again: same JSON, same bytes, equal values.
 test-roundtrip: $(COMPAT_VENV)/.ok
 	tests/roundtrip/run.sh
+
+# Reading against the SDK (issue 21): what wandb 0.31 logs (run + artifact) read back in
+# C/C++/Go and compared with what the SDK's from_json reads; a C table read by the SDK.
+test-fromjson: build $(COMPAT_VENV)/.difffuzz-ok
+	tests/fromjson/run.sh
 
 SEED ?= 2
 N    ?= 1000
@@ -257,7 +262,7 @@ test-h264-features: build $(COMPAT_VENV)/.ok
 SOAK_SECS ?= 600
 HARDEN_NIGHTLY ?= fuzz-short miri test-tsan-rust
 FUZZ_SECS ?= 30
-FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls log_reader
+FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls log_reader from_json
 
 test-harden: build test-fsfaults
 	@mkdir -p target; \

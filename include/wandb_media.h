@@ -1213,6 +1213,18 @@ enum wb_status wb_table_cell(const struct wb_value *table,
                              struct wb_error *err);
 
 /**
+ * Writes `table` as an artifact directory, the layout `artifact.download()` gives:
+ * `<dir>/<name>.table.json` (the artifact copy, as `wb_table_artifact_json`) and the files
+ * its cells refer to (`media/images/…`, class sets …). `dir` is created if needed; existing
+ * files of the same names are replaced. Read it back with `wb_artifact_get(dir, name)`,
+ * from Python with `wandb.Table.from_json`, or log it with `wb_artifact_add_dir`.
+ */
+enum wb_status wb_table_save_artifact_dir(const struct wb_value *table,
+                                          const char *dir,
+                                          const char *name,
+                                          struct wb_error *err);
+
+/**
  * Default table options (IMMUTABLE, type-checked columns). Thread-safe.
  */
 struct wb_table_options wb_table_options_default(void);

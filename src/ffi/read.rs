@@ -467,7 +467,7 @@ pub unsafe extern "C" fn wb_table_column_types_json(
         if out.is_null() {
             return Err(null_arg("out"));
         }
-        unsafe { write_string(out, t.type_dict().to_json().to_compact()) }
+        unsafe { write_string(out, t.column_types_json().to_compact()) }
     })
 }
 
@@ -887,5 +887,42 @@ pub unsafe extern "C" fn wb_value_equal(
         let out = unsafe { out_ptr(equal, "equal") }?;
         *out = read::equal::values_equal(a, b)?;
         Ok(())
+    })
+}
+
+/// Writes `table` as an artifact directory, the layout `artifact.download()` gives:
+/// `<dir>/<name>.table.json` (the artifact copy, as `wb_table_artifact_json`) and the files
+/// its cells refer to (`media/images/…`, class sets …). `dir` is created if needed; existing
+/// files of the same names are replaced. Read it back with `wb_artifact_get(dir, name)`,
+/// from Python with `wandb.Table.from_json`, or log it with `wb_artifact_add_dir`.
+#[no_mangle]
+pub unsafe extern "C" fn wb_table_save_artifact_dir(
+    table: *const wb_value,
+    dir: *const c_char,
+    name: *const c_char,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let t = unsafe { table_of(table, "table") }?;
+        let dir = unsafe { utf8_arg(dir, "dir") }?;
+        let name = unsafe { utf8_arg(name, "name") }?;
+        if name.is_empty() || name.contains('/') || name.contains('\\') || name == ".." {
+            return Err(Error::invalid(
+                "name must be a plain file name stem (no '/')",
+            ));
+        }
+        let copy = t.artifact_copy()?;
+        let root = Path::new(dir);
+        let write = |rel: &str, bytes: &[u8]| -> Result<()> {
+            let p = root.join(rel);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent.display(), e))?;
+            }
+            std::fs::write(&p, bytes).map_err(|e| Error::io(p.display(), e))
+        };
+        for e in copy.files.entries() {
+            write(&e.name, &e.bytes)?;
+        }
+        write(&format!("{name}.table.json"), copy.json.as_bytes())
     })
 }

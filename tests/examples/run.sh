@@ -66,5 +66,23 @@ if build go_sdk_backend bash -c "cd '$EX/go' && CGO_ENABLED=1 go build -o '$T/bi
   fi
 fi
 
+# eval_table: a dataset table logged by Python (wandb 0.31, in the compat venv) read in C++,
+# evaluated row by row, predictions logged as a new table (every prediction right).
+if build cpp_eval_table c++ -std=c++17 -O2 -Wall -Wextra -Wconversion -Werror "${INC[@]}" "$EX/cpp/eval_table.cpp" -o "$T/bin/cpp_eval_table" "${LINK[@]}"; then
+  make -s -C "$ROOT" .venv-compat/.difffuzz-ok >/dev/null
+  WANDB_MODE=offline WANDB_SILENT=true WANDB_DATA_DIR="$T/wandb-data" WANDB_CACHE_DIR="$T/wandb-cache" \
+    WANDB_CONFIG_DIR="$T/wandb-config" "$ROOT/.venv-compat/bin/python" "$EX/cpp/make_dataset.py" "$T/dataset"
+  printf '#!/bin/sh\nexec "%s" "$1" "%s"\n' "$T/bin/cpp_eval_table" "$T/dataset" >"$T/bin/cpp_eval_table.sh"
+  chmod +x "$T/bin/cpp_eval_table.sh"
+  run_example cpp_eval_table 1 table-file "$T/bin/cpp_eval_table.sh"
+  if grep -q '"accuracy":1.0' "$T/cpp_eval_table.txt" && [ -f "$T/cpp_eval_table/predictions/predictions.table.json" ] \
+    && [ "$(find "$T/cpp_eval_table/predictions/media/images" -type f | wc -l)" -eq 8 ]; then
+    passed=$((passed + 1))
+  else
+    echo "FAIL cpp_eval_table: accuracy / predictions artifact"
+    failed=$((failed + 1))
+  fi
+fi
+
 echo "examples: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

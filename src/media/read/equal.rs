@@ -196,7 +196,7 @@ fn image_eq(a: &Image, b: &Image) -> Result<bool> {
 pub fn table_eq(a: &Table, b: &Table, depth: usize) -> Result<bool> {
     if a.nrows() != b.nrows()
         || a.columns() != b.columns()
-        || a.type_dict().to_json() != b.type_dict().to_json()
+        || !json_eq_unordered(&a.column_types_json(), &b.column_types_json(), 0)
     {
         return Ok(false);
     }
@@ -208,4 +208,50 @@ pub fn table_eq(a: &Table, b: &Table, depth: usize) -> Result<bool> {
         }
     }
     Ok(true)
+}
+
+/// JSON equality with objects as mappings (member order ignored) and the members of
+/// `allowed_types` lists as sets (their order follows the SDK's type merging).
+pub fn json_eq_unordered(a: &Json, b: &Json, depth: usize) -> bool {
+    if depth > crate::json::MAX_DEPTH + 4 {
+        return false;
+    }
+    match (a, b) {
+        (Json::Object(x), Json::Object(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.iter().find(|(k2, _)| k2 == k).is_some_and(|(_, w)| {
+                        if k == "allowed_types" {
+                            set_eq(v, w, depth)
+                        } else {
+                            json_eq_unordered(v, w, depth + 1)
+                        }
+                    })
+                })
+        }
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(p, q)| json_eq_unordered(p, q, depth + 1))
+        }
+        (
+            Json::Int(_) | Json::Float(_) | Json::UInt(_),
+            Json::Int(_) | Json::Float(_) | Json::UInt(_),
+        ) => a.as_f64() == b.as_f64(),
+        _ => a == b,
+    }
+}
+
+fn set_eq(a: &Json, b: &Json, depth: usize) -> bool {
+    match (a, b) {
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|p| y.iter().any(|q| json_eq_unordered(p, q, depth + 1)))
+                && y.iter()
+                    .all(|q| x.iter().any(|p| json_eq_unordered(p, q, depth + 1)))
+        }
+        _ => json_eq_unordered(a, b, depth + 1),
+    }
 }

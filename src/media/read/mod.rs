@@ -447,6 +447,15 @@ impl Reader<'_> {
         })
     }
 
+    /// A cell of an artifact table (`_process_table_row`): objects whose `_type` the type
+    /// mapping does not know stay plain dicts, as in the SDK.
+    fn cell(&self, j: &Json, depth: usize) -> Result<Value> {
+        match j.get("_type") {
+            Some(Json::Str(t)) if !knows_type(t) => Ok(Value::from_json(j)),
+            _ => self.value(j, depth),
+        }
+    }
+
     fn typed(&self, t: &str, j: &Json, depth: usize) -> Result<Value> {
         let media = |m: Arc<dyn Media>| Ok(Value::Media(m));
         match t {
@@ -652,7 +661,51 @@ impl Reader<'_> {
             Some(m) => LogMode::parse(m)?,
             None => LogMode::Immutable,
         };
+        if log_mode == LogMode::Incremental {
+            let mut whole = j.clone();
+            whole.set("data", Json::Array(self.increments(j)?));
+            return self.table_from(&whole, log_mode, depth, true);
+        }
         self.table_from(j, log_mode, depth, true)
+    }
+
+    /// The rows of an INCREMENTAL table (`_get_data_from_increments`): the `data` of every
+    /// `*.table.json` entry of the artifact directory, ordered by the
+    /// `<increment>-<epoch ms>.<key>.table.json` names; none when `increment_num` is absent.
+    fn increments(&self, j: &Json) -> Result<Vec<Json>> {
+        if matches!(j.get("increment_num"), None | Some(Json::Null)) {
+            return Ok(Vec::new());
+        }
+        let rd =
+            std::fs::read_dir(&self.src.root).map_err(|e| Error::io(self.src.root.display(), e))?;
+        let mut names: Vec<(i64, i64, String)> = Vec::new();
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".table.json") {
+                continue;
+            }
+            let head = name.split('.').next().unwrap_or("");
+            let mut parts = head.split('-');
+            let key = match (
+                parts.next().and_then(|x| x.parse::<i64>().ok()),
+                parts.next().map(|x| x.parse::<i64>().ok()),
+            ) {
+                (Some(n), None) => (n, 0),
+                (Some(n), Some(Some(t))) => (n, t),
+                _ => (0, 0),
+            };
+            names.push((key.0, key.1, name));
+        }
+        names.sort();
+        let mut rows = Vec::new();
+        for (_, _, name) in names {
+            let (_, part) = self.text_json(&name, None)?;
+            match part.get("data") {
+                Some(Json::Array(a)) => rows.extend(a.iter().cloned()),
+                _ => return Err(Error::invalid(format!("Invalid table file {name}"))),
+            }
+        }
+        Ok(rows)
     }
 
     fn table_from(&self, j: &Json, log_mode: LogMode, depth: usize, typed: bool) -> Result<Table> {
@@ -674,6 +727,18 @@ impl Reader<'_> {
             log_mode,
             allow_mixed_types: mixed,
         };
+        let declared = if typed {
+            j.get("column_types").filter(|c| **c != Json::Null).cloned()
+        } else {
+            None
+        };
+        if let Some(ct) = &declared {
+            if ct.to_compact().contains("\"serialization_path\"") {
+                return Err(Error::unsupported(
+                    "table: array columns stored as .npz files (serialization_path) are not supported",
+                ));
+            }
+        }
         let mut t = Table::from_columns_json(columns, opts)?;
         let ncols = t.ncols();
         let mut cells_rows = Vec::with_capacity(rows.len());
@@ -691,7 +756,7 @@ impl Reader<'_> {
                 .iter()
                 .map(|c| {
                     if typed {
-                        self.value(c, depth + 2)
+                        self.cell(c, depth + 2)
                     } else {
                         Ok(Value::from_json(c))
                     }
@@ -717,8 +782,14 @@ impl Reader<'_> {
                     m.add_row(cells)
                         .map_err(|e| Error::new(e.kind, format!("table row {r}: {}", e.message)))?;
                 }
+                if let Some(ct) = declared {
+                    m.set_declared_types(ct);
+                }
                 return Ok(m);
             }
+        }
+        if let Some(ct) = declared {
+            t.set_declared_types(ct);
         }
         Ok(t)
     }
