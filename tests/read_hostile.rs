@@ -278,3 +278,54 @@ fn nan_tokens_and_markers_in_strings() {
     assert_eq!(read("\"Infinity\"", &src).unwrap(), "string");
     expect_err(read("[NaNx]", &src), "invalid JSON");
 }
+
+#[test]
+fn incremental_tables_read_all_increments_in_order() {
+    // The SDK's layout: `<increment>-<epoch ms>.<key>.table.json` entries (the first one
+    // literally `None-…`), read by `Table.from_json` of the latest increment.
+    let t = tempfile::tempdir().unwrap();
+    let part = |rows: &str, n: &str| {
+        format!(
+            r#"{{"_type": "table", "columns": ["a"], "data": {rows}, "increment_num": {n}, "log_mode": "INCREMENTAL", "ncols": 1, "nrows": 1}}"#
+        )
+    };
+    fs::write(
+        t.path().join("None-1000.inc.table.json"),
+        part("[[1]]", "null"),
+    )
+    .unwrap();
+    fs::write(t.path().join("2-3000.inc.table.json"), part("[[3]]", "2")).unwrap();
+    fs::write(t.path().join("1-2000.inc.table.json"), part("[[2]]", "1")).unwrap();
+    let dir = CString::new(t.path().to_str().unwrap()).unwrap();
+    let name = CString::new("2-3000.inc.table.json").unwrap();
+    let mut v = std::ptr::null_mut();
+    let mut e = err();
+    assert_eq!(
+        unsafe { wb_artifact_get(dir.as_ptr(), name.as_ptr(), &mut v, &mut e) },
+        wb_status::WB_OK
+    );
+    let mut n = 0usize;
+    assert_eq!(
+        unsafe { wandb_media::ffi::table::wb_table_nrows(v, &mut n, &mut e) },
+        wb_status::WB_OK
+    );
+    assert_eq!(n, 3);
+    let mut got = Vec::new();
+    for r in 0..3 {
+        let mut cell = std::ptr::null_mut();
+        assert_eq!(
+            unsafe { wb_table_cell(v, r, 0, &mut cell, &mut e) },
+            wb_status::WB_OK
+        );
+        let mut x = 0i64;
+        assert_eq!(
+            unsafe { wb_value_get_int(cell, &mut x, &mut e) },
+            wb_status::WB_OK
+        );
+        got.push(x);
+        unsafe { wb_value_free(cell) };
+    }
+    // None-… sorts as increment 0 (the SDK's parse failure fallback), then 1, 2.
+    assert_eq!(got, vec![1, 2, 3]);
+    unsafe { wb_value_free(v) };
+}
