@@ -20,6 +20,7 @@ VALGRIND  := valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kin
 .PHONY: test-docs test-conan
 .PHONY: test-console
 .PHONY: test-weave
+.PHONY: test-roundtrip test-fromjson
 
 all: build
 
@@ -56,7 +57,7 @@ deps-build:
 
 # The suites never reach a real W&B account, even with WANDB_API_KEY exported: runs are
 # offline unless a suite (tests/online) points them at its own local server.
-test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist test-harden test-sanitizers test-fsfaults test-soak fuzz-short test-docs test-conan: export WANDB_MODE := offline
+test lint test-rust test-header test-c test-compat test-video test-run test-bindings test-cpp test-go test-packaging test-examples test-dist test-harden test-sanitizers test-fsfaults test-soak fuzz-short test-docs test-conan test-roundtrip test-fromjson: export WANDB_MODE := offline
 
 # One line per suite: `make test` runs them in this order and counts them. `.ci/run` runs
 # `make test` and then `make test-cross` (the other platforms: Windows under wine, ARM64
@@ -69,6 +70,7 @@ SUITES += test-harden
 SUITES += test-hostile-sync
 SUITES += test-hostile
 SUITES += test-weave
+SUITES += test-roundtrip test-fromjson
 CROSS_SUITES := test-cross-run test-dist test-h264-features
 
 test: $(SUITES)
@@ -134,6 +136,16 @@ $(COMPAT_VENV)/.difffuzz-ok: tests/difffuzz/requirements.txt $(COMPAT_VENV)/.ok
 
 test-difffuzz: $(COMPAT_VENV)/.difffuzz-ok
 	$(COMPAT_VENV)/bin/python tests/difffuzz/difffuzz.py --seed 1 --n 300 --shared $(SHARED)
+
+# Reading back (issue 21): every compat case, extra case and difffuzz seed-1 case is logged,
+# read back with wb_value_from_wandb_json, logged again: same JSON, same bytes, equal values.
+test-roundtrip: $(COMPAT_VENV)/.ok
+	tests/roundtrip/run.sh
+
+# Reading against the SDK (issue 21): what wandb 0.31 logs (run + artifact) read back in
+# C/C++/Go and compared with what the SDK's from_json reads; a C table read by the SDK.
+test-fromjson: build $(COMPAT_VENV)/.difffuzz-ok
+	tests/fromjson/run.sh
 
 SEED ?= 2
 N    ?= 1000
@@ -304,7 +316,7 @@ test-h264-features: build $(COMPAT_VENV)/.ok
 SOAK_SECS ?= 600
 HARDEN_NIGHTLY ?= fuzz-short miri test-tsan-rust
 FUZZ_SECS ?= 30
-FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls log_reader sync_reader run_save
+FUZZ_TARGETS := file_decoders json_entry tensor_ctor table_cells run_calls log_reader sync_reader run_save from_json
 
 test-harden: build test-fsfaults
 	@mkdir -p target; \

@@ -191,6 +191,98 @@ enum wb_status wb_set_log_handler(wb_log_fn handler,
 typedef struct wb_value wb_value;
 
 /**
+ * `WBValue.init_from_json` over any W&B JSON value: a history row or summary (an object
+ * of values), one member's JSON, or an artifact's `<name>.<type>.json` content.
+ * `source_dir` is the directory the JSON's paths are relative to: a run's `files/`
+ * directory, or an artifact directory. Objects with a `_type` from `wb_type_mapping_name`
+ * become that type (media keep the bytes of the files they name: logging them again
+ * writes the same files); other objects become dicts, arrays lists. `NaN`/`Infinity`
+ * tokens are accepted. Errors: malformed JSON, unknown `_type`, missing/corrupt files
+ * (sha256 mismatch), paths that are absolute, contain `..` or leave `source_dir`
+ * through a symbolic link, non-regular files, files above 2 GiB, nesting deeper than 32.
+ * On success `*out` owns the value (`wb_value_free`). Thread-safe.
+ */
+enum wb_status wb_value_from_wandb_json(const char *json,
+                                        const char *source_dir,
+                                        struct wb_value **out,
+                                        struct wb_error *err);
+
+/**
+ * What `value` is: "null", "bool", "int", "float", "string", "list", "dict", "ndarray",
+ * "histogram", "json" (other plain JSON, e.g. integers above 2^63), or the media class
+ * ("Image", "Audio", "Video", "Table", "JoinedTable", "Html", "Object3D", "Molecule",
+ * "Plotly", "Graph"). Static string; NULL for a NULL value.
+ */
+const char *wb_value_type(const struct wb_value *value);
+
+/**
+ * A bool, int or float value as a double (`1`, `1.0`, `true` → 1.0). Thread-safe.
+ */
+enum wb_status wb_value_get_float(const struct wb_value *value, double *out, struct wb_error *err);
+
+/**
+ * An int or bool value as int64 (a float value is an error). Thread-safe.
+ */
+enum wb_status wb_value_get_int(const struct wb_value *value, int64_t *out, struct wb_error *err);
+
+/**
+ * A bool value. Thread-safe.
+ */
+enum wb_status wb_value_get_bool(const struct wb_value *value, bool *out, struct wb_error *err);
+
+/**
+ * A string value: `*data` points at its UTF-8 bytes (not NUL-terminated; may contain NUL),
+ * `*len` their count. The pointer stays valid while `value` is alive and unmodified.
+ */
+enum wb_status wb_value_get_string(const struct wb_value *value,
+                                   const char **data,
+                                   size_t *len,
+                                   struct wb_error *err);
+
+/**
+ * Number of items of a list, members of a dict, or rows of a table. Thread-safe.
+ */
+enum wb_status wb_value_len(const struct wb_value *value, size_t *out, struct wb_error *err);
+
+/**
+ * Item `index` of a list: `*out` receives an owned copy (`wb_value_free`).
+ */
+enum wb_status wb_list_get(const struct wb_value *list,
+                           size_t index,
+                           struct wb_value **out,
+                           struct wb_error *err);
+
+/**
+ * Member `index` of a dict (insertion order): `*key` receives its key (free with
+ * `wb_string_free`) and `*out` (if not NULL) an owned copy of its value.
+ */
+enum wb_status wb_dict_entry(const struct wb_value *dict,
+                             size_t index,
+                             char **key,
+                             struct wb_value **out,
+                             struct wb_error *err);
+
+/**
+ * The member `key` of a dict: `*out` receives an owned copy; `WB_ERR_INVALID_ARGUMENT`
+ * if there is none.
+ */
+enum wb_status wb_dict_get(const struct wb_value *dict,
+                           const char *key,
+                           struct wb_value **out,
+                           struct wb_error *err);
+
+/**
+ * `a == b` with the SDK's `__eq__` semantics: same type and content (numbers compare as
+ * Python numbers, dicts as mappings; images: caption, grouping, size, decoded pixels and
+ * explicit classes; audio: file and caption; other media: same file; tables: columns,
+ * column types and every cell; histograms: values and bins). Thread-safe.
+ */
+enum wb_status wb_value_equal(const struct wb_value *a,
+                              const struct wb_value *b,
+                              bool *equal,
+                              struct wb_error *err);
+
+/**
  * Creates a JSON `null` value. Free with `wb_value_free`.
  */
 enum wb_status wb_value_null(struct wb_value **out, struct wb_error *err);
@@ -437,6 +529,18 @@ typedef struct wb_image_options {
 } wb_image_options;
 
 /**
+ * Decoded image pixels: `height` × `width` × `channels` uint8, row-major, interleaved
+ * (channels 1 = L, 2 = LA, 3 = RGB, 4 = RGBA), i.e. a C-contiguous uint8 `wb_tensor` of
+ * shape (H, W, C). Owned by the caller: release with `wb_image_pixels_free`.
+ */
+typedef struct wb_image_pixels {
+  uint8_t *data;
+  size_t height;
+  size_t width;
+  size_t channels;
+} wb_image_pixels;
+
+/**
  * Attaches a bounding-box layer `layer_key` to an image, like
  * `wandb.Image(…, boxes={layer_key: {"box_data": …, "class_labels": …}})`.
  *
@@ -552,6 +656,41 @@ enum wb_status wb_image_from_file(const char *path, struct wb_value **out, struc
 enum wb_status wb_image_set_grouping(struct wb_value *image,
                                      int64_t grouping,
                                      struct wb_error *err);
+
+/**
+ * Decodes an image value's file (PNG, JPEG, BMP, GIF's first frame, …) into `*out`.
+ * Thread-safe.
+ */
+enum wb_status wb_image_get_pixels(const struct wb_value *image,
+                                   struct wb_image_pixels *out,
+                                   struct wb_error *err);
+
+/**
+ * Releases the buffer of `wb_image_get_pixels` / `wb_image_get_mask` and zeroes `*px`.
+ * NULL or an already released struct is a no-op.
+ */
+void wb_image_pixels_free(struct wb_image_pixels *px);
+
+/**
+ * The image's box layers as JSON `{layer: {"box_data": [...], "class_labels": {...}}}`
+ * (`{}` without boxes). Owned string.
+ */
+enum wb_status wb_image_boxes_json(const struct wb_value *image, char **out, struct wb_error *err);
+
+/**
+ * Number of mask layers of an image.
+ */
+enum wb_status wb_image_mask_count(const struct wb_value *image, size_t *out, struct wb_error *err);
+
+/**
+ * Mask layer `index`: `*layer` its name (`wb_string_free`), `*out` its decoded pixels
+ * (class ids, 1 channel for the SDK's masks; `wb_image_pixels_free`).
+ */
+enum wb_status wb_image_get_mask(const struct wb_value *image,
+                                 size_t index,
+                                 char **layer,
+                                 struct wb_image_pixels *out,
+                                 struct wb_error *err);
 
 /* ============================================================================================
  * 5. Video
@@ -716,6 +855,16 @@ typedef struct wb_video_h264_options {
   const uint8_t *config;
   size_t config_len;
 } wb_video_h264_options;
+
+/**
+ * Video facts: `*width`/`*height` (0 when unknown: videos made from files carry none)
+ * and its container format name (static string: "gif", "mp4", "webm", "ogg").
+ */
+enum wb_status wb_video_info(const struct wb_value *video,
+                             uint32_t *width,
+                             uint32_t *height,
+                             const char **format,
+                             struct wb_error *err);
 
 /**
  * Default video options: fps 4, format UNSET (must be set), channels-first, convert AUTO,
@@ -917,6 +1066,17 @@ enum wb_status wb_video_writer_push_h264_bytes(struct wb_video_writer *writer,
  * ============================================================================================ */
 
 /**
+ * Decoded audio: `frames` × `channels` float samples (interleaved, PCM16 / 32768 as
+ * soundfile reads them), the WAV's sample rate. Release with `wb_audio_samples_free`.
+ */
+typedef struct wb_audio_samples {
+  float *data;
+  size_t frames;
+  size_t channels;
+  uint32_t sample_rate;
+} wb_audio_samples;
+
+/**
  * Creates `wandb.Audio(array, sample_rate=sample_rate)`: a 1-D tensor is mono, a 2-D tensor
  * is (frames, channels) (not transposed; 1 to 1024 channels); dtype float32, float64, int16
  * or int32 (others are the SDK's `dtype must be one of [...]` error). Written as 16-bit PCM
@@ -942,6 +1102,18 @@ enum wb_status wb_audio_from_file(const char *path,
                                   uint32_t sample_rate,
                                   struct wb_value **out,
                                   struct wb_error *err);
+
+/**
+ * Decodes an audio value's WAV file into `*out` (other containers: `WB_ERR_UNSUPPORTED`).
+ */
+enum wb_status wb_audio_get_samples(const struct wb_value *audio,
+                                    struct wb_audio_samples *out,
+                                    struct wb_error *err);
+
+/**
+ * Releases `wb_audio_get_samples`' buffer and zeroes `*s`; NULL is a no-op.
+ */
+void wb_audio_samples_free(struct wb_audio_samples *s);
 
 /* ============================================================================================
  * 7. Histograms
@@ -977,6 +1149,22 @@ enum wb_status wb_histogram_from_np_json(const char *values_json,
                                          const char *edges_json,
                                          struct wb_value **out,
                                          struct wb_error *err);
+
+/**
+ * Number of bins of a histogram value (`*nvalues`; there are `nvalues + 1` edges).
+ */
+enum wb_status wb_histogram_size(const struct wb_value *histogram,
+                                 size_t *nvalues,
+                                 struct wb_error *err);
+
+/**
+ * Copies a histogram's counts into `values` (`nvalues` doubles, see `wb_histogram_size`)
+ * and its edges into `bins` (`nvalues + 1` doubles). Either may be NULL to skip it.
+ */
+enum wb_status wb_histogram_read(const struct wb_value *histogram,
+                                 double *values,
+                                 double *bins,
+                                 struct wb_error *err);
 
 /* ============================================================================================
  * 8. Tables
@@ -1020,6 +1208,50 @@ typedef struct wb_table_options {
    */
   bool allow_mixed_types;
 } wb_table_options;
+
+/**
+ * Number of columns of a table. Thread-safe.
+ */
+enum wb_status wb_table_ncols(const struct wb_value *table, size_t *out, struct wb_error *err);
+
+/**
+ * Name of column `col` (integer column names as their decimal text): `*out` is owned
+ * (`wb_string_free`).
+ */
+enum wb_status wb_table_column_name(const struct wb_value *table,
+                                    size_t col,
+                                    char **out,
+                                    struct wb_error *err);
+
+/**
+ * The table's column types as W&B type JSON (`{"wb_type": "typedDict", "params":
+ * {"type_map": {column: type}}}`, as in an artifact's `column_types`). Owned string.
+ */
+enum wb_status wb_table_column_types_json(const struct wb_value *table,
+                                          char **out,
+                                          struct wb_error *err);
+
+/**
+ * Cell (`row`, `col`): `*out` receives an owned copy (`wb_value_free`); media cells are
+ * media values (an image cell read from an artifact decodes with `wb_image_get_pixels`).
+ */
+enum wb_status wb_table_cell(const struct wb_value *table,
+                             size_t row,
+                             size_t col,
+                             struct wb_value **out,
+                             struct wb_error *err);
+
+/**
+ * Writes `table` as an artifact directory, the layout `artifact.download()` gives:
+ * `<dir>/<name>.table.json` (the artifact copy, as `wb_table_artifact_json`) and the files
+ * its cells refer to (`media/images/…`, class sets …). `dir` is created if needed; existing
+ * files of the same names are replaced. Read it back with `wb_artifact_get(dir, name)`,
+ * from Python with `wandb.Table.from_json`, or log it with `wb_artifact_add_dir`.
+ */
+enum wb_status wb_table_save_artifact_dir(const struct wb_value *table,
+                                          const char *dir,
+                                          const char *name,
+                                          struct wb_error *err);
 
 /**
  * Default table options (IMMUTABLE, type-checked columns). Thread-safe.
@@ -2131,6 +2363,55 @@ enum wb_status wb_run_define_metric(struct wb_run *run,
                                     const char *name,
                                     const struct wb_metric_options *options,
                                     struct wb_error *err);
+
+/**
+ * `artifact.get(name)` on an artifact directory (staged, or downloaded with
+ * `wandb artifact get` / `artifact.download()`): reads `<name>.<type>.json` (the first
+ * type of `wb_type_mapping_name` present; `name` itself when it ends in `.json`) and the
+ * files it refers to, as `wb_value_from_wandb_json` does. On success `*out` owns the
+ * value. Thread-safe.
+ */
+enum wb_status wb_artifact_get(const char *artifact_dir,
+                               const char *name,
+                               struct wb_value **out,
+                               struct wb_error *err);
+
+/**
+ * Number of entries of the type mapping (`_type` names the library reads).
+ */
+size_t wb_type_mapping_count(void);
+
+/**
+ * The `i`-th `_type` name of the type mapping (`i < wb_type_mapping_count()`), else NULL.
+ * The first 14 are the SDK's `WBValue.type_mapping()` keys the library reads (artifact
+ * types); the others are run-JSON forms (`table-file`, `boxes2D`, batched lists). The
+ * string is static. (`bounding-boxes`, `classes` and `mask` are read as parts of an image.)
+ */
+const char *wb_type_mapping_name(size_t i);
+
+/**
+ * Whether `type_name` is a `_type` the library reads (false for NULL).
+ */
+bool wb_type_is_known(const char *type_name);
+
+/**
+ * The file of a file-backed media value (Image, Audio, Video, Html, Object3D, Molecule,
+ * Plotly, Graph): `*data`/`*len` its bytes (exactly what logging it writes), `*ext` (may
+ * be NULL) its extension with the dot (`.mp4`, `.mask.png`). The pointers stay valid while
+ * `value` is alive and unmodified.
+ */
+enum wb_status wb_media_file(const struct wb_value *value,
+                             const uint8_t **data,
+                             size_t *len,
+                             char **ext,
+                             struct wb_error *err);
+
+/**
+ * A media value's caption as JSON (`null` when it has none). Owned string.
+ */
+enum wb_status wb_media_caption_json(const struct wb_value *value,
+                                     char **out,
+                                     struct wb_error *err);
 
 /**
  * Default options (everything from the environment). Thread-safe.

@@ -31,6 +31,7 @@ pub mod run;
 // run features (after the run functions): define_metric, save/artifacts
 pub mod artifact;
 pub mod metric;
+pub mod read;
 pub mod table;
 pub mod value;
 pub mod video;

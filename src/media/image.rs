@@ -442,7 +442,7 @@ impl Media for Image {
 /// Pillow does; a file no signature matches is tried as TGA (TGA has no magic, and Pillow
 /// likewise tries its TGA plugin on anything). PAM (`P7`), which Pillow does not open, is
 /// rejected.
-fn file_dimensions(bytes: &[u8]) -> std::result::Result<(u32, u32), String> {
+pub(crate) fn file_dimensions(bytes: &[u8]) -> std::result::Result<(u32, u32), String> {
     use image::{ImageFormat, ImageReader};
     if let Some(dims) = super::image_header::dimensions(bytes) {
         return dims;

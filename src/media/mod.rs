@@ -47,6 +47,7 @@ pub mod mask;
 pub mod molecule;
 pub mod object3d;
 pub mod plotly;
+pub mod read;
 pub mod table;
 pub mod video;
 

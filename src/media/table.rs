@@ -209,6 +209,9 @@ pub struct Table {
     log_mode: LogMode,
     allow_mixed_types: bool,
     binding: Arc<Mutex<Option<TableBinding>>>,
+    /// `column_types` of a table read from an artifact (`Table.from_json` keeps them as
+    /// `_column_types`): reported, compared and written again until a row is added.
+    declared_types: Option<Json>,
 }
 
 fn columns_repr(columns: &[DictKey]) -> String {
@@ -361,6 +364,7 @@ impl Table {
             log_mode: opts.log_mode,
             allow_mixed_types: opts.allow_mixed_types,
             binding: Arc::new(Mutex::new(None)),
+            declared_types: None,
         })
     }
 
@@ -401,6 +405,28 @@ impl Table {
     }
     pub fn allow_mixed_types(&self) -> bool {
         self.allow_mixed_types
+    }
+    /// Keeps the `column_types` JSON a table was read with (see `declared_types`).
+    pub fn set_declared_types(&mut self, column_types: Json) {
+        self.declared_types = Some(column_types);
+    }
+    /// The column types as W&B type JSON: the declared ones of a table read from an
+    /// artifact (until a row is added), else the ones computed from the cells.
+    pub fn column_types_json(&self) -> Json {
+        match &self.declared_types {
+            Some(j) => j.clone(),
+            None => self.type_dict().to_json(),
+        }
+    }
+    /// The declared type of column `i` (`type_map[<name>]`), if the table has them.
+    fn declared_type(&self, i: usize) -> Option<Json> {
+        let key = self.columns.get(i)?.json_key();
+        self.declared_types
+            .as_ref()?
+            .get("params")?
+            .get("type_map")?
+            .get(&key)
+            .cloned()
     }
     /// The current column types (`{"col": type}`, a `typedDict`).
     pub fn type_dict(&self) -> WbType {
@@ -445,6 +471,7 @@ impl Table {
         }
         self.types = new_types;
         self.rows.push(cells);
+        self.declared_types = None;
         Ok(())
     }
 
@@ -569,7 +596,8 @@ impl Table {
             }
             write_artifact(&Json::Str(self.columns[i].json_key()), &mut s);
             s.push_str(": ");
-            write_artifact(&types[i].to_json(), &mut s);
+            let t = self.declared_type(i).unwrap_or_else(|| types[i].to_json());
+            write_artifact(&t, &mut s);
         }
         s.push_str("}}, \"wb_type\": \"typedDict\"}, \"columns\": ");
         write_artifact(

@@ -66,5 +66,44 @@ if build go_sdk_backend bash -c "cd '$EX/go' && CGO_ENABLED=1 go build -o '$T/bi
   fi
 fi
 
+# eval_table: a dataset table logged by Python (wandb 0.31, in the compat venv) read in C++,
+# evaluated row by row, predictions logged as a new table (every prediction right).
+if build cpp_eval_table c++ -std=c++17 -O2 -Wall -Wextra -Wconversion -Werror "${INC[@]}" "$EX/cpp/eval_table.cpp" -o "$T/bin/cpp_eval_table" "${LINK[@]}"; then
+  make -s -C "$ROOT" .venv-compat/.difffuzz-ok >/dev/null
+  WANDB_MODE=offline WANDB_SILENT=true WANDB_DATA_DIR="$T/wandb-data" WANDB_CACHE_DIR="$T/wandb-cache" \
+    WANDB_CONFIG_DIR="$T/wandb-config" "$ROOT/.venv-compat/bin/python" "$EX/cpp/make_dataset.py" "$T/dataset"
+  printf '#!/bin/sh\nexec "%s" "$1" "%s"\n' "$T/bin/cpp_eval_table" "$T/dataset" >"$T/bin/cpp_eval_table.sh"
+  chmod +x "$T/bin/cpp_eval_table.sh"
+  echo "== cpp_eval_table"
+  # (check_rows.py knows single-extension media names; the table-file row is checked here:
+  # run copy present with its sha256, 8 predictions all right, the predictions artifact
+  # holding the 8 source images byte for byte)
+  if "$T/bin/cpp_eval_table.sh" "$T/cpp_eval_table" >"$T/cpp_eval_table.txt" && python3 - "$T" <<'PY'
+import hashlib, json, os, sys
+t = sys.argv[1]
+row = json.loads(open(f"{t}/cpp_eval_table.txt").read().split(": ", 1)[1])
+p = row["predictions"]
+run_copy = open(os.path.join(t, "cpp_eval_table/files", p["path"]), "rb").read()
+assert p["_type"] == "table-file" and hashlib.sha256(run_copy).hexdigest() == p["sha256"], p
+assert p["nrows"] == 8 and row["accuracy"] == 1.0, row
+copy = json.load(open(f"{t}/cpp_eval_table/predictions/predictions.table.json"))
+src = json.load(open(f"{t}/dataset/dataset.table.json"))
+for r, s in zip(copy["data"], src["data"]):
+    img, orig = r[2], s[1]
+    assert img["sha256"] == orig["sha256"], (img, orig)
+    got = open(os.path.join(t, "cpp_eval_table/predictions", img["path"]), "rb").read()
+    assert got == open(os.path.join(t, "dataset", orig["path"]), "rb").read()
+    assert r[4] == r[3] and r[5] is True, r
+print("eval_table: 8 rows, predictions right, source images kept byte for byte")
+PY
+  then
+    echo "ok   cpp_eval_table"
+    passed=$((passed + 1))
+  else
+    echo "FAIL cpp_eval_table: accuracy / predictions artifact"
+    failed=$((failed + 1))
+  fi
+fi
+
 echo "examples: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,6 +4,7 @@
 
 mod audio;
 mod media_misc;
+mod roundtrip;
 mod table;
 mod util;
 mod video;
@@ -31,10 +32,13 @@ impl Ctx {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() != 3 {
-        eprintln!("usage: {} CASES_DIR OUT_DIR", args[0]);
+    // `--roundtrip`: also read every output back (issue 21) and check it (roundtrip.rs).
+    let rt = args.len() == 4 && args[3] == "--roundtrip";
+    if args.len() != 3 && !rt {
+        eprintln!("usage: {} CASES_DIR OUT_DIR [--roundtrip]", args[0]);
         std::process::exit(2);
     }
+    let mut rt_stats = roundtrip::Stats::default();
     let cases_dir = PathBuf::from(&args[1]);
     let out_dir = PathBuf::from(&args[2]);
     let mut names: Vec<PathBuf> = fs::read_dir(&cases_dir)
@@ -57,9 +61,13 @@ fn main() {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("create case dir");
         match run_case(&ctx, &case_path, &dir) {
-            Ok(row) => {
-                fs::write(dir.join("row.json"), row).expect("write row.json");
+            Ok((row, value, step)) => {
+                fs::write(dir.join("row.json"), &row).expect("write row.json");
                 ok += 1;
+                if rt {
+                    let rt_dir = out_dir.with_extension("roundtrip").join(&name);
+                    rt_stats.check(&name, &case_path, &dir, &rt_dir, &row, &value, step);
+                }
             }
             Err(msg) => {
                 let _ = fs::remove_file(dir.join("row.json"));
@@ -73,9 +81,16 @@ fn main() {
         }
     }
     eprintln!("compat driver: {ok} rows written, {errs} errors");
+    if rt {
+        std::process::exit(rt_stats.report());
+    }
 }
 
-fn run_case(ctx: &Ctx, case_path: &Path, dir: &Path) -> Result<String, String> {
+/// A case's row JSON, the value that was logged (without the reserved keys) and its step
+/// (`None` = summary).
+type CaseOut = (String, Handle<wb_value>, Option<i64>);
+
+fn run_case(ctx: &Ctx, case_path: &Path, dir: &Path) -> Result<CaseOut, String> {
     let text = fs::read_to_string(case_path).map_err(|e| e.to_string())?;
     let case: J = serde_json::from_str(&text).map_err(|e| format!("case JSON: {e}"))?;
     let step = match &case["step"] {
@@ -105,17 +120,17 @@ fn run_case(ctx: &Ctx, case_path: &Path, dir: &Path) -> Result<String, String> {
     // without them: same files, same bytes.
     const RESERVED: [&str; 3] = ["_step", "_runtime", "_timestamp"];
     let Some(members) = case["row"].as_object() else {
-        return Ok(text);
+        return Ok((text, row, step));
     };
     if !members.keys().any(|k| RESERVED.contains(&k.as_str())) {
-        return Ok(text);
+        return Ok((text, row, step));
     }
     let mut rest = members.clone();
     rest.retain(|k, _| !RESERVED.contains(&k.as_str()));
     let row = build_value(ctx, &J::Object(rest))?;
     let mut out = ptr::null_mut();
     to_json(&row, &mut out)?;
-    Ok(string_from_c(out))
+    Ok((string_from_c(out), row, step))
 }
 
 /// A case VALUE → a `wb_value` (owned handle).
