@@ -69,6 +69,8 @@
 //! in any release. `ffi` is the C ABI, documented in `include/wandb_media.h`.
 
 /// cbindgen:ignore
+#[doc(hidden)]
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 pub mod confine;
 /// cbindgen:ignore
 pub mod diag;
@@ -113,6 +115,8 @@ pub mod tensor;
 /// cbindgen:ignore
 pub mod value;
 /// cbindgen:ignore
+#[doc(hidden)]
+#[allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 pub mod weave;
 
 pub use error::{Error, ErrorKind, Result};
