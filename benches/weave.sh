@@ -21,12 +21,12 @@ from fixture import Fixture
 n, npy = sys.argv[1], sys.argv[2]
 work = tempfile.mkdtemp(prefix="wbm-weave-bench.")
 rows = []
-def bench(name, cmd, project, fx_running=True, cwd=None):
+def bench(name, cmd, project, fx_running=True, cwd=None, extra_env=None):
     fx = Fixture(os.path.join(work, name), ".venv-weave-srv/bin/python", record=False)
     if fx_running:
         fx.start()
     try:
-        env = dict(os.environ, **fx.env(project), WANDB_SILENT="true", WEAVE_PRINT_CALL_LINK="false")
+        env = dict(os.environ, **fx.env(project), WANDB_SILENT="true", WEAVE_PRINT_CALL_LINK="false", **(extra_env or {}))
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, cwd=cwd or work)
         line = [l for l in p.stdout.splitlines() if l.startswith("{")]
         if not line:
@@ -38,7 +38,7 @@ def bench(name, cmd, project, fx_running=True, cwd=None):
 if os.path.exists("target/release/weave_bench"):
     bench("native", [os.path.abspath("target/release/weave_bench"), n], "wbm-test/bench-native")
     bench("native, server down", [os.path.abspath("target/release/weave_bench"), n], "wbm-test/bench-down",
-          fx_running=False)
+          fx_running=False, extra_env={"WEAVE_CLOSE_TIMEOUT": "5"})
 else:
     print("benches/weave_bench.c missing: native rows skipped")
 bench("python", [".venv-weave-py/bin/python", os.path.abspath("benches/weave_py_bench.py"), npy],
