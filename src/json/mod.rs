@@ -100,6 +100,16 @@ impl Json {
         Ok(Json::from(v))
     }
 
+    /// `parse` limited to [`SHALLOW_DEPTH`] levels: the parse, the value built from it and
+    /// its drop all stay on the caller's thread within a small stack (readers whose results
+    /// are handed to the caller, e.g. `wb_value_from_wandb_json`).
+    pub fn parse_shallow(text: &str) -> Result<Json> {
+        check_json_limits(text, SHALLOW_DEPTH)?;
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| Error::invalid(format!("invalid JSON: {e}")))?;
+        Ok(Json::from(v))
+    }
+
     /// `parse` with a nesting limit of `max_depth` (up to [`SDK_MAX_DEPTH`]), for values
     /// the Python SDK wrote (sync of its logs). The parse, conversion, serialisation and
     /// drop of such a value recurse once per level: call this only on a thread with a

@@ -53,7 +53,7 @@ pub fn values_equal(a: &Value, b: &Value) -> Result<bool> {
 }
 
 fn eq(a: &Value, b: &Value, depth: usize) -> Result<bool> {
-    if depth > crate::json::MAX_DEPTH + 2 {
+    if depth > crate::json::SHALLOW_DEPTH + 2 {
         return Ok(false);
     }
     // Plain JSON values compare as the value tree they stand for.
@@ -213,7 +213,7 @@ pub fn table_eq(a: &Table, b: &Table, depth: usize) -> Result<bool> {
 /// JSON equality with objects as mappings (member order ignored) and the members of
 /// `allowed_types` lists as sets (their order follows the SDK's type merging).
 pub fn json_eq_unordered(a: &Json, b: &Json, depth: usize) -> bool {
-    if depth > crate::json::MAX_DEPTH + 4 {
+    if depth > crate::json::SHALLOW_DEPTH + 4 {
         return false;
     }
     match (a, b) {

@@ -21,7 +21,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::json::{Json, MAX_DEPTH};
+use crate::json::{Json, SHALLOW_DEPTH as MAX_DEPTH};
 use crate::media::audio::Audio;
 use crate::media::boxes::BoundingBoxes2D;
 use crate::media::classes::Classes;
@@ -191,10 +191,11 @@ impl Source {
 }
 
 /// Parses W&B JSON text: strict JSON plus the bare `NaN`, `Infinity` and `-Infinity` tokens
-/// serialiser A writes (history rows, run copies). Limits of [`Json::parse`] apply.
+/// serialiser A writes (history rows, run copies). Limits of [`Json::parse_shallow`] apply
+/// (the value read is handed to the caller, whose thread may have a small stack).
 pub fn parse_wandb_json(text: &str) -> Result<Json> {
     if !has_nonfinite_token(text) {
-        return Json::parse(text);
+        return Json::parse_shallow(text);
     }
     // Tokens become marker strings, unique for this call (a random suffix the text does
     // not contain), mapped back to floats after parsing.
@@ -251,7 +252,7 @@ pub fn parse_wandb_json(text: &str) -> Result<Json> {
         i += 1;
     }
     out.push_str(&text[last..]);
-    let mut j = Json::parse(&out)?;
+    let mut j = Json::parse_shallow(&out)?;
     restore_nonfinite(&mut j, &tag, 0);
     Ok(j)
 }
