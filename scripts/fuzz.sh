@@ -30,7 +30,9 @@ for t in "$@"; do
         echo "$((SECONDS - start)) $(sed -E 's/.*cov: ([0-9]+).*/\1/' <<<"$l") $(sed -E 's/^#([0-9]+).*/\1/' <<<"$l")" >>"$curve"
       done ) & sampler=$!
     rc=0
-    nice -n 10 cargo +nightly fuzz run -O --debug-assertions "$t" "target/fuzz-corpus/$t" "fuzz/corpus/$t" -- \
+    # Absolute corpus paths: a target may change its working directory (run_save does, as
+    # wb_run_save resolves paths against it), and libFuzzer writes new inputs afterwards.
+    nice -n 10 cargo +nightly fuzz run -O --debug-assertions "$t" "$PWD/target/fuzz-corpus/$t" "$PWD/fuzz/corpus/$t" -- \
         -max_total_time="$SECS" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 \
         -print_final_stats=1 -close_fd_mask=1 >"$log" 2>&1 || rc=$?
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true

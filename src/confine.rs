@@ -15,62 +15,12 @@
 //!   every component; other platforms: a component check and `symlink_metadata` of each
 //!   prefix), then the checks of [`open_regular`].
 
-use std::ffi::OsStr;
 use std::fs::File;
 use std::path::{Component, Path};
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// Escapes control characters in `s` (see the module documentation); other text unchanged.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    push_escaped(s, &mut out);
-    out
-}
-
-fn push_escaped(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '\0' => out.push_str("\\0"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            // C1 controls and the Unicode line/paragraph separators and bidi overrides,
-            // which terminals and log viewers also act on.
-            c if c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
-                out.push_str(&format!("\\u{{{:04x}}}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-}
-
-/// A path (or any OS string) as text for a message: [`escape`]d, and bytes that are not
-/// UTF-8 as `\xNN` (instead of `display()`'s silent U+FFFD).
-pub fn path_text(p: impl AsRef<OsStr>) -> String {
-    let os = p.as_ref();
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let mut out = String::new();
-        for chunk in os.as_bytes().utf8_chunks() {
-            push_escaped(chunk.valid(), &mut out);
-            for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02x}"));
-            }
-        }
-        out
-    }
-    #[cfg(not(unix))]
-    {
-        escape(&os.to_string_lossy())
-    }
-}
+pub use crate::text_escape::{escape, path_text};
 
 fn type_error(p: &Path, m: &std::fs::Metadata) -> Error {
     Error::new(
@@ -359,7 +309,7 @@ mod tests {
         assert_eq!(escape("x\u{85}\u{202e}y"), "x\\u{0085}\\u{202e}y");
         #[cfg(unix)]
         {
-            use std::os::unix::ffi::OsStrExt;
+            use std::{ffi::OsStr, os::unix::ffi::OsStrExt};
             assert_eq!(path_text(OsStr::from_bytes(b"a\xffb\n")), "a\\xffb\\n");
         }
     }

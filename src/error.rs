@@ -65,9 +65,9 @@ impl Error {
     /// An I/O error, with the path or action it concerns. The reason comes first so that a
     /// long path truncated by a fixed-size message buffer never hides it.
     /// The context (usually a path) is printed with control characters escaped
-    /// ([`crate::confine::escape`]): a file name cannot split or forge a message line.
+    /// ([`crate::text_escape::escape`]): a file name cannot split or forge a message line.
     pub fn io(context: impl fmt::Display, err: std::io::Error) -> Self {
-        let context = crate::confine::escape(&context.to_string());
+        let context = crate::text_escape::escape(&context.to_string());
         Self::new(ErrorKind::Io, format!("{err}: {context}"))
     }
 }

@@ -113,6 +113,9 @@ pub mod stats;
 /// cbindgen:ignore
 pub mod tensor;
 /// cbindgen:ignore
+#[doc(hidden)]
+pub mod text_escape;
+/// cbindgen:ignore
 pub mod value;
 /// cbindgen:ignore
 #[doc(hidden)]

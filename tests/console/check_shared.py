@@ -183,7 +183,11 @@ def cmd_shared16(work, n=16, rows=2000):
     try:
         env = dict(os.environ, WANDB_BASE_URL=f"http://127.0.0.1:{proxy.port}", WANDB_API_KEY=co.KEY,
                    WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL="2", WANDB_PROJECT="shared16",
-                   WANDB_RUN_ID="sixteen", WANDB_DIR=os.path.join(work, "w"), WBM_STATS_INTERVAL_MS="200")
+                   WANDB_RUN_ID="sixteen", WANDB_DIR=os.path.join(work, "w"), WBM_STATS_INTERVAL_MS="200",
+                   # Each writer lives >= 1 s after its rows (5 sampling intervals): on an idle
+                   # machine 2000 rows take well under one interval, and a writer that finishes
+                   # before its first sample has no system metrics to check (CI rehearsal).
+                   WBM_IDLE_SECS="1")
         env.pop("WANDB_MODE", None)
         os.makedirs(env["WANDB_DIR"], exist_ok=True)
         t0 = time.time()

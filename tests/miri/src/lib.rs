@@ -3,6 +3,8 @@
 
 #[path = "../../../src/error.rs"]
 pub mod error;
+#[path = "../../../src/text_escape.rs"]
+pub mod text_escape;
 #[path = "../../../src/json/mod.rs"]
 pub mod json;
 #[path = "../../../src/stats.rs"]
