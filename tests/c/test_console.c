@@ -92,6 +92,7 @@ static void api_writes(const char *root) {
   wb_string_free(dir);
 }
 
+#ifndef _WIN32
 static void redirect(const char *root) {
   wb_run *run = open_run(root, WB_CONSOLE_REDIRECT, 0);
   if (!run) return;
@@ -117,12 +118,17 @@ static void redirect(const char *root) {
         "redirect output.log: %s", log ? log : "(none)");
   wb_string_free(dir);
 }
+#endif
 
 int main(void) {
   char root[] = "/tmp/wbm-ctest-console-XXXXXX";
   if (!mkdtemp(root)) return 2;
   api_writes(root);
+#ifndef _WIN32
+  /* fds 1/2 through pipes is POSIX-only: on Windows WB_CONSOLE_REDIRECT falls back to wrap
+   * with a warning (README "Console log"); the api_writes case above runs everywhere. */
   redirect(root);
+#endif
   char cmd[256];
   snprintf(cmd, sizeof cmd, "rm -rf %s", root);
   if (failures == 0 && system(cmd) != 0) return 2;
