@@ -160,41 +160,12 @@ pub const MAX_JSON_VALUES: usize = 1 << 22;
 
 /// The nesting depth of JSON text (brackets outside strings; linear, no recursion).
 pub fn nesting_depth(text: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    let (mut in_str, mut esc) = (false, false);
-    for &b in text.as_bytes() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if b == b'\\' {
-                esc = true;
-            } else if b == b'"' {
-                in_str = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_str = true,
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
+    scan(text, usize::MAX, usize::MAX).0
 }
 
-/// The pre-scan of `Json::parse`: nesting depth and value count, outside strings. Returns
-/// the deepest nesting seen.
-fn check_json_limits(text: &str, max_depth: usize) -> Result<usize> {
-    if text.len() > MAX_JSON_BYTES {
-        return Err(Error::overflow(format!(
-            "JSON text of {} bytes exceeds the limit of {MAX_JSON_BYTES} bytes",
-            text.len()
-        )));
-    }
+/// The one bracket scan of JSON text outside strings (linear, no recursion): the deepest
+/// nesting and the value count, stopping as soon as either passes its limit.
+fn scan(text: &str, max_depth: usize, max_values: usize) -> (usize, usize) {
     let (mut depth, mut values, mut deepest) = (0usize, 0usize, 0usize);
     let (mut in_str, mut esc) = (false, false);
     for &b in text.as_bytes() {
@@ -214,21 +185,37 @@ fn check_json_limits(text: &str, max_depth: usize) -> Result<usize> {
                 depth += 1;
                 values += 1;
                 deepest = deepest.max(depth);
-                if depth > max_depth {
-                    return Err(Error::invalid(format!(
-                        "JSON nested deeper than {max_depth} levels (the nesting limit)"
-                    )));
-                }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
             b',' => values += 1,
             _ => {}
         }
-        if values > MAX_JSON_VALUES {
-            return Err(Error::overflow(format!(
-                "JSON text has more than {MAX_JSON_VALUES} values (the limit)"
-            )));
+        if deepest > max_depth || values > max_values {
+            break;
         }
+    }
+    (deepest, values)
+}
+
+/// The pre-scan of `Json::parse`: nesting depth and value count, outside strings. Returns
+/// the deepest nesting seen.
+fn check_json_limits(text: &str, max_depth: usize) -> Result<usize> {
+    if text.len() > MAX_JSON_BYTES {
+        return Err(Error::overflow(format!(
+            "JSON text of {} bytes exceeds the limit of {MAX_JSON_BYTES} bytes",
+            text.len()
+        )));
+    }
+    let (deepest, values) = scan(text, max_depth, MAX_JSON_VALUES);
+    if deepest > max_depth {
+        return Err(Error::invalid(format!(
+            "JSON nested deeper than {max_depth} levels (the nesting limit)"
+        )));
+    }
+    if values > MAX_JSON_VALUES {
+        return Err(Error::overflow(format!(
+            "JSON text has more than {MAX_JSON_VALUES} values (the limit)"
+        )));
     }
     Ok(deepest)
 }
