@@ -164,6 +164,8 @@ for T in "${TARGETS[@]}"; do
   rm -rf "$B" "$STAGE/$NAME-debug"
   mkdir -p "$B/include" "$B/lib/pkgconfig" "$B/lib/cmake/wandb_media" "$STAGE/$NAME-debug"
   install -m 644 include/wandb_media.h bindings/cpp/include/wandb_media.hpp "$B/include/"
+  install -d "$B/include/wandb_media"
+  install -m 644 bindings/cpp/include/wandb_media/*.hpp "$B/include/wandb_media/"
   install -m 644 LICENSE "$B/"
   python3 packaging/notices.py "$T" "$B/THIRD_PARTY_NOTICES"
   localize_static "$OUT/libwandb_media.a" "$B/lib/libwandb_media.a"

@@ -60,6 +60,9 @@ dest="${DESTDIR:-}$PREFIX"
 lib="$dest/$LIBDIR"
 install -d "$dest/include" "$lib/pkgconfig" "$lib/cmake/wandb_media" "$dest/bin"
 install -m 644 "$hdr" "$ROOT/bindings/cpp/include/wandb_media.hpp" "$dest/include/"
+# the C++ wrapper's parts (wandb_media.hpp includes them)
+install -d "$dest/include/wandb_media"
+install -m 644 "$ROOT"/bindings/cpp/include/wandb_media/*.hpp "$dest/include/wandb_media/"
 so="libwandb_media.so.$VERSION"
 if [ "${STRIP:-1}" = 1 ]; then
   # As packaging/dist.sh does for the bundles: the debug info goes into a separate file that

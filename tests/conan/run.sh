@@ -63,7 +63,7 @@ fi
 PKG="$("$CONAN" cache path "wandb_media/$V:$("$CONAN" list "wandb_media/$V:*" --format=json 2>/dev/null |
   python3 -c 'import json,sys; d=json.load(sys.stdin)["Local Cache"]; r=next(iter(d.values()))["revisions"]; print(next(iter(next(iter(r.values()))["packages"])))' 2>/dev/null)" 2>/dev/null || true)"
 if [ -n "$PKG" ] && [ -d "$PKG" ]; then
-  for f in include/wandb_media.h include/wandb_media.hpp "lib/libwandb_media.so.$V" bin/wandb-media licenses/LICENSE; do
+  for f in include/wandb_media.h include/wandb_media.hpp include/wandb_media/run.hpp include/wandb_media/weave.hpp include/wandb_media/read.hpp "lib/libwandb_media.so.$V" bin/wandb-media licenses/LICENSE; do
     [ -f "$PKG/$f" ] && ok "package has $f" || bad "package lacks $f"
   done
   [ "$(readlink "$PKG/lib/libwandb_media.so.$M")" = "libwandb_media.so.$V" ] && ok "package: .so.$M link" || bad "package: .so.$M link"

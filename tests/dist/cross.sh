@@ -38,7 +38,7 @@ EOF2
   B="$X/wandb_media-$VERSION-$triple"
   mkdir -p "$X" && tar -C "$X" -xzf "$bundle"
   check "[$triple] bundle SHA256SUMS verify" bash -c "cd '$B' && sha256sum -c --quiet SHA256SUMS"
-  local files=(include/wandb_media.h include/wandb_media.hpp lib/libwandb_media.a lib/pkgconfig/wandb_media.pc
+  local files=(include/wandb_media.h include/wandb_media.hpp include/wandb_media/run.hpp lib/libwandb_media.a lib/pkgconfig/wandb_media.pc
     lib/cmake/wandb_media/wandb_mediaConfig.cmake LICENSE THIRD_PARTY_NOTICES)
   if [ "$goos" = windows ]; then
     files+=(bin/wandb_media.dll lib/wandb_media.lib lib/wandb_media.def lib/libwandb_media.dll.a)

@@ -70,7 +70,7 @@ B="$T/x/wandb_media-$VERSION-$HOST"
 mkdir -p "$T/x" && tar -C "$T/x" -xzf "$BUNDLE"
 check "dist/SHA256SUMS lists the archives" bash -c "cd '$DIST' && sha256sum -c --quiet SHA256SUMS"
 check "bundle SHA256SUMS verify" bash -c "cd '$B' && sha256sum -c --quiet SHA256SUMS && [ \$(wc -l <SHA256SUMS) -ge 10 ]"
-for f in include/wandb_media.h include/wandb_media.hpp "lib/libwandb_media.so.$VERSION" lib/libwandb_media.a \
+for f in include/wandb_media.h include/wandb_media.hpp include/wandb_media/run.hpp include/wandb_media/weave.hpp include/wandb_media/read.hpp "lib/libwandb_media.so.$VERSION" lib/libwandb_media.a \
   lib/pkgconfig/wandb_media.pc lib/cmake/wandb_media/wandb_mediaConfig.cmake \
   lib/cmake/wandb_media/wandb_mediaConfigVersion.cmake LICENSE THIRD_PARTY_NOTICES README.txt; do
   [ -f "$B/$f" ] && ok "bundle has $f" || bad "bundle lacks $f"
@@ -280,7 +280,7 @@ mkdir -p "$FAKE"
 sed -e "s/^#define WB_VERSION_MINOR .*/#define WB_VERSION_MINOR $((MINOR + 1))/" \
   -e "s/^#define WB_VERSION_STRING .*/#define WB_VERSION_STRING \"$MAJOR.$((MINOR + 1)).0\"/" \
   "$B/include/wandb_media.h" >"$FAKE/wandb_media.h"
-cp "$B/include/wandb_media.hpp" "$FAKE/"
+cp -r "$B/include/wandb_media.hpp" "$B/include/wandb_media" "$FAKE/"
 vcheck_cpp() {  # vcheck_cpp INCDIR OUT
   c++ -std=c++17 -Wall -Werror -I"$1" "$ROOT/tests/packaging/consumer/main.cpp" -o "$2" -L"$B/lib" -lwandb_media -Wl,-rpath,"$B/lib"
 }
