@@ -20,6 +20,32 @@ macro_rules! versioned_enum_field {
     };
 }
 
+/// Reads the optional UTF-8 string field `$f` (a `const char *`) of a versioned options struct
+/// `$p` (of type `$ty`, whose caller declared `$size` bytes): `Ok(None)` when the caller's
+/// struct is too old to have it or the pointer is NULL, an error naming `options.$f` when the
+/// text is not UTF-8. Evaluates to `Result<Option<String>>`.
+macro_rules! versioned_string_field {
+    ($p:expr, $size:expr, $ty:ty, $f:ident) => {{
+        if $crate::ffi::field_present(
+            $size,
+            std::mem::offset_of!($ty, $f),
+            std::mem::size_of::<*const std::ffi::c_char>(),
+        ) {
+            // SAFETY: the field lies inside the caller's `$size` readable bytes.
+            let ptr = unsafe { std::ptr::addr_of!((*$p).$f).read() };
+            if ptr.is_null() {
+                Ok(None)
+            } else {
+                // SAFETY: a non-NULL string field is a NUL-terminated string (the API's rule).
+                unsafe { $crate::ffi::utf8_arg(ptr, concat!("options.", stringify!($f))) }
+                    .map(|s| Some(s.to_string()))
+            }
+        } else {
+            Ok(None)
+        }
+    }};
+}
+
 // Declaration order = order of the functions in each section of the generated header.
 pub mod audio;
 pub mod boxes;

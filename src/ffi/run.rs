@@ -266,22 +266,9 @@ unsafe fn read_options(p: *const wb_run_options) -> Result<RunOptions> {
         )
     }?;
     macro_rules! string_field {
-        ($f:ident) => {{
-            if field_present(
-                size,
-                offset_of!(wb_run_options, $f),
-                size_of::<*const c_char>(),
-            ) {
-                let ptr = unsafe { std::ptr::addr_of!((*p).$f).read() };
-                if ptr.is_null() {
-                    None
-                } else {
-                    Some(unsafe { utf8_arg(ptr, concat!("options.", stringify!($f))) }?.to_string())
-                }
-            } else {
-                None
-            }
-        }};
+        ($f:ident) => {
+            versioned_string_field!(p, size, wb_run_options, $f)?
+        };
     }
     o.project = string_field!(project);
     o.entity = string_field!(entity);

@@ -133,23 +133,9 @@ unsafe fn read_options(p: *const wb_weave_options) -> Result<WeaveOptions> {
         )
     }?;
     macro_rules! string_field {
-        ($f:ident) => {{
-            if field_present(
-                size,
-                offset_of!(wb_weave_options, $f),
-                size_of::<*const c_char>(),
-            ) {
-                // SAFETY: the field lies inside the caller's struct.
-                let ptr = unsafe { std::ptr::addr_of!((*p).$f).read() };
-                if ptr.is_null() {
-                    None
-                } else {
-                    Some(unsafe { utf8_arg(ptr, concat!("options.", stringify!($f))) }?.to_string())
-                }
-            } else {
-                None
-            }
-        }};
+        ($f:ident) => {
+            versioned_string_field!(p, size, wb_weave_options, $f)?
+        };
     }
     // SAFETY: the field lies inside the caller's struct (v1 size checked above).
     o.mode = match unsafe { read_enum(std::ptr::addr_of!((*p).mode)) } {
