@@ -16,16 +16,7 @@
 /* Must match MAX_DEPTH in src/json/mod.rs (documented in README "Robustness"). */
 #define DEPTH_LIMIT 985 /* json::MAX_DEPTH: what wandb 0.31 accepts (a 984-deep list in a row) */
 
-static int failures = 0;
-#define CHECK(cond, ...)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);            \
-      fprintf(stderr, __VA_ARGS__);                                   \
-      fprintf(stderr, "\n");                                          \
-      failures++;                                                     \
-    }                                                                 \
-  } while (0)
+#include "check.h"
 
 static void broadcast_tensors(void) {
   uint8_t one = 7;
