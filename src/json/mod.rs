@@ -244,12 +244,25 @@ impl From<serde_json::Value> for Json {
 
 /// Serialiser A: no whitespace, insertion order, minimal escapes, raw UTF-8.
 pub fn write_compact(v: &Json, out: &mut String) {
-    match v {
-        Json::Null => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+    write_compact_numbers(v, out, |n, out| match n {
         Json::Int(i) => out.push_str(itoa(*i).as_str()),
         Json::UInt(u) => out.push_str(&u.to_string()),
         Json::Float(f) => format_float_compact(*f, out),
+        _ => unreachable!("numbers only"),
+    })
+}
+
+/// Serialiser A's layout with numbers written by `number` (called with `Int`, `UInt` and
+/// `Float` values only): wandb-core's record JSON differs from it in numbers alone.
+pub fn write_compact_numbers<F: Fn(&Json, &mut String) + Copy>(
+    v: &Json,
+    out: &mut String,
+    number: F,
+) {
+    match v {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Int(_) | Json::UInt(_) | Json::Float(_) => number(v, out),
         Json::Str(s) => write_str_compact(s, out),
         Json::Array(a) => {
             out.push('[');
@@ -257,7 +270,7 @@ pub fn write_compact(v: &Json, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_compact(item, out);
+                write_compact_numbers(item, out, number);
             }
             out.push(']');
         }
@@ -269,7 +282,7 @@ pub fn write_compact(v: &Json, out: &mut String) {
                 }
                 write_str_compact(k, out);
                 out.push(':');
-                write_compact(item, out);
+                write_compact_numbers(item, out, number);
             }
             out.push('}');
         }

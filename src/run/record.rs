@@ -12,7 +12,7 @@
 //!   row's non-null leaves;
 //! * summary and config updates keep the client's items (`key` + serialiser-A JSON).
 
-use crate::json::{write_str_compact, Json};
+use crate::json::Json;
 use crate::run::proto::{self, Msg};
 
 /// Leaves of a flattened row: `(nested_key path, value)` (values are never objects, except
@@ -27,37 +27,13 @@ pub fn core_json(v: &Json) -> String {
 }
 
 fn write_core(v: &Json, out: &mut String) {
-    match v {
-        Json::Null => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+    crate::json::write_compact_numbers(v, out, |n, out| match n {
         Json::Int(i) => out.push_str(&i.to_string()),
         // Core parses integers outside int64 as float64.
         Json::UInt(u) => go_float(*u as f64, out),
         Json::Float(f) => go_float(*f, out),
-        Json::Str(s) => write_str_compact(s, out),
-        Json::Array(a) => {
-            out.push('[');
-            for (i, item) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_core(item, out);
-            }
-            out.push(']');
-        }
-        Json::Object(m) => {
-            out.push('{');
-            for (i, (k, item)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_str_compact(k, out);
-                out.push(':');
-                write_core(item, out);
-            }
-            out.push('}');
-        }
-    }
+        _ => unreachable!("numbers only"),
+    })
 }
 
 /// Go's `strconv.FormatFloat(x, 'g', -1, 64)` plus `NaN`/`Infinity`/`-Infinity` (see
