@@ -44,27 +44,28 @@ inline RunRegistry& run_registry() noexcept {
 inline void register_run(wb_run* p) noexcept {
   if (!p) return;
   RunRegistry& r = run_registry();
+#if WB_CPP_EXCEPTIONS
   try {
+#endif
     std::lock_guard<std::mutex> lock(r.mu);
     r.runs.push_back(p);
+#if WB_CPP_EXCEPTIONS
   } catch (...) {
     // Out of memory: this run is only not finished by the terminate handler.
   }
+#endif
 }
 
 inline void unregister_run(wb_run* p) noexcept {
   if (!p) return;
   RunRegistry& r = run_registry();
-  try {
-    std::lock_guard<std::mutex> lock(r.mu);
-    for (std::size_t i = 0; i < r.runs.size(); i++) {
-      if (r.runs[i] == p) {
-        r.runs[i] = r.runs.back();
-        r.runs.pop_back();
-        break;
-      }
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (std::size_t i = 0; i < r.runs.size(); i++) {
+    if (r.runs[i] == p) {
+      r.runs[i] = r.runs.back();
+      r.runs.pop_back();
+      break;
     }
-  } catch (...) {
   }
 }
 
