@@ -156,7 +156,11 @@ pub fn finish_notice(loc: &RunLocation) -> String {
     if loc.name.is_empty() {
         format!("View run at: {}", loc.url)
     } else {
-        format!("View run {} at: {}", crate::confine::escape(&loc.name), loc.url)
+        format!(
+            "View run {} at: {}",
+            crate::confine::escape(&loc.name),
+            loc.url
+        )
     }
 }
 
@@ -172,7 +176,10 @@ mod tests {
         let table = [
             ("https://api.wandb.ai", "https://forge.coreweave.com/wandb"),
             ("HTTPS://API.WANDB.AI", "https://forge.coreweave.com/wandb"),
-            ("https://api.wandb.ai:443", "https://forge.coreweave.com/wandb"),
+            (
+                "https://api.wandb.ai:443",
+                "https://forge.coreweave.com/wandb",
+            ),
             (
                 "https://api.forge.coreweave.com",
                 "https://forge.coreweave.com/wandb",
@@ -181,7 +188,10 @@ mod tests {
                 "https://forge.coreweave.com/api/wandb",
                 "https://forge.coreweave.com/wandb",
             ),
-            ("https://api.qa.wandb.ai", "https://qa.forge.coreweave.com/wandb"),
+            (
+                "https://api.qa.wandb.ai",
+                "https://qa.forge.coreweave.com/wandb",
+            ),
             ("https://wandb.example.com", "https://wandb.example.com"),
             ("https://api.example.com", "https://app.example.com"),
             ("https://api.wandb.example.com", "https://wandb.example.com"),
@@ -230,7 +240,10 @@ mod tests {
             run_url("https://a", "my team", "prøj/ect?", "a=b+c&d$e@f g"),
             "https://a/my%20team/pr%C3%B8j/ect%3F/runs/a=b+c&d$e@f%20g"
         );
-        assert_eq!(hostname("https://user@Host.Example:99/x").as_deref(), Some("host.example"));
+        assert_eq!(
+            hostname("https://user@Host.Example:99/x").as_deref(),
+            Some("host.example")
+        );
     }
 
     #[test]

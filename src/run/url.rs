@@ -50,7 +50,11 @@ mod tests {
         let run = Run::open(dir.path(), opts).unwrap();
         let e = run.url().unwrap_err();
         assert_eq!(e.kind, ErrorKind::Unsupported);
-        assert!(e.message.contains("offline run has no URL"), "{}", e.message);
+        assert!(
+            e.message.contains("offline run has no URL"),
+            "{}",
+            e.message
+        );
         run.finish(0).unwrap();
         let opts = crate::run::RunOptions {
             mode: crate::online::Mode::Disabled,
