@@ -158,7 +158,8 @@ const char *wb_status_name(enum wb_status status);
 /**
  * Routes the library's diagnostics — every warning the SDK would print (a row whose step is
  * below the current one is dropped, …) — to `handler` for messages at `min_level` or above.
- * `handler` NULL restores the default: warnings and errors go to stderr as
+ * `handler` NULL restores the default: notices (`WB_LOG_INFO`, e.g. an online run's
+ * "View run at <url>"), warnings and errors go to stderr as `wandb: <message>` /
  * `wandb: WARNING <message>`, unless the environment variable `WANDB_SILENT` is true.
  * Process-wide; thread-safe (may be called at any time; a message being delivered
  * concurrently may still reach the previous handler). `user_data` is passed back unchanged.
@@ -2266,6 +2267,47 @@ enum wb_status wb_run_files_dir(const struct wb_run *run, char **out, struct wb_
 enum wb_status wb_run_sync(const char *run_dir,
                            const struct wb_run_options *options,
                            struct wb_error *err);
+
+/**
+ * The run's page in the W&B app, `<app URL>/<entity>/<project>/runs/<id>`, for an online
+ * (or shared) run once the server created it. The app URL is derived from the base URL as
+ * wandb 0.31 derives it (`WANDB_APP_URL` if set; `https://api.wandb.ai` →
+ * `https://forge.coreweave.com/wandb`; `https://api.<domain>` → `https://app.<domain>`; a
+ * self-hosted or local server: its base URL). The same URL is logged through the log
+ * handler as "View run at <url>" when it becomes known, and "View run <name> at: <url>" by
+ * `wb_run_finish`.
+ *
+ * Never waits for the network. Returns `WB_ERR_UNSUPPORTED` for an offline or disabled
+ * run (it never has a URL; `wandb-media sync` prints it when it uploads the run) and
+ * `WB_ERR_STATE` while the server has not created the run yet (the uploader works in the
+ * background: retry later; a wrong key or an unreachable server keeps it unknown). Also
+ * works after `wb_run_finish`. `*out` is owned by the caller: free it with
+ * `wb_string_free`. Thread-safe.
+ */
+enum wb_status wb_run_url(const struct wb_run *run, char **out, struct wb_error *err);
+
+/**
+ * The entity the server recorded the run under: the one given at open, or the API key's
+ * default entity when none was given. Statuses as `wb_run_url` (`WB_ERR_UNSUPPORTED`
+ * offline or disabled, `WB_ERR_STATE` until the server created the run). `*out` is owned
+ * by the caller: free it with `wb_string_free`. Thread-safe.
+ */
+enum wb_status wb_run_entity(const struct wb_run *run, char **out, struct wb_error *err);
+
+/**
+ * `wb_run_finish`, waiting at most `timeout_ms` milliseconds for uploads (online) instead
+ * of the run's `finish_timeout_ms`; what is not sent by then stays in the run directory for
+ * `wandb-media sync`, and the status is `WB_ERR_NETWORK` as for `wb_run_finish`. For a
+ * failing host that must end soon (the C++ wrapper's terminate handler finishes open runs
+ * with exit code 1 through it). Same rules as `wb_run_finish` (once; then `wb_run_free`),
+ * except that other threads may still be inside calls on the run, as when a process is
+ * failing: the library stays memory-safe and their calls fail with `WB_ERR_STATE` once the
+ * run is finished (their rows may or may not be in the log). Thread-safe in that sense.
+ */
+enum wb_status wb_run_finish_within(struct wb_run *run,
+                                    int32_t exit_code,
+                                    uint64_t timeout_ms,
+                                    struct wb_error *err);
 
 /**
  * `run.save(glob_str, base_path=, policy=)`: every file matching `glob` (a path or a Unix

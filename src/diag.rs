@@ -40,8 +40,9 @@ struct Handler {
 
 static HANDLER: RwLock<Option<Handler>> = RwLock::new(None);
 
-/// Installs `sink` for messages at `min` or above; `None` restores the default (stderr,
-/// warnings and errors, silent under `WANDB_SILENT`). Thread-safe.
+/// Installs `sink` for messages at `min` or above; `None` restores the default (stderr:
+/// notices such as the run's URL, warnings and errors; silent under `WANDB_SILENT`).
+/// Thread-safe.
 pub fn set_handler(sink: Option<Sink>, min: Level) {
     let mut h = HANDLER.write().unwrap_or_else(|p| p.into_inner());
     *h = sink.map(|s| Handler { sink: Some(s), min });
@@ -79,7 +80,8 @@ pub fn log(level: Level, msg: &str) {
             }
         }
         None => {
-            if level >= Level::Warn && !env_silent() {
+            // Info too: the run's URL ("View run at …") is printed by default, as the SDK.
+            if level >= Level::Info && !env_silent() {
                 eprintln!("wandb: {}{}", level.prefix(), msg);
             }
         }

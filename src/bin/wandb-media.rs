@@ -157,10 +157,10 @@ fn sync(args: &[String]) -> ExitCode {
         };
         match r {
             Ok(SyncResult::AlreadySynced) => println!("{shown}: already synced, skipped"),
+            // The run's page in the app (as the SDK derives it from the base URL).
             Ok(SyncResult::Uploaded(o)) => println!(
-                "{shown}: synced {}/{} ({} rows, {} files)",
-                escape(&settings.base_url),
-                escape(&o.run_path),
+                "{shown}: synced {} ({} rows, {} files)",
+                escape(o.run_url.as_deref().unwrap_or(&o.run_path)),
                 o.rows_sent,
                 o.files_sent
             ),

@@ -19,6 +19,7 @@
 //! Configuration order (highest first): explicit option, environment variable
 //! (`WANDB_MODE`, `WANDB_API_KEY`, `WANDB_BASE_URL`, …), `~/.netrc` (API key only), default.
 
+pub mod app_url;
 pub mod http;
 pub mod reader;
 pub mod sender;

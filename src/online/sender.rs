@@ -202,6 +202,10 @@ pub struct Sender {
     /// `system.<key>/l:<label>`) and the next line offset.
     events: VecDeque<String>,
     events_offset: usize,
+    /// Online run: where the run's location goes once the server answered (announced
+    /// through the log handler); the server's display name of the run.
+    location: Option<Arc<crate::online::app_url::Location>>,
+    display_name: String,
 }
 
 /// The progress file of a run's upload (`<run dir>/logs/wandb-media-upload.txt`).
@@ -256,6 +260,8 @@ impl Sender {
             shared_step: 0,
             events: VecDeque::new(),
             events_offset: 0,
+            location: None,
+            display_name: String::new(),
         })
     }
 
@@ -558,6 +564,9 @@ impl Sender {
             if let Some(n) = b.get("name").and_then(Json::as_str) {
                 self.run_id = n.to_string();
             }
+            if let Some(n) = b.get("displayName").and_then(Json::as_str) {
+                self.display_name = n.to_string();
+            }
             if let Some(p) = b.get("project") {
                 if let Some(n) = p.get("name").and_then(Json::as_str) {
                     self.project = n.to_string();
@@ -729,6 +738,7 @@ impl Sender {
             &self.ctl,
         );
         self.upserted = true;
+        self.publish_location();
         self.config_dirty = false;
         self.last_config = Instant::now();
         Ok(())
@@ -1259,6 +1269,49 @@ impl Sender {
     /// `entity/project/run_id` once known.
     pub fn run_path(&self) -> String {
         format!("{}/{}/{}", self.entity, self.project, self.run_id)
+    }
+
+    /// Makes this sender publish the run's location (and announce its URL through the log
+    /// handler) once the server created the run: an online run's uploader.
+    pub fn set_location(&mut self, slot: Arc<crate::online::app_url::Location>) {
+        self.location = Some(slot);
+    }
+
+    /// Where the server put the run, once `UpsertBucket` answered.
+    pub fn location(&self) -> Option<crate::online::app_url::RunLocation> {
+        use crate::online::app_url as au;
+        // The server names the entity in its answer; else the one the run asked for.
+        let entity = match (&self.entity, &self.run) {
+            (e, _) if !e.is_empty() => e.clone(),
+            (_, Some(r)) => r.entity.clone(),
+            _ => String::new(),
+        };
+        if !self.upserted || self.run_id.is_empty() || entity.is_empty() {
+            return None;
+        }
+        Some(au::RunLocation {
+            url: au::run_url(
+                &au::app_url(&self.settings.base_url),
+                &entity,
+                &self.project,
+                &self.run_id,
+            ),
+            entity,
+            project: self.project.clone(),
+            run_id: self.run_id.clone(),
+            name: self.display_name.clone(),
+        })
+    }
+
+    fn publish_location(&self) {
+        if let (Some(slot), Some(loc)) = (&self.location, self.location()) {
+            if slot.set(loc.clone()) {
+                crate::diag::log(
+                    crate::diag::Level::Info,
+                    &crate::online::app_url::open_notice(&loc),
+                );
+            }
+        }
     }
 }
 

@@ -57,6 +57,8 @@ pub struct Outcome {
     pub files_pending: usize,
     pub errors: Vec<String>,
     pub run_path: String,
+    /// The run's page in the W&B app, once the server created the run.
+    pub run_url: Option<String>,
     /// The log could not be read whole (bad header, corruption, a record refused, no run
     /// record): then the run is *not* complete on disk, and no message may say it is.
     pub log_damaged: bool,
@@ -224,6 +226,7 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
         files_pending,
         errors: all,
         run_path: sender.run_path(),
+        run_url: sender.location().map(|l| l.url),
         log_damaged: damaged,
         pending_at_least,
     }
@@ -283,6 +286,8 @@ pub struct Uploader {
     done: Arc<crate::par::Slot<Outcome>>,
     handle: Option<JoinHandle<()>>,
     log: PathBuf,
+    /// The run's location once the server created it (see [`Uploader::location`]).
+    location: Arc<crate::online::app_url::Location>,
 }
 
 impl Uploader {
@@ -293,6 +298,8 @@ impl Uploader {
         if let Some(dir) = log.parent() {
             sender.use_progress(&crate::online::sender::progress_path(dir));
         }
+        let location = Arc::new(crate::online::app_url::Location::default());
+        sender.set_location(location.clone());
         let done = Arc::new(crate::par::Slot::default());
         let (c, w, l, tx) = (ctl.clone(), wake.clone(), log.to_path_buf(), done.clone());
         let handle = std::thread::Builder::new()
@@ -320,11 +327,17 @@ impl Uploader {
             done,
             handle: Some(handle),
             log: log.to_path_buf(),
+            location,
         })
     }
 
     pub fn wake(&self) -> Arc<Wake> {
         self.wake.clone()
+    }
+
+    /// The run's location, filled by the uploader thread once the server created the run.
+    pub fn location(&self) -> Arc<crate::online::app_url::Location> {
+        self.location.clone()
     }
 
     /// Waits (at most `timeout`) for the uploader to send everything up to the exit record.
@@ -368,6 +381,13 @@ impl Uploader {
             },
         };
         let dir = self.log.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // The SDK's footer names the run's page whether or not everything arrived.
+        if let Some(loc) = self.location.get() {
+            crate::diag::log(
+                crate::diag::Level::Info,
+                &crate::online::app_url::finish_notice(&loc),
+            );
+        }
         out.into_result(&dir)
     }
 }

@@ -48,6 +48,7 @@ pub mod shared;
 pub mod system;
 #[doc(hidden)]
 pub mod tables;
+mod url;
 
 use std::collections::VecDeque;
 use std::fs::{self, File};
@@ -324,6 +325,8 @@ pub struct Run {
     writer: Mutex<Option<JoinHandle<()>>>,
     /// Online mode: the background uploader (taken by `finish`).
     uploader: Mutex<Option<crate::online::uploader::Uploader>>,
+    /// Online mode: the run's location once the server created it (see `url.rs`).
+    location: Option<Arc<crate::online::app_url::Location>>,
     finish_timeout: Duration,
     /// Disabled mode: every call succeeds and does nothing.
     disabled: bool,
@@ -645,10 +648,12 @@ impl Run {
             None
         };
         orphan.0 = None;
+        let location = uploader.as_ref().map(|u| u.location());
         Ok(Run {
             shared,
             writer: Mutex::new(writer),
             uploader: Mutex::new(uploader),
+            location,
             finish_timeout: opts.finish_timeout.unwrap_or(DEFAULT_FINISH_TIMEOUT),
             disabled: false,
             stats: Mutex::new(stats),
@@ -702,6 +707,7 @@ impl Run {
             shared,
             writer: Mutex::new(None),
             uploader: Mutex::new(None),
+            location: None,
             finish_timeout: Duration::ZERO,
             disabled: true,
             stats: Mutex::new(None),
@@ -1012,6 +1018,12 @@ impl Run {
     /// `run.finish(exit_code)`: commits the pending row, writes the exit record, fsyncs
     /// (unless `Never`) and closes the log. Later calls fail with a state error.
     pub fn finish(&self, exit_code: i32) -> Result<()> {
+        self.finish_within(exit_code, self.finish_timeout)
+    }
+
+    /// [`Run::finish`] waiting at most `timeout` for uploads (online) instead of the
+    /// run's `finish_timeout`.
+    pub fn finish_within(&self, exit_code: i32, timeout: Duration) -> Result<()> {
         let s = &self.shared;
         if s.finished.swap(true, Ordering::SeqCst) {
             return Err(Error::state("the run is already finished"));
@@ -1076,7 +1088,7 @@ impl Run {
                 // Online: wait (bounded) for the uploader to send everything up to the exit
                 // record.
                 let uploaded = match lock(&self.uploader).take() {
-                    Some(u) => u.finish(self.finish_timeout).map(|_| ()),
+                    Some(u) => u.finish(timeout).map(|_| ()),
                     None => Ok(()),
                 };
                 lost.and(uploaded)

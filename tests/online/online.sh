@@ -24,6 +24,11 @@
 #             forward proxy, NO_PROXY bypass
 #   bindings  a short online run through the C++ wrapper and the Go package (server rows,
 #             config, name, state, image bytes)
+#   url       the run's URL (issue 23): logged at open and finish, returned by wb_run_url, equal
+#             to the SDK's Settings.run_url, its entity/project/id as the server stored them;
+#             WANDB_APP_URL; offline: WB_ERR_UNSUPPORTED; `wandb-media sync` prints it
+#   terminate an uncaught C++ exception: wb::install_terminate_handler() finishes the run
+#             (server: finished, every row, exit code 1); without it the run stays running
 #   disabled  WB_MODE_DISABLED: 1M wb_run_log calls with an image < 1 µs each, nothing written
 #   hostile   (not in the default list: `make test-hostile-sync`) sync of hostile run
 #             directories (tests/online/hostile_sync.py): crafted logs, files records out of
@@ -62,6 +67,10 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c
     -o "$bin/online_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/online/cpp/online_run.cpp \
     -o "$bin/online_run_cpp" "$lib" -lvpx -lpthread -ldl -lm || exit 1
+cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/url_run.c \
+    -o "$bin/url_run" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
+c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/online/cpp/terminate_run.cpp \
+    -o "$bin/terminate_run" "$lib" -lvpx -lpthread -ldl -lm || exit 1
 # Go: the package's pkg-config link mode, pointed at this debug build's static library.
 source "$here/scripts/lib-test-deps.sh"
 command -v go >/dev/null || wb_apt_install golang-go || exit 1
@@ -89,7 +98,7 @@ unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_R
 pyv="$venv/bin/python"
 check="$here/tests/online/check_online.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings disabled valgrind)
+[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings url terminate disabled valgrind)
 failed=()
 
 run_test() {  # name, command…
@@ -111,6 +120,8 @@ for t in "${tests[@]}"; do
     resume) run_test resume "$pyv" "$check" resume "$bin/online_writer" ;;
     tls) run_test tls "$pyv" "$check" tls "$bin/online_writer" ;;
     bindings) run_test bindings "$pyv" "$check" bindings "$bin/online_run_cpp" "$bin/online_run_go" ;;
+    url) run_test url "$pyv" "$here/tests/online/check_url.py" url "$bin/url_run" "$cli" ;;
+    terminate) run_test terminate "$pyv" "$here/tests/online/check_url.py" terminate "$bin/terminate_run" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
     valgrind) run_test valgrind "$pyv" "$check" valgrind "$bin/online_writer" ;;
     hostile) run_test hostile "$pyv" "$here/tests/online/hostile_sync.py" "$cli" "$bin/online_writer" ;;

@@ -1022,3 +1022,34 @@ TEST(Run, DefineMetricSaveArtifactAndStats) {
   EXPECT_NE(text.find("proc.memory.rssMB"), std::string::npos);
   EXPECT_TRUE(wbtest::file_exists(dir + "/files/w.bin"));
 }
+
+// Issue 23: an offline run has no URL (a status, no string); finish_open_runs finishes every
+// open wb::Run (exit code given), skips released and closed ones, and leaves the handles to
+// their owners (whose destructors then only free).
+TEST(Run, UrlOfflineAndFinishOpenRuns) {
+  TempDir tmp;
+  wb::Run a = wb::Run::open(tmp.path(), wb::RunOptions().id("cppurl1").disable_stats(true));
+  EXPECT_EQ(a.try_url().code(), WB_ERR_UNSUPPORTED);
+  EXPECT_NE(std::string(a.try_url().error().message()).find("offline run has no URL"), std::string::npos);
+  EXPECT_EQ(a.try_entity().code(), WB_ERR_UNSUPPORTED);
+  wb::Run b = wb::Run::open(tmp.path(), wb::RunOptions().id("cppurl2").disable_stats(true));
+  wb::Run moved = std::move(b);  // a moved handle stays registered once
+  wb::Run c = wb::Run::open(tmp.path(), wb::RunOptions().id("cppurl3").disable_stats(true));
+  wb::Run d = wb::Run::open(tmp.path(), wb::RunOptions().id("cppurl4").disable_stats(true));
+  const std::string la = a.dir_path().str() + "/run-cppurl1.wandb";
+  const std::string lb = moved.dir_path().str() + "/run-cppurl2.wandb";
+  const std::string lc = c.dir_path().str() + "/run-cppurl3.wandb";
+  const std::string ld = d.dir_path().str() + "/run-cppurl4.wandb";
+  wb_run* released = c.release();
+  d.finish(0);
+  EXPECT_EQ(wb::finish_open_runs(7, std::chrono::milliseconds(1000)), 2u);  // a and moved
+  EXPECT_EQ(wbtest::wandb_exit_code(la), 7);
+  EXPECT_EQ(wbtest::wandb_exit_code(lb), 7);
+  EXPECT_EQ(wbtest::wandb_exit_code(lc), wbtest::kNoExit);
+  EXPECT_EQ(wbtest::wandb_exit_code(ld), 0);
+  EXPECT_EQ(a.try_finish(0).code(), WB_ERR_STATE);
+  ASSERT_EQ(wb_run_finish_within(released, 4, 1000, nullptr), WB_OK);
+  EXPECT_EQ(wbtest::wandb_exit_code(lc), 4);
+  wb_run_free(released, nullptr);
+  EXPECT_EQ(wb::finish_open_runs(1, std::chrono::milliseconds(100)), 0u);  // all finished
+}

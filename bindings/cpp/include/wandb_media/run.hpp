@@ -7,6 +7,8 @@
 #error "include <wandb_media.hpp>, not its parts"
 #endif
 
+#include "terminate.hpp"  // the registry of open runs (install_terminate_handler)
+
 namespace wb {
 
 // ------------------------------------------------------------------------------------------
@@ -220,6 +222,26 @@ struct MetricOptions {
 /// an exception thrown after the Run was constructed is unwinding (a crashed run is shown
 /// as failed, as the SDK does), else 0. The destructor never throws: a failed implicit
 /// finish is reported through the log handler (wb::set_log_handler; default stderr).
+///
+/// An exception that nothing catches does not unwind: std::terminate runs without calling
+/// destructors (the standard leaves the unwinding to the implementation; GCC and Clang do
+/// not unwind), so ~Run never runs, the exit record is never written and an online run stays
+/// "running" on the server (its directory still holds every row for `wandb-media sync`).
+/// Catch in main so the stack unwinds and ~Run finishes the run with exit code 1:
+///
+///     int main() try {
+///       wb::Run run = wb::Run::open("out", opts);
+///       train(run);                    // may throw
+///       run.finish(0);
+///       return 0;
+///     } catch (const std::exception& e) {
+///       std::fprintf(stderr, "%s\n", e.what());  // run was finished with exit code 1
+///       return 1;
+///     }
+///
+/// For what main cannot catch (exceptions escaping other threads, noexcept violations),
+/// call wb::install_terminate_handler() early: it finishes every open Run with exit code 1
+/// (bounded wait for uploads) before the previous handler aborts.
 class Run {
  public:
   /// `run.log` step/commit defaults.
@@ -229,7 +251,7 @@ class Run {
   static constexpr int32_t kCommitTrue = WB_RUN_COMMIT_TRUE;
 
   Run() noexcept = default;
-  explicit Run(wb_run* adopt) noexcept : p_(adopt) {}
+  explicit Run(wb_run* adopt) noexcept : p_(adopt) { detail::register_run(p_); }
   Run(Run&& o) noexcept : p_(o.p_), finished_(o.finished_), uncaught_(o.uncaught_) { o.p_ = nullptr; }
   Run& operator=(Run&& o) noexcept {
     if (this != &o) {
@@ -292,6 +314,7 @@ class Run {
   Result<void> try_close() noexcept {
     wb_run* p = p_;
     p_ = nullptr;
+    detail::unregister_run(p);
     detail::CallError e;
     return detail::status(wb_run_free(p, e.ptr()), e);
   }
@@ -338,6 +361,18 @@ class Run {
   Result<String> try_dir_path() const noexcept { return get_string(wb_run_dir_path); }
   /// The files directory (`run.dir`): media paths in rows are relative to it.
   Result<String> try_files_dir() const noexcept { return get_string(wb_run_files_dir); }
+  /// The run's page in the W&B app (`run.url`), once the server created the run (online);
+  /// WB_ERR_UNSUPPORTED offline/disabled, WB_ERR_STATE not yet known (see wb_run_url).
+  Result<String> try_url() const noexcept { return get_string(wb_run_url); }
+  /// The entity the server recorded the run under (`run.entity`); errors as try_url.
+  Result<String> try_entity() const noexcept { return get_string(wb_run_entity); }
+  /// try_finish waiting at most `timeout_ms` for uploads (see wb_run_finish_within).
+  Result<void> try_finish_within(int32_t exit_code, uint64_t timeout_ms) noexcept {
+    detail::CallError e;
+    const wb_status st = wb_run_finish_within(p_, exit_code, timeout_ms, e.ptr());
+    if (p_) finished_ = true;
+    return detail::status(st, e);
+  }
 
 #if WB_CPP_EXCEPTIONS
   static Run open(CStr root_dir, const RunOptions& opts = {}) { return try_open(root_dir, opts).value(); }
@@ -379,6 +414,9 @@ class Run {
   uint64_t lost_calls() const { return try_lost_calls().value(); }
   String dir_path() const { return try_dir_path().value(); }
   String files_dir() const { return try_files_dir().value(); }
+  String url() const { return try_url().value(); }
+  String entity() const { return try_entity().value(); }
+  void finish_within(int32_t exit_code, uint64_t timeout_ms) { try_finish_within(exit_code, timeout_ms).value(); }
 #endif
 
   wb_run* get() const noexcept { return p_; }
@@ -386,6 +424,7 @@ class Run {
   wb_run* release() noexcept {
     wb_run* p = p_;
     p_ = nullptr;
+    detail::unregister_run(p);
     return p;
   }
   explicit operator bool() const noexcept { return p_ != nullptr; }
@@ -403,6 +442,7 @@ class Run {
     if (!p_) return;
     wb_run* p = p_;
     p_ = nullptr;
+    detail::unregister_run(p);
     detail::CallError e;
     if (!finished_ && std::uncaught_exceptions() > uncaught_) {
       if (wb_run_finish(p, 1, e.ptr()) != WB_OK) {
