@@ -22,6 +22,7 @@
 pub mod http;
 pub mod reader;
 pub mod sender;
+pub mod status;
 pub mod sync;
 pub mod uploader;
 

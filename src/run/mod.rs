@@ -324,6 +324,8 @@ pub struct Run {
     writer: Mutex<Option<JoinHandle<()>>>,
     /// Online mode: the background uploader (taken by `finish`).
     uploader: Mutex<Option<crate::online::uploader::Uploader>>,
+    /// Online mode: what the upload is doing (`upload_status`).
+    upload_status: Option<Arc<crate::online::status::Status>>,
     finish_timeout: Duration,
     /// Disabled mode: every call succeeds and does nothing.
     disabled: bool,
@@ -648,6 +650,7 @@ impl Run {
         Ok(Run {
             shared,
             writer: Mutex::new(writer),
+            upload_status: uploader.as_ref().map(|u| u.status()),
             uploader: Mutex::new(uploader),
             finish_timeout: opts.finish_timeout.unwrap_or(DEFAULT_FINISH_TIMEOUT),
             disabled: false,
@@ -702,6 +705,7 @@ impl Run {
             shared,
             writer: Mutex::new(None),
             uploader: Mutex::new(None),
+            upload_status: None,
             finish_timeout: Duration::ZERO,
             disabled: true,
             stats: Mutex::new(None),
@@ -1002,6 +1006,12 @@ impl Run {
         drop(log);
         s.check_failed()?;
         s.check_lost()
+    }
+
+    /// What the upload of an online run is doing (`None`: offline or disabled run).
+    /// Thread-safe, never blocks on the network; also after `finish`.
+    pub fn upload_status(&self) -> Option<crate::online::status::Snapshot> {
+        self.upload_status.as_ref().map(|s| s.snapshot())
     }
 
     /// Whether `finish` was called (successfully or not).
@@ -1450,6 +1460,9 @@ impl Log {
     fn append(&mut self, field: u32, body: &proto::Msg, stream: Option<&str>, out: &mut Vec<u8>) {
         self.num += 1;
         let payload = record::record(self.num, field, body, stream);
+        if let Some(w) = &self.wake {
+            w.status.stage_record(field, &payload);
+        }
         self.framer.append(&payload, out);
     }
 
@@ -1553,6 +1566,9 @@ impl Log {
         self.config = s.config;
         self.dropped_rows = s.dropped_rows;
         self.metrics.rollback();
+        if let Some(w) = &self.wake {
+            w.status.discard_staged();
+        }
     }
 
     /// A write succeeded: the snapshot is no longer needed.
