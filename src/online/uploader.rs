@@ -228,6 +228,10 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
             errors.push(e.message.clone());
         }
     }
+    if let Some(w) = wake {
+        w.status
+            .sender(sender.pending(), (sender.rows_sent, sender.files_sent));
+    }
     let mut all = std::mem::take(&mut sender.errors);
     all.extend(errors);
     let (mut rows_pending, mut files_pending) = sender.pending();

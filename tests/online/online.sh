@@ -24,6 +24,10 @@
 #             forward proxy, NO_PROXY bypass
 #   bindings  a short online run through the C++ wrapper and the Go package (server rows,
 #             config, name, state, image bytes)
+#   status    feedback while a run is live (tests/online/status.py, issue 23): a refused key
+#             named through the log handler within 2 s of open (status FAILED/401, the log
+#             complete for a later sync), a wrong base URL (404), progress lines and
+#             "reconnected" around a server restart during finish, https:// to a plain server
 #   disabled  WB_MODE_DISABLED: 1M wb_run_log calls with an image < 1 µs each, nothing written
 #   hostile   (not in the default list: `make test-hostile-sync`) sync of hostile run
 #             directories (tests/online/hostile_sync.py): crafted logs, files records out of
@@ -60,6 +64,8 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/ru
     -o "$bin/run_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/online_writer.c \
     -o "$bin/online_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
+cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/status_writer.c \
+    -o "$bin/status_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/online/cpp/online_run.cpp \
     -o "$bin/online_run_cpp" "$lib" -lvpx -lpthread -ldl -lm || exit 1
 # Go: the package's pkg-config link mode, pointed at this debug build's static library.
@@ -89,7 +95,7 @@ unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_R
 pyv="$venv/bin/python"
 check="$here/tests/online/check_online.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings disabled valgrind)
+[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings disabled valgrind status)
 failed=()
 
 run_test() {  # name, command…
@@ -113,6 +119,10 @@ for t in "${tests[@]}"; do
     bindings) run_test bindings "$pyv" "$check" bindings "$bin/online_run_cpp" "$bin/online_run_go" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
     valgrind) run_test valgrind "$pyv" "$check" valgrind "$bin/online_writer" ;;
+    status) for s in wrongkey notfound outage plaintls; do
+            a=("$bin/status_writer"); [ "$s" = wrongkey ] && a+=("$cli")
+            run_test "status-$s" "$pyv" "$here/tests/online/status.py" "$s" "${a[@]}"
+        done ;;
     hostile) run_test hostile "$pyv" "$here/tests/online/hostile_sync.py" "$cli" "$bin/online_writer" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac
