@@ -82,6 +82,10 @@ printf 'Name: wandb_media\nDescription: wandb-media (online tests)\nVersion: 0\n
 mapfile -t go_pc_env < <(wb_go_pkgconfig_env "$bin/pkgconfig")
 (cd bindings/go && env CGO_ENABLED=1 "${go_pc_env[@]}" go build -tags wandb_pkgconfig \
     -o "$bin/online_run_go" ./cmd/online-run) || exit 1
+c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/online/cpp/status_run.cpp \
+    -o "$bin/status_run_cpp" "$lib" -lvpx -lpthread -ldl -lm || exit 1
+(cd bindings/go && env CGO_ENABLED=1 "${go_pc_env[@]}" go build -tags wandb_pkgconfig \
+    -o "$bin/status_run_go" ./cmd/status-run) || exit 1
 cli="$target/debug/wandb-media"
 if [ $build_only -eq 1 ]; then
     echo "tests/online: built into $bin"
@@ -119,8 +123,9 @@ for t in "${tests[@]}"; do
     bindings) run_test bindings "$pyv" "$check" bindings "$bin/online_run_cpp" "$bin/online_run_go" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
     valgrind) run_test valgrind "$pyv" "$check" valgrind "$bin/online_writer" ;;
-    status) for s in wrongkey notfound outage plaintls; do
+    status) for s in wrongkey notfound outage plaintls bindings; do
             a=("$bin/status_writer"); [ "$s" = wrongkey ] && a+=("$cli")
+            [ "$s" = bindings ] && a=("$bin/status_run_cpp" "$bin/status_run_go")
             run_test "status-$s" "$pyv" "$here/tests/online/status.py" "$s" "${a[@]}"
         done ;;
     hostile) run_test hostile "$pyv" "$here/tests/online/hostile_sync.py" "$cli" "$bin/online_writer" ;;

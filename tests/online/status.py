@@ -20,6 +20,10 @@ server stored.
                                                   restarted on the same port; every row arrives
   status.py plaintls   STATUS_WRITER              https:// against a plain-HTTP server: the
                                                   warning names the likely cause
+  status.py bindings   STATUS_RUN_CPP STATUS_RUN_GO  Run::upload_status / (*Run).UploadStatus:
+                                                  FINISHED with every row sent on a live
+                                                  server, FAILED/401 naming the key on a
+                                                  server refusing it
 """
 import json
 import os
@@ -245,6 +249,54 @@ def cmd_plaintls(prog):
     done("plaintls", work)
 
 
+def cmd_bindings(cpp, go):
+    """Run::upload_status (C++) and (*Run).UploadStatus (Go): FINISHED with every row sent
+    against a live server; FAILED/401 naming the key against one refusing it."""
+    work = tempfile.mkdtemp(prefix="wbm-status-bind-")
+    gate = Refuser().start()
+    s = Server(work, "server")
+    n = 25
+    try:
+        s.start()
+        for lang, prog in (("cpp", cpp), ("go", go)):
+            for case, env in (("live", s.env(WANDB_MODE="online")),
+                              ("401", s.env(WANDB_MODE="online", WANDB_BASE_URL=f"http://127.0.0.1:{gate.port}"))):
+                p = subprocess.run([prog, os.path.join(work, lang + case), str(n)], env=env, capture_output=True,
+                                   text=True, timeout=300)
+                if not check(p.returncode == 0, f"{lang} {case}: exit {p.returncode}: {p.stderr[-500:]}"):
+                    continue
+                got = {}
+                for line in p.stdout.splitlines():
+                    tag, _, rest = line.partition(" ")
+                    if tag in ("MID", "END"):
+                        f = rest.split(" ", 7)
+                        got[tag] = {"state": int(f[0]), "http": int(f[1]), "rows_sent": int(f[2]), "rows_pending": int(f[3]),
+                                    "files_sent": int(f[4]), "files_pending": int(f[5]), "since": int(f[6]),
+                                    "error": f[7] if len(f) > 7 else ""}
+                    elif tag in ("FINISH", "DIR"):
+                        got[tag] = rest
+                mid, end = got.get("MID"), got.get("END")
+                if not check(mid and end, f"{lang} {case}: output {p.stdout[-300:]}"):
+                    continue
+                if case == "live":
+                    check(got["FINISH"] == "ok", f"{lang}: finish {got['FINISH']}")
+                    check(mid["state"] in (2, 3) and mid["http"] == 0 and mid["since"] == 0, f"{lang}: mid-run status {mid}")
+                    check(end["state"] == FINISHED and end["rows_sent"] == n and end["rows_pending"] == 0
+                          and end["files_pending"] == 0 and end["files_sent"] >= 3, f"{lang}: end status {end}")
+                    run = run_info(s, run_id_of(got["DIR"]))
+                    check(run is not None and len(s.history(run)) == n, f"{lang}: server rows")
+                else:
+                    check(mid["state"] == FAILED and mid["http"] == 401 and "WANDB_API_KEY" in mid["error"]
+                          and mid["rows_pending"] == n, f"{lang}: status with a refused key {mid}")
+                    check("WANDB_API_KEY" in got["FINISH"] and end["state"] == FAILED, f"{lang}: finish {got['FINISH'][:200]} / {end}")
+                print(f"  {lang} {case}: mid {mid['state']}/{mid['http']} rows {mid['rows_sent']}+{mid['rows_pending']}; "
+                      f"end {end['state']} rows {end['rows_sent']}+{end['rows_pending']} files {end['files_sent']}+{end['files_pending']}")
+    finally:
+        gate.stop()
+        s.stop()
+    done("bindings", work)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"wrongkey": cmd_wrongkey, "notfound": cmd_notfound, "outage": cmd_outage, "plaintls": cmd_plaintls}[cmd](*args)
+    {"wrongkey": cmd_wrongkey, "notfound": cmd_notfound, "outage": cmd_outage, "plaintls": cmd_plaintls, "bindings": cmd_bindings}[cmd](*args)
