@@ -1992,6 +1992,13 @@ typedef struct wb_run_options {
    * Online: how long `wb_run_finish` (and `wb_run_sync`) wait for uploads, in
    * milliseconds; 0 = default (10 minutes). When it passes, the call returns
    * `WB_ERR_IO` naming what is pending; the run stays complete on disk for a later sync.
+   * With the default, `wb_run_finish` also stops waiting once the server has been
+   * unreachable for 2 minutes of its wait: a large upload to a reachable server may
+   * need the 10 minutes, but a program should not hang that long at exit because the
+   * network is gone (nothing is lost: the log is complete on disk). An explicit value
+   * is waited out in full. While waiting, progress is reported through the log handler
+   * at most every 5 s ("waiting for uploads: 12 rows, 3 files; server unreachable since
+   * 10:31:02"); see `wb_run_upload_status`.
    */
   uint64_t finish_timeout_ms;
   /**
