@@ -1625,6 +1625,11 @@ enum wb_status wb_row_to_summary_json(const struct wb_value *row,
 #define WB_RUN_COMMIT_TRUE 1
 
 /**
+ * Size of `wb_upload_status.last_error`, including the terminating NUL.
+ */
+#define WB_UPLOAD_ERROR_SIZE 512
+
+/**
  * `summary="min"` (flag of `wb_metric_options.summary`; combine with `|`).
  */
 #define WB_METRIC_SUMMARY_MIN 1
@@ -1814,6 +1819,47 @@ typedef enum wb_save_policy {
 } wb_save_policy;
 
 /**
+ * The state of a run's upload (`wb_upload_status.state`).
+ */
+typedef enum wb_upload_state {
+  /**
+   * Offline or disabled run: nothing is uploaded live (`wandb-media sync` uploads an
+   * offline run later).
+   */
+  WB_UPLOAD_OFFLINE = 0,
+  /**
+   * Online, no request has reached the server yet (the first one goes out at open).
+   */
+  WB_UPLOAD_CONNECTING = 1,
+  /**
+   * The server answers; rows or files are waiting to be sent.
+   */
+  WB_UPLOAD_UPLOADING = 2,
+  /**
+   * The server answers; everything logged so far has been sent.
+   */
+  WB_UPLOAD_UP_TO_DATE = 3,
+  /**
+   * Requests fail in a way worth retrying (connection refused or reset, timeout, TLS,
+   * HTTP 5xx or 429): the uploader retries with backoff; `unreachable_since` says since
+   * when. The run keeps logging to its file meanwhile.
+   */
+  WB_UPLOAD_RETRYING = 4,
+  /**
+   * Uploading stopped: the server refused a request for good (a wrong API key: HTTP
+   * 401/403; a wrong base URL: 404; an unknown entity or project), or `wb_run_finish`
+   * ended with data pending. `last_error` says why and what to fix, `http_status` the
+   * refusal's status. Nothing is lost: the run keeps writing its log, and `wandb-media
+   * sync <run dir>` uploads it later.
+   */
+  WB_UPLOAD_FAILED = 5,
+  /**
+   * `wb_run_finish` uploaded everything.
+   */
+  WB_UPLOAD_FINISHED = 6,
+} wb_upload_state;
+
+/**
  * A generic artifact being built (`wandb.Artifact(name, type)`): files and directories
  * with their names in the artifact, a description and metadata; logged with
  * `wb_run_log_artifact`. Files are read when the artifact is logged.
@@ -1947,6 +1993,13 @@ typedef struct wb_run_options {
    * Online: how long `wb_run_finish` (and `wb_run_sync`) wait for uploads, in
    * milliseconds; 0 = default (10 minutes). When it passes, the call returns
    * `WB_ERR_IO` naming what is pending; the run stays complete on disk for a later sync.
+   * With the default, `wb_run_finish` also stops waiting once the server has been
+   * unreachable for 2 minutes of its wait: a large upload to a reachable server may
+   * need the 10 minutes, but a program should not hang that long at exit because the
+   * network is gone (nothing is lost: the log is complete on disk). An explicit value
+   * is waited out in full. While waiting, progress is reported through the log handler
+   * at most every 5 s ("waiting for uploads: 12 rows, 3 files; server unreachable since
+   * 10:31:02"); see `wb_run_upload_status`.
    */
   uint64_t finish_timeout_ms;
   /**
@@ -1986,6 +2039,56 @@ typedef struct wb_run_options {
    */
   enum wb_flag update_finish_state;
 } wb_run_options;
+
+/**
+ * What `wb_run_upload_status` reports. Owned by the caller (stack or heap; nothing to
+ * free). Initialise it with `wb_upload_status_default()` (or set `struct_size`): fields
+ * beyond the caller's `struct_size` are not written, so a program built against an older
+ * header keeps working.
+ */
+typedef struct wb_upload_status {
+  /**
+   * `sizeof(wb_upload_status)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * See `wb_upload_state`.
+   */
+  enum wb_upload_state state;
+  /**
+   * The HTTP status of the refusal that stopped uploading (401, 403, 404, …); 0 when
+   * none.
+   */
+  uint32_t http_status;
+  /**
+   * History rows the server acknowledged.
+   */
+  uint64_t rows_sent;
+  /**
+   * History rows logged (in the run's log) and not acknowledged yet.
+   */
+  uint64_t rows_pending;
+  /**
+   * Files uploaded (media, `run.save` files, and the run's own metadata, summary,
+   * config and console files).
+   */
+  uint64_t files_sent;
+  /**
+   * Files logged or queued and not uploaded yet.
+   */
+  uint64_t files_pending;
+  /**
+   * Unix time (seconds) since which requests fail (`WB_UPLOAD_RETRYING`); 0 while the
+   * server is reachable.
+   */
+  int64_t unreachable_since;
+  /**
+   * Why uploading fails or retries, with the likely fix (e.g. "UpsertBucket:
+   * authentication failed (401) for https://api.wandb.ai: check WANDB_API_KEY / `wandb
+   * login` …"), NUL-terminated UTF-8, truncated to 511 bytes; empty when all is well.
+   */
+  char last_error[WB_UPLOAD_ERROR_SIZE];
+} wb_upload_status;
 
 /**
  * Options of `wb_run_define_metric` (the keyword arguments of `run.define_metric`). Always
@@ -2307,6 +2410,23 @@ enum wb_status wb_run_entity(const struct wb_run *run, char **out, struct wb_err
 enum wb_status wb_run_finish_within(struct wb_run *run,
                                     int32_t exit_code,
                                     uint64_t timeout_ms,
+                                    struct wb_error *err);
+
+/**
+ * An empty status with `struct_size` set (state `WB_UPLOAD_OFFLINE`). Thread-safe.
+ */
+struct wb_upload_status wb_upload_status_default(void);
+
+/**
+ * What the run's upload is doing now: state, rows and files sent and pending, the last
+ * error and since when the server is unreachable. An offline or disabled run reports
+ * `WB_UPLOAD_OFFLINE` with zero counts. Never blocks on the network (a copy of counters
+ * the uploader keeps). Thread-safe: may be called from any thread at any time while the
+ * run logs, and after `wb_run_finish` (until `wb_run_free`). `out->struct_size` must be
+ * set (`wb_upload_status_default()`); `*out` is written only on success.
+ */
+enum wb_status wb_run_upload_status(const struct wb_run *run,
+                                    struct wb_upload_status *out,
                                     struct wb_error *err);
 
 /**

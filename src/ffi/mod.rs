@@ -55,6 +55,7 @@ pub mod log;
 pub mod media;
 pub mod run;
 pub mod run_url;
+pub mod run_status;
 // run features (after the run functions): define_metric, save/artifacts
 pub mod artifact;
 pub mod metric;

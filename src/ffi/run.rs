@@ -114,6 +114,13 @@ pub struct wb_run_options {
     /// Online: how long `wb_run_finish` (and `wb_run_sync`) wait for uploads, in
     /// milliseconds; 0 = default (10 minutes). When it passes, the call returns
     /// `WB_ERR_IO` naming what is pending; the run stays complete on disk for a later sync.
+    /// With the default, `wb_run_finish` also stops waiting once the server has been
+    /// unreachable for 2 minutes of its wait: a large upload to a reachable server may
+    /// need the 10 minutes, but a program should not hang that long at exit because the
+    /// network is gone (nothing is lost: the log is complete on disk). An explicit value
+    /// is waited out in full. While waiting, progress is reported through the log handler
+    /// at most every 5 s ("waiting for uploads: 12 rows, 3 files; server unreachable since
+    /// 10:31:02"); see `wb_run_upload_status`.
     pub finish_timeout_ms: u64,
     /// true: no system-metrics sampler (the SDK's `x_disable_stats`). false (default): a
     /// thread writes the SDK's `stats` records (CPU, memory, disk, network, NVIDIA GPUs

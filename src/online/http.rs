@@ -46,6 +46,9 @@ pub struct Ctl {
     /// The agents of the clients that sent requests under this control (by client id):
     /// [`Ctl::cancel`] shuts their connections down.
     agents: Mutex<Vec<(u64, ureq::Agent)>>,
+    /// An online run's upload status (issue 23): requests under this control report
+    /// reaching the server, retries and refusals to it.
+    pub status: std::sync::OnceLock<Arc<crate::online::status::Status>>,
 }
 
 impl std::fmt::Debug for Ctl {
@@ -276,6 +279,8 @@ enum Fail {
     Retry(String, Option<Duration>),
     /// Never retried (4xx, refused URLs, bad local files, answers too large).
     Permanent(Error),
+    /// The server refused the request with this HTTP status (4xx, 3xx): never retried.
+    Refused(u16, Error),
 }
 
 /// Root certificates: `SSL_CERT_FILE` or `REQUESTS_CA_BUNDLE` (a PEM bundle, as Python's
@@ -482,10 +487,23 @@ impl Client {
                 left,
                 read_answer,
             );
+            let hook = ctl.status.get();
             let (delay, why) = match r {
-                Ok(bytes) => return Ok(bytes),
+                Ok(bytes) => {
+                    if let Some(h) = hook {
+                        h.reached();
+                    }
+                    return Ok(bytes);
+                }
                 Err(Fail::Permanent(e)) => return Err(perm(e)),
+                Err(Fail::Refused(code, e)) => {
+                    if let Some(h) = hook {
+                        h.refused(code);
+                    }
+                    return Err(perm(e));
+                }
                 Err(Fail::Retry(why, after)) => {
+                    let why = crate::online::status::explain_transport(&why, url);
                     if ctl.aborted() {
                         return Err(net_err(format!(
                             "{what}: {GAVE_UP} (cancelled while the request was in flight: {why})"
@@ -494,8 +512,12 @@ impl Client {
                     (after.unwrap_or_else(|| jitter(wait)), why)
                 }
             };
-            if attempt == 1 || attempt.is_multiple_of(10) {
+            let warned = attempt == 1 || attempt.is_multiple_of(10);
+            if warned {
                 crate::online::warn(&format!("{what} failed ({why}); retrying in {delay:.1?}"));
+            }
+            if let Some(h) = hook {
+                h.retrying(what, &why, warned);
             }
             if !ctl.sleep(delay) {
                 return Err(net_err(format!("{what}: {GAVE_UP} (last error: {why})")));
@@ -620,16 +642,39 @@ impl Client {
             return Err(Fail::Retry(format!("HTTP {status}"), after));
         }
         if (300..400).contains(&status) {
-            return Err(Fail::Permanent(net_err(format!(
+            return Err(Fail::Refused(status, net_err(format!(
                 "HTTP {status}: the server answered with a redirect to {} (redirects are not followed; if the server moved, set the base URL to its new address)",
                 location.unwrap_or_else(|| "nowhere".into())
             ))));
         }
-        Err(Fail::Permanent(net_err(format!("HTTP {status}: {text}"))))
+        Err(Fail::Refused(
+            status,
+            net_err(crate::online::status::explain_http(
+                status,
+                &self.base_url,
+                url,
+                &text,
+            )),
+        ))
     }
 
     /// `POST <base>/graphql`: returns `data`; GraphQL `errors` are permanent errors.
     pub fn graphql(&self, op: &str, query: &str, variables: Json, ctl: &Ctl) -> Result<Json> {
+        // For an error message naming them (an unknown entity or project).
+        let var = |a: &str, b: &str| {
+            let input = variables.get("input");
+            [
+                variables.get(a),
+                variables.get(b),
+                input.and_then(|i| i.get(b)),
+            ]
+            .into_iter()
+            .flatten()
+            .find_map(Json::as_str)
+            .unwrap_or("")
+            .to_string()
+        };
+        let (entity, project) = (var("entity", "entityName"), var("project", "projectName"));
         let body = Json::object([
             ("query", Json::str(query)),
             ("variables", variables),
@@ -651,13 +696,15 @@ impl Client {
             .map_err(|e| net_err(format!("{op}: bad response: {}", e.message)))?;
         if let Some(Json::Array(errs)) = v.get("errors") {
             if !errs.is_empty() {
-                return Err(net_err(format!(
-                    "{op}: {}",
-                    Json::Array(errs.clone())
+                return Err(net_err(crate::online::status::explain_graphql(
+                    op,
+                    &entity,
+                    &project,
+                    &Json::Array(errs.clone())
                         .to_compact()
                         .chars()
                         .take(400)
-                        .collect::<String>()
+                        .collect::<String>(),
                 )));
             }
         }

@@ -23,6 +23,7 @@ pub mod app_url;
 pub mod http;
 pub mod reader;
 pub mod sender;
+pub mod status;
 pub mod sync;
 pub mod uploader;
 

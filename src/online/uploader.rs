@@ -21,11 +21,14 @@ pub struct Wake {
     seq: Mutex<u64>,
     cv: Condvar,
     committed: std::sync::atomic::AtomicU64,
+    /// The run's upload status (the writer counts the rows and files it logs into it).
+    pub status: Arc<crate::online::status::Status>,
 }
 
 impl Wake {
     /// The log holds `committed` bytes of complete records.
     pub fn publish(&self, committed: u64) {
+        self.status.commit_staged();
         self.committed
             .store(committed, std::sync::atomic::Ordering::SeqCst);
         self.notify();
@@ -135,7 +138,18 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
                     .inspect_err(|_| damaged = true)?;
                 for (i, r) in recs.drain(..).enumerate() {
                     match decode(&r) {
-                        Ok(rec) => sender.handle(rec),
+                        Ok(rec) => {
+                            if let Some(w) = wake {
+                                match &rec {
+                                    crate::online::reader::Rec::History(_) => w.status.read(1, 0),
+                                    crate::online::reader::Rec::Files(p) => {
+                                        w.status.read(0, p.len() as u64)
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            sender.handle(rec)
+                        }
                         Err(e) => {
                             damaged = true;
                             errors.push(format!(
@@ -184,7 +198,12 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
                 sender.handle(crate::online::reader::Rec::Exit { code: 1 });
                 return sender.finish();
             }
-            sender.pump(false)?;
+            let pumped = sender.pump(false);
+            if let Some(w) = wake {
+                w.status
+                    .sender(sender.pending(), (sender.rows_sent, sender.files_sent));
+            }
+            pumped?;
             if state == TailState::More {
                 continue;
             }
@@ -197,12 +216,23 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
         // Nothing names a run: whatever else the log holds, it is not a run on disk.
         damaged = true;
     }
+    if let (Err(e), Some(w)) = (&result, wake) {
+        // Online: a permanent error is reported at once, not only by finish (issue 23).
+        if !gave_up(e) && !ctl.aborted() {
+            let dir = log.parent().unwrap_or(Path::new("."));
+            w.status.failed(&e.message, &crate::confine::path_text(dir));
+        }
+    }
     if let Err(e) = result {
         // A give-up names the last failure (e.g. a TLS certificate error): keep it so the
         // finish/sync message says why the upload is incomplete.
         if !gave_up(&e) || !sender.complete {
             errors.push(e.message.clone());
         }
+    }
+    if let Some(w) = wake {
+        w.status
+            .sender(sender.pending(), (sender.rows_sent, sender.files_sent));
     }
     let mut all = std::mem::take(&mut sender.errors);
     all.extend(errors);
@@ -278,6 +308,13 @@ fn count_rest(tail: &mut LogTail, ctl: &Ctl, wake: Option<&Wake>) -> (usize, usi
     }
 }
 
+/// With the default finish timeout, `finish` stops waiting once the server has been
+/// unreachable for this long of its wait (issue 23): the run is complete on disk, a later
+/// `wandb-media sync` uploads it, and a program should not hang for 10 minutes at exit
+/// because the network is gone. A reachable server that is slowly taking a large upload
+/// still gets the whole default timeout.
+pub const UNREACHABLE_GIVE_UP: Duration = Duration::from_secs(120);
+
 /// The background uploader of an online run.
 pub struct Uploader {
     ctl: Arc<Ctl>,
@@ -293,7 +330,11 @@ pub struct Uploader {
 impl Uploader {
     pub fn start(log: &Path, files_dir: &Path, settings: Settings) -> Result<Uploader> {
         let ctl = Ctl::new();
-        let wake = Arc::new(Wake::default());
+        let wake = Arc::new(Wake {
+            status: Arc::new(crate::online::status::Status::new(&settings.base_url)),
+            ..Wake::default()
+        });
+        let _ = ctl.status.set(wake.status.clone());
         let mut sender = Sender::new(settings, files_dir, ctl.clone())?;
         if let Some(dir) = log.parent() {
             sender.use_progress(&crate::online::sender::progress_path(dir));
@@ -340,16 +381,24 @@ impl Uploader {
         self.location.clone()
     }
 
+    /// The run's upload status (readable from any thread, also after `finish`).
+    pub fn status(&self) -> Arc<crate::online::status::Status> {
+        self.wake.status.clone()
+    }
+
     /// Waits (at most `timeout`) for the uploader to send everything up to the exit record.
     /// The uploader gives up a moment before the timeout; then requests still in flight are
     /// cancelled (their sockets shut down) and the thread is joined, so this returns within
     /// `timeout` and no uploader thread outlives the run.
     pub fn finish(mut self, timeout: Duration) -> Result<Outcome> {
         let start = Instant::now();
-        let end = start.checked_add(timeout);
+        let mut end = start.checked_add(timeout);
         let margin = (timeout / 10).min(Duration::from_millis(250));
-        self.ctl.set_deadline(end.map(|e| e - margin));
-        self.ctl.set_hard_end(end.map(|e| e - margin / 5));
+        let set_end = |end: Option<Instant>| {
+            self.ctl.set_deadline(end.map(|e| e - margin));
+            self.ctl.set_hard_end(end.map(|e| e - margin / 5));
+        };
+        set_end(end);
         self.wake.notify();
         let wait_until = |t: Option<Instant>| match t {
             Some(t) => self
@@ -359,10 +408,52 @@ impl Uploader {
                 .done
                 .take_within(Duration::from_secs(u64::from(u32::MAX))),
         };
-        let mut out = wait_until(end.map(|e| e - margin / 2));
+        // Wait in slices, saying what is pending (issue 23): progress lines through the
+        // log handler, and with the default timeout, stop once the server has been
+        // unreachable for UNREACHABLE_GIVE_UP of this wait (the log keeps everything).
+        let by_default = timeout == crate::run::DEFAULT_FINISH_TIMEOUT;
+        let mut progress = crate::online::status::Progress::new();
+        let mut cut = false;
+        let mut out = None;
+        loop {
+            let soft = end.map(|e| e - margin / 2);
+            let now = Instant::now();
+            if soft.is_some_and(|s| now >= s) {
+                break;
+            }
+            let slice = soft.map_or(Duration::from_millis(500), |s| {
+                (s - now).min(Duration::from_millis(500))
+            });
+            if let Some(o) = self.done.take_within(slice) {
+                out = Some(o);
+                break;
+            }
+            let snap = self.wake.status.snapshot();
+            progress.tick(&snap, end);
+            if by_default && !cut && snap.unreachable_since > 0 {
+                let since = std::time::UNIX_EPOCH
+                    + Duration::from_secs(snap.unreachable_since.max(0) as u64);
+                let down = std::time::SystemTime::now()
+                    .duration_since(since)
+                    .unwrap_or_default()
+                    .min(start.elapsed());
+                if down >= UNREACHABLE_GIVE_UP {
+                    cut = true;
+                    crate::diag::warn(&format!(
+                        "the server has been unreachable for {} s of this finish: not waiting the rest of the default timeout (set finish_timeout_ms to wait longer)",
+                        down.as_secs()
+                    ));
+                    let sooner = Instant::now() + Duration::from_millis(500);
+                    if end.is_none_or(|e| sooner < e) {
+                        end = Some(sooner);
+                        set_end(end);
+                    }
+                }
+            }
+        }
         if out.is_none() {
-            // A request still in flight past the deadline (a server dripping its answer):
-            // cut it, then collect the outcome it now reports.
+            // A request still in flight past the deadline (a server dripping its answer),
+            // or a retry sleeping: cut it, then collect the outcome it now reports.
             self.ctl.cancel();
             out = wait_until(end);
         }
@@ -388,7 +479,11 @@ impl Uploader {
                 &crate::online::app_url::finish_notice(&loc),
             );
         }
-        out.into_result(&dir)
+        let r = out.into_result(&dir);
+        self.wake
+            .status
+            .ended(r.is_ok(), r.as_ref().err().map(|e| e.message.as_str()));
+        r
     }
 }
 

@@ -327,6 +327,8 @@ pub struct Run {
     uploader: Mutex<Option<crate::online::uploader::Uploader>>,
     /// Online mode: the run's location once the server created it (see `url.rs`).
     location: Option<Arc<crate::online::app_url::Location>>,
+    /// Online mode: what the upload is doing (`upload_status`).
+    upload_status: Option<Arc<crate::online::status::Status>>,
     finish_timeout: Duration,
     /// Disabled mode: every call succeeds and does nothing.
     disabled: bool,
@@ -652,6 +654,7 @@ impl Run {
         Ok(Run {
             shared,
             writer: Mutex::new(writer),
+            upload_status: uploader.as_ref().map(|u| u.status()),
             uploader: Mutex::new(uploader),
             location,
             finish_timeout: opts.finish_timeout.unwrap_or(DEFAULT_FINISH_TIMEOUT),
@@ -708,6 +711,7 @@ impl Run {
             writer: Mutex::new(None),
             uploader: Mutex::new(None),
             location: None,
+            upload_status: None,
             finish_timeout: Duration::ZERO,
             disabled: true,
             stats: Mutex::new(None),
@@ -1008,6 +1012,12 @@ impl Run {
         drop(log);
         s.check_failed()?;
         s.check_lost()
+    }
+
+    /// What the upload of an online run is doing (`None`: offline or disabled run).
+    /// Thread-safe, never blocks on the network; also after `finish`.
+    pub fn upload_status(&self) -> Option<crate::online::status::Snapshot> {
+        self.upload_status.as_ref().map(|s| s.snapshot())
     }
 
     /// Whether `finish` was called (successfully or not).
@@ -1462,6 +1472,9 @@ impl Log {
     fn append(&mut self, field: u32, body: &proto::Msg, stream: Option<&str>, out: &mut Vec<u8>) {
         self.num += 1;
         let payload = record::record(self.num, field, body, stream);
+        if let Some(w) = &self.wake {
+            w.status.stage_record(field, &payload);
+        }
         self.framer.append(&payload, out);
     }
 
@@ -1565,6 +1578,9 @@ impl Log {
         self.config = s.config;
         self.dropped_rows = s.dropped_rows;
         self.metrics.rollback();
+        if let Some(w) = &self.wake {
+            w.status.discard_staged();
+        }
     }
 
     /// A write succeeded: the snapshot is no longer needed.

@@ -29,6 +29,10 @@
 #             WANDB_APP_URL; offline: WB_ERR_UNSUPPORTED; `wandb-media sync` prints it
 #   terminate an uncaught C++ exception: wb::install_terminate_handler() finishes the run
 #             (server: finished, every row, exit code 1); without it the run stays running
+#   status    feedback while a run is live (tests/online/status.py, issue 23): a refused key
+#             named through the log handler within 2 s of open (status FAILED/401, the log
+#             complete for a later sync), a wrong base URL (404), progress lines and
+#             "reconnected" around a server restart during finish, https:// to a plain server
 #   disabled  WB_MODE_DISABLED: 1M wb_run_log calls with an image < 1 µs each, nothing written
 #   hostile   (not in the default list: `make test-hostile-sync`) sync of hostile run
 #             directories (tests/online/hostile_sync.py): crafted logs, files records out of
@@ -65,6 +69,8 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/run/c/ru
     -o "$bin/run_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/online_writer.c \
     -o "$bin/online_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
+cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/status_writer.c \
+    -o "$bin/status_writer" "$lib" -lstdc++ -lvpx -lpthread -ldl -lm || exit 1
 c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/online/cpp/online_run.cpp \
     -o "$bin/online_run_cpp" "$lib" -lvpx -lpthread -ldl -lm || exit 1
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Iinclude tests/online/c/url_run.c \
@@ -85,6 +91,10 @@ printf 'Name: wandb_media\nDescription: wandb-media (online tests)\nVersion: 0\n
 mapfile -t go_pc_env < <(wb_go_pkgconfig_env "$bin/pkgconfig")
 (cd bindings/go && env CGO_ENABLED=1 "${go_pc_env[@]}" go build -tags wandb_pkgconfig \
     -o "$bin/online_run_go" ./cmd/online-run) || exit 1
+c++ -std=c++17 -O1 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include tests/online/cpp/status_run.cpp \
+    -o "$bin/status_run_cpp" "$lib" -lvpx -lpthread -ldl -lm || exit 1
+(cd bindings/go && env CGO_ENABLED=1 "${go_pc_env[@]}" go build -tags wandb_pkgconfig \
+    -o "$bin/status_run_go" ./cmd/status-run) || exit 1
 cli="$target/debug/wandb-media"
 if [ $build_only -eq 1 ]; then
     echo "tests/online: built into $bin"
@@ -98,7 +108,7 @@ unset WANDB_MODE WANDB_API_KEY WANDB_BASE_URL WANDB_PROJECT WANDB_ENTITY WANDB_R
 pyv="$venv/bin/python"
 check="$here/tests/online/check_online.py"
 tests=("$@")
-[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings url terminate disabled valgrind)
+[ ${#tests[@]} -eq 0 ] && tests=(rust endstate pysync traffic faults kill down resume tls bindings url terminate disabled valgrind status)
 failed=()
 
 run_test() {  # name, command…
@@ -124,6 +134,11 @@ for t in "${tests[@]}"; do
     terminate) run_test terminate "$pyv" "$here/tests/online/check_url.py" terminate "$bin/terminate_run" ;;
     disabled) run_test disabled "$pyv" "$check" disabled "$bin/online_writer" ;;
     valgrind) run_test valgrind "$pyv" "$check" valgrind "$bin/online_writer" ;;
+    status) for s in wrongkey notfound outage plaintls bindings; do
+            a=("$bin/status_writer"); [ "$s" = wrongkey ] && a+=("$cli")
+            [ "$s" = bindings ] && a=("$bin/status_run_cpp" "$bin/status_run_go")
+            run_test "status-$s" "$pyv" "$here/tests/online/status.py" "$s" "${a[@]}"
+        done ;;
     hostile) run_test hostile "$pyv" "$here/tests/online/hostile_sync.py" "$cli" "$bin/online_writer" ;;
     *) echo "unknown test $t"; failed+=("$t") ;;
     esac

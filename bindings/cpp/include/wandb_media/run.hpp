@@ -242,6 +242,24 @@ struct MetricOptions {
 /// For what main cannot catch (exceptions escaping other threads, noexcept violations),
 /// call wb::install_terminate_handler() early: it finishes every open Run with exit code 1
 /// (bounded wait for uploads) before the previous handler aborts.
+/// What an online run's upload is doing (Run::upload_status; see wb_run_upload_status).
+struct UploadStatus {
+  wb_upload_status c;
+  UploadStatus() noexcept : c(wb_upload_status_default()) {}
+  /// WB_UPLOAD_OFFLINE, _CONNECTING, _UPLOADING, _UP_TO_DATE, _RETRYING, _FAILED, _FINISHED.
+  wb_upload_state state() const noexcept { return c.state; }
+  /// The HTTP status of the refusal that stopped uploading (401, 404, …); 0 when none.
+  uint32_t http_status() const noexcept { return c.http_status; }
+  uint64_t rows_sent() const noexcept { return c.rows_sent; }
+  uint64_t rows_pending() const noexcept { return c.rows_pending; }
+  uint64_t files_sent() const noexcept { return c.files_sent; }
+  uint64_t files_pending() const noexcept { return c.files_pending; }
+  /// Unix time (s) since which requests fail; 0 while the server is reachable.
+  int64_t unreachable_since() const noexcept { return c.unreachable_since; }
+  /// Why uploading fails or retries, with the likely fix; empty when all is well.
+  const char* last_error() const noexcept { return c.last_error; }
+};
+
 class Run {
  public:
   /// `run.log` step/commit defaults.
@@ -373,6 +391,14 @@ class Run {
     if (p_) finished_ = true;
     return detail::status(st, e);
   }
+  /// What the upload is doing (online runs; offline/disabled: WB_UPLOAD_OFFLINE). Never
+  /// blocks on the network; thread-safe, also while other threads log and after finish.
+  Result<UploadStatus> try_upload_status() const noexcept {
+    detail::CallError e;
+    UploadStatus st;
+    if (auto r = detail::status(wb_run_upload_status(p_, &st.c, e.ptr()), e); !r.ok()) return r.error();
+    return st;
+  }
 
 #if WB_CPP_EXCEPTIONS
   static Run open(CStr root_dir, const RunOptions& opts = {}) { return try_open(root_dir, opts).value(); }
@@ -417,6 +443,7 @@ class Run {
   String url() const { return try_url().value(); }
   String entity() const { return try_entity().value(); }
   void finish_within(int32_t exit_code, uint64_t timeout_ms) { try_finish_within(exit_code, timeout_ms).value(); }
+  UploadStatus upload_status() const { return try_upload_status().value(); }
 #endif
 
   wb_run* get() const noexcept { return p_; }
