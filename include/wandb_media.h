@@ -2372,6 +2372,23 @@ enum wb_status wb_run_sync(const char *run_dir,
                            struct wb_error *err);
 
 /**
+ * An empty status with `struct_size` set (state `WB_UPLOAD_OFFLINE`). Thread-safe.
+ */
+struct wb_upload_status wb_upload_status_default(void);
+
+/**
+ * What the run's upload is doing now: state, rows and files sent and pending, the last
+ * error and since when the server is unreachable. An offline or disabled run reports
+ * `WB_UPLOAD_OFFLINE` with zero counts. Never blocks on the network (a copy of counters
+ * the uploader keeps). Thread-safe: may be called from any thread at any time while the
+ * run logs, and after `wb_run_finish` (until `wb_run_free`). `out->struct_size` must be
+ * set (`wb_upload_status_default()`); `*out` is written only on success.
+ */
+enum wb_status wb_run_upload_status(const struct wb_run *run,
+                                    struct wb_upload_status *out,
+                                    struct wb_error *err);
+
+/**
  * The run's page in the W&B app, `<app URL>/<entity>/<project>/runs/<id>`, for an online
  * (or shared) run once the server created it. The app URL is derived from the base URL as
  * wandb 0.31 derives it (`WANDB_APP_URL` if set; `https://api.wandb.ai` →
@@ -2410,23 +2427,6 @@ enum wb_status wb_run_entity(const struct wb_run *run, char **out, struct wb_err
 enum wb_status wb_run_finish_within(struct wb_run *run,
                                     int32_t exit_code,
                                     uint64_t timeout_ms,
-                                    struct wb_error *err);
-
-/**
- * An empty status with `struct_size` set (state `WB_UPLOAD_OFFLINE`). Thread-safe.
- */
-struct wb_upload_status wb_upload_status_default(void);
-
-/**
- * What the run's upload is doing now: state, rows and files sent and pending, the last
- * error and since when the server is unreachable. An offline or disabled run reports
- * `WB_UPLOAD_OFFLINE` with zero counts. Never blocks on the network (a copy of counters
- * the uploader keeps). Thread-safe: may be called from any thread at any time while the
- * run logs, and after `wb_run_finish` (until `wb_run_free`). `out->struct_size` must be
- * set (`wb_upload_status_default()`); `*out` is written only on success.
- */
-enum wb_status wb_run_upload_status(const struct wb_run *run,
-                                    struct wb_upload_status *out,
                                     struct wb_error *err);
 
 /**

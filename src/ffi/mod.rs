@@ -54,8 +54,8 @@ pub mod image;
 pub mod log;
 pub mod media;
 pub mod run;
-pub mod run_url;
 pub mod run_status;
+pub mod run_url;
 // run features (after the run functions): define_metric, save/artifacts
 pub mod artifact;
 pub mod metric;
