@@ -389,8 +389,10 @@ impl Uploader {
     /// Waits (at most `timeout`) for the uploader to send everything up to the exit record.
     /// The uploader gives up a moment before the timeout; then requests still in flight are
     /// cancelled (their sockets shut down) and the thread is joined, so this returns within
-    /// `timeout` and no uploader thread outlives the run.
-    pub fn finish(mut self, timeout: Duration) -> Result<Outcome> {
+    /// `timeout` and no uploader thread outlives the run. `by_default`: the caller chose no
+    /// timeout, so the wait also ends once the server has been unreachable for
+    /// `UNREACHABLE_GIVE_UP` of it (an explicit timeout is waited out in full).
+    pub fn finish(mut self, timeout: Duration, by_default: bool) -> Result<Outcome> {
         let start = Instant::now();
         let mut end = start.checked_add(timeout);
         let margin = (timeout / 10).min(Duration::from_millis(250));
@@ -411,7 +413,6 @@ impl Uploader {
         // Wait in slices, saying what is pending (issue 23): progress lines through the
         // log handler, and with the default timeout, stop once the server has been
         // unreachable for UNREACHABLE_GIVE_UP of this wait (the log keeps everything).
-        let by_default = timeout == crate::run::DEFAULT_FINISH_TIMEOUT;
         let mut progress = crate::online::status::Progress::new();
         let mut cut = false;
         let mut out = None;

@@ -330,6 +330,8 @@ pub struct Run {
     /// Online mode: what the upload is doing (`upload_status`).
     upload_status: Option<Arc<crate::online::status::Status>>,
     finish_timeout: Duration,
+    /// No `finish_timeout` was given (the default applies; see [`Run::finish_within`]).
+    finish_timeout_is_default: bool,
     /// Disabled mode: every call succeeds and does nothing.
     disabled: bool,
     /// The system-metrics sampler (stopped by `finish`).
@@ -658,6 +660,7 @@ impl Run {
             uploader: Mutex::new(uploader),
             location,
             finish_timeout: opts.finish_timeout.unwrap_or(DEFAULT_FINISH_TIMEOUT),
+            finish_timeout_is_default: opts.finish_timeout.is_none(),
             disabled: false,
             stats: Mutex::new(stats),
             capture: Mutex::new(capture),
@@ -713,6 +716,7 @@ impl Run {
             location: None,
             upload_status: None,
             finish_timeout: Duration::ZERO,
+            finish_timeout_is_default: false,
             disabled: true,
             stats: Mutex::new(None),
             capture: Mutex::new(None),
@@ -1028,12 +1032,22 @@ impl Run {
     /// `run.finish(exit_code)`: commits the pending row, writes the exit record, fsyncs
     /// (unless `Never`) and closes the log. Later calls fail with a state error.
     pub fn finish(&self, exit_code: i32) -> Result<()> {
-        self.finish_within(exit_code, self.finish_timeout)
+        self.finish_inner(
+            exit_code,
+            self.finish_timeout,
+            self.finish_timeout_is_default,
+        )
     }
 
     /// [`Run::finish`] waiting at most `timeout` for uploads (online) instead of the
-    /// run's `finish_timeout`.
+    /// run's `finish_timeout` (an explicit timeout: waited out in full).
     pub fn finish_within(&self, exit_code: i32, timeout: Duration) -> Result<()> {
+        self.finish_inner(exit_code, timeout, false)
+    }
+
+    /// `by_default`: the timeout is the default one (not chosen by the caller), so the wait
+    /// ends early once the server has been unreachable for a while (see the uploader).
+    fn finish_inner(&self, exit_code: i32, timeout: Duration, by_default: bool) -> Result<()> {
         let s = &self.shared;
         if s.finished.swap(true, Ordering::SeqCst) {
             return Err(Error::state("the run is already finished"));
@@ -1098,7 +1112,7 @@ impl Run {
                 // Online: wait (bounded) for the uploader to send everything up to the exit
                 // record.
                 let uploaded = match lock(&self.uploader).take() {
-                    Some(u) => u.finish(timeout).map(|_| ()),
+                    Some(u) => u.finish(timeout, by_default).map(|_| ()),
                     None => Ok(()),
                 };
                 lost.and(uploaded)
