@@ -156,10 +156,6 @@ pub struct Image {
     pub classes: Option<Classes>,
     /// Basename of the source file for images read from a file (artifact entry names).
     pub source_name: Option<String>,
-    /// The classes file entry of the artifact the image was read from (known artifact id):
-    /// added to an artifact, the class set is a reference to it (the SDK's `Classes` read
-    /// with `source_artifact.get(path)` has that `_artifact_source`).
-    pub classes_ref: Option<Arc<crate::media::ArtifactRef>>,
 }
 
 impl Image {
@@ -209,7 +205,6 @@ impl Image {
             masks: Vec::new(),
             classes: None,
             source_name: None,
-            classes_ref: None,
         })
     }
 
@@ -235,7 +230,6 @@ impl Image {
             masks: Vec::new(),
             classes: None,
             source_name: source,
-            classes_ref: None,
         })
     }
 
@@ -245,7 +239,6 @@ impl Image {
 
     /// Adds (or replaces, keeping its position) the box layer `layer`.
     pub fn add_boxes(&mut self, layer: &str, boxes: BoundingBoxes2D) {
-        self.classes_ref = None;
         match self.boxes.iter_mut().find(|(k, _)| k == layer) {
             Some(slot) => slot.1 = boxes,
             None => self.boxes.push((layer.to_string(), boxes)),
@@ -254,7 +247,6 @@ impl Image {
 
     /// Adds (or replaces, keeping its position) the mask layer `layer`.
     pub fn add_mask(&mut self, layer: &str, mask: ImageMask) {
-        self.classes_ref = None;
         match self.masks.iter_mut().find(|(k, _)| k == layer) {
             Some(slot) => slot.1 = mask,
             None => self.masks.push((layer.to_string(), mask)),
@@ -264,7 +256,6 @@ impl Image {
     /// Sets the explicit class set (`classes=`).
     pub fn set_classes(&mut self, classes: Classes) {
         self.classes = Some(classes);
-        self.classes_ref = None;
     }
 
     /// The image's class set (§5): box-layer labels (layer order), then array-mask labels,
@@ -401,16 +392,10 @@ impl Media for Image {
         }
         if !classes.is_empty() {
             let (name, bytes, digest) = classes.artifact_entry();
-            let digest = match &self.classes_ref {
-                Some(r) => {
-                    files.add_reference(name.clone(), r, Arc::new(bytes));
-                    r.digest.clone()
-                }
-                None => {
-                    files.add_bytes(name.clone(), Arc::new(bytes));
-                    digest
-                }
-            };
+            // Always a copy, also for an image read from an artifact: the SDK's Image
+            // rebuilds its Classes from the boxes/masks labels (a new object without the
+            // `_artifact_source` of the one read), so `artifact.add` writes the file again.
+            files.add_bytes(name.clone(), Arc::new(bytes));
             m.push((
                 "classes".into(),
                 Json::object([

@@ -7,6 +7,9 @@
         logged artifact "dataset", id ARTIFACT_ID) with the SDK's own `Artifact.get`, logs
         the dataset table at step 0 and the predictions table (same columns, same "model")
         at step 1 into an offline run under WORK; prints the run directory
+    artsrc.py copy WORK ART_DIR NAME ARTIFACT_ID
+        the SDK side of tests/fromjson/artsrc_copy.c: table NAME of the logged artifact
+        ART_DIR logged again (step 0), and a new table of its id/image/label cells (step 1)
     artsrc.py dump RUN_DIR
         the history rows and artifact records of an offline run, normalised (run ids,
         random artifact client ids, timestamps, staging paths): one line per fact
@@ -74,7 +77,9 @@ def predict(img):
     return "dark" if a.size == 0 or a.mean() < 128.0 else "bright"
 
 
-def sdk(work, dsdir, art_id):
+def logged_artifact(dsdir, art_id):
+    """A wandb.Artifact over the files of DSDIR, committed with id ART_ID, its network
+    parts replaced by the directory (see the module doc)."""
     import wandb
     from wandb.sdk.artifacts.artifact import Artifact
     from wandb.sdk.artifacts.artifact_manifest_entry import ArtifactManifestEntry
@@ -96,7 +101,23 @@ def sdk(work, dsdir, art_id):
     Artifact._default_root = lambda self, *a, **k: dsdir
     ArtifactManifestEntry.download = lambda self, *a, **k: os.path.join(dsdir, self.path)
     WBArtifactHandler.client = property(lambda self: Client())
+    return art
 
+
+def offline_run(work):
+    import wandb
+
+    return wandb.init(
+        mode="offline",
+        dir=work,
+        settings=wandb.Settings(x_disable_stats=True, console="off"),
+    )
+
+
+def sdk(work, dsdir, art_id):
+    import wandb
+
+    art = logged_artifact(dsdir, art_id)
     source = art.get("dataset")
     cols = source.columns
     preds = wandb.Table(columns=["source_row", "id", "image", "label", "prediction", "correct"])
@@ -111,13 +132,27 @@ def sdk(work, dsdir, art_id):
             total += 1
             id_ = row[cols.index("id")] if "id" in cols else -1
             preds.add_data(r, id_, image, label, guess, ok)
-    run = wandb.init(
-        mode="offline",
-        dir=work,
-        settings=wandb.Settings(x_disable_stats=True, console="off"),
-    )
+    run = offline_run(work)
     run.log({"dataset": source})
     run.log({"predictions": preds, "accuracy": right / total if total else 0.0})
+    d = os.path.dirname(run.dir)
+    run.finish()
+    print(d)
+
+
+def copy(work, adir, name, art_id):
+    """The SDK side of tests/fromjson/artsrc_copy.c."""
+    import wandb
+
+    art = logged_artifact(adir, art_id)
+    source = art.get(name)
+    cols = [source.columns.index(c) for c in ("id", "image", "label")]
+    picked = wandb.Table(columns=["id", "image", "label"])
+    for row in source.data:
+        picked.add_data(*[row[c] for c in cols])
+    run = offline_run(work)
+    run.log({name: source})
+    run.log({"picked": picked})
     d = os.path.dirname(run.dir)
     run.finish()
     print(d)
@@ -175,6 +210,8 @@ def main():
     cmd = sys.argv[1]
     if cmd == "sdk":
         sdk(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "copy":
+        copy(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     elif cmd == "dump":
         print("\n".join(dump(sys.argv[2])))
     elif cmd == "compare":

@@ -602,7 +602,6 @@ impl Reader<'_> {
             boxes: Vec::new(),
             masks: Vec::new(),
             classes: None,
-            classes_ref: None,
         };
         if let Some(boxes) = j.get("boxes").filter(|b| **b != Json::Null) {
             let Json::Object(layers) = boxes else {
@@ -630,12 +629,11 @@ impl Reader<'_> {
         }
         if let Some(c) = j.get("classes").filter(|c| **c != Json::Null) {
             let path = str_member(c, "path", "image-file classes")?;
-            let (bytes, cj) = self.text_json(path, None)?;
+            let (_, cj) = self.text_json(path, None)?;
             let set = cj.get("class_set").ok_or_else(|| {
                 Error::invalid(format!("{path}: a classes file needs \"class_set\""))
             })?;
             img.set_classes(Classes::from_json(set)?);
-            img.classes_ref = self.src.entry_ref(path, &bytes);
         }
         Ok(img)
     }
