@@ -2060,9 +2060,10 @@ typedef struct wb_artifact_get_options {
    * `"QXJ0aWZhY3Q6MTIz"`), or NULL. When set, the value read remembers its source like
    * the SDK's `artifact.get` result: a table logged to a run writes `artifact_path =
    * "wandb-artifact://<hex id>/<name>.table.json"` and its `run_table` artifact holds one
-   * reference entry to it (no copy); media cells of the table, their masks and class
-   * sets, added to another table that is logged, become reference entries to their
-   * files in the source (same entry names, the source digests, size 0, no upload).
+   * reference entry to it (no copy); media cells of the table and their masks
+   * (image files and mask files), added to another table that is logged, become
+   * reference entries to their files in the source (same entry names, the source
+   * digests, size 0, no upload); class-set files are written again, as the SDK does.
    */
   const char *artifact_id;
 } wb_artifact_get_options;
