@@ -44,9 +44,6 @@ status=0
 
 # The artifact part of the SDK dump, for the wrappers.
 grep '^art\.eval' "$work/expected.txt" >"$work/expected_art.txt"
-if [ -x tests/fromjson/wrappers.sh ]; then
-  tests/fromjson/wrappers.sh "$work" || status=1
-fi
 
 # 5. Artifact source: the same logged values, the same records.
 id=QXJ0aWZhY3Q6MTIzNDU=   # base64 of "Artifact:12345", as artifact.id gives it
@@ -65,6 +62,9 @@ c_run=$("$work/artsrc_copy" "$work/artsrc-c" "$work/art" eval "$id")
 "$py" tests/fromjson/artsrc.py dump "$c_run" >"$work/artsrc-c.txt"
 "$py" tests/fromjson/artsrc.py compare "$work/artsrc-sdk2.txt" "$work/artsrc-c.txt" || status=1
 grep -q 'media/images/mask/.*ref=wandb-artifact://' "$work/artsrc-c.txt" || { echo "artsrc: mask not referenced"; status=1; }
+if [ -x tests/fromjson/wrappers.sh ]; then
+  ARTSRC_ID="$id" tests/fromjson/wrappers.sh "$work" || status=1
+fi
 # The table saved as an artifact directory holds the referenced files (download layout).
 for f in $(cd "$work/artsrc-c/picked-dir" && find media -type f -name '*.png'); do
   cmp -s "$work/artsrc-c/picked-dir/$f" "$work/art/$f" || { echo "artsrc: picked-dir/$f differs from the source"; status=1; }
