@@ -44,7 +44,7 @@ pub fn base64(data: &[u8]) -> String {
 /// Strict standard base64 (padded, length a multiple of 4) → bytes; `None` when malformed.
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let b = text.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {
