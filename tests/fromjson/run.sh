@@ -69,5 +69,11 @@ fi
 for f in $(cd "$work/artsrc-c/picked-dir" && find media -type f -name '*.png'); do
   cmp -s "$work/artsrc-c/picked-dir/$f" "$work/art/$f" || { echo "artsrc: picked-dir/$f differs from the source"; status=1; }
 done
+# 6. Both artifact-source runs synced by the real `wandb sync` to a local openwandb: the
+#    same history on the server, the run copies present (tests/fromjson/artsrc_sync.py).
+[ -x "$(dirname "$py")/openwandb" ] || "$py" -m pip install -q --disable-pip-version-check \
+  openwandb==0.5.25 -c tests/online/constraints.txt
+(unset WANDB_MODE; "$py" tests/fromjson/artsrc_sync.py "$work/artsrc-sync" \
+  "$(ls -d "$work"/artsrc-sdk/wandb/offline-run-*)" "$cpp_run") || status=1
 [ "$status" = 0 ] && echo "fromjson: all comparisons passed"
 exit "$status"
