@@ -209,6 +209,17 @@ enum wb_status wb_value_from_wandb_json(const char *json,
                                         struct wb_error *err);
 
 /**
+ * The reference a value read with an artifact id writes when logged: for a table, the
+ * `artifact_path` URL (`wandb-artifact://<hex id>/<name>.table.json`); for file-backed
+ * media, the URL of its file's entry. `*out` receives an owned string (`wb_string_free`),
+ * or NULL when the value refers to nothing (read without an id, made by the program, or a
+ * table a row was added to). Thread-safe.
+ */
+enum wb_status wb_value_artifact_reference(const struct wb_value *value,
+                                           char **out,
+                                           struct wb_error *err);
+
+/**
  * What `value` is: "null", "bool", "int", "float", "string", "list", "dict", "ndarray",
  * "histogram", "json" (other plain JSON, e.g. integers above 2^63), or the media class
  * ("Image", "Audio", "Video", "Table", "JoinedTable", "Html", "Object3D", "Molecule",
@@ -2130,6 +2141,38 @@ typedef struct wb_metric_options {
 } wb_metric_options;
 
 /**
+ * Options of `wb_artifact_get_with_options`. Start from `wb_artifact_get_options_default()`
+ * (it sets `struct_size`, so later versions can add fields compatibly).
+ *
+ * Why the caller supplies the id: the SDK's reference to an artifact entry is
+ * `wandb-artifact://<hex of the artifact's server id>/<entry>`, and neither a downloaded
+ * artifact directory (`wandb artifact get`, `artifact.download()`: the files only) nor a
+ * staged one (the id is assigned by the server when the artifact is committed) holds that
+ * id. The program that downloaded the artifact knows it (`artifact.id` in Python, the
+ * `id` field of the GraphQL `artifact` query). The qualified name
+ * (`entity/project/name:v3`) is not asked for: nothing the SDK writes for a referenced
+ * value contains it (wandb 0.31: `ArtifactManifestEntry.ref_url()` and
+ * `WBArtifactHandler.store_path` use the id and the entry path only).
+ */
+typedef struct wb_artifact_get_options {
+  /**
+   * `sizeof(wb_artifact_get_options)` as compiled by the caller.
+   */
+  size_t struct_size;
+  /**
+   * The source artifact's server id as W&B reports it (`artifact.id`: base64, e.g.
+   * `"QXJ0aWZhY3Q6MTIz"`), or NULL. When set, the value read remembers its source like
+   * the SDK's `artifact.get` result: a table logged to a run writes `artifact_path =
+   * "wandb-artifact://<hex id>/<name>.table.json"` and its `run_table` artifact holds one
+   * reference entry to it (no copy); media cells of the table and their masks
+   * (image files and mask files), added to another table that is logged, become
+   * reference entries to their files in the source (same entry names, the source
+   * digests, size 0, no upload); class-set files are written again, as the SDK does.
+   */
+  const char *artifact_id;
+} wb_artifact_get_options;
+
+/**
  * Options of `wb_weave_client_open`. Always start from `wb_weave_options_default()`.
  * Strings are UTF-8, may be NULL (= not set) and are only read during the open call.
  */
@@ -2537,6 +2580,25 @@ enum wb_status wb_artifact_get(const char *artifact_dir,
                                const char *name,
                                struct wb_value **out,
                                struct wb_error *err);
+
+/**
+ * Default options (no artifact id: values read are copied when logged). Thread-safe.
+ */
+struct wb_artifact_get_options wb_artifact_get_options_default(void);
+
+/**
+ * `wb_artifact_get` with options (`options` may be NULL: the same as `wb_artifact_get`).
+ * With `options->artifact_id`, the value refers back to the source artifact when it is
+ * logged or put in a logged table (see `wb_artifact_get_options`); a malformed id is
+ * `WB_ERR_INVALID_ARGUMENT`. A table loses its reference when a row is added (it no
+ * longer is the source's table; the SDK would keep referencing the old rows). On success
+ * `*out` owns the value. Thread-safe.
+ */
+enum wb_status wb_artifact_get_with_options(const char *artifact_dir,
+                                            const char *name,
+                                            const struct wb_artifact_get_options *options,
+                                            struct wb_value **out,
+                                            struct wb_error *err);
 
 /**
  * Number of entries of the type mapping (`_type` names the library reads).

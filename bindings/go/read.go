@@ -44,6 +44,48 @@ func ArtifactGet(artifactDir, name string) (*Value, error) {
 	return construct(func(o **C.wb_value, e *C.wb_error) cstatus { return C.wb_artifact_get(cd, cn, o, e) })
 }
 
+// ArtifactGetWithID is artifact.get(name) on the logged artifact whose server id
+// (artifact.id, base64) is artifactID: the value refers back to its source when logged (a
+// table: artifact_path and one reference entry; image and mask cells put in a new table:
+// reference entries, no copies). See wb_artifact_get_options in wandb_media.h.
+func ArtifactGetWithID(artifactDir, name, artifactID string) (*Value, error) {
+	cd, err := cstring(artifactDir, "artifact_dir")
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(cd))
+	cn, err := cstring(name, "name")
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(cn))
+	ci, err := cstring(artifactID, "artifact_id")
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(ci))
+	opts := C.wb_artifact_get_options_default()
+	opts.artifact_id = ci
+	return construct(func(o **C.wb_value, e *C.wb_error) cstatus {
+		return C.wb_artifact_get_with_options(cd, cn, &opts, o, e)
+	})
+}
+
+// ArtifactReference is the wandb-artifact:// URL the value refers to when logged ("" when
+// it refers to nothing).
+func (v *Value) ArtifactReference() (string, error) {
+	var p *C.char
+	var e C.wb_error
+	if err := check(C.wb_value_artifact_reference(v.ptr(), &p, &e), &e); err != nil {
+		return "", err
+	}
+	runtime.KeepAlive(v)
+	if p == nil {
+		return "", nil
+	}
+	return takeString(p), nil
+}
+
 // Type is "null", "bool", "int", "float", "string", "list", "dict", "histogram", … or the
 // media class ("Image", "Table", …).
 func (v *Value) Type() string {

@@ -79,6 +79,124 @@ pub unsafe extern "C" fn wb_artifact_get(
     })
 }
 
+/// Options of `wb_artifact_get_with_options`. Start from `wb_artifact_get_options_default()`
+/// (it sets `struct_size`, so later versions can add fields compatibly).
+///
+/// Why the caller supplies the id: the SDK's reference to an artifact entry is
+/// `wandb-artifact://<hex of the artifact's server id>/<entry>`, and neither a downloaded
+/// artifact directory (`wandb artifact get`, `artifact.download()`: the files only) nor a
+/// staged one (the id is assigned by the server when the artifact is committed) holds that
+/// id. The program that downloaded the artifact knows it (`artifact.id` in Python, the
+/// `id` field of the GraphQL `artifact` query). The qualified name
+/// (`entity/project/name:v3`) is not asked for: nothing the SDK writes for a referenced
+/// value contains it (wandb 0.31: `ArtifactManifestEntry.ref_url()` and
+/// `WBArtifactHandler.store_path` use the id and the entry path only).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct wb_artifact_get_options {
+    /// `sizeof(wb_artifact_get_options)` as compiled by the caller.
+    pub struct_size: usize,
+    /// The source artifact's server id as W&B reports it (`artifact.id`: base64, e.g.
+    /// `"QXJ0aWZhY3Q6MTIz"`), or NULL. When set, the value read remembers its source like
+    /// the SDK's `artifact.get` result: a table logged to a run writes `artifact_path =
+    /// "wandb-artifact://<hex id>/<name>.table.json"` and its `run_table` artifact holds one
+    /// reference entry to it (no copy); media cells of the table and their masks
+    /// (image files and mask files), added to another table that is logged, become
+    /// reference entries to their files in the source (same entry names, the source
+    /// digests, size 0, no upload); class-set files are written again, as the SDK does.
+    pub artifact_id: *const c_char,
+}
+
+/// Default options (no artifact id: values read are copied when logged). Thread-safe.
+#[no_mangle]
+pub extern "C" fn wb_artifact_get_options_default() -> wb_artifact_get_options {
+    wb_artifact_get_options {
+        struct_size: std::mem::size_of::<wb_artifact_get_options>(),
+        artifact_id: std::ptr::null(),
+    }
+}
+
+/// `wb_artifact_get` with options (`options` may be NULL: the same as `wb_artifact_get`).
+/// With `options->artifact_id`, the value refers back to the source artifact when it is
+/// logged or put in a logged table (see `wb_artifact_get_options`); a malformed id is
+/// `WB_ERR_INVALID_ARGUMENT`. A table loses its reference when a row is added (it no
+/// longer is the source's table; the SDK would keep referencing the old rows). On success
+/// `*out` owns the value. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_artifact_get_with_options(
+    artifact_dir: *const c_char,
+    name: *const c_char,
+    options: *const wb_artifact_get_options,
+    out: *mut *mut wb_value,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let dir = unsafe { utf8_arg(artifact_dir, "artifact_dir") }?;
+        let name = unsafe { utf8_arg(name, "name") }?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let mut id: Option<&str> = None;
+        if !options.is_null() {
+            // SAFETY: non-NULL options pointer to at least `struct_size` readable bytes.
+            let size = unsafe {
+                super::versioned_size::<wb_artifact_get_options>(
+                    std::ptr::addr_of!((*options).struct_size),
+                    std::mem::offset_of!(wb_artifact_get_options, artifact_id)
+                        + std::mem::size_of::<*const c_char>(),
+                    "options",
+                )
+            }?;
+            if super::field_present(
+                size,
+                std::mem::offset_of!(wb_artifact_get_options, artifact_id),
+                std::mem::size_of::<*const c_char>(),
+            ) {
+                let p = unsafe { std::ptr::addr_of!((*options).artifact_id).read() };
+                if !p.is_null() {
+                    id = Some(unsafe { utf8_arg(p, "options.artifact_id") }?);
+                }
+            }
+        }
+        let v = read::artifact_get_with_id(Path::new(dir), name, id)?;
+        unsafe { write_out(out, wb_value { inner: v }) };
+        Ok(())
+    })
+}
+
+/// The reference a value read with an artifact id writes when logged: for a table, the
+/// `artifact_path` URL (`wandb-artifact://<hex id>/<name>.table.json`); for file-backed
+/// media, the URL of its file's entry. `*out` receives an owned string (`wb_string_free`),
+/// or NULL when the value refers to nothing (read without an id, made by the program, or a
+/// table a row was added to). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn wb_value_artifact_reference(
+    value: *const wb_value,
+    out: *mut *mut c_char,
+    err: *mut wb_error,
+) -> wb_status {
+    guard(err, || {
+        let v = unsafe { value_ref(value, "value") }?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let url = match v {
+            Value::Media(m) if m.as_any().is::<Table>() => v
+                .media_ref::<Table>()
+                .and_then(Table::artifact_source)
+                .map(|r| r.url()),
+            _ => file_of(v).and_then(|f| f.artifact_ref.map(|r| r.url())),
+        };
+        match url {
+            Some(u) => unsafe { write_string(out, u) },
+            None => {
+                unsafe { out.write(std::ptr::null_mut()) };
+                Ok(())
+            }
+        }
+    })
+}
+
 /// Number of entries of the type mapping (`_type` names the library reads).
 #[no_mangle]
 pub extern "C" fn wb_type_mapping_count() -> usize {

@@ -392,6 +392,9 @@ impl Media for Image {
         }
         if !classes.is_empty() {
             let (name, bytes, digest) = classes.artifact_entry();
+            // Always a copy, also for an image read from an artifact: the SDK's Image
+            // rebuilds its Classes from the boxes/masks labels (a new object without the
+            // `_artifact_source` of the one read), so `artifact.add` writes the file again.
             files.add_bytes(name.clone(), Arc::new(bytes));
             m.push((
                 "classes".into(),

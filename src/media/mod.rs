@@ -73,6 +73,30 @@ pub struct MediaFile {
     /// False`: media made from a path and copied unchanged); `None` for files the library
     /// encoded (the SDK's temporary files). Artifact entry names depend on it.
     pub source_name: Option<String>,
+    /// The entry this file is in the artifact it was read from, when that artifact's server
+    /// id is known (`wb_artifact_get_with_options`): adding the value to an artifact again
+    /// writes a reference entry to it instead of a copy (the SDK's `_artifact_source`).
+    pub artifact_ref: Option<Arc<ArtifactRef>>,
+}
+
+/// An entry of a logged artifact, as the SDK refers to it from another artifact or a run:
+/// `wandb-artifact://<hex of the artifact's server id>/<entry path>` (`ArtifactManifestEntry
+/// .ref_url()`), with the entry's manifest digest (base64 MD5 of a file entry's bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactRef {
+    /// `b64_to_hex_id(artifact.id)`.
+    pub artifact_hex: String,
+    /// Entry path inside that artifact.
+    pub entry: String,
+    /// The entry's digest (what a reference entry to it carries).
+    pub digest: String,
+}
+
+impl ArtifactRef {
+    /// `wandb-artifact://<hex id>/<entry>`.
+    pub fn url(&self) -> String {
+        format!("wandb-artifact://{}/{}", self.artifact_hex, self.entry)
+    }
 }
 
 impl fmt::Debug for MediaFile {
@@ -105,6 +129,7 @@ impl MediaFile {
             ext: ext.into(),
             sha256,
             source_name: None,
+            artifact_ref: None,
         }
     }
     pub fn size(&self) -> u64 {

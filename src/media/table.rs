@@ -112,8 +112,13 @@ pub fn random_id(n: usize) -> String {
 #[derive(Debug, Clone)]
 pub struct ArtifactEntry {
     pub name: String,
+    /// The content (of the referenced file, for a reference entry).
     pub bytes: Arc<Vec<u8>>,
     pub digest: String,
+    /// `Some(url)`: a reference entry (`wandb-artifact://<hex id>/<entry>`, size 0, no
+    /// file), what the SDK's `artifact.add_reference(source_entry.ref_url())` writes for a
+    /// value read from another artifact.
+    pub reference: Option<String>,
 }
 
 /// The files an artifact copy needs besides the table JSON itself (media of cells,
@@ -132,6 +137,27 @@ impl ArtifactFiles {
                 name: name.clone(),
                 bytes,
                 digest,
+                reference: None,
+            });
+        }
+        name
+    }
+
+    /// Adds a reference entry `name` → `r` (a second add of the same name is ignored).
+    /// `bytes`: the referenced file's content (not uploaded; an artifact directory written
+    /// with it has the layout `artifact.download()` gives, references resolved).
+    pub fn add_reference(
+        &mut self,
+        name: String,
+        r: &crate::media::ArtifactRef,
+        bytes: Arc<Vec<u8>>,
+    ) -> String {
+        if !self.entries.iter().any(|e| e.name == name) {
+            self.entries.push(ArtifactEntry {
+                name: name.clone(),
+                bytes,
+                digest: r.digest.clone(),
+                reference: Some(r.url()),
             });
         }
         name
@@ -145,6 +171,11 @@ impl ArtifactFiles {
         file: &MediaFile,
         source_name: Option<&str>,
     ) -> String {
+        // Read from an artifact whose id is known: the SDK's `Media.to_json(artifact)` adds
+        // a reference to the source entry, under the source's entry name.
+        if let Some(r) = &file.artifact_ref {
+            return self.add_reference(r.entry.clone(), r, file.bytes.clone());
+        }
         let name = match source_name {
             Some(base) => format!(
                 "{subdir}/{}/{base}",
@@ -194,6 +225,9 @@ pub struct TableBinding {
     pub path: String,
     /// The row JSON that was returned.
     pub json: Json,
+    /// The source entry the table referenced when it was bound: the `run_table` artifact
+    /// then holds only a reference entry to it.
+    pub source: Option<Arc<crate::media::ArtifactRef>>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -212,6 +246,12 @@ pub struct Table {
     /// `column_types` of a table read from an artifact (`Table.from_json` keeps them as
     /// `_column_types`): reported, compared and written again until a row is added.
     declared_types: Option<Json>,
+    /// The `<name>.table.json` entry of the artifact this table was read from with
+    /// `artifact.get(name)` and a known artifact id: logging the table references it
+    /// (`artifact_path`, and a reference entry in the `run_table` artifact) instead of
+    /// writing a copy. Dropped when a row is added (the SDK keeps it, so its reference
+    /// would name a table without the new rows).
+    source: Option<Arc<crate::media::ArtifactRef>>,
 }
 
 fn columns_repr(columns: &[DictKey]) -> String {
@@ -365,6 +405,7 @@ impl Table {
             allow_mixed_types: opts.allow_mixed_types,
             binding: Arc::new(Mutex::new(None)),
             declared_types: None,
+            source: None,
         })
     }
 
@@ -409,6 +450,14 @@ impl Table {
     /// Keeps the `column_types` JSON a table was read with (see `declared_types`).
     pub fn set_declared_types(&mut self, column_types: Json) {
         self.declared_types = Some(column_types);
+    }
+    /// Marks the table as read from artifact entry `r` (see the `source` field).
+    pub fn set_artifact_source(&mut self, r: crate::media::ArtifactRef) {
+        self.source = Some(Arc::new(r));
+    }
+    /// The artifact entry this table references when logged (`None`: it is written).
+    pub fn artifact_source(&self) -> Option<&crate::media::ArtifactRef> {
+        self.source.as_deref()
     }
     /// The column types as W&B type JSON: the declared ones of a table read from an
     /// artifact (until a row is added), else the ones computed from the cells.
@@ -472,6 +521,7 @@ impl Table {
         self.types = new_types;
         self.rows.push(cells);
         self.declared_types = None;
+        self.source = None;
         Ok(())
     }
 
@@ -642,25 +692,36 @@ impl Media for Table {
         let path = ctx.place("media/table", &file)?;
         let client_id = random_id(128);
         let sequence_client_id = random_id(128);
-        let json = Json::object([
-            ("_type", Json::str("table-file")),
-            ("sha256", Json::str(file.sha256.clone())),
-            ("size", Json::Int(file.size() as i64)),
-            (
-                "artifact_path",
-                Json::str(format!("wandb-client-artifact://{client_id}/{entry_name}")),
-            ),
-            (
-                "_latest_artifact_path",
-                Json::str(format!(
-                    "wandb-client-artifact://{sequence_client_id}:latest/{entry_name}"
-                )),
-            ),
-            ("path", Json::str(path.clone())),
-            ("ncols", Json::Int(self.columns.len() as i64)),
-            ("nrows", Json::Int(self.rows.len() as i64)),
-            ("log_mode", Json::str(self.log_mode.name())),
+        let mut members = vec![
+            ("_type".to_string(), Json::str("table-file")),
+            ("sha256".to_string(), Json::str(file.sha256.clone())),
+            ("size".to_string(), Json::Int(file.size() as i64)),
+        ];
+        match &self.source {
+            // Read from an artifact (`_artifact_source` with a name): the reference to the
+            // source entry, and no `_latest_artifact_path` (the SDK's `artifact.add` returns
+            // the reference entry before it sets an artifact target).
+            Some(r) => members.push(("artifact_path".to_string(), Json::str(r.url()))),
+            None => {
+                members.push((
+                    "artifact_path".to_string(),
+                    Json::str(format!("wandb-client-artifact://{client_id}/{entry_name}")),
+                ));
+                members.push((
+                    "_latest_artifact_path".to_string(),
+                    Json::str(format!(
+                        "wandb-client-artifact://{sequence_client_id}:latest/{entry_name}"
+                    )),
+                ));
+            }
+        }
+        members.extend([
+            ("path".to_string(), Json::str(path.clone())),
+            ("ncols".to_string(), Json::Int(self.columns.len() as i64)),
+            ("nrows".to_string(), Json::Int(self.rows.len() as i64)),
+            ("log_mode".to_string(), Json::str(self.log_mode.name())),
         ]);
+        let json = Json::Object(members);
         *slot = Some(TableBinding {
             files_dir: ctx.sink.files_dir().to_path_buf(),
             key: ctx.key.to_string(),
@@ -669,6 +730,7 @@ impl Media for Table {
             entry_name,
             path,
             json: json.clone(),
+            source: self.source.clone(),
         });
         Ok(json)
     }

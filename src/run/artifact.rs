@@ -484,6 +484,7 @@ pub fn stage(a: &Artifact, aliases: &[String], staging_root: &Path) -> Result<Lo
             digest,
             size,
             local_path: dst.display().to_string(),
+            reference: None,
         });
     }
     entries.sort_by(|x, y| x.path.cmp(&y.path));

@@ -145,6 +145,7 @@ pub mod artifact {
     pub mod entry {
         pub const PATH: u32 = 1;
         pub const DIGEST: u32 = 2;
+        pub const REF: u32 = 3;
         pub const SIZE: u32 = 4; // int64
         pub const LOCAL_PATH: u32 = 6;
     }

@@ -314,8 +314,11 @@ pub struct ArtifactEntry {
     /// Base64 MD5 of the content.
     pub digest: String,
     pub size: u64,
-    /// Absolute path of the staged copy.
+    /// Absolute path of the staged copy (empty for a reference entry).
     pub local_path: String,
+    /// A reference entry's URL (`wandb-artifact://<hex id>/<entry>`): written as `ref`,
+    /// without `size` (0) and `local_path`, as the SDK's `_make_artifact_manifest` does.
+    pub reference: Option<String>,
 }
 
 /// The artifact a logged table creates: `run-<run id>-<key>` of type `run_table`.
@@ -342,9 +345,13 @@ pub fn manifest(entries: &[ArtifactEntry]) -> Msg {
     for e in entries {
         let mut em = Msg::new();
         em.string(f::entry::PATH, &e.path)
-            .string(f::entry::DIGEST, &e.digest)
-            .int(f::entry::SIZE, e.size as i64)
-            .string(f::entry::LOCAL_PATH, &e.local_path);
+            .string(f::entry::DIGEST, &e.digest);
+        if let Some(r) = &e.reference {
+            em.string(f::entry::REF, r);
+        } else {
+            em.int(f::entry::SIZE, e.size as i64)
+                .string(f::entry::LOCAL_PATH, &e.local_path);
+        }
         manifest.message(f::manifest::CONTENTS, &em);
     }
     manifest

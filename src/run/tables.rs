@@ -19,6 +19,9 @@ use crate::run::record::{sanitize_artifact_name, ArtifactEntry, TableArtifact};
 use crate::run_dir::RunDir;
 use crate::value::Value;
 
+/// (entry name, bytes, base64 MD5 digest, reference URL of a reference entry)
+type Entry = (String, Arc<Vec<u8>>, String, Option<String>);
+
 /// A table-like value found in a row, with the key it is bound under.
 pub struct Found {
     key: String,
@@ -121,23 +124,49 @@ pub fn artifacts(
         let (key, client_id, sequence_client_id, run_copy, entries) =
             if let Some(t) = any.downcast_ref::<Table>() {
                 let Some(b) = t.binding() else { continue };
-                let copy = t.artifact_copy()?;
-                let mut entries: Vec<(String, Arc<Vec<u8>>, String)> = copy
-                    .files
-                    .entries()
-                    .iter()
-                    .map(|e| (e.name.clone(), e.bytes.clone(), e.digest.clone()))
-                    .collect();
-                let json = Arc::new(copy.json.into_bytes());
-                let digest = crate::media::table::digest::md5_base64(&json);
-                entries.push((b.entry_name.clone(), json, digest));
-                (
-                    b.key,
-                    b.client_id,
-                    b.sequence_client_id,
-                    Some(b.path),
-                    entries,
-                )
+                if let Some(src) = &b.source {
+                    // Read from another artifact: one reference entry `<key>.table.json`
+                    // to the source's `<name>.table.json` (no copy of the table or its
+                    // media), as `artifact.add` does for a value with `_artifact_source`.
+                    let entries = vec![(
+                        b.entry_name.clone(),
+                        Arc::new(Vec::new()),
+                        src.digest.clone(),
+                        Some(src.url()),
+                    )];
+                    (
+                        b.key,
+                        b.client_id,
+                        b.sequence_client_id,
+                        Some(b.path),
+                        entries,
+                    )
+                } else {
+                    let copy = t.artifact_copy()?;
+                    let mut entries: Vec<Entry> = copy
+                        .files
+                        .entries()
+                        .iter()
+                        .map(|e| {
+                            (
+                                e.name.clone(),
+                                e.bytes.clone(),
+                                e.digest.clone(),
+                                e.reference.clone(),
+                            )
+                        })
+                        .collect();
+                    let json = Arc::new(copy.json.into_bytes());
+                    let digest = crate::media::table::digest::md5_base64(&json);
+                    entries.push((b.entry_name.clone(), json, digest, None));
+                    (
+                        b.key,
+                        b.client_id,
+                        b.sequence_client_id,
+                        Some(b.path),
+                        entries,
+                    )
+                }
             } else if let Some(j) = any.downcast_ref::<JoinedTable>() {
                 let Some(client_id) = j.client_id() else {
                     continue;
@@ -146,7 +175,14 @@ pub fn artifacts(
                 let entries = files
                     .entries()
                     .iter()
-                    .map(|e| (e.name.clone(), e.bytes.clone(), e.digest.clone()))
+                    .map(|e| {
+                        (
+                            e.name.clone(),
+                            e.bytes.clone(),
+                            e.digest.clone(),
+                            e.reference.clone(),
+                        )
+                    })
                     .collect();
                 (f.key.clone(), client_id, random_id(128), None, entries)
             } else {
@@ -154,7 +190,17 @@ pub fn artifacts(
             };
         let stage_dir = client_id[..client_id.len().min(16)].to_string();
         let mut manifest = Vec::with_capacity(entries.len());
-        for (n, (name, bytes, digest)) in entries.into_iter().enumerate() {
+        for (n, (name, bytes, digest, reference)) in entries.into_iter().enumerate() {
+            if reference.is_some() {
+                manifest.push(ArtifactEntry {
+                    path: name,
+                    digest,
+                    size: 0,
+                    local_path: String::new(),
+                    reference,
+                });
+                continue;
+            }
             let rel = format!("{stage_dir}/{n}");
             staging.write_file(&rel, &bytes)?;
             manifest.push(ArtifactEntry {
@@ -162,6 +208,7 @@ pub fn artifacts(
                 digest,
                 size: bytes.len() as u64,
                 local_path: staging.files_dir().join(&rel).display().to_string(),
+                reference: None,
             });
         }
         // The SDK's manifest lists entries sorted by path (and hashes them in that order).

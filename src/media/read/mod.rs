@@ -36,7 +36,9 @@ use crate::media::plotly::Plotly;
 use crate::media::table::dtypes::DictKey;
 use crate::media::table::{JoinKey, JoinedTable, LogMode, Table, TableOptions};
 use crate::media::video::{Video, VideoFormat};
-use crate::media::{path_extension, read_user_file, sha256_hex, Media, MediaFile, MAX_FILE_BYTES};
+use crate::media::{
+    path_extension, read_user_file, sha256_hex, ArtifactRef, Media, MediaFile, MAX_FILE_BYTES,
+};
 use crate::value::Value;
 
 /// The `_type`s [`read_value`] understands, SDK `type_mapping()` names first (the artifact
@@ -90,6 +92,9 @@ pub struct ArtifactSource {
     pub dir: PathBuf,
     /// The name passed to `artifact.get(name)` (`None` for `init_from_json`).
     pub name: Option<String>,
+    /// Hex of the artifact's server id (`b64_to_hex_id(artifact.id)`) when the caller gave
+    /// it: values read then carry [`ArtifactRef`]s to their entries.
+    pub hex_id: Option<String>,
 }
 
 impl Source {
@@ -116,8 +121,24 @@ impl Source {
         s.artifact = Some(ArtifactSource {
             dir: s.root.clone(),
             name: name.map(str::to_string),
+            hex_id: None,
         });
         Ok(s)
+    }
+
+    /// The reference to entry `rel` (whose bytes are `bytes`) of the source artifact, when
+    /// its id is known.
+    fn entry_ref(&self, rel: &str, bytes: &[u8]) -> Option<Arc<ArtifactRef>> {
+        let hex = self.artifact.as_ref()?.hex_id.as_ref()?;
+        let entry: Vec<&str> = rel
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        Some(Arc::new(ArtifactRef {
+            artifact_hex: hex.clone(),
+            entry: entry.join("/"),
+            digest: crate::media::table::digest::md5_base64(bytes),
+        }))
     }
 
     pub fn root(&self) -> &Path {
@@ -293,13 +314,49 @@ pub fn read_value(j: &Json, src: &Source) -> Result<Value> {
 /// `artifact.get(name)`: reads `<name>.<type>.json` (or `name` itself when it already ends
 /// in `.json`) out of an artifact directory.
 pub fn artifact_get(dir: &Path, name: &str) -> Result<Value> {
-    let src = Source::artifact(dir, Some(name))?;
+    artifact_get_with_id(dir, name, None)
+}
+
+/// `b64_to_hex_id`: the hex of the bytes a base64 artifact id (`artifact.id`, e.g.
+/// `QXJ0aWZhY3Q6MTIz` = `Artifact:123`) stands for.
+pub fn artifact_id_hex(id: &str) -> Result<String> {
+    let bad = || {
+        Error::invalid(format!(
+            "artifact id {id:?} is not a W&B artifact id (the base64 `artifact.id`, e.g. \"QXJ0aWZhY3Q6MTIz\")"
+        ))
+    };
+    if id.is_empty() || id.len() > 256 {
+        return Err(bad());
+    }
+    let bytes = crate::media::table::digest::base64_decode(id).ok_or_else(bad)?;
+    if bytes.is_empty() {
+        return Err(bad());
+    }
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `artifact.get(name)` on the artifact whose server id is `artifact_id` (base64, as
+/// `artifact.id`): the value and the files it names remember their entries, so logging the
+/// value (or a table holding its media) references them instead of copying them.
+pub fn artifact_get_with_id(dir: &Path, name: &str, artifact_id: Option<&str>) -> Result<Value> {
+    let mut src = Source::artifact(dir, Some(name))?;
+    if let (Some(id), Some(a)) = (artifact_id, src.artifact.as_mut()) {
+        a.hex_id = Some(artifact_id_hex(id)?);
+    }
     let entry = find_entry(&src, name)?;
     let bytes = src.read(&entry)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Error::invalid(format!("{entry} is not UTF-8 JSON")))?;
     let j = parse_wandb_json(text)?;
-    read_value(&j, &src)
+    let mut v = read_value(&j, &src)?;
+    // `result._set_artifact_source(self, name)`: a table logged to a run references
+    // `<name>.table.json` of the source.
+    if let (Value::Media(m), Some(r)) = (&mut v, src.entry_ref(&entry, &bytes)) {
+        if let Some(t) = Arc::get_mut(m).and_then(|m| m.as_any_mut().downcast_mut::<Table>()) {
+            t.set_artifact_source((*r).clone());
+        }
+    }
+    Ok(v)
 }
 
 /// The entry `artifact.get(name)` reads: `name` if it names a `.json` file, else the one
@@ -381,11 +438,13 @@ impl Reader<'_> {
         let sha = sha256_hex(&bytes);
         let ext = ext_of(rel, &bytes, &sha);
         let base = rel.rsplit('/').next().unwrap_or(rel).to_string();
+        let artifact_ref = self.src.entry_ref(rel, &bytes);
         Ok(MediaFile {
             bytes: Arc::new(bytes),
             ext,
             sha256: sha,
             source_name: Some(base),
+            artifact_ref,
         })
     }
 

@@ -41,8 +41,56 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
+/// Strict standard base64 (padded, length a multiple of 4) → bytes; `None` when malformed.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let b = text.as_bytes();
+    if !b.len().is_multiple_of(4) {
+        return None;
+    }
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(b.len() / 4 * 3);
+    let nchunks = b.len() / 4;
+    for (i, c) in b.chunks(4).enumerate() {
+        let last = i + 1 == nchunks;
+        let pad = c.iter().rev().take_while(|&&x| x == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &x in &c[..4 - pad] {
+            n = n << 6 | val(x)?;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn base64_round_trip() {
+        for s in [&b""[..], b"A", b"Ar", b"Artifact:123", b"\xff\x00\x10"] {
+            assert_eq!(super::base64_decode(&super::base64(s)).unwrap(), s);
+        }
+        assert_eq!(
+            super::base64_decode("QXJ0aWZhY3Q6MTIz").unwrap(),
+            b"Artifact:123"
+        );
+        for bad in ["QXJ", "QX=0", "QXJ0aWZhY3Q6MTIz\n", "Q===", "QXJ0!WZh"] {
+            assert!(super::base64_decode(bad).is_none(), "{bad}");
+        }
+    }
     use super::*;
 
     #[test]

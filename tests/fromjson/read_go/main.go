@@ -99,7 +99,54 @@ func dump(path string, v *wb.Value) {
 // cfmt prints like C's %.17g (Go's 'g' uses e+XX the same way for these magnitudes).
 func cfmt(x float64) string { return g(x) }
 
+// copyRun is the Go side of tests/fromjson/artsrc_copy.c: table NAME of the logged
+// artifact DIR (id ID) logged again, then a new table of its id/image/label cells, into an
+// offline run under ROOT; prints the run directory.
+func copyRun(root, dir, name, id string) {
+	src := must(wb.ArtifactGetWithID(dir, name, id))
+	if ref := must(src.ArtifactReference()); !strings.HasPrefix(ref, "wandb-artifact://") {
+		panic("no reference: " + ref)
+	}
+	cols := must(src.Columns())
+	idx := map[string]int{}
+	for i, c := range cols {
+		idx[c] = i
+	}
+	picked := must(wb.NewTable(`["id", "image", "label"]`, nil))
+	for r := 0; r < must(src.Len()); r++ {
+		var cells []any
+		for _, c := range []string{"id", "image", "label"} {
+			cells = append(cells, must(src.Cell(r, idx[c])))
+		}
+		if err := picked.AddRow(cells...); err != nil {
+			panic(err)
+		}
+	}
+	run := must(wb.OpenRun(root, &wb.RunOptions{Mode: wb.RunModeOffline, DisableStats: true, Console: wb.ConsoleOff}))
+	for _, kv := range []struct {
+		k string
+		v *wb.Value
+	}{{name, src}, {"picked", picked}} {
+		row := must(wb.NewDict())
+		if err := row.Set(kv.k, kv.v); err != nil {
+			panic(err)
+		}
+		if err := run.Log(row, -1, -2); err != nil {
+			panic(err)
+		}
+	}
+	dir2 := must(run.DirPath())
+	if err := run.Finish(0); err != nil {
+		panic(err)
+	}
+	fmt.Println(dir2)
+}
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "copy" {
+		copyRun(os.Args[2], os.Args[3], os.Args[4], os.Args[5])
+		return
+	}
 	t := must(wb.ArtifactGet(os.Args[1], os.Args[2]))
 	dump(os.Args[3], t)
 }

@@ -46,6 +46,26 @@ inline Result<Value> try_artifact_get(CStr artifact_dir, CStr name) noexcept {
     return wb_artifact_get(artifact_dir.c_str(), name.c_str(), o, e);
   });
 }
+/// `artifact.get(name)` on a logged artifact whose server id (`artifact.id`, base64) is
+/// known: the value refers back to its source when logged (a table: `artifact_path` and a
+/// reference entry; media cells of a new table: reference entries, no copies). See
+/// `wb_artifact_get_options`.
+inline Result<Value> try_artifact_get(CStr artifact_dir, CStr name, CStr artifact_id) noexcept {
+  wb_artifact_get_options o = wb_artifact_get_options_default();
+  o.artifact_id = artifact_id.c_str();
+  return detail::make<Value>([&](wb_value** out, wb_error* e) {
+    return wb_artifact_get_with_options(artifact_dir.c_str(), name.c_str(), &o, out, e);
+  });
+}
+/// The `wandb-artifact://` URL the value references when logged ("" when none).
+inline Result<std::string> try_artifact_reference(const Value& v) {
+  detail::CallError e;
+  char* s = nullptr;
+  if (wb_value_artifact_reference(v.get(), &s, e.ptr()) != WB_OK) return e.error();
+  if (s == nullptr) return std::string();
+  String owned(s);
+  return owned.str();
+}
 /// "null", "bool", "int", "float", "string", "list", "dict", "histogram", or the media
 /// class ("Image", "Table", …).
 inline std::string_view type(const Value& v) noexcept {
@@ -260,6 +280,10 @@ inline Result<void> try_save_artifact_dir(const Value& table, CStr dir, CStr nam
 #if WB_CPP_EXCEPTIONS
 inline Value from_wandb_json(CStr json, CStr source_dir) { return try_from_wandb_json(json, source_dir).value(); }
 inline Value artifact_get(CStr artifact_dir, CStr name) { return try_artifact_get(artifact_dir, name).value(); }
+inline Value artifact_get(CStr artifact_dir, CStr name, CStr artifact_id) {
+  return try_artifact_get(artifact_dir, name, artifact_id).value();
+}
+inline std::string artifact_reference(const Value& v) { return try_artifact_reference(v).value(); }
 inline Pixels pixels(const Value& image) { return try_pixels(image).value(); }
 inline Samples samples(const Value& audio) { return try_samples(audio).value(); }
 inline HistogramData histogram(const Value& h) { return try_histogram(h).value(); }
