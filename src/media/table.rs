@@ -228,6 +228,33 @@ pub struct TableBinding {
     /// The source entry the table referenced when it was bound: the `run_table` artifact
     /// then holds only a reference entry to it.
     pub source: Option<Arc<crate::media::ArtifactRef>>,
+    /// An INCREMENTAL table's increment (`None` for the other log modes).
+    pub increment: Option<Increment>,
+}
+
+/// One increment of an INCREMENTAL table, as bound by a log: the rows `start..end` (the
+/// rows added since the previous log) and the state the SDK writes with them.
+#[derive(Debug, Clone)]
+pub struct Increment {
+    pub num: u64,
+    pub start: usize,
+    pub end: usize,
+    /// The `artifact_path`s of the earlier increments.
+    pub previous: Vec<String>,
+}
+
+/// The increment state of an INCREMENTAL table (`_increment_num`, `_last_logged_idx`,
+/// `_previous_increments_paths`, `_run_target_for_increments`). Shared by clones, like
+/// the binding.
+#[derive(Debug, Clone, Default)]
+struct IncrState {
+    num: Option<u64>,
+    /// Rows logged so far (`_last_logged_idx + 1`); `None` before the first log.
+    logged: Option<usize>,
+    previous: Vec<String>,
+    /// The run (files directory) the table is logged to: an incremental table can only be
+    /// logged to one run.
+    run: Option<PathBuf>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -252,6 +279,7 @@ pub struct Table {
     /// writing a copy. Dropped when a row is added (the SDK keeps it, so its reference
     /// would name a table without the new rows).
     source: Option<Arc<crate::media::ArtifactRef>>,
+    incr: Arc<Mutex<IncrState>>,
 }
 
 fn columns_repr(columns: &[DictKey]) -> String {
@@ -372,11 +400,6 @@ impl Table {
     /// Columns are all strings or all ints (the SDK fails on mixed names when it writes
     /// the artifact) and must be unique.
     pub fn new(columns: Vec<DictKey>, opts: TableOptions) -> Result<Table> {
-        if opts.log_mode == LogMode::Incremental {
-            return Err(Error::unsupported(
-                "log_mode INCREMENTAL is not supported (its artifact entries are named by time); use IMMUTABLE or MUTABLE",
-            ));
-        }
         let all_str = columns.iter().all(|c| matches!(c, DictKey::Str(_)));
         let all_int = columns.iter().all(|c| matches!(c, DictKey::Int(_)));
         if !all_str && !all_int {
@@ -406,6 +429,7 @@ impl Table {
             binding: Arc::new(Mutex::new(None)),
             declared_types: None,
             source: None,
+            incr: Arc::new(Mutex::new(IncrState::default())),
         })
     }
 
@@ -518,6 +542,18 @@ impl Table {
         if self.log_mode == LogMode::Mutable {
             self.binding = Arc::new(Mutex::new(None));
         }
+        if self.log_mode == LogMode::Incremental {
+            // `allow_incremental_logging_after_append`: after a log, the next log writes
+            // the next increment; the logged one joins `previous_increments_paths`.
+            let mut slot = self.binding.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(b) = slot.take() {
+                let mut st = self.incr.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(Json::Str(url)) = b.json.get("artifact_path") {
+                    st.previous.push(url.clone());
+                }
+                st.num = Some(st.num.unwrap_or(0) + 1);
+            }
+        }
         self.types = new_types;
         self.rows.push(cells);
         self.declared_types = None;
@@ -552,12 +588,19 @@ impl Table {
     /// The run copy `{"columns": [...], "data": [first 10 000 rows]}` (media cells as class
     /// names, NaN kept).
     pub fn run_copy_json(&self) -> Result<Json> {
-        if self.rows.len() > MAX_ROWS {
+        self.run_copy_json_from(0)
+    }
+
+    /// The run copy of the rows from `start` (an increment's rows: `_to_table_json` with
+    /// `_last_logged_idx` set; at most `MAX_ROWS` of them).
+    fn run_copy_json_from(&self, start: usize) -> Result<Json> {
+        let rows = self.rows.get(start..).unwrap_or(&[]);
+        if start == 0 && rows.len() > MAX_ROWS {
             crate::diag::warn(&format!(
                 "Truncating wandb.Table object to {MAX_ROWS} rows."
             ));
         }
-        let data = self.rows[..self.rows.len().min(MAX_ROWS)]
+        let data = rows[..rows.len().min(MAX_ROWS)]
             .iter()
             .map(|row| {
                 Ok(Json::Array(
@@ -608,12 +651,22 @@ impl Table {
     }
 
     fn artifact_data(&self, files: &mut ArtifactFiles) -> Result<Vec<Json>> {
-        if self.rows.len() > MAX_ARTIFACT_ROWS {
+        self.artifact_data_range(0, self.rows.len(), files)
+    }
+
+    fn artifact_data_range(
+        &self,
+        start: usize,
+        end: usize,
+        files: &mut ArtifactFiles,
+    ) -> Result<Vec<Json>> {
+        let rows = self.rows.get(start..end).unwrap_or(&[]);
+        if rows.len() > MAX_ARTIFACT_ROWS {
             crate::diag::warn(&format!(
                 "Truncating wandb.Table object to {MAX_ARTIFACT_ROWS} rows."
             ));
         }
-        self.rows[..self.rows.len().min(MAX_ARTIFACT_ROWS)]
+        rows[..rows.len().min(MAX_ARTIFACT_ROWS)]
             .iter()
             .map(|row| {
                 Ok(Json::Array(
@@ -627,10 +680,34 @@ impl Table {
 
     /// The artifact copy (§9.4) and the files it refers to. Its entry name in the
     /// `run_table` artifact is `<key>.table.json` (see [`TableBinding`]).
+    ///
+    /// An INCREMENTAL table writes the rows of its last bound increment (or, not logged
+    /// yet, the rows since its last log) with `increment_num` and
+    /// `previous_increments_paths`, as `Table.to_json(artifact)` does after
+    /// `Table.to_json` set them.
     pub fn artifact_copy(&self) -> Result<TableArtifact> {
         let mut files = ArtifactFiles::default();
         let types = self.artifact_types()?;
-        let data = self.artifact_data(&mut files)?;
+        let increment = if self.log_mode == LogMode::Incremental {
+            Some(match self.binding().and_then(|b| b.increment) {
+                Some(inc) => inc,
+                None => {
+                    let st = self.incr.lock().unwrap_or_else(|p| p.into_inner());
+                    Increment {
+                        num: st.num.unwrap_or(0),
+                        start: st.logged.unwrap_or(0),
+                        end: self.rows.len(),
+                        previous: st.previous.clone(),
+                    }
+                }
+            })
+        } else {
+            None
+        };
+        let data = match &increment {
+            Some(inc) => self.artifact_data_range(inc.start, inc.end, &mut files)?,
+            None => self.artifact_data(&mut files)?,
+        };
         // Sorted keys, with int column names sorted as numbers (Python sorts the dict keys
         // before turning them into strings).
         let mut order: Vec<usize> = (0..self.columns.len()).collect();
@@ -657,13 +734,100 @@ impl Table {
         s.push_str(", \"data\": ");
         let nrows = data.len();
         write_artifact(&Json::Array(data), &mut s);
+        if let Some(inc) = &increment {
+            s.push_str(&format!(", \"increment_num\": {}", inc.num));
+        }
         s.push_str(&format!(
-            ", \"log_mode\": \"{}\", \"ncols\": {}, \"nrows\": {}}}",
+            ", \"log_mode\": \"{}\", \"ncols\": {}, \"nrows\": {}",
             self.log_mode.name(),
             self.columns.len(),
             nrows
         ));
+        if let Some(inc) = &increment {
+            s.push_str(", \"previous_increments_paths\": ");
+            write_artifact(
+                &Json::Array(inc.previous.iter().map(|p| Json::str(p.clone())).collect()),
+                &mut s,
+            );
+        }
+        s.push('}');
         Ok(TableArtifact { json: s, files })
+    }
+
+    /// Binds the next increment of an INCREMENTAL table (`_log_table_artifact`,
+    /// `bind_to_run` and `to_json` of wandb 0.31): the run copy holds the rows added since
+    /// the last log; the artifact entry is `<increment_num>-<epoch ms>.<key>.table.json`,
+    /// named before `to_json` sets the number, so the first one is `None-<ms>…` as the
+    /// SDK writes it; the JSON's `nrows` counts all rows.
+    fn bind_increment(&self, ctx: &BindCtx<'_>) -> Result<TableBinding> {
+        let mut st = self.incr.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = ctx.sink.files_dir().to_path_buf();
+        match &st.run {
+            Some(r) if *r != dir => {
+                return Err(Error::invalid(
+                    "An incremental Table can only be logged to one Run.",
+                ))
+            }
+            _ => st.run = Some(dir.clone()),
+        }
+        let stem = crate::media::artifact_path::entry_name(ctx.key, "table")?;
+        let label = st.num.map_or_else(|| "None".to_string(), |n| n.to_string());
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let entry_name = format!("{label}-{ms}.{stem}");
+        crate::media::artifact_path::validate_relpath(&entry_name)?;
+        let num = st.num.unwrap_or(0);
+        st.num = Some(num);
+        let start = st.logged.unwrap_or(0).min(self.rows.len());
+        let bytes = self.run_copy_json_from(start)?.to_compact().into_bytes();
+        let file = MediaFile::new(bytes, ".table.json");
+        let path = ctx.place("media/table", &file)?;
+        let client_id = random_id(128);
+        let sequence_client_id = random_id(128);
+        let previous = st.previous.clone();
+        let json = Json::Object(vec![
+            ("_type".to_string(), Json::str("incremental-table-file")),
+            ("sha256".to_string(), Json::str(file.sha256.clone())),
+            ("size".to_string(), Json::Int(file.size() as i64)),
+            (
+                "artifact_path".to_string(),
+                Json::str(format!("wandb-client-artifact://{client_id}/{entry_name}")),
+            ),
+            (
+                "_latest_artifact_path".to_string(),
+                Json::str(format!(
+                    "wandb-client-artifact://{sequence_client_id}:latest/{entry_name}"
+                )),
+            ),
+            ("path".to_string(), Json::str(path.clone())),
+            ("increment_num".to_string(), Json::Int(num as i64)),
+            (
+                "previous_increments_paths".to_string(),
+                Json::Array(previous.iter().map(|p| Json::str(p.clone())).collect()),
+            ),
+            ("ncols".to_string(), Json::Int(self.columns.len() as i64)),
+            ("nrows".to_string(), Json::Int(self.rows.len() as i64)),
+            ("log_mode".to_string(), Json::str(self.log_mode.name())),
+        ]);
+        st.logged = Some(self.rows.len());
+        Ok(TableBinding {
+            files_dir: dir,
+            key: ctx.key.to_string(),
+            client_id,
+            sequence_client_id,
+            entry_name,
+            path,
+            json,
+            source: None,
+            increment: Some(Increment {
+                num,
+                start,
+                end: self.rows.len(),
+                previous,
+            }),
+        })
     }
 
     /// The binding made by the last log (`None` before the first one).
@@ -685,6 +849,11 @@ impl Media for Table {
             if b.files_dir == ctx.sink.files_dir() {
                 return Ok(b.json.clone());
             }
+        }
+        if self.log_mode == LogMode::Incremental {
+            let json = self.bind_increment(ctx)?;
+            *slot = Some(json);
+            return Ok(slot.as_ref().map(|b| b.json.clone()).unwrap_or(Json::Null));
         }
         let entry_name = crate::media::artifact_path::entry_name(ctx.key, "table")?;
         let bytes = self.run_copy_json()?.to_compact().into_bytes();
@@ -731,6 +900,7 @@ impl Media for Table {
             path,
             json: json.clone(),
             source: self.source.clone(),
+            increment: None,
         });
         Ok(json)
     }

@@ -136,6 +136,7 @@ pub mod artifact {
     pub const CLIENT_ID: u32 = 15;
     pub const SEQUENCE_CLIENT_ID: u32 = 16;
     pub const DIGEST_ALGORITHM: u32 = 20; // string ("MANIFEST_MD5")
+    pub const INCREMENTAL_BETA1: u32 = 100; // bool
     pub mod manifest {
         pub const VERSION: u32 = 1; // int32
         pub const STORAGE_POLICY: u32 = 2;

@@ -325,6 +325,9 @@ pub struct ArtifactEntry {
 #[derive(Debug, Clone)]
 pub struct TableArtifact {
     pub name: String,
+    /// An INCREMENTAL table's increment: type `wandb-run-incremental-table` and
+    /// `incremental_beta1` set (`run_table` otherwise).
+    pub incremental: bool,
     pub digest: String,
     pub client_id: String,
     pub sequence_client_id: String,
@@ -365,7 +368,14 @@ pub fn table_artifact(run_id: &str, project: &str, entity: &str, a: &TableArtifa
     m.string(f::RUN_ID, run_id)
         .string(f::PROJECT, project)
         .string(f::ENTITY, entity)
-        .string(f::TYPE, "run_table")
+        .string(
+            f::TYPE,
+            if a.incremental {
+                "wandb-run-incremental-table"
+            } else {
+                "run_table"
+            },
+        )
         .string(f::NAME, &a.name)
         .string(f::DIGEST, &a.digest)
         .repeated_string(f::ALIASES, "latest")
@@ -374,6 +384,9 @@ pub fn table_artifact(run_id: &str, project: &str, entity: &str, a: &TableArtifa
         .string(f::CLIENT_ID, &a.client_id)
         .string(f::SEQUENCE_CLIENT_ID, &a.sequence_client_id)
         .string(f::DIGEST_ALGORITHM, "MANIFEST_MD5");
+    if a.incremental {
+        m.boolean(f::INCREMENTAL_BETA1, true);
+    }
     m
 }
 

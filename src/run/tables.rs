@@ -121,6 +121,9 @@ pub fn artifacts(
             continue;
         }
         let any = f.media.as_any();
+        let incremental = any
+            .downcast_ref::<Table>()
+            .is_some_and(|t| t.log_mode() == crate::media::table::LogMode::Incremental);
         let (key, client_id, sequence_client_id, run_copy, entries) =
             if let Some(t) = any.downcast_ref::<Table>() {
                 let Some(b) = t.binding() else { continue };
@@ -220,7 +223,12 @@ pub fn artifacts(
         out.push(Pending {
             run_copy,
             artifact: TableArtifact {
-                name: artifact_name(run_id, &key),
+                name: if incremental {
+                    incremental_artifact_name(run_id, &key)
+                } else {
+                    artifact_name(run_id, &key)
+                },
+                incremental,
                 digest: md5_hex(text.as_bytes()),
                 client_id,
                 sequence_client_id,
@@ -229,6 +237,11 @@ pub fn artifacts(
         });
     }
     Ok(out)
+}
+
+/// `run-<run id>-incr-<key>` (an INCREMENTAL table's artifact), sanitised like the SDK.
+pub fn incremental_artifact_name(run_id: &str, key: &str) -> String {
+    sanitize_artifact_name(&format!("run-{run_id}-incr-{key}"))
 }
 
 /// `run-<run id>-<key>`, sanitised like the SDK.

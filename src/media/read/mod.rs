@@ -777,11 +777,8 @@ impl Reader<'_> {
                 "table: member \"data\" missing or not a list",
             ));
         };
-        // The library writes no INCREMENTAL tables: an increment reads as its rows.
-        let log_mode = match log_mode {
-            LogMode::Incremental => LogMode::Immutable,
-            m => m,
-        };
+        // An INCREMENTAL table reads back INCREMENTAL with no increment state (as
+        // `Table.from_json` builds it): logged again, it writes increment 0 with all its rows.
         let mixed = typed && column_types_allow_any(j.get("column_types"));
         let opts = TableOptions {
             log_mode,
