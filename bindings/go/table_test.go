@@ -92,6 +92,26 @@ func TestTableRunCopyMatchesSDK(t *testing.T) {
 	if a := must(mixed.ArtifactJSON()); !strings.Contains(a, `"nrows": 2`) {
 		t.Fatalf("artifact %s", a)
 	}
+	// INCREMENTAL: each log writes the rows added since the previous one.
+	inc := must(NewTable(`["x"]`, &TableOptions{LogMode: TableIncremental}))
+	defer inc.Close()
+	if err := inc.AddRow(1); err != nil {
+		t.Fatal(err)
+	}
+	if js := must(inc.JSON(dir, "inc", 0)); !strings.Contains(js, `"_type":"incremental-table-file"`) ||
+		!strings.Contains(js, `"increment_num":0,"previous_increments_paths":[],"ncols":1,"nrows":1,"log_mode":"INCREMENTAL"}`) {
+		t.Fatalf("increment 0: %s", js)
+	}
+	if err := inc.AddRow(2); err != nil {
+		t.Fatal(err)
+	}
+	if js := must(inc.JSON(dir, "inc", 1)); !strings.Contains(js, `"increment_num":1,"previous_increments_paths":["wandb-client-artifact://`) ||
+		!strings.Contains(js, `"nrows":2,`) {
+		t.Fatalf("increment 1: %s", js)
+	}
+	if a := must(inc.ArtifactJSON()); !strings.Contains(a, `"data": [[2]], "increment_num": 1`) {
+		t.Fatalf("increment 1 artifact %s", a)
+	}
 	j := must(NewJoinedTable(tab, tab, "id", ""))
 	defer j.Close()
 	if js := must(j.JSON(dir, "j", 0)); !strings.Contains(js, "joined-table") {

@@ -22,7 +22,15 @@ pub enum wb_table_log_mode {
     WB_TABLE_IMMUTABLE = 0,
     /// Adding a row after a log makes the next log write a new file and artifact version.
     WB_TABLE_MUTABLE = 1,
-    /// Not supported (the SDK names its artifact entries by time): `WB_ERR_UNSUPPORTED`.
+    /// Each log writes only the rows added since the previous log, as wandb 0.31 does: an
+    /// increment `<n>-<epoch ms>.<key>.table.json` in the run's
+    /// `run-<run id>-incr-<key>` artifact (type `wandb-run-incremental-table`), and an
+    /// `incremental-table-file` value whose `nrows` counts all rows. Logging it again
+    /// without new rows re-emits the same value. The table can be logged to one run only
+    /// (`WB_ERR_INVALID_ARGUMENT` for a second run). A table read back
+    /// (`wb_artifact_get`, `wb_value_from_wandb_json`) holds every increment's rows and no
+    /// increment state: logged, it writes increment 0 with all its rows. Not restored
+    /// from a resumed run's summary (the SDK continues the numbering there).
     WB_TABLE_INCREMENTAL = 2,
 }
 

@@ -851,9 +851,10 @@ impl Media for Table {
             }
         }
         if self.log_mode == LogMode::Incremental {
-            let json = self.bind_increment(ctx)?;
-            *slot = Some(json);
-            return Ok(slot.as_ref().map(|b| b.json.clone()).unwrap_or(Json::Null));
+            let b = self.bind_increment(ctx)?;
+            let json = b.json.clone();
+            *slot = Some(b);
+            return Ok(json);
         }
         let entry_name = crate::media::artifact_path::entry_name(ctx.key, "table")?;
         let bytes = self.run_copy_json()?.to_compact().into_bytes();
@@ -1172,18 +1173,6 @@ mod tests {
             TableOptions::default()
         )
         .is_err());
-        assert_eq!(
-            Table::new(
-                vec![],
-                TableOptions {
-                    log_mode: LogMode::Incremental,
-                    ..Default::default()
-                }
-            )
-            .unwrap_err()
-            .kind,
-            crate::error::ErrorKind::Unsupported
-        );
         let mut mixed = Table::new(
             vec![DictKey::Str("a".into())],
             TableOptions {
@@ -1509,5 +1498,62 @@ mod tests {
         assert!(names[0].starts_with("t1_") && names[1].starts_with("t2_"));
         assert!(walk(&p).is_empty(), "no run file");
         let _ = std::fs::remove_dir_all(&p);
+    }
+
+    #[test]
+    fn incremental_tables_log_their_new_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let rd = RunDir::new(dir.path()).unwrap();
+        let mut t = Table::new(
+            vec![DictKey::Str("a".into())],
+            TableOptions {
+                log_mode: LogMode::Incremental,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        t.add_row(vec![Value::Int(1)]).unwrap();
+        t.add_row(vec![Value::Int(2)]).unwrap();
+        let j0 = bind(&t, &rd, "k", 0);
+        assert_eq!(j0.get("_type").unwrap().as_str(), Some("incremental-table-file"));
+        assert_eq!(j0.get("increment_num"), Some(&Json::Int(0)));
+        assert_eq!(j0.get("nrows"), Some(&Json::Int(2)));
+        let p0 = j0.get("artifact_path").unwrap().as_str().unwrap().to_string();
+        // The first entry is named before the number is set, as the SDK does.
+        assert!(p0.contains("/None-") && p0.ends_with(".k.table.json"), "{p0}");
+        let a0 = t.artifact_copy().unwrap().json;
+        assert!(a0.contains(r#""data": [[1], [2]], "increment_num": 0, "log_mode": "INCREMENTAL", "ncols": 1, "nrows": 2, "previous_increments_paths": []}"#), "{a0}");
+        // Unchanged: the same value again.
+        assert_eq!(bind(&t, &rd, "k", 1), j0);
+        t.add_row(vec![Value::Int(3)]).unwrap();
+        let j1 = bind(&t, &rd, "k", 2);
+        assert_eq!(j1.get("increment_num"), Some(&Json::Int(1)));
+        assert_eq!(j1.get("nrows"), Some(&Json::Int(3)));
+        assert_eq!(
+            j1.get("previous_increments_paths"),
+            Some(&Json::Array(vec![Json::str(p0.clone())]))
+        );
+        let p1 = j1.get("artifact_path").unwrap().as_str().unwrap();
+        assert!(p1.contains("/1-"), "{p1}");
+        let run_copy = std::fs::read_to_string(
+            rd.files_dir().join(j1.get("path").unwrap().as_str().unwrap()),
+        )
+        .unwrap();
+        assert_eq!(run_copy, r#"{"columns":["a"],"data":[[3]]}"#);
+        let a1 = t.artifact_copy().unwrap().json;
+        assert!(a1.contains(r#""data": [[3]], "increment_num": 1"#), "{a1}");
+        // One run only.
+        let other = tempfile::tempdir().unwrap();
+        let rd2 = RunDir::new(other.path()).unwrap();
+        t.add_row(vec![Value::Int(4)]).unwrap();
+        let placed = Mutex::new(Vec::new());
+        let ctx = BindCtx {
+            sink: &rd2,
+            key: "k",
+            step: Step::Num(0),
+            placed: &placed,
+        };
+        let e = t.to_json(&ctx).unwrap_err();
+        assert!(e.message.contains("only be logged to one Run"), "{}", e.message);
     }
 }

@@ -262,7 +262,7 @@ static void test_table(wb_run_dir *rd) {
     j = NULL;
     CHECK(wb_joined_table_new(t, a, "x", "y", &j, &err) == WB_ERR_INVALID_ARGUMENT && j == NULL, "joined needs tables");
 
-    /* options: mixed types, MUTABLE, INCREMENTAL unsupported, bad columns */
+    /* options: mixed types, MUTABLE, INCREMENTAL, bad columns */
     wb_value *m = NULL;
     opts.allow_mixed_types = true;
     opts.log_mode = WB_TABLE_MUTABLE;
@@ -275,7 +275,20 @@ static void test_table(wb_run_dir *rd) {
     wb_value_free(m);
     wb_value *bad = NULL;
     opts.log_mode = WB_TABLE_INCREMENTAL;
-    CHECK(wb_table_new("[\"a\"]", &opts, &bad, &err) == WB_ERR_UNSUPPORTED && bad == NULL, "incremental: %s", err.message);
+    opts.allow_mixed_types = false;
+    CHECK(wb_table_new("[1,2]", &opts, &m, &err) == WB_OK, "incremental: %s", err.message);
+    CHECK(wb_table_add_row(m, row1, 2, &err) == WB_OK, "incremental row 1: %s", err.message);
+    json = to_json(m, rd, "inc", 3);
+    CHECK(json && strstr(json, "\"_type\":\"incremental-table-file\"") && strstr(json, "/None-")
+          && strstr(json, "\"increment_num\":0,\"previous_increments_paths\":[],\"ncols\":2,\"nrows\":1,\"log_mode\":\"INCREMENTAL\"}"),
+          "incremental 0: %s", S(json));
+    wb_string_free(json);
+    CHECK(wb_table_add_row(m, row1, 2, &err) == WB_OK, "incremental row 2: %s", err.message);
+    json = to_json(m, rd, "inc", 4);
+    CHECK(json && strstr(json, ".inc.table.json\",\"path\"") && strstr(json, "\"increment_num\":1,\"previous_increments_paths\":[\"wandb-client-artifact://")
+          && strstr(json, "\"nrows\":2,"), "incremental 1: %s", S(json));
+    wb_string_free(json);
+    wb_value_free(m);
     CHECK(wb_table_new("[\"a\",1]", NULL, &bad, &err) == WB_ERR_INVALID_ARGUMENT && bad == NULL, "mixed names");
     CHECK(wb_table_new("[\"a\"]", NULL, NULL, &err) == WB_ERR_NULL_ARGUMENT, "NULL out");
     CHECK(wb_table_artifact_json(a, &art, &err) == WB_ERR_INVALID_ARGUMENT, "artifact of non-table");

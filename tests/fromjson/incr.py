@@ -4,6 +4,12 @@
 between, against what the library writes (tests/fromjson/incr.c does the same steps).
 
     incr.py sdk WORK     the SDK side; prints the run directory
+    incr.py artdir RUN_DIR OUT
+                         the run's increments as an artifact directory (prints the name
+                         of the last increment's table, for artifact.get)
+    incr.py reread WORK ART_DIR NAME
+                         the SDK side of `incr reread` (a table read back, appended to,
+                         logged into a new run); prints the run directory
     incr.py dump RUN_DIR history rows (key order kept) and artifact records, normalised
     incr.py compare A B  (artsrc.py compare)
 
@@ -43,6 +49,43 @@ def sdk(work):
         for r in rows:
             t.add_data(*r)
         run.log({"tab": t})
+    d = os.path.dirname(run.dir)
+    run.finish()
+    print(d)
+
+
+def artdir(run_dir, out):
+    """The artifact directory of the run's incremental table as `artifact.download()`
+    gives its latest version (every increment's entry, as staged); prints the last entry's
+    name without `.table.json` (what `artifact.get` takes)."""
+    import glob
+    import shutil
+
+    files = glob.glob(os.path.join(run_dir, "run-*.wandb"))
+    os.makedirs(out, exist_ok=True)
+    last = None
+    for r in artsrc.raw_records(files[0]):
+        if r.WhichOneof("record_type") == "artifact":
+            for e in r.artifact.manifest.contents:
+                shutil.copyfile(e.local_path, os.path.join(out, e.path))
+                last = e.path
+    print(last[: -len(".table.json")])
+
+
+def reread(work, adir, name):
+    """The SDK side of `incr reread`: Table.from_json of the artifact's entry (the
+    increments' rows, no increment state), a row added, logged twice with a row between."""
+    import wandb
+
+    art = artsrc.logged_artifact(adir, "QXJ0aWZhY3Q6MTIzNDU=")
+    with open(os.path.join(adir, name + ".table.json")) as fh:
+        t = wandb.Table.from_json(json.load(fh), art)
+    assert t.log_mode == "INCREMENTAL" and len(t.data) == 5, (t.log_mode, t.data)
+    t.add_data(5, "f", 6.0)
+    run = artsrc.offline_run(work)
+    run.log({"tab": t})
+    t.add_data(6, "g", 7.5)
+    run.log({"tab": t})
     d = os.path.dirname(run.dir)
     run.finish()
     print(d)
@@ -117,6 +160,10 @@ def main():
     cmd = sys.argv[1]
     if cmd == "sdk":
         sdk(sys.argv[2])
+    elif cmd == "artdir":
+        artdir(sys.argv[2], sys.argv[3])
+    elif cmd == "reread":
+        reread(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "dump":
         print("\n".join(dump(sys.argv[2])))
     elif cmd == "compare":

@@ -408,6 +408,17 @@ TEST(Table, RunCopyMatchesSdk) {
   wb_value* cells[1] = {c1.get()};
   EXPECT_TRUE(mixed.try_add_row(cells, 1).ok());
   EXPECT_EQ(mixed.nrows(), 3u);
+  // INCREMENTAL: each log writes the rows added since the previous one.
+  wb::Table inc = wb::Table::create(R"(["x"])", wb::TableOptions().log_mode(WB_TABLE_INCREMENTAL));
+  inc.add(1);
+  const wb::String inc0 = inc.to_json(dir, "inc", 0);
+  EXPECT_NE(inc0.view().find(R"("increment_num":0,"previous_increments_paths":[],"ncols":1,"nrows":1,"log_mode":"INCREMENTAL"})"),
+            std::string_view::npos) << inc0.view();
+  inc.add(2);
+  const wb::String inc1 = inc.to_json(dir, "inc", 1);
+  EXPECT_NE(inc1.view().find(R"("increment_num":1,"previous_increments_paths":["wandb-client-artifact://)"),
+            std::string_view::npos) << inc1.view();
+  EXPECT_NE(inc.artifact_json().view().find(R"("data": [[2]], "increment_num": 1)"), std::string_view::npos);
   wb::Table not_a_table(wb::Value::integer(1).release());
   EXPECT_FALSE(not_a_table.try_nrows().ok());
   wb::Value joined = wb::Table::join(t, t, "id");
