@@ -1515,12 +1515,23 @@ mod tests {
         t.add_row(vec![Value::Int(1)]).unwrap();
         t.add_row(vec![Value::Int(2)]).unwrap();
         let j0 = bind(&t, &rd, "k", 0);
-        assert_eq!(j0.get("_type").unwrap().as_str(), Some("incremental-table-file"));
+        assert_eq!(
+            j0.get("_type").unwrap().as_str(),
+            Some("incremental-table-file")
+        );
         assert_eq!(j0.get("increment_num"), Some(&Json::Int(0)));
         assert_eq!(j0.get("nrows"), Some(&Json::Int(2)));
-        let p0 = j0.get("artifact_path").unwrap().as_str().unwrap().to_string();
+        let p0 = j0
+            .get("artifact_path")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
         // The first entry is named before the number is set, as the SDK does.
-        assert!(p0.contains("/None-") && p0.ends_with(".k.table.json"), "{p0}");
+        assert!(
+            p0.contains("/None-") && p0.ends_with(".k.table.json"),
+            "{p0}"
+        );
         let a0 = t.artifact_copy().unwrap().json;
         assert!(a0.contains(r#""data": [[1], [2]], "increment_num": 0, "log_mode": "INCREMENTAL", "ncols": 1, "nrows": 2, "previous_increments_paths": []}"#), "{a0}");
         // Unchanged: the same value again.
@@ -1536,7 +1547,8 @@ mod tests {
         let p1 = j1.get("artifact_path").unwrap().as_str().unwrap();
         assert!(p1.contains("/1-"), "{p1}");
         let run_copy = std::fs::read_to_string(
-            rd.files_dir().join(j1.get("path").unwrap().as_str().unwrap()),
+            rd.files_dir()
+                .join(j1.get("path").unwrap().as_str().unwrap()),
         )
         .unwrap();
         assert_eq!(run_copy, r#"{"columns":["a"],"data":[[3]]}"#);
@@ -1554,6 +1566,10 @@ mod tests {
             placed: &placed,
         };
         let e = t.to_json(&ctx).unwrap_err();
-        assert!(e.message.contains("only be logged to one Run"), "{}", e.message);
+        assert!(
+            e.message.contains("only be logged to one Run"),
+            "{}",
+            e.message
+        );
     }
 }
