@@ -27,7 +27,9 @@ func TestUploadStatus(t *testing.T) {
 	}
 	var st UploadStatus
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-		if st = must(on.UploadStatus()); st.State == UploadRetrying {
+		// The rows reach the log through the run's writer thread: wait for both the
+		// retry state and the three rows (either can come first).
+		if st = must(on.UploadStatus()); st.State == UploadRetrying && st.RowsPending == 3 {
 			break
 		}
 	}

@@ -222,6 +222,19 @@ impl Status {
         g.files_read += files;
     }
 
+    /// [`Status::read`] and [`Status::sender`] at once: the uploader read `read` (rows,
+    /// files) from the log and handed them to the sender, whose counters are now `queued`
+    /// and `sent` (a snapshot never sees them read but not yet queued).
+    pub fn handled(&self, read: (u64, u64), queued: (usize, usize), sent: (usize, usize)) {
+        let mut g = self.lock();
+        g.rows_read += read.0;
+        g.files_read += read.1;
+        g.rows_queued = queued.0 as u64;
+        g.files_queued = queued.1 as u64;
+        g.rows_sent = sent.0 as u64;
+        g.files_sent = sent.1 as u64;
+    }
+
     /// The sender's counters now.
     pub fn sender(&self, queued: (usize, usize), sent: (usize, usize)) {
         let mut g = self.lock();

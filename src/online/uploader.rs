@@ -139,16 +139,21 @@ pub fn drive(log: &Path, sender: &mut Sender, ctl: &Ctl, wake: Option<&Wake>) ->
                 for (i, r) in recs.drain(..).enumerate() {
                     match decode(&r) {
                         Ok(rec) => {
+                            let read = match &rec {
+                                crate::online::reader::Rec::History(_) => (1, 0),
+                                crate::online::reader::Rec::Files(p) => (0, p.len() as u64),
+                                _ => (0, 0),
+                            };
+                            sender.handle(rec);
                             if let Some(w) = wake {
-                                match &rec {
-                                    crate::online::reader::Rec::History(_) => w.status.read(1, 0),
-                                    crate::online::reader::Rec::Files(p) => {
-                                        w.status.read(0, p.len() as u64)
-                                    }
-                                    _ => {}
-                                }
+                                // Read and queued move together (one lock): a row read from
+                                // the log is pending until the sender reports it sent.
+                                w.status.handled(
+                                    read,
+                                    sender.pending(),
+                                    (sender.rows_sent, sender.files_sent),
+                                );
                             }
-                            sender.handle(rec)
                         }
                         Err(e) => {
                             damaged = true;
