@@ -159,7 +159,7 @@ const char *wb_status_name(enum wb_status status);
  * Routes the library's diagnostics — every warning the SDK would print (a row whose step is
  * below the current one is dropped, …) — to `handler` for messages at `min_level` or above.
  * `handler` NULL restores the default: notices (`WB_LOG_INFO`, e.g. an online run's
- * "View run at <url>"), warnings and errors go to stderr as `wandb: <message>` /
+ * `View run at <url>`), warnings and errors go to stderr as `wandb: <message>` /
  * `wandb: WARNING <message>`, unless the environment variable `WANDB_SILENT` is true.
  * Process-wide; thread-safe (may be called at any time; a message being delivered
  * concurrently may still reach the previous handler). `user_data` is passed back unchanged.
@@ -2102,9 +2102,9 @@ typedef struct wb_upload_status {
    */
   int64_t unreachable_since;
   /**
-   * Why uploading fails or retries, with the likely fix (e.g. "UpsertBucket:
-   * authentication failed (401) for https://api.wandb.ai: check WANDB_API_KEY / `wandb
-   * login` …"), NUL-terminated UTF-8, truncated to 511 bytes; empty when all is well.
+   * Why uploading fails or retries, with the likely fix (e.g. `UpsertBucket:
+   * authentication failed (401) for <https://api.wandb.ai>: check WANDB_API_KEY / wandb
+   * login …`), NUL-terminated UTF-8, truncated to 511 bytes; empty when all is well.
    */
   char last_error[WB_UPLOAD_ERROR_SIZE];
 } wb_upload_status;
@@ -2445,7 +2445,7 @@ enum wb_status wb_run_upload_status(const struct wb_run *run,
  * wandb 0.31 derives it (`WANDB_APP_URL` if set; `https://api.wandb.ai` →
  * `https://forge.coreweave.com/wandb`; `https://api.<domain>` → `https://app.<domain>`; a
  * self-hosted or local server: its base URL). The same URL is logged through the log
- * handler as "View run at <url>" when it becomes known, and "View run <name> at: <url>" by
+ * handler as `View run at <url>` when it becomes known, and `View run <name> at: <url>` by
  * `wb_run_finish`.
  *
  * Never waits for the network. Returns `WB_ERR_UNSUPPORTED` for an offline or disabled

@@ -35,7 +35,7 @@ unsafe impl Sync for UserData {}
 /// Routes the library's diagnostics — every warning the SDK would print (a row whose step is
 /// below the current one is dropped, …) — to `handler` for messages at `min_level` or above.
 /// `handler` NULL restores the default: notices (`WB_LOG_INFO`, e.g. an online run's
-/// "View run at <url>"), warnings and errors go to stderr as `wandb: <message>` /
+/// `View run at <url>`), warnings and errors go to stderr as `wandb: <message>` /
 /// `wandb: WARNING <message>`, unless the environment variable `WANDB_SILENT` is true.
 /// Process-wide; thread-safe (may be called at any time; a message being delivered
 /// concurrently may still reach the previous handler). `user_data` is passed back unchanged.

@@ -65,9 +65,9 @@ pub struct wb_upload_status {
     /// Unix time (seconds) since which requests fail (`WB_UPLOAD_RETRYING`); 0 while the
     /// server is reachable.
     pub unreachable_since: i64,
-    /// Why uploading fails or retries, with the likely fix (e.g. "UpsertBucket:
-    /// authentication failed (401) for https://api.wandb.ai: check WANDB_API_KEY / `wandb
-    /// login` …"), NUL-terminated UTF-8, truncated to 511 bytes; empty when all is well.
+    /// Why uploading fails or retries, with the likely fix (e.g. `UpsertBucket:
+    /// authentication failed (401) for <https://api.wandb.ai>: check WANDB_API_KEY / wandb
+    /// login …`), NUL-terminated UTF-8, truncated to 511 bytes; empty when all is well.
     pub last_error: [c_char; WB_UPLOAD_ERROR_SIZE],
 }
 

@@ -13,7 +13,7 @@ use super::{deref, guard, guard_deep, null_arg, wb_error, wb_status, write_strin
 /// wandb 0.31 derives it (`WANDB_APP_URL` if set; `https://api.wandb.ai` →
 /// `https://forge.coreweave.com/wandb`; `https://api.<domain>` → `https://app.<domain>`; a
 /// self-hosted or local server: its base URL). The same URL is logged through the log
-/// handler as "View run at <url>" when it becomes known, and "View run <name> at: <url>" by
+/// handler as `View run at <url>` when it becomes known, and `View run <name> at: <url>` by
 /// `wb_run_finish`.
 ///
 /// Never waits for the network. Returns `WB_ERR_UNSUPPORTED` for an offline or disabled

@@ -5,7 +5,7 @@
 //! consistent [`Snapshot`] of it at any time (`wb_run_upload_status`).
 //!
 //! It also says so through the log handler ([`crate::diag`]): a permanent error at once
-//! (with its likely fix), "reconnected to <host>" after an outage, and progress lines while
+//! (with its likely fix), `reconnected to <host>` after an outage, and progress lines while
 //! `finish` waits ([`Progress`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
