@@ -718,12 +718,24 @@ pub unsafe extern "C" fn wb_run_id(
     out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
+    unsafe { run_string(run, out, err, |r| Ok(r.id().to_string())) }
+}
+
+/// The body of the run's string getters (`wb_run_id`, `wb_run_dir_path`, `wb_run_url`, …):
+/// checks `run` and `out`, then writes `get(run)` to `*out` (caller-owned) on success.
+pub(crate) unsafe fn run_string(
+    run: *const wb_run,
+    out: *mut *mut c_char,
+    err: *mut wb_error,
+    get: impl FnOnce(&crate::run::Run) -> Result<String>,
+) -> wb_status {
     guard(err, || {
         let run = unsafe { deref(run, "run") }?;
         if out.is_null() {
             return Err(null_arg("out"));
         }
-        unsafe { write_string(out, run.inner.id().to_string()) }
+        let s = get(&run.inner)?;
+        unsafe { write_string(out, s) }
     })
 }
 
@@ -743,13 +755,7 @@ pub unsafe extern "C" fn wb_run_dir_path(
     out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
-        let run = unsafe { deref(run, "run") }?;
-        if out.is_null() {
-            return Err(null_arg("out"));
-        }
-        unsafe { write_string(out, path_string(run.inner.dir())?) }
-    })
+    unsafe { run_string(run, out, err, |r| path_string(r.dir())) }
 }
 
 /// The run's files directory (`run.dir`; media paths in rows are relative to it). `*out`
@@ -760,13 +766,7 @@ pub unsafe extern "C" fn wb_run_files_dir(
     out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
-        let run = unsafe { deref(run, "run") }?;
-        if out.is_null() {
-            return Err(null_arg("out"));
-        }
-        unsafe { write_string(out, path_string(run.inner.files_dir())?) }
-    })
+    unsafe { run_string(run, out, err, |r| path_string(r.files_dir())) }
 }
 
 /// Uploads an existing run directory (`wandb/offline-run-…` or an interrupted online

@@ -5,8 +5,8 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::run::{run_deep, wb_run};
-use super::{deref, guard, guard_deep, null_arg, wb_error, wb_status, write_string};
+use super::run::{run_deep, run_string, wb_run};
+use super::{deref, guard_deep, wb_error, wb_status};
 
 /// The run's page in the W&B app, `<app URL>/<entity>/<project>/runs/<id>`, for an online
 /// (or shared) run once the server created it. The app URL is derived from the base URL as
@@ -28,14 +28,7 @@ pub unsafe extern "C" fn wb_run_url(
     out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
-        let run = unsafe { deref(run, "run") }?;
-        if out.is_null() {
-            return Err(null_arg("out"));
-        }
-        let url = run.inner.url()?;
-        unsafe { write_string(out, url) }
-    })
+    unsafe { run_string(run, out, err, |r| r.url()) }
 }
 
 /// The entity the server recorded the run under: the one given at open, or the API key's
@@ -48,14 +41,7 @@ pub unsafe extern "C" fn wb_run_entity(
     out: *mut *mut c_char,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
-        let run = unsafe { deref(run, "run") }?;
-        if out.is_null() {
-            return Err(null_arg("out"));
-        }
-        let entity = run.inner.location()?.entity;
-        unsafe { write_string(out, entity) }
-    })
+    unsafe { run_string(run, out, err, |r| Ok(r.location()?.entity)) }
 }
 
 /// `wb_run_finish`, waiting at most `timeout_ms` milliseconds for uploads (online) instead
