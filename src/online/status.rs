@@ -215,16 +215,9 @@ impl Status {
 
     // --- the uploader thread ---
 
-    /// The sender read a history record / `n` file paths from the log.
-    pub fn read(&self, rows: u64, files: u64) {
-        let mut g = self.lock();
-        g.rows_read += rows;
-        g.files_read += files;
-    }
-
-    /// [`Status::read`] and [`Status::sender`] at once: the uploader read `read` (rows,
-    /// files) from the log and handed them to the sender, whose counters are now `queued`
-    /// and `sent` (a snapshot never sees them read but not yet queued).
+    /// The uploader read `read` (rows, files) from the log and handed them to the sender,
+    /// whose counters are now `queued` and `sent` (one lock: a snapshot never sees them read
+    /// but not yet queued).
     pub fn handled(&self, read: (u64, u64), queued: (usize, usize), sent: (usize, usize)) {
         let mut g = self.lock();
         g.rows_read += read.0;
@@ -462,8 +455,7 @@ mod tests {
         assert_eq!((snap.rows_pending, snap.files_pending), (3, 0));
         s.reached();
         assert_eq!(s.snapshot().state, State::Uploading);
-        s.read(3, 0);
-        s.sender((1, 0), (2, 0));
+        s.handled((3, 0), (1, 0), (2, 0));
         let snap = s.snapshot();
         assert_eq!((snap.rows_sent, snap.rows_pending), (2, 1));
         s.retrying("file_stream", "connection refused", true);
