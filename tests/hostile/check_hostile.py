@@ -57,9 +57,10 @@ MODES = {
     "up-ftp": ("WB_ERR_IO", r"upload of .*refused: the URL ftp://", False, True),
     "slow": ("WB_ERR_IO", r"UpsertBucket: gave up waiting for the server", True, False),
     "reset": ("WB_ERR_IO", r"UpsertBucket: gave up .*(reset|closed|disconnected|Connection)", True, False),
-    "401": ("WB_ERR_IO", r"UpsertBucket: HTTP 401", True, False),
-    "403": ("WB_ERR_IO", r"UpsertBucket: HTTP 403", True, False),
-    "404": ("WB_ERR_IO", r"UpsertBucket: HTTP 404", True, False),
+    # A refusal is final (issue 23): reported at once with its fix, not retried until the timeout.
+    "401": ("WB_ERR_IO", r"UpsertBucket: authentication failed \(401\) .*WANDB_API_KEY.*hostile 401", True, True),
+    "403": ("WB_ERR_IO", r"UpsertBucket: authentication failed \(403\) .*WANDB_API_KEY.*hostile 403", True, True),
+    "404": ("WB_ERR_IO", r"UpsertBucket: not found \(404\) at /graphql .*base URL.*hostile 404", True, True),
     "down": ("WB_ERR_IO", r"UpsertBucket: gave up .*(refused|Connection)", True, False),
     "upload-512mib": ("OK", None, False, False),
     "upload-devzero": ("WB_ERR_IO", r"dev/zero.*not a regular file", False, True),
