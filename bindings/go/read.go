@@ -31,17 +31,7 @@ func FromWandbJSON(json, sourceDir string) (*Value, error) {
 
 // ArtifactGet is artifact.get(name) on an artifact directory.
 func ArtifactGet(artifactDir, name string) (*Value, error) {
-	cd, err := cstring(artifactDir, "artifact_dir")
-	if err != nil {
-		return nil, err
-	}
-	defer C.free(unsafe.Pointer(cd))
-	cn, err := cstring(name, "name")
-	if err != nil {
-		return nil, err
-	}
-	defer C.free(unsafe.Pointer(cn))
-	return construct(func(o **C.wb_value, e *C.wb_error) cstatus { return C.wb_artifact_get(cd, cn, o, e) })
+	return artifactGet(artifactDir, name, nil)
 }
 
 // ArtifactGetWithID is artifact.get(name) on the logged artifact whose server id
@@ -49,6 +39,10 @@ func ArtifactGet(artifactDir, name string) (*Value, error) {
 // table: artifact_path and one reference entry; image and mask cells put in a new table:
 // reference entries, no copies). See wb_artifact_get_options in wandb_media.h.
 func ArtifactGetWithID(artifactDir, name, artifactID string) (*Value, error) {
+	return artifactGet(artifactDir, name, &artifactID)
+}
+
+func artifactGet(artifactDir, name string, artifactID *string) (*Value, error) {
 	cd, err := cstring(artifactDir, "artifact_dir")
 	if err != nil {
 		return nil, err
@@ -59,13 +53,15 @@ func ArtifactGetWithID(artifactDir, name, artifactID string) (*Value, error) {
 		return nil, err
 	}
 	defer C.free(unsafe.Pointer(cn))
-	ci, err := cstring(artifactID, "artifact_id")
-	if err != nil {
-		return nil, err
-	}
-	defer C.free(unsafe.Pointer(ci))
 	opts := C.wb_artifact_get_options_default()
-	opts.artifact_id = ci
+	if artifactID != nil {
+		ci, err := cstring(*artifactID, "artifact_id")
+		if err != nil {
+			return nil, err
+		}
+		defer C.free(unsafe.Pointer(ci))
+		opts.artifact_id = ci
+	}
 	return construct(func(o **C.wb_value, e *C.wb_error) cstatus {
 		return C.wb_artifact_get_with_options(cd, cn, &opts, o, e)
 	})

@@ -67,16 +67,8 @@ pub unsafe extern "C" fn wb_artifact_get(
     out: *mut *mut wb_value,
     err: *mut wb_error,
 ) -> wb_status {
-    guard(err, || {
-        let dir = unsafe { utf8_arg(artifact_dir, "artifact_dir") }?;
-        let name = unsafe { utf8_arg(name, "name") }?;
-        if out.is_null() {
-            return Err(null_arg("out"));
-        }
-        let v = read::artifact_get(Path::new(dir), name)?;
-        unsafe { write_out(out, wb_value { inner: v }) };
-        Ok(())
-    })
+    // SAFETY: the caller's pointers, passed on; NULL options are the defaults.
+    unsafe { wb_artifact_get_with_options(artifact_dir, name, std::ptr::null(), out, err) }
 }
 
 /// Options of `wb_artifact_get_with_options`. Start from `wb_artifact_get_options_default()`

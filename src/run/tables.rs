@@ -22,6 +22,21 @@ use crate::value::Value;
 /// (entry name, bytes, base64 MD5 digest, reference URL of a reference entry)
 type Entry = (String, Arc<Vec<u8>>, String, Option<String>);
 
+fn entries_of(files: &crate::media::table::ArtifactFiles) -> Vec<Entry> {
+    files
+        .entries()
+        .iter()
+        .map(|e| {
+            (
+                e.name.clone(),
+                e.bytes.clone(),
+                e.digest.clone(),
+                e.reference.clone(),
+            )
+        })
+        .collect()
+}
+
 /// A table-like value found in a row, with the key it is bound under.
 pub struct Found {
     key: String,
@@ -146,19 +161,7 @@ pub fn artifacts(
                     )
                 } else {
                     let copy = t.artifact_copy()?;
-                    let mut entries: Vec<Entry> = copy
-                        .files
-                        .entries()
-                        .iter()
-                        .map(|e| {
-                            (
-                                e.name.clone(),
-                                e.bytes.clone(),
-                                e.digest.clone(),
-                                e.reference.clone(),
-                            )
-                        })
-                        .collect();
+                    let mut entries = entries_of(&copy.files);
                     let json = Arc::new(copy.json.into_bytes());
                     let digest = crate::media::table::digest::md5_base64(&json);
                     entries.push((b.entry_name.clone(), json, digest, None));
@@ -175,18 +178,7 @@ pub fn artifacts(
                     continue;
                 };
                 let files = j.artifact_files(&f.key)?;
-                let entries = files
-                    .entries()
-                    .iter()
-                    .map(|e| {
-                        (
-                            e.name.clone(),
-                            e.bytes.clone(),
-                            e.digest.clone(),
-                            e.reference.clone(),
-                        )
-                    })
-                    .collect();
+                let entries = entries_of(&files);
                 (f.key.clone(), client_id, random_id(128), None, entries)
             } else {
                 continue;

@@ -70,7 +70,9 @@ B="$T/x/wandb_media-$VERSION-$HOST"
 mkdir -p "$T/x" && tar -C "$T/x" -xzf "$BUNDLE"
 check "dist/SHA256SUMS lists the archives" bash -c "cd '$DIST' && sha256sum -c --quiet SHA256SUMS"
 check "bundle SHA256SUMS verify" bash -c "cd '$B' && sha256sum -c --quiet SHA256SUMS && [ \$(wc -l <SHA256SUMS) -ge 10 ]"
-for f in include/wandb_media.h include/wandb_media.hpp include/wandb_media/run.hpp include/wandb_media/weave.hpp include/wandb_media/read.hpp "lib/libwandb_media.so.$VERSION" lib/libwandb_media.a \
+# every part of the C++ wrapper that the repository has (wandb_media.hpp includes them all)
+PARTS="$(cd "$ROOT/bindings/cpp" && ls include/wandb_media/*.hpp | tr '\n' ' ')"
+for f in include/wandb_media.h include/wandb_media.hpp $PARTS "lib/libwandb_media.so.$VERSION" lib/libwandb_media.a \
   lib/pkgconfig/wandb_media.pc lib/cmake/wandb_media/wandb_mediaConfig.cmake \
   lib/cmake/wandb_media/wandb_mediaConfigVersion.cmake LICENSE THIRD_PARTY_NOTICES README.txt; do
   [ -f "$B/$f" ] && ok "bundle has $f" || bad "bundle lacks $f"

@@ -166,29 +166,37 @@ def norm(s, run_id):
     return s.replace(run_id, "<run id>")
 
 
-def dump(run_dir):
+def run_records(run_dir):
+    """The run's id and the records of its one `.wandb` log."""
     import glob
 
     files = glob.glob(os.path.join(run_dir, "run-*.wandb"))
     assert len(files) == 1, files
-    run_id = os.path.basename(files[0])[4:-6]
+    return os.path.basename(files[0])[4:-6], raw_records(files[0])
+
+
+def history_lines(r, run_dir, run_id, norm, run_copy):
+    """A history record's items as sorted lines (wandb-core flattens a row's dicts into
+    nested keys in no fixed order), and for a table a line `run_copy(path of its run copy)`."""
+    lines = []
+    for it in r.history.item:
+        key = it.key or "/".join(it.nested_key)
+        if key in ("_timestamp", "_runtime"):
+            continue
+        v = json.loads(it.value_json)
+        lines.append(f"history {key} {norm(json.dumps(v, sort_keys=True), run_id)}")
+        if key.endswith("/path") and str(v).startswith("media/table/"):
+            lines.append(f"history {key} run copy {run_copy(os.path.join(run_dir, 'files', v))}")
+    return sorted(lines)
+
+
+def dump(run_dir):
+    run_id, records = run_records(run_dir)
     out = []
-    for r in raw_records(files[0]):
+    for r in records:
         kind = r.WhichOneof("record_type")
         if kind == "history":
-            lines = []
-            for it in r.history.item:
-                key = it.key or "/".join(it.nested_key)
-                if key in ("_timestamp", "_runtime"):
-                    continue
-                v = json.loads(it.value_json)
-                lines.append(f"history {key} {norm(json.dumps(v, sort_keys=True), run_id)}")
-                if key.endswith("/path") and str(v).startswith("media/table/"):
-                    p = os.path.join(run_dir, "files", v)
-                    lines.append(f"history {key} run copy present={os.path.isfile(p)}")
-            # (the order of a row's items is not part of the format: wandb-core flattens
-            # the row's dicts into nested keys)
-            out.extend(sorted(lines))
+            out.extend(history_lines(r, run_dir, run_id, norm, lambda p: f"present={os.path.isfile(p)}"))
         elif kind == "artifact":
             a = r.artifact
             out.append(

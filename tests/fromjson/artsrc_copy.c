@@ -10,31 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wandb_media.h>
+#include "../support/call.h"
 
 static wb_error err = {0};
-#define CHECK(call)                                                        \
-  do {                                                                     \
-    if ((call) != WB_OK) {                                                 \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,        \
-              err.message);                                     \
-      exit(1);                                                             \
-    }                                                                      \
-  } while (0)
-#define EXPECT(cond)                                                       \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);  \
-      exit(1);                                                             \
-    }                                                                      \
-  } while (0)
 
 static size_t column(const wb_value *t, const char *want) {
   size_t n = 0;
-  CHECK(wb_table_ncols(t, &n, &err));
+  CHECK(wb_table_ncols(t, &n, E));
   for (size_t c = 0; c < n; c++) {
     char *name = NULL;
-    CHECK(wb_table_column_name(t, c, &name, &err));
+    CHECK(wb_table_column_name(t, c, &name, E));
     int same = strcmp(name, want) == 0;
     wb_string_free(name);
     if (same) return c;
@@ -60,51 +45,51 @@ int main(int argc, char **argv) {
   o.artifact_id = id;
   EXPECT(wb_artifact_get_with_options(dir, name, &o, &v, &err) == WB_ERR_INVALID_ARGUMENT);
   /* NULL options = wb_artifact_get: no reference. */
-  CHECK(wb_artifact_get_with_options(dir, name, NULL, &v, &err));
+  CHECK(wb_artifact_get_with_options(dir, name, NULL, &v, E));
   char *ref = (char *)1;
-  CHECK(wb_value_artifact_reference(v, &ref, &err));
+  CHECK(wb_value_artifact_reference(v, &ref, E));
   EXPECT(ref == NULL);
   wb_value_free(v);
 
   o = wb_artifact_get_options_default();
   o.artifact_id = id;
   wb_value *src = NULL;
-  CHECK(wb_artifact_get_with_options(dir, name, &o, &src, &err));
-  CHECK(wb_value_artifact_reference(src, &ref, &err));
+  CHECK(wb_artifact_get_with_options(dir, name, &o, &src, E));
+  CHECK(wb_value_artifact_reference(src, &ref, E));
   EXPECT(ref != NULL && strncmp(ref, "wandb-artifact://", 17) == 0 && strstr(ref, ".table.json"));
   wb_string_free(ref);
 
   size_t nrows = 0;
-  CHECK(wb_value_len(src, &nrows, &err));
+  CHECK(wb_value_len(src, &nrows, E));
   size_t cols[3] = {column(src, "id"), column(src, "image"), column(src, "label")};
   wb_value *picked = NULL;
-  CHECK(wb_table_new("[\"id\", \"image\", \"label\"]", NULL, &picked, &err));
+  CHECK(wb_table_new("[\"id\", \"image\", \"label\"]", NULL, &picked, E));
   for (size_t r = 0; r < nrows; r++) {
     wb_value *cells[3];
-    for (int c = 0; c < 3; c++) CHECK(wb_table_cell(src, r, cols[c], &cells[c], &err));
+    for (int c = 0; c < 3; c++) CHECK(wb_table_cell(src, r, cols[c], &cells[c], E));
     if (strcmp(wb_value_type(cells[1]), "Image") == 0) {
-      CHECK(wb_value_artifact_reference(cells[1], &ref, &err));
+      CHECK(wb_value_artifact_reference(cells[1], &ref, E));
       EXPECT(ref != NULL && strstr(ref, "/media/images/") != NULL);
       wb_string_free(ref);
     }
-    CHECK(wb_table_add_row(picked, cells, 3, &err));
+    CHECK(wb_table_add_row(picked, cells, 3, E));
     for (int c = 0; c < 3; c++) wb_value_free(cells[c]);
   }
 
   /* A copy of the source table that gets a row is no longer the source's table. */
   wb_value *grown = NULL;
-  CHECK(wb_artifact_get_with_options(dir, name, &o, &grown, &err));
+  CHECK(wb_artifact_get_with_options(dir, name, &o, &grown, E));
   {
     wb_value *row = NULL, *first = NULL;
-    CHECK(wb_table_cell(grown, 0, 0, &first, &err));
+    CHECK(wb_table_cell(grown, 0, 0, &first, E));
     size_t ncols = 0;
-    CHECK(wb_table_ncols(grown, &ncols, &err));
+    CHECK(wb_table_ncols(grown, &ncols, E));
     wb_value **cells = calloc(ncols, sizeof *cells);
-    for (size_t c = 0; c < ncols; c++) CHECK(wb_table_cell(grown, 0, c, &cells[c], &err));
-    CHECK(wb_table_add_row(grown, cells, ncols, &err));
+    for (size_t c = 0; c < ncols; c++) CHECK(wb_table_cell(grown, 0, c, &cells[c], E));
+    CHECK(wb_table_add_row(grown, cells, ncols, E));
     for (size_t c = 0; c < ncols; c++) wb_value_free(cells[c]);
     free(cells);
-    CHECK(wb_value_artifact_reference(grown, &ref, &err));
+    CHECK(wb_value_artifact_reference(grown, &ref, E));
     EXPECT(ref == NULL);
     wb_value_free(first);
     wb_value_free(row);
@@ -114,27 +99,27 @@ int main(int argc, char **argv) {
   /* Saved as an artifact directory, referenced cells are the source files themselves. */
   char saved[4096];
   snprintf(saved, sizeof saved, "%s/picked-dir", root);
-  CHECK(wb_table_save_artifact_dir(picked, saved, "picked", &err));
+  CHECK(wb_table_save_artifact_dir(picked, saved, "picked", E));
 
   wb_run_options ro = wb_run_options_default();
   ro.mode = WB_MODE_OFFLINE;
   ro.disable_stats = true;
   ro.console = WB_CONSOLE_OFF;
   wb_run *run = NULL;
-  CHECK(wb_run_open(root, &ro, &run, &err));
+  CHECK(wb_run_open(root, &ro, &run, E));
   wb_value *row = NULL;
-  CHECK(wb_dict_new(&row, &err));
-  CHECK(wb_dict_set(row, name, src, &err));
-  CHECK(wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, &err));
+  CHECK(wb_dict_new(&row, E));
+  CHECK(wb_dict_set(row, name, src, E));
+  CHECK(wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, E));
   wb_value_free(row);
-  CHECK(wb_dict_new(&row, &err));
-  CHECK(wb_dict_set(row, "picked", picked, &err));
-  CHECK(wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, &err));
+  CHECK(wb_dict_new(&row, E));
+  CHECK(wb_dict_set(row, "picked", picked, E));
+  CHECK(wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, E));
   wb_value_free(row);
   char *path = NULL;
-  CHECK(wb_run_dir_path(run, &path, &err));
-  CHECK(wb_run_finish(run, 0, &err));
-  CHECK(wb_run_free(run, &err));
+  CHECK(wb_run_dir_path(run, &path, E));
+  CHECK(wb_run_finish(run, 0, E));
+  CHECK(wb_run_free(run, E));
   printf("%s\n", path);
   wb_string_free(path);
   wb_value_free(picked);

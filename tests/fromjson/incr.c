@@ -13,24 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wandb_media.h>
+#include "../support/call.h"
 
 static wb_error err = {0};
-#define CHECK(call)                                                        \
-  do {                                                                     \
-    if ((call) != WB_OK) {                                                 \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,        \
-              err.message);                                                \
-      exit(1);                                                             \
-    }                                                                      \
-  } while (0)
-#define EXPECT(cond)                                                       \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);  \
-      exit(1);                                                             \
-    }                                                                      \
-  } while (0)
 
 static wb_run *open_run(const char *root) {
   wb_run_options ro = wb_run_options_default();
@@ -38,14 +23,14 @@ static wb_run *open_run(const char *root) {
   ro.disable_stats = true;
   ro.console = WB_CONSOLE_OFF;
   wb_run *run = NULL;
-  CHECK(wb_run_open(root, &ro, &run, &err));
+  CHECK(wb_run_open(root, &ro, &run, E));
   return run;
 }
 
 static wb_status log_table(wb_run *run, const char *key, wb_value *t) {
   wb_value *row = NULL;
-  CHECK(wb_dict_new(&row, &err));
-  CHECK(wb_dict_set(row, key, t, &err));
+  CHECK(wb_dict_new(&row, E));
+  CHECK(wb_dict_set(row, key, t, E));
   wb_status s = wb_run_log(run, row, WB_RUN_STEP_NONE, WB_RUN_COMMIT_DEFAULT, &err);
   wb_value_free(row);
   return s;
@@ -53,16 +38,16 @@ static wb_status log_table(wb_run *run, const char *key, wb_value *t) {
 
 static void add(wb_value *t, const char *row_json) {
   wb_value *row = NULL;
-  CHECK(wb_value_from_json(row_json, &row, &err));
-  CHECK(wb_table_add_row_list(t, row, &err));
+  CHECK(wb_value_from_json(row_json, &row, E));
+  CHECK(wb_table_add_row_list(t, row, E));
   wb_value_free(row);
 }
 
 static void finish(wb_run *run) {
   char *path = NULL;
-  CHECK(wb_run_dir_path(run, &path, &err));
-  CHECK(wb_run_finish(run, 0, &err));
-  CHECK(wb_run_free(run, &err));
+  CHECK(wb_run_dir_path(run, &path, E));
+  CHECK(wb_run_finish(run, 0, E));
+  CHECK(wb_run_free(run, E));
   printf("%s\n", path);
   wb_string_free(path);
 }
@@ -72,7 +57,7 @@ int main(int argc, char **argv) {
     wb_table_options o = wb_table_options_default();
     o.log_mode = WB_TABLE_INCREMENTAL;
     wb_value *t = NULL;
-    CHECK(wb_table_new("[\"step\", \"name\", \"score\"]", &o, &t, &err));
+    CHECK(wb_table_new("[\"step\", \"name\", \"score\"]", &o, &t, E));
     wb_run *run = open_run(argv[2]);
     add(t, "[0, \"a\", 0.5]");
     add(t, "[1, \"b\", 1.25]");
@@ -84,7 +69,7 @@ int main(int argc, char **argv) {
     add(t, "[4, \"e\", null]");
     CHECK(log_table(run, "tab", t));
     size_t n = 0;
-    CHECK(wb_table_nrows(t, &n, &err));
+    CHECK(wb_table_nrows(t, &n, E));
     EXPECT(n == 5);
     finish(run);
     /* An incremental table belongs to one run (the SDK's AssertionError). */
@@ -92,16 +77,16 @@ int main(int argc, char **argv) {
     add(t, "[5, \"f\", 6.0]");
     EXPECT(log_table(other, "tab", t) == WB_ERR_INVALID_ARGUMENT);
     EXPECT(strstr(err.message, "An incremental Table can only be logged to one Run") != NULL);
-    CHECK(wb_run_finish(other, 0, &err));
-    CHECK(wb_run_free(other, &err));
+    CHECK(wb_run_finish(other, 0, E));
+    CHECK(wb_run_free(other, E));
     wb_value_free(t);
     return 0;
   }
   if (argc == 5 && strcmp(argv[1], "reread") == 0) {
     wb_value *t = NULL;
-    CHECK(wb_artifact_get(argv[3], argv[4], &t, &err));
+    CHECK(wb_artifact_get(argv[3], argv[4], &t, E));
     size_t n = 0;
-    CHECK(wb_table_nrows(t, &n, &err));
+    CHECK(wb_table_nrows(t, &n, E));
     EXPECT(n == 5);
     add(t, "[5, \"f\", 6.0]");
     wb_run *run = open_run(argv[2]);

@@ -98,29 +98,18 @@ def norm(s, run_id):
     return EPOCH.sub(r"\1-<ms>.", artsrc.norm(s, run_id))
 
 
-def dump(run_dir):
-    import glob
+def run_copy(path):
+    with open(path, "rb") as fh:
+        return fh.read().decode()
 
-    files = glob.glob(os.path.join(run_dir, "run-*.wandb"))
-    assert len(files) == 1, files
-    run_id = os.path.basename(files[0])[4:-6]
+
+def dump(run_dir):
+    run_id, records = artsrc.run_records(run_dir)
     out = []
-    for r in artsrc.raw_records(files[0]):
+    for r in records:
         kind = r.WhichOneof("record_type")
         if kind == "history":
-            # (wandb-core flattens a row's dicts into nested keys in no fixed order: the
-            # lines of a row are sorted)
-            lines = []
-            for it in r.history.item:
-                key = it.key or "/".join(it.nested_key)
-                if key in ("_timestamp", "_runtime"):
-                    continue
-                v = json.loads(it.value_json)
-                lines.append(f"history {key} {norm(json.dumps(v), run_id)}")
-                if key.endswith("/path") and str(v).startswith("media/table/"):
-                    with open(os.path.join(run_dir, "files", v), "rb") as fh:
-                        lines.append(f"history {key} run copy {fh.read().decode()}")
-            out.extend(sorted(lines))
+            out.extend(artsrc.history_lines(r, run_dir, run_id, norm, run_copy))
         elif kind == "artifact":
             a = r.artifact
             out.append(

@@ -12,19 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wandb_media.h"
+#include "../support/call.h"
 
-static void die(const char *what, wb_status st, const wb_error *e) {
-  fprintf(stderr, "%s failed: %s: %s\n", what, wb_status_name(st), e->message);
-  exit(1);
-}
-#define CHECK(call)                                  \
-  do {                                               \
-    wb_error e_ = {0};                               \
-    wb_status st_ = (call);                          \
-    if (st_ != WB_OK) die(#call, st_, &e_);          \
-  } while (0)
-#define E (&e_)
 
 static uint64_t fnv(const uint8_t *p, size_t n) {
   uint64_t h = 0xcbf29ce484222325ULL;

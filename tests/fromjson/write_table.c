@@ -9,18 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wandb_media.h"
+#include "../support/call.h"
 
-#define CHECK(call)                                                                  \
-  do {                                                                               \
-    wb_error e_ = {0};                                                               \
-    wb_status st_ = (call);                                                          \
-    if (st_ != WB_OK) {                                                              \
-      fprintf(stderr, "%s: %s: %s\n", #call, wb_status_name(st_), e_.message);       \
-      exit(1);                                                                       \
-    }                                                                                \
-  } while (0)
-#define E (&e_)
 
 int main(int argc, char **argv) {
   if (argc != 2) return 2;

@@ -298,6 +298,18 @@ def run_id_of(d):
     return os.path.basename(d).rsplit("-", 1)[-1]
 
 
+def server_rows(server, run_dir):
+    """The server's run for a local run directory and its history rows ([] when the server
+    has no such run)."""
+    run = run_info(server, run_id_of(run_dir))
+    return run, (server.history(run) if run else [])
+
+
+def counted(rows, n):
+    """Do the rows carry i = 0..n-1, in order (the writers' counter column)?"""
+    return [r.get("i") for r in rows] in ([float(i) for i in range(n)], list(range(n)))
+
+
 def cmd_endstate(run_writer, wandb_media):
     work = tempfile.mkdtemp(prefix="wbm-online-")
     a, b, c = Server(work, "online"), Server(work, "wandb-sync"), Server(work, "native-sync")
@@ -430,11 +442,9 @@ def cmd_down(online_writer):
         a.start()
         q = subprocess.run([online_writer, "sync", res["dir"]], env=a.env(), capture_output=True, text=True, timeout=600)
         check(q.returncode == 0, f"wb_run_sync: {q.stderr[-500:]}")
-        run = run_info(a, run_id_of(res["dir"]))
+        run, rows = server_rows(a, res["dir"])
         check(run is not None and run["state"] == "finished", f"state {run and run['state']}")
-        rows = a.history(run) if run else []
-        check([r.get("i") for r in rows] == [float(i) for i in range(300)] or [r.get("i") for r in rows] == list(range(300)),
-              f"rows after sync: {len(rows)}")
+        check(counted(rows, 300), f"rows after sync: {len(rows)}")
         imgs = [r["img"]["path"] for r in rows if "img" in r]
         files = set(a.files(run_id_of(res["dir"])))
         check(len(imgs) == 30 and all(p in files for p in imgs), f"images {len(imgs)} / on server {len([p for p in imgs if p in files])}")
@@ -933,11 +943,10 @@ def cmd_faults(online_writer):
         rss_mb = res["maxrss_kb"] / 1024
         check(res["finish"] == "WB_OK", f"finish: {res}")
         rid = run_id_of(res["dir"])
-        run = run_info(s, rid)
-        rows = s.history(run) if run else []
+        run, rows = server_rows(s, res["dir"])
         steps = [r.get("_step") for r in rows]
         check(steps == list(range(2000)), f"rows on the server: {len(steps)}, distinct {len(set(steps))}, in order {steps == sorted(steps)}")
-        check([r.get("i") for r in rows] == [float(i) for i in range(2000)] or [r.get("i") for r in rows] == list(range(2000)), "row contents")
+        check(counted(rows, 2000), "row contents")
         files_dir = os.path.join(res["dir"], "files")
         imgs = [r["img"]["path"] for r in rows if "img" in r]
         st_files = s.files(rid)

@@ -31,7 +31,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_online import Server, check, done, http_get, run_info  # noqa: E402
+from check_online import Server, check, done, counted, http_get, run_info  # noqa: E402
 
 
 def sdk_run_url(base, entity, project, rid, app_url=None):
@@ -154,7 +154,7 @@ def cmd_terminate(terminate_run):
             if mode == "handler":
                 check(run is not None and run["state"] == "finished", f"handler: state {run and run['state']}")
                 rows = s.history(run) if run else []
-                check([r.get("i") for r in rows] == [float(i) for i in range(n)], f"handler: rows {[r.get('i') for r in rows]}")
+                check(counted(rows, n), f"handler: rows {[r.get('i') for r in rows]}")
                 check(completes == [(True, 1)], f"handler: completion requests {completes}")
                 print(f"  handler: SIGABRT after the previous handler; run finished, exit code 1, {len(rows)} rows on the server")
             else:

@@ -35,7 +35,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_online import KEY, Server, check, done, free_port, run_info, run_id_of  # noqa: E402
+from check_online import KEY, Server, check, done, free_port, counted, run_info, run_id_of, server_rows  # noqa: E402
 
 FAILED, RETRYING, FINISHED = 5, 4, 6
 
@@ -139,9 +139,8 @@ def cmd_wrongkey(prog, cli):
             s.start()
             q = subprocess.run([cli, "sync", res["dir"]], env=s.env(), capture_output=True, text=True, timeout=300)
             check(q.returncode == 0, f"wandb-media sync: {q.stderr[-500:]}")
-            run = run_info(s, run_id_of(res["dir"]))
-            rows = s.history(run) if run else []
-            check([r.get("i") for r in rows] == [float(i) for i in range(n)], f"rows after sync: {len(rows)}")
+            run, rows = server_rows(s, res["dir"])
+            check(counted(rows, n), f"rows after sync: {len(rows)}")
             imgs = [r["img"]["path"] for r in rows if "img" in r]
             files = set(s.files(run_id_of(res["dir"])))
             check(len(imgs) == n // 10 and all(p in files for p in imgs), f"images after sync: {imgs} / {sorted(files)[:5]}")
@@ -219,9 +218,8 @@ def cmd_outage(prog):
         check(res and res["state"] == FINISHED and res["rows_pending"] == 0 and res["files_pending"] == 0
               and res["rows_sent"] == n, f"final status {res}")
         if res:
-            run = run_info(s, run_id_of(res["dir"]))
-            rows = s.history(run) if run else []
-            check([r.get("i") for r in rows] == [float(i) for i in range(n)], f"server rows {len(rows)}")
+            run, rows = server_rows(s, res["dir"])
+            check(counted(rows, n), f"server rows {len(rows)}")
             print(f"  finish {res['finish']} after {res['finish_ms'] / 1000:.1f} s; {len(rows)} rows on the server; "
                   f"{len(retry)} RETRYING samples")
     finally:

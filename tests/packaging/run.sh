@@ -49,7 +49,9 @@ expect_row() {  # expect_row NAME CMD... : the command prints EXPECT and writes 
 "$ROOT/scripts/install.sh" "$P" --no-build
 V="$(sed -n 's/^#define WB_VERSION_STRING "\(.*\)".*/\1/p' "$ROOT/include/wandb_media.h")"
 M="${V%%.*}"
-for f in include/wandb_media.h include/wandb_media.hpp include/wandb_media/run.hpp include/wandb_media/weave.hpp include/wandb_media/read.hpp "lib/libwandb_media.so.$V" lib/libwandb_media.a \
+# every part of the C++ wrapper that the repository has (wandb_media.hpp includes them all)
+PARTS="$(cd "$ROOT/bindings/cpp" && ls include/wandb_media/*.hpp | tr '\n' ' ')"
+for f in include/wandb_media.h include/wandb_media.hpp $PARTS "lib/libwandb_media.so.$V" lib/libwandb_media.a \
   lib/pkgconfig/wandb_media.pc lib/cmake/wandb_media/wandb_mediaConfig.cmake \
   lib/cmake/wandb_media/wandb_mediaConfigVersion.cmake; do
   [ -f "$P/$f" ] && ok "installed $f" || bad "missing $f"

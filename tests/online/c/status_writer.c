@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "wandb_media.h"
+#include "../../support/call.h"
 
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 static double t0;
@@ -39,18 +39,6 @@ static void sleep_ms(long ms) {
     nanosleep(&ts, NULL);
 }
 
-static void die(const char *what, wb_status st, const wb_error *err) {
-    fprintf(stderr, "status_writer: %s failed: %s: %s\n", what, wb_status_name(st), err->message);
-    exit(2);
-}
-
-#define CHECK(call)                               \
-    do {                                          \
-        wb_error err_;                            \
-        wb_status st_ = (call);                   \
-        if (st_ != WB_OK) die(#call, st_, &err_); \
-    } while (0)
-#define E (&err_)
 
 /* The text with newlines flattened (one message per output line). */
 static void put_flat(const char *s) {

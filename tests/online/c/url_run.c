@@ -20,20 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "wandb_media.h"
+#include "../../support/call.h"
 
-static void die(const char *what, wb_status st, const wb_error *err) {
-    fprintf(stderr, "url_run: %s failed: %s: %s\n", what, wb_status_name(st), err->message);
-    exit(2);
-}
-
-#define CHECK(call)                               \
-    do {                                          \
-        wb_error err_;                            \
-        wb_status st_ = (call);                   \
-        if (st_ != WB_OK) die(#call, st_, &err_); \
-    } while (0)
-#define E (&err_)
 
 static void on_log(wb_log_level level, const char *message, void *user_data) {
     (void)user_data;
@@ -79,11 +67,11 @@ static int online(const char *root, long n, int use_stderr) {
     wb_status st = wb_run_url(run, &url, &err);
     printf("FIRST %s\n", wb_status_name(st));
     for (int i = 0; st != WB_OK && i < 3000; i++) {
-        if (st != WB_ERR_STATE) die("wb_run_url", st, &err);
+        if (st != WB_ERR_STATE) wbt_die(__FILE__, __LINE__, "wb_run_url", st, &err);
         sleep_ms(10);
         st = wb_run_url(run, &url, &err);
     }
-    if (st != WB_OK) die("wb_run_url (30 s)", st, &err);
+    if (st != WB_OK) wbt_die(__FILE__, __LINE__, "wb_run_url (30 s)", st, &err);
     printf("URL %s\n", url);
     wb_string_free(url);
     print_string("ENTITY", wb_run_entity, run);

@@ -19,20 +19,8 @@
 #include <dirent.h>
 #include <time.h>
 
-#include "wandb_media.h"
+#include "../../support/call.h"
 
-static void die(const char *what, wb_status st, const wb_error *err) {
-    fprintf(stderr, "features: %s failed: %s: %s\n", what, wb_status_name(st), err ? err->message : "");
-    exit(2);
-}
-
-#define CHECK(call)                               \
-    do {                                          \
-        wb_error err_;                            \
-        wb_status st_ = (call);                   \
-        if (st_ != WB_OK) die(#call, st_, &err_); \
-    } while (0)
-#define E (&err_)
 
 static wb_value *dict(void) {
     wb_value *d = NULL;

@@ -20,23 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wandb_media.h"
+#include "../../support/call.h"
 
-static void die(const char *what, wb_status st, const wb_error *err) {
-    fprintf(stderr, "run_writer: %s failed: %s: %s\n", what, wb_status_name(st),
-            err ? err->message : "");
-    exit(2);
-}
-
-#define CHECK(call)                                   \
-    do {                                              \
-        wb_error err_;                                \
-        wb_status st_ = (call);                       \
-        (void)err_;                                   \
-        if (st_ != WB_OK) die(#call, st_, &err_);      \
-    } while (0)
 /* `E` is the error out-parameter used inside CHECK. */
-#define E (&err_)
 
 /* ---- small helpers building values (the caller frees what it creates) ---- */
 
