@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs cargo-fuzz targets one at a time (nice'd: the fuzzers are CPU-bound), each for SECS
+# Runs cargo-fuzz targets, FUZZ_JOBS at a time (default: the number of cores; nice'd: the
+# fuzzers are CPU-bound and single-threaded, so two cores fuzz two targets), each for SECS
 # seconds on the checked-in seed corpus fuzz/corpus/<target> (read only) plus a scratch
 # corpus in target/fuzz-corpus/<target> that keeps what it finds between runs.
 # Installs the nightly toolchain and cargo-fuzz if missing. A crash fails the run and leaves
@@ -13,10 +14,11 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # One build for all targets (ASan, debug assertions on, release optimisation).
 nice -n 10 cargo +nightly fuzz build -O --debug-assertions
 [ "$SECS" = --build-only ] && exit 0
-summary=()
-for t in "$@"; do
+fuzz_one() {  # target: fuzzes it, writes target/fuzz-corpus/<t>.summary; 1 on a crash
+    local t="$1"
+    rm -f "target/fuzz-corpus/$t.summary"
     mkdir -p "target/fuzz-corpus/$t"
-    log="target/fuzz-corpus/$t.log"
+    local log="target/fuzz-corpus/$t.log" curve sampler rc execs cov plateau
     echo "== fuzz $t (${SECS}s)"
     : >"$log"
     # Coverage over time (for the plateau report): every 10 s, "<elapsed s> <cov> <executions>"
@@ -39,7 +41,7 @@ for t in "$@"; do
     if [ "$rc" != 0 ]; then
         tail -40 "$log"
         echo "fuzz $t: CRASH (input in fuzz/artifacts/$t/)"
-        exit 1
+        return 1
     fi
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -1)
@@ -48,6 +50,23 @@ for t in "$@"; do
         for (i=1;i<=NR;i++) { if (t[i] <= T*0.1) c10=c[i]; if (t[i] <= T*0.5) c50=c[i] }
         last=0; for (i=2;i<=NR;i++) if (c[i] > c[i-1]) last=t[i];
         printf "cov at 10%%/50%%/end: %s/%s/%s, last growth at %ss of %ss", c10, c50, c[NR], last, T }' "$curve")
-    summary+=("$t: ${execs:-?} executions, $cov; $plateau")
+    echo "$t: ${execs:-?} executions, $cov; $plateau" >"target/fuzz-corpus/$t.summary"
+}
+jobs="${FUZZ_JOBS:-$(nproc)}"
+crashed=0
+running=0
+for t in "$@"; do
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n || crashed=1
+        running=$((running - 1))
+    fi
+    fuzz_one "$t" &
+    running=$((running + 1))
 done
-printf '%s\n' "${summary[@]}"
+while [ "$running" -gt 0 ]; do
+    wait -n || crashed=1
+    running=$((running - 1))
+done
+for t in "$@"; do cat "target/fuzz-corpus/$t.summary" 2>/dev/null || echo "$t: no summary (crashed)"; done
+[ "$crashed" -eq 0 ] || exit 1
+
