@@ -47,13 +47,13 @@ pub(super) struct Log {
 /// What `Log::apply` changes, saved before a write so a failed write can be undone (the
 /// metrics state keeps its own undo journal).
 pub(super) struct LogSnapshot {
-    pub(super) framer: Framer,
-    pub(super) num: i64,
-    pub(super) core_step: i64,
-    pub(super) pending: Leaves,
-    pub(super) wandb_config: String,
-    pub(super) config: Arc<Vec<(String, Json)>>,
-    pub(super) dropped_rows: u64,
+    framer: Framer,
+    num: i64,
+    core_step: i64,
+    pending: Leaves,
+    wandb_config: String,
+    config: Arc<Vec<(String, Json)>>,
+    dropped_rows: u64,
 }
 
 impl Log {
