@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "../support/call.h"
-
+#include "../support/threads.h"
 
 static double now_us(void) {
     struct timespec ts;
@@ -52,31 +52,6 @@ static void json_str(const char *s) {
             putchar(c);
     }
     putchar('"');
-}
-
-/* The process's threads; with `say`, the names of those other than the main one go to
- * stderr (which library thread outlived wb_run_free, when one does). */
-static int threads(int say) {
-    DIR *d = opendir("/proc/self/task");
-    if (!d) return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        n++;
-        if (!say || atoi(e->d_name) == getpid()) continue;
-        char path[300], name[64] = "?";
-        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (f) {
-            if (!fgets(name, sizeof name, f)) strcpy(name, "?");
-            fclose(f);
-        }
-        name[strcspn(name, "\n")] = 0;
-        fprintf(stderr, "hostile: thread %s (%s) still running\n", e->d_name, name);
-    }
-    closedir(d);
-    return n;
 }
 
 static int artifact_case(const char *root, const char *kind) {
@@ -178,18 +153,10 @@ int main(int argc, char **argv) {
     wb_error err;
     wb_status free_st = wb_run_free(run, &err);
     double free_ms = (now_us() - t0) / 1e3;
-    /* pthread_join returns when the thread has cleared its tid, a moment before the kernel
-     * removes it from /proc/self/task (a joined thread can be listed for a few ms on a busy
-     * machine): a thread counts as outliving wb_run_free when it is still listed 300 ms
-     * later. One that was not joined is blocked on the network or a timer far longer. */
-    int left = threads(0), polls = 0;
-    for (; polls < 30 && left > 1; polls++) {
-        struct timespec ts = {0, 10 * 1000000L};
-        nanosleep(&ts, NULL);
-        left = threads(0);
-    }
-    if (left > 1) threads(1);
-    else if (polls) fprintf(stderr, "hostile: a thread was still listed %d ms after wb_run_free\n", polls * 10);
+    int waited = 0;
+    int left = threads_settle(1, &waited);
+    if (left > 1) threads_list(stderr);
+    else if (waited) fprintf(stderr, "hostile: a thread was still listed %d ms after wb_run_free\n", waited);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("{\"dir\":");

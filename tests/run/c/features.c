@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "../../support/call.h"
+#include "../../support/threads.h"
 
 
 static wb_value *dict(void) {
@@ -271,24 +272,13 @@ static int artifact_errors(const char *root) {
     return 0;
 }
 
-static int count_threads(void) {
-    DIR *d = opendir("/proc/self/task");
-    if (!d) return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n;
-}
-
 static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
 static int stats_run(const char *root, bool off) {
-    int base = count_threads();
+    int base = threads_list(NULL);
     wb_run_options o = wb_run_options_default();
     o.project = "wbm-test";
     o.entity = "wbm";
@@ -297,7 +287,7 @@ static int stats_run(const char *root, bool off) {
     o.stats_interval_ms = 300;
     wb_run *run = NULL;
     CHECK(wb_run_open(root, &o, &run, E));
-    int during = count_threads();
+    int during = threads_list(NULL);
     if (during != base + (off ? 0 : 1)) {
         fprintf(stderr, "features: %d threads while the run is open, %d before (stats %s)\n", during, base,
                 off ? "off" : "on");
@@ -312,7 +302,7 @@ static int stats_run(const char *root, bool off) {
     char *dir = NULL;
     CHECK(wb_run_dir_path(run, &dir, E));
     CHECK(wb_run_finish(run, 0, E));
-    int after = count_threads();
+    int after = threads_settle(base, NULL);
     if (after != base) {
         fprintf(stderr, "features: %d threads after finish, %d before\n", after, base);
         return 3;
